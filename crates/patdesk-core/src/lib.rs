@@ -1,1 +1,20 @@
-//! placeholder
+//! PAT Desk's core: everything that is not a window.
+//!
+//! The Tauri shell (`src-tauri/`) and the command-line tool (`patdesk-cli`) are thin layers over this crate.
+//! It speaks the wire contract of `shared/contract/azure-devops-api.md` to Azure DevOps and Microsoft Entra ID
+//! (or to `patdesk-sim`, which follows the same contract), and owns the token model, the scope catalogue,
+//! the bulk-revoke engine, the clipboard service and the one error type that crosses IPC.
+
+pub mod auth;
+pub mod bulk;
+pub mod client;
+pub mod clipboard;
+pub mod endpoints;
+pub mod error;
+pub mod model;
+pub mod scopes;
+pub mod secret;
+mod wire;
+
+pub use error::{Error, ErrorCode};
+pub use secret::Sensitive;
