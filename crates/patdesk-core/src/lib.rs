@@ -11,9 +11,12 @@ pub mod client;
 pub mod clipboard;
 pub mod endpoints;
 pub mod error;
+pub mod git_credential;
 pub mod model;
 pub mod scopes;
 pub mod secret;
+pub mod signin;
+pub mod vault;
 mod wire;
 
 pub use error::{Error, ErrorCode};
