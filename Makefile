@@ -1,0 +1,103 @@
+# PAT Desk: the two commands a newcomer needs are `make run` (open the app) and `make test` (run every test).
+# Both install what is missing first (Debian packages, npm packages, tauri-driver under .tools/), so they work
+# on a fresh Debian 12 machine. Other makefiles in mk/ (bench-core.mk, bench-app.mk) add their own targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOOLS := $(CURDIR)/.tools
+TAURI_DRIVER := $(TOOLS)/bin/tauri-driver
+TAURI_DRIVER_VERSION := 2.1.0
+APP_BIN := target/debug/patdesk
+# A virtual X display big enough for the 1100×720 window; `-a` picks a free display number.
+XVFB := xvfb-run -a -s "-screen 0 1280x800x24"
+# WebKitGTK on a virtual display without a GPU: software rendering, no DMA-BUF, lighter on memory.
+export WEBKIT_DISABLE_DMABUF_RENDERER ?= 1
+export WEBKIT_DISABLE_COMPOSITING_MODE ?= 1
+export LIBGL_ALWAYS_SOFTWARE ?= 1
+
+-include mk/*.mk
+
+.PHONY: help deps system-deps ui-deps tools ui app run demo test check-tools fmt-check clippy test-rust \
+        test-clipboard test-keychain test-ui-check test-ui e2e bench
+
+help:
+	@echo "make run     build and open PAT Desk (PATDESK_DEMO=1 make run, or make demo, opens the offline demo)"
+	@echo "make test    install what is missing, then every check and test (CI runs this through .ci/run)"
+	@echo "make bench   benchmarks: bench-core (the Rust core) and bench-app (the app beside a bare Tauri app)"
+	@echo "Steps of make test: fmt-check clippy test-rust test-clipboard test-keychain test-ui-check test-ui e2e"
+
+## ---- installing what is missing ------------------------------------------------------------------------
+
+deps: system-deps ui-deps
+
+system-deps:
+	@scripts/install-system-deps.sh
+
+# npm ci only when node_modules is missing or older than the lockfile.
+ui-deps: ui/node_modules
+ui/node_modules: ui/package-lock.json
+	@scripts/check-toolchain.sh
+	cd ui && npm ci --no-audit --no-fund
+	@touch $@
+
+# The project's own tools live in the git-ignored .tools/, never in the user's ~/.cargo.
+tools: $(TAURI_DRIVER)
+$(TAURI_DRIVER):
+	cargo install tauri-driver --locked --version $(TAURI_DRIVER_VERSION) --root $(TOOLS)
+
+## ---- building and running -----------------------------------------------------------------------------
+
+# Tauri embeds ui/dist at compile time: the UI is built before the app (again only when a source changed).
+UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) $(wildcard ui/*.html ui/*.ts ui/*.js ui/*.json)
+ui: deps ui/dist/index.html
+ui/dist/index.html: $(UI_SOURCES) ui/node_modules
+	npm --prefix ui run build
+	@touch $@
+
+app: ui
+	cargo build -p patdesk
+
+run: app
+	@scripts/run-app.sh $(APP_BIN)
+
+demo:
+	PATDESK_DEMO=1 $(MAKE) --no-print-directory run
+
+## ---- testing ------------------------------------------------------------------------------------------
+
+# Every step below, in this order, stopping at the first failure; ends with "N passed, N failed".
+test:
+	@scripts/test-all.sh
+
+fmt-check:
+	cargo fmt --all --check
+
+clippy: ui
+	cargo clippy --workspace --all-targets -- -D warnings
+
+test-rust: ui
+	cargo test --workspace --exclude patdesk-e2e
+
+# The clipboard service against a real X clipboard.
+test-clipboard:
+	$(XVFB) cargo test -p patdesk-core --test clipboard
+
+# Every `--test keychain*` target of the workspace, inside a private D-Bus session with an unlocked
+# throw-away gnome-keyring.
+test-keychain:
+	@scripts/test-keychain.sh
+
+test-ui-check: ui-deps
+	npm --prefix ui run check
+
+test-ui: ui-deps
+	npm --prefix ui test
+
+# The real app window driven through tauri-driver + WebKitWebDriver under Xvfb (tests/e2e).
+e2e: app tools
+	cargo test -p patdesk-e2e --no-run
+	$(XVFB) cargo test -p patdesk-e2e -- --test-threads=1
+
+## ---- benchmarks (figures go to BENCHMARKS.md; never assertions) -----------------------------------------
+
+bench: bench-core bench-app

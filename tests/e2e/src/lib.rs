@@ -1,0 +1,473 @@
+//! The harness of PAT Desk's end-to-end tests: it starts the real app (`target/debug/patdesk`) through
+//! `tauri-driver` + `WebKitWebDriver` on the current (virtual) X display, with a private, throw-away home and
+//! its own demo simulator port, and gives the tests what a person has: the window, the X clipboard, and — for
+//! checking what really happened — the in-process demo simulator's control routes (`/_sim/*`).
+//!
+//! Every secret a test sees is remembered; when the session ends the harness checks that none of them reached
+//! a file under the app's home, config, data or cache directories (webview storage included) or the captured
+//! stdout/stderr of the driver and the app.
+
+use std::fs::File;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+/// How long any awaited element or condition may take before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+/// How often a condition is polled.
+const POLL: Duration = Duration::from_millis(100);
+
+/// The repository root (the e2e crate sits at `tests/e2e`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
+}
+
+/// `tests/artifacts/`: screenshots and captured logs of the last run (git-ignored).
+pub fn artifacts_dir() -> PathBuf {
+    let dir = repo_root().join("tests/artifacts");
+    std::fs::create_dir_all(&dir).expect("create tests/artifacts");
+    dir
+}
+
+/// A free loopback TCP port (bound, then released for the child to take).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().unwrap().port()
+}
+
+/// The CSS selector of a `data-testid`.
+pub fn testid(id: &str) -> String {
+    format!("[data-testid=\"{id}\"]")
+}
+
+/// A process started in its own process group, ended with the whole group (tauri-driver → WebKitWebDriver →
+/// the app → WebKit's web and network processes) when dropped, even if the test panicked.
+pub struct ProcessGroup {
+    child: Child,
+}
+
+impl ProcessGroup {
+    pub fn spawn(mut command: Command) -> std::io::Result<Self> {
+        command.process_group(0);
+        Ok(ProcessGroup { child: command.spawn()? })
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Ends every process of the group (SIGTERM, then SIGKILL after 5 s) and waits for the leader.
+    pub fn stop(&mut self) {
+        let group = -(self.child.id() as i32);
+        // SAFETY: kill(2) with the negated id of a process group this harness created.
+        unsafe { libc::kill(group, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) && !group_alive(group) {
+                return;
+            }
+            std::thread::sleep(POLL);
+        }
+        unsafe { libc::kill(group, libc::SIGKILL) };
+        let _ = self.child.wait();
+    }
+}
+
+fn group_alive(negated_group: i32) -> bool {
+    // kill(pgid, 0) succeeds while any member of the group is alive.
+    unsafe { libc::kill(negated_group, 0) == 0 }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The app's private, throw-away directories.
+pub struct Dirs {
+    pub root: tempfile::TempDir,
+}
+
+impl Dirs {
+    fn new() -> Self {
+        let root = tempfile::Builder::new().prefix("patdesk-e2e-").tempdir().expect("temp dir");
+        for sub in ["home", "config", "data", "cache", "runtime"] {
+            std::fs::create_dir_all(root.path().join(sub)).unwrap();
+        }
+        // XDG_RUNTIME_DIR must be private to its owner.
+        std::fs::set_permissions(
+            root.path().join("runtime"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
+        Dirs { root }
+    }
+
+    pub fn path(&self, sub: &str) -> PathBuf {
+        self.root.path().join(sub)
+    }
+}
+
+/// One running app, driven through WebDriver.
+pub struct App {
+    pub client: Client,
+    pub sim: Sim,
+    pub name: String,
+    pub dirs: Dirs,
+    pub log: PathBuf,
+    driver: ProcessGroup,
+    secrets: Vec<String>,
+}
+
+impl App {
+    /// Starts tauri-driver and, through it, a fresh app in an isolated home. `name` names the screenshots and
+    /// the captured log in `tests/artifacts/`.
+    pub async fn launch(name: &str) -> App {
+        let root = repo_root();
+        let bin = std::env::var_os("PATDESK_E2E_APP")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target/debug/patdesk"));
+        assert!(bin.exists(), "no app at {} (`make e2e` builds it first)", bin.display());
+        let driver_bin = std::env::var_os("PATDESK_TAURI_DRIVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join(".tools/bin/tauri-driver"));
+        assert!(
+            driver_bin.exists(),
+            "no tauri-driver at {} (`make tools` installs it)",
+            driver_bin.display()
+        );
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "no $DISPLAY: run the E2E suite under Xvfb (`make e2e`)"
+        );
+
+        let dirs = Dirs::new();
+        let (driver_port, native_port, sim_port) = (free_port(), free_port(), free_port());
+        let log = artifacts_dir().join(format!("{name}.log"));
+        let out = File::create(&log).expect("create the driver log");
+
+        let mut command = Command::new(&driver_bin);
+        command
+            .args(["--port", &driver_port.to_string(), "--native-port", &native_port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .env("HOME", dirs.path("home"))
+            .env("XDG_CONFIG_HOME", dirs.path("config"))
+            .env("XDG_DATA_HOME", dirs.path("data"))
+            .env("XDG_CACHE_HOME", dirs.path("cache"))
+            .env("XDG_RUNTIME_DIR", dirs.path("runtime"))
+            .env("PATDESK_DEMO_PORT", sim_port.to_string())
+            .env("PATDESK_CLIPBOARD_CLEAR_SECONDS", "4")
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            // The tests click "Try the demo" themselves, and nothing may reach a real service.
+            .env_remove("PATDESK_DEMO")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS");
+        for (key, _) in std::env::vars() {
+            if key.starts_with("PATDESK_") && key.ends_with("_URL") {
+                command.env_remove(key);
+            }
+        }
+        let driver = ProcessGroup::spawn(command).expect("start tauri-driver");
+        wait_for_port(driver_port).await;
+
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("tauri:options".into(), json!({ "application": bin }));
+        let client = ClientBuilder::rustls()
+            .expect("rustls connector")
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver session (log: {}): {e}", log.display()));
+
+        App {
+            client,
+            sim: Sim::new(sim_port),
+            name: name.to_string(),
+            dirs,
+            log,
+            driver,
+            secrets: Vec::new(),
+        }
+    }
+
+    /// Waits until an element with this `data-testid` is in the page.
+    pub async fn find(&self, id: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .every(POLL)
+            .for_element(Locator::Css(&testid(id)))
+            .await
+            .unwrap_or_else(|e| panic!("[{}] no element data-testid={id}: {e}", self.name))
+    }
+
+    /// Waits until an element matching this CSS selector is in the page.
+    pub async fn find_css(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .every(POLL)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("[{}] no element {css}: {e}", self.name))
+    }
+
+    /// Every element with this `data-testid` right now (possibly none).
+    pub async fn all(&self, id: &str) -> Vec<Element> {
+        self.client.find_all(Locator::Css(&testid(id))).await.unwrap_or_default()
+    }
+
+    /// Waits until an element with this `data-testid` is present and displayed.
+    pub async fn visible(&self, id: &str) -> Element {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(&testid(id))).await {
+                if el.is_displayed().await.unwrap_or(false) {
+                    return el;
+                }
+            }
+            assert!(Instant::now() < deadline, "[{}] data-testid={id} never became visible", self.name);
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Waits until no element with this `data-testid` is displayed.
+    pub async fn gone(&self, id: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let mut shown = false;
+            for el in self.all(id).await {
+                shown |= el.is_displayed().await.unwrap_or(false);
+            }
+            if !shown {
+                return;
+            }
+            assert!(Instant::now() < deadline, "[{}] data-testid={id} never went away", self.name);
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Waits for the element, then clicks it.
+    pub async fn click(&self, id: &str) {
+        let el = self.visible(id).await;
+        el.click().await.unwrap_or_else(|e| panic!("[{}] click {id}: {e}", self.name));
+    }
+
+    /// Polls `probe` until it returns `Some`, or fails the test saying what was awaited.
+    pub async fn until<T, F, Fut>(&self, what: &str, mut probe: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(value) = probe().await {
+                return value;
+            }
+            if Instant::now() >= deadline {
+                self.screenshot(&format!("{}-timeout", self.name)).await;
+                panic!("[{}] timed out waiting for {what}", self.name);
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// The `data-authorization-id`s of the token rows shown now, in order.
+    pub async fn row_ids(&self) -> Vec<String> {
+        let mut ids = Vec::new();
+        for row in self.all("token-row").await {
+            if let Ok(Some(id)) = row.attr("data-authorization-id").await {
+                ids.push(id);
+            }
+        }
+        ids
+    }
+
+    /// The token row of one token, once shown.
+    pub async fn row(&self, authorization_id: &str) -> Element {
+        self.find_css(&format!("[data-testid=\"token-row\"][data-authorization-id=\"{authorization_id}\"]"))
+            .await
+    }
+
+    /// Saves a screenshot of the window to `tests/artifacts/<name>.png`.
+    pub async fn screenshot(&self, name: &str) {
+        match self.client.screenshot().await {
+            Ok(png) => std::fs::write(artifacts_dir().join(format!("{name}.png")), png).unwrap(),
+            Err(e) => eprintln!("[{}] screenshot {name} failed: {e}", self.name),
+        }
+    }
+
+    /// Remembers a secret the window revealed, to prove at the end that it was written nowhere.
+    pub fn remember_secret(&mut self, secret: &str) {
+        assert!(!secret.is_empty(), "an empty secret");
+        self.secrets.push(secret.to_string());
+    }
+
+    /// Closes the window (the app quits), ends tauri-driver's process group, then checks that no remembered
+    /// secret is in any file of the app's home/XDG directories or in the captured output.
+    pub async fn finish(mut self) {
+        self.screenshot(&self.name.clone()).await;
+        let _ = self.client.clone().close().await;
+        self.driver.stop();
+        let mut places = Vec::new();
+        collect_files(self.dirs.root.path(), &mut places);
+        places.push(self.log.clone());
+        for file in &places {
+            let Ok(bytes) = std::fs::read(file) else { continue };
+            for secret in &self.secrets {
+                assert!(
+                    !contains(&bytes, secret.as_bytes()),
+                    "[{}] an issued token value was written to {}",
+                    self.name,
+                    file.display()
+                );
+            }
+        }
+        eprintln!(
+            "[{}] checked {} file(s) and the captured output for {} secret(s): none found",
+            self.name,
+            places.len(),
+            self.secrets.len()
+        );
+    }
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => collect_files(&path, out),
+            Ok(t) if t.is_file() => out.push(path),
+            _ => {}
+        }
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+async fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + PATIENCE;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "tauri-driver never listened on port {port}");
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// The control routes of the app's in-process demo simulator (`PATDESK_DEMO_PORT`).
+pub struct Sim {
+    pub base: String,
+    http: reqwest::Client,
+}
+
+impl Sim {
+    fn new(port: u16) -> Self {
+        Sim { base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new() }
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert!(status.is_success(), "GET {path}: {status} {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {body}"))
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method.clone(), format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert!(status.is_success(), "{method} {path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// `GET /_sim/state`.
+    pub async fn state(&self) -> Value {
+        self.get("/_sim/state").await
+    }
+
+    /// Waits until the simulator answers (the app starts it in-process when the demo begins).
+    pub async fn ready(&self) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(r) = self.http.get(format!("{}/_sim/state", self.base)).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "the demo simulator never answered at {}", self.base);
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+/// The X clipboard, read and written from outside the app as another program would.
+pub mod clipboard {
+    use super::*;
+    use std::io::Write;
+
+    /// The clipboard's text, or `None` when it holds nothing.
+    pub fn read() -> Option<String> {
+        let out = Command::new("xclip")
+            .args(["-o", "-selection", "clipboard"])
+            .stderr(Stdio::null())
+            .output()
+            .expect("run xclip (Debian package xclip)");
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Another program owning the clipboard; ended by its PID when dropped.
+    pub struct Owner(Child);
+
+    impl Drop for Owner {
+        fn drop(&mut self) {
+            // SAFETY: kill(2) on the pid of the xclip this harness started.
+            unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+            let _ = self.0.wait();
+        }
+    }
+
+    /// Puts `text` on the clipboard from another program (`xclip -i`, kept in the foreground so that its
+    /// PID is ours to end) and waits until the clipboard shows it.
+    pub async fn take_over(text: &str) -> Owner {
+        let mut child = Command::new("xclip")
+            .args(["-quiet", "-i", "-selection", "clipboard"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run xclip");
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        let owner = Owner(child);
+        let deadline = Instant::now() + PATIENCE;
+        while read().as_deref() != Some(text) {
+            assert!(Instant::now() < deadline, "xclip never took the clipboard over");
+            tokio::time::sleep(POLL).await;
+        }
+        owner
+    }
+}
