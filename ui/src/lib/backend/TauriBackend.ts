@@ -1,0 +1,114 @@
+// The Backend over Tauri IPC. Command and argument names are exactly those of docs/ipc.md; Tauri maps
+// the camelCase argument keys below to the snake_case parameters of the Rust commands.
+import { Channel, invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+import type {
+  BulkProgress,
+  BulkSummary,
+  ClipboardCountdown,
+  CreatedToken,
+  ListFilter,
+  NewTokenRequest,
+  Organization,
+  PatToken,
+  RevokeItem,
+  RevokeResult,
+  ScopeCatalogue,
+  SessionInfo,
+  UpdateTokenRequest,
+} from '$lib/ipc';
+import { toAppError } from '$lib/ipc';
+import type { Backend, Unsubscribe } from './Backend';
+
+/** Every command rejects with the AppError the shell sent, or a generic one for anything else. */
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw toAppError(error);
+  }
+}
+
+export class TauriBackend implements Backend {
+  startDemo(): Promise<SessionInfo> {
+    return call('start_demo');
+  }
+
+  signIn(organization: string): Promise<SessionInfo> {
+    return call('sign_in', { organization });
+  }
+
+  currentSession(): Promise<SessionInfo | null> {
+    return call('current_session');
+  }
+
+  signOut(): Promise<void> {
+    return call('sign_out');
+  }
+
+  validateOrganization(input: string): Promise<Organization> {
+    return call('validate_organization', { input });
+  }
+
+  listTokens(filter: ListFilter, onProgress: (listed: number) => void): Promise<PatToken[]> {
+    const channel = new Channel<number>();
+    channel.onmessage = onProgress;
+    return call('list_tokens', { filter, onProgress: channel });
+  }
+
+  scopeCatalogue(): Promise<ScopeCatalogue> {
+    return call('scope_catalogue');
+  }
+
+  createToken(request: NewTokenRequest): Promise<CreatedToken> {
+    return call('create_token', { request });
+  }
+
+  updateToken(request: UpdateTokenRequest): Promise<PatToken> {
+    return call('update_token', { request });
+  }
+
+  revokeToken(organization: string, authorizationId: string): Promise<RevokeResult> {
+    return call('revoke_token', { organization, authorizationId });
+  }
+
+  bulkRevoke(items: RevokeItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary> {
+    const channel = new Channel<BulkProgress>();
+    channel.onmessage = onProgress;
+    return call('bulk_revoke', { items, onProgress: channel });
+  }
+
+  cancelBulkRevoke(): Promise<void> {
+    return call('cancel_bulk_revoke');
+  }
+
+  copySecret(): Promise<void> {
+    return call('copy_secret');
+  }
+
+  clearClipboard(): Promise<void> {
+    return call('clear_clipboard');
+  }
+
+  forgetCreatedSecret(): Promise<void> {
+    return call('forget_created_secret');
+  }
+
+  onClipboardCountdown(callback: (countdown: ClipboardCountdown) => void): Unsubscribe {
+    let unlisten: (() => void) | null = null;
+    let stopped = false;
+    listen<ClipboardCountdown>('clipboard-countdown', (event) => callback(event.payload)).then(
+      (stop) => {
+        if (stopped) stop();
+        else unlisten = stop;
+      },
+      () => {
+        // Without the event the screen still works; the countdown just does not tick.
+      },
+    );
+    return () => {
+      stopped = true;
+      unlisten?.();
+    };
+  }
+}

@@ -1,0 +1,551 @@
+// An in-memory Backend with realistic data (one person in three organizations, about forty tokens of
+// mixed status and expiry, one global PAT). Vitest drives every screen through it, and a browser build
+// opened with `?backend=test` uses it too. Knobs inject errors, latency, policies and pauses so each
+// screen's loading, empty, error and partial-failure states can be reached deterministically.
+import type {
+  AppError,
+  BulkProgress,
+  BulkSummary,
+  ClipboardCountdown,
+  CreatedToken,
+  ErrorCode,
+  ListFilter,
+  NewTokenRequest,
+  Organization,
+  PatToken,
+  Profile,
+  RevokeItem,
+  RevokeResult,
+  ScopeCatalogue,
+  SessionInfo,
+  TokenStatus,
+  UpdateTokenRequest,
+} from '$lib/ipc';
+import type { Backend, Unsubscribe } from './Backend';
+import { demoCatalogue } from './demoCatalogue';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export type BackendMethod = Exclude<keyof Backend, 'onClipboardCountdown'>;
+
+export interface TestBackendOptions {
+  /** Milliseconds every call waits before answering (0 in tests: no timing involved). */
+  latencyMs?: number;
+  /** "Today" for generated expiry dates. */
+  now?: Date;
+  /** Replace the generated tokens (e.g. [] for the empty state, or 10,000 for scale). */
+  tokens?: PatToken[];
+  /** Starts signed in (as the demo) instead of at the sign-in screen. */
+  signedIn?: boolean;
+  /** Emits clipboard-countdown events on a real 1 s timer after Copy (browser demo); tests step by hand. */
+  autoCountdown?: boolean;
+}
+
+/** Tenant/organization policies the simulated server enforces on create. */
+export interface TestPolicy {
+  /** Longest lifespan in days; `mode` says whether longer requests are refused or shortened. */
+  maxLifespanDays?: { days: number; mode: 'refuse' | 'clamp' };
+  restrictFullScope?: boolean;
+  restrictCreation?: boolean;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+export function appError(code: ErrorCode, message: string): AppError {
+  return { code, message };
+}
+
+/** A small deterministic generator so demo data is the same on every run. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+export const demoOrganizations: Organization[] = [
+  { id: 'c0a1e5f2-0001-4d6e-9a10-000000000001', name: 'contoso', url: 'https://dev.azure.com/contoso' },
+  { id: 'c0a1e5f2-0002-4d6e-9a10-000000000002', name: 'contoso-labs', url: 'https://dev.azure.com/contoso-labs' },
+  { id: 'c0a1e5f2-0003-4d6e-9a10-000000000003', name: 'fabrikam-partners', url: 'https://dev.azure.com/fabrikam-partners' },
+];
+
+export const demoProfile: Profile = {
+  id: '8d3f6b1e-5a2c-4e7f-9b0d-1c2e3f4a5b6c',
+  displayName: 'Alex Morgan',
+  email: 'alex.morgan@contoso.com',
+  initials: 'AM',
+  organizations: demoOrganizations,
+};
+
+const scopeTitles = new Map<string, string>(
+  demoCatalogue.groups.flatMap((group) => group.levels.map((level) => [level.scope, level.title] as const)),
+);
+
+/** Scopes in words, as the shell computes them from the catalogue. */
+export function summarizeScope(scope: string): string[] {
+  if (scope.trim() === '' || scope === demoCatalogue.fullAccess.scope) return [demoCatalogue.fullAccess.label];
+  return scope
+    .split(' ')
+    .filter(Boolean)
+    .map((s) => scopeTitles.get(s) ?? s);
+}
+
+
+const tokenNames = [
+  'Build agent – westeurope',
+  'Release pipeline',
+  'Laptop git',
+  'NuGet feed restore',
+  'npm publish',
+  'Work item sync',
+  'Dashboard widget',
+  'Terraform state',
+  'Wiki export',
+  'Backlog report',
+  'Self-hosted agent (Mac mini)',
+  'VS Code extension',
+  'Pipeline trigger bot',
+  'Test results upload',
+  'Service hook relay',
+  'Symbol server',
+  'Artifact cleanup',
+  'Code search script',
+  'Power BI analytics',
+  'Migration tool',
+];
+
+const scopeChoices = [
+  'vso.code_write',
+  'vso.code',
+  'vso.agentpools_manage',
+  'vso.packaging',
+  'vso.packaging_write',
+  'vso.build_execute',
+  'vso.work_write vso.project',
+  'vso.release_execute vso.build',
+  'vso.analytics',
+  'vso.wiki',
+  'app_token',
+];
+
+/** About forty tokens over three organizations, with a few near expiry, some expired, some revoked. */
+export function demoTokens(now: Date = new Date(), count = 40): PatToken[] {
+  const random = seeded(7);
+  const tokens: PatToken[] = [];
+  for (let i = 0; i < count; i++) {
+    const org = demoOrganizations[i % demoOrganizations.length];
+    const baseName = tokenNames[i % tokenNames.length];
+    const round = Math.floor(i / tokenNames.length);
+    const displayName = round === 0 ? baseName : `${baseName} ${round + 1}`;
+    const scope = scopeChoices[Math.floor(random() * scopeChoices.length)];
+    // Spread expiries: the first few within a week, a third already past, the rest months ahead.
+    let offsetDays: number;
+    if (i % 9 === 1) offsetDays = 1 + (i % 6);
+    else if (i % 3 === 2) offsetDays = -(5 + Math.floor(random() * 200));
+    else offsetDays = 20 + Math.floor(random() * 300);
+    const validTo = new Date(now.getTime() + offsetDays * DAY + 3 * 60 * 60 * 1000);
+    const validFrom = new Date(validTo.getTime() - (30 + Math.floor(random() * 335)) * DAY);
+    const revoked = i % 7 === 4;
+    const status: TokenStatus = revoked ? 'revoked' : offsetDays < 0 ? 'expired' : 'active';
+    tokens.push({
+      authorizationId: `a${String(i + 1).padStart(7, '0')}-6c1b-4e0a-9d7f-${String(i + 1).padStart(12, '0')}`,
+      displayName,
+      scope,
+      scopeSummary: summarizeScope(scope),
+      targetOrganizations: [org],
+      isGlobal: false,
+      validFrom: validFrom.toISOString(),
+      validTo: validTo.toISOString(),
+      status,
+      organization: org.name,
+    });
+  }
+  tokens.push({
+    authorizationId: 'g0000001-6c1b-4e0a-9d7f-global000001',
+    displayName: 'Reporting across all orgs',
+    scope: 'vso.work vso.analytics',
+    scopeSummary: summarizeScope('vso.work vso.analytics'),
+    targetOrganizations: null,
+    isGlobal: true,
+    validFrom: new Date(now.getTime() - 100 * DAY).toISOString(),
+    validTo: new Date(now.getTime() + 200 * DAY).toISOString(),
+    status: 'active',
+    organization: demoOrganizations[0].name,
+  });
+  return tokens;
+}
+
+/** The same shape at scale, for the virtualized list. */
+export function manyTokens(count: number, now: Date = new Date()): PatToken[] {
+  const tokens: PatToken[] = [];
+  for (let i = 0; i < count; i++) {
+    const org = demoOrganizations[i % demoOrganizations.length];
+    tokens.push({
+      authorizationId: `bulk-${i}`,
+      displayName: `Token ${String(i).padStart(5, '0')}`,
+      scope: 'vso.code',
+      scopeSummary: summarizeScope('vso.code'),
+      targetOrganizations: [org],
+      isGlobal: false,
+      validFrom: new Date(now.getTime() - 10 * DAY).toISOString(),
+      validTo: new Date(now.getTime() + ((i % 400) - 100) * DAY).toISOString(),
+      status: i % 400 < 100 ? 'expired' : 'active',
+      organization: org.name,
+    });
+  }
+  return tokens;
+}
+
+export class TestBackend implements Backend {
+  latencyMs: number;
+  now: Date;
+  tokens: PatToken[];
+  session: SessionInfo | null;
+  policy: TestPolicy = {};
+  autoCountdown: boolean;
+  /** Whether the Microsoft sign-in is offered; when false `signIn` rejects `signInUnavailable`. */
+  signInAvailable = false;
+  /** Every call, in order, with its arguments (what a test checks was sent). */
+  readonly calls: { method: BackendMethod; args: unknown[] }[] = [];
+  /** Revokes of these ids fail with the given error (one-token and bulk). */
+  readonly failingRevokes = new Map<string, AppError>();
+
+  private readonly errors = new Map<BackendMethod, { error: AppError; persistent: boolean }>();
+  private readonly holds = new Map<BackendMethod, Deferred>();
+  private bulkPauseAfter: number | null = null;
+  private bulkResume: Deferred | null = null;
+  private bulkCancelled = false;
+  private createdSecret: string | null = null;
+  private countdownListeners = new Set<(countdown: ClipboardCountdown) => void>();
+  private countdownTimer: ReturnType<typeof setInterval> | null = null;
+  private secretCounter = 0;
+
+  constructor(options: TestBackendOptions = {}) {
+    this.latencyMs = options.latencyMs ?? 0;
+    this.now = options.now ?? new Date();
+    this.tokens = options.tokens ? [...options.tokens] : demoTokens(this.now);
+    this.session = options.signedIn ? this.demoSession() : null;
+    this.autoCountdown = options.autoCountdown ?? false;
+  }
+
+  // ---- knobs -------------------------------------------------------------------------------
+
+  /** The next call of `method` rejects with this error (every call, if `persistent`). */
+  failWith(method: BackendMethod, code: ErrorCode, message: string, persistent = false): void {
+    this.errors.set(method, { error: appError(code, message), persistent });
+  }
+
+  clearFailures(): void {
+    this.errors.clear();
+  }
+
+  /** Calls of `method` wait until `release(method)`: lets a test look at a loading state. */
+  hold(method: BackendMethod): void {
+    if (!this.holds.has(method)) this.holds.set(method, deferred());
+  }
+
+  release(method: BackendMethod): void {
+    this.holds.get(method)?.resolve();
+    this.holds.delete(method);
+  }
+
+  /** The next bulk revoke stops after `n` tokens until `resumeBulk()` or a cancel. */
+  pauseBulkAfter(n: number): void {
+    this.bulkPauseAfter = n;
+  }
+
+  resumeBulk(): void {
+    this.bulkPauseAfter = null;
+    this.bulkResume?.resolve();
+  }
+
+  /** Sends one clipboard-countdown event, as the Rust clipboard service does every second. */
+  emitCountdown(secondsLeft: number, cleared = secondsLeft === 0): void {
+    for (const listener of this.countdownListeners) listener({ secondsLeft, cleared });
+  }
+
+  callsOf(method: BackendMethod): unknown[][] {
+    return this.calls.filter((call) => call.method === method).map((call) => call.args);
+  }
+
+  // ---- Backend -----------------------------------------------------------------------------
+
+  async startDemo(): Promise<SessionInfo> {
+    await this.enter('startDemo');
+    this.session = this.demoSession();
+    return this.session;
+  }
+
+  async signIn(organization: string): Promise<SessionInfo> {
+    await this.enter('signIn', organization);
+    if (!this.signInAvailable) {
+      throw appError(
+        'signInUnavailable',
+        'Signing in with Microsoft is not set up in this build yet. Try the demo to look around.',
+      );
+    }
+    this.session = { profile: demoProfile, demo: false, accountLabel: demoProfile.email };
+    return this.session;
+  }
+
+  async currentSession(): Promise<SessionInfo | null> {
+    await this.enter('currentSession');
+    return this.session;
+  }
+
+  async signOut(): Promise<void> {
+    await this.enter('signOut');
+    this.session = null;
+  }
+
+  async validateOrganization(input: string): Promise<Organization> {
+    await this.enter('validateOrganization', input);
+    const name = parseOrganization(input);
+    if (!name) {
+      throw appError(
+        'invalidOrganization',
+        'That does not look like an Azure DevOps organization. Use its name, or an address like https://dev.azure.com/your-org.',
+      );
+    }
+    const known = demoOrganizations.find((org) => org.name === name);
+    return known ?? { id: `org-${name}`, name, url: `https://dev.azure.com/${name}` };
+  }
+
+  async listTokens(filter: ListFilter, onProgress: (listed: number) => void): Promise<PatToken[]> {
+    await this.enter('listTokens', filter);
+    this.requireSession();
+    demoOrganizations.forEach((_, index) => onProgress(index + 1));
+    return this.tokens.filter((token) => filter === 'all' || token.status === filter).map((t) => ({ ...t }));
+  }
+
+  async scopeCatalogue(): Promise<ScopeCatalogue> {
+    await this.enter('scopeCatalogue');
+    return demoCatalogue;
+  }
+
+  async createToken(request: NewTokenRequest): Promise<CreatedToken> {
+    await this.enter('createToken', request);
+    this.requireSession();
+    const org = demoOrganizations.find((o) => o.name === request.organization);
+    if (!org) throw appError('invalidInput', `You are not a member of the organization “${request.organization}”.`);
+    const name = request.displayName.trim();
+    if (!name || request.displayName.length > 256) {
+      throw appError('invalidInput', 'The name must be between 1 and 256 characters.');
+    }
+    if (this.policy.restrictCreation) {
+      throw appError(
+        'policyCreationRestricted',
+        'Your organization only lets certain people create personal access tokens. Ask an administrator to add you.',
+      );
+    }
+    const fullAccess = request.scopes.length === 0 || request.scopes.includes(demoCatalogue.fullAccess.scope);
+    if (fullAccess && this.policy.restrictFullScope) {
+      throw appError(
+        'policyFullScope',
+        'Your organization does not allow full-access tokens. Choose the scopes the token needs.',
+      );
+    }
+    const today = new Date(this.now);
+    let validTo =
+      request.lifespan.kind === 'days'
+        ? new Date(today.getTime() + request.lifespan.days * DAY)
+        : new Date(`${request.lifespan.date}T23:59:59Z`);
+    let clampedFrom: string | null = null;
+    const limit = this.policy.maxLifespanDays;
+    if (limit && validTo.getTime() > today.getTime() + limit.days * DAY) {
+      if (limit.mode === 'refuse') {
+        throw appError(
+          'policyLifespan',
+          `Your organization allows tokens to last at most ${limit.days} days. Choose a shorter lifespan.`,
+        );
+      }
+      clampedFrom = validTo.toISOString();
+      validTo = new Date(today.getTime() + limit.days * DAY);
+    }
+    const scope = fullAccess ? demoCatalogue.fullAccess.scope : request.scopes.join(' ');
+    const token: PatToken = {
+      authorizationId: `new-${++this.secretCounter}-${Date.now().toString(36)}`,
+      displayName: name,
+      scope,
+      scopeSummary: summarizeScope(scope),
+      targetOrganizations: [org],
+      isGlobal: false,
+      validFrom: today.toISOString(),
+      validTo: validTo.toISOString(),
+      status: 'active',
+      organization: org.name,
+    };
+    this.tokens.unshift(token);
+    this.createdSecret = makeSecret(this.secretCounter);
+    return { token: { ...token }, secret: this.createdSecret, clampedFrom };
+  }
+
+  async updateToken(request: UpdateTokenRequest): Promise<PatToken> {
+    await this.enter('updateToken', request);
+    const token = this.tokens.find((t) => t.authorizationId === request.authorizationId);
+    if (!token) throw appError('notFound', 'This token no longer exists.');
+    if (request.displayName !== undefined) token.displayName = request.displayName;
+    if (request.scopes) {
+      token.scope = request.scopes.join(' ');
+      token.scopeSummary = summarizeScope(token.scope);
+    }
+    if (request.lifespan) {
+      token.validTo =
+        request.lifespan.kind === 'days'
+          ? new Date(this.now.getTime() + request.lifespan.days * DAY).toISOString()
+          : new Date(`${request.lifespan.date}T23:59:59Z`).toISOString();
+    }
+    return { ...token };
+  }
+
+  async revokeToken(organization: string, authorizationId: string): Promise<RevokeResult> {
+    await this.enter('revokeToken', organization, authorizationId);
+    return this.revokeOne({ organization, authorizationId, displayName: '' });
+  }
+
+  async bulkRevoke(items: RevokeItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary> {
+    await this.enter('bulkRevoke', items.map((item) => ({ ...item })));
+    this.bulkCancelled = false;
+    const results: RevokeResult[] = [];
+    for (const item of items) {
+      if (this.bulkPauseAfter !== null && results.length >= this.bulkPauseAfter) {
+        this.bulkResume = deferred();
+        await this.bulkResume.promise;
+        this.bulkResume = null;
+      }
+      if (this.bulkCancelled) break;
+      if (this.latencyMs > 0) await sleep(this.latencyMs);
+      const result = this.revokeOne(item);
+      results.push(result);
+      onProgress({ done: results.length, total: items.length, latest: result });
+    }
+    this.bulkPauseAfter = null;
+    const count = (kind: string) => results.filter((r) => r.outcome.kind === kind).length;
+    return {
+      results,
+      revoked: count('revoked'),
+      alreadyGone: count('alreadyGone'),
+      failed: count('failed'),
+      cancelled: items.length - results.length,
+    };
+  }
+
+  async cancelBulkRevoke(): Promise<void> {
+    this.calls.push({ method: 'cancelBulkRevoke', args: [] });
+    this.bulkCancelled = true;
+    this.bulkResume?.resolve();
+  }
+
+  async copySecret(): Promise<void> {
+    await this.enter('copySecret');
+    if (!this.createdSecret) throw appError('notFound', 'The token value is no longer available to copy.');
+    if (this.autoCountdown) this.startCountdown();
+  }
+
+  async clearClipboard(): Promise<void> {
+    await this.enter('clearClipboard');
+    this.stopCountdown();
+    this.emitCountdown(0, true);
+  }
+
+  async forgetCreatedSecret(): Promise<void> {
+    await this.enter('forgetCreatedSecret');
+    this.createdSecret = null;
+  }
+
+  /** Whether a created secret is still held (what `forget_created_secret` drops). */
+  get holdsSecret(): boolean {
+    return this.createdSecret !== null;
+  }
+
+  onClipboardCountdown(callback: (countdown: ClipboardCountdown) => void): Unsubscribe {
+    this.countdownListeners.add(callback);
+    return () => this.countdownListeners.delete(callback);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private demoSession(): SessionInfo {
+    return { profile: demoProfile, demo: true, accountLabel: 'Demo account' };
+  }
+
+  private requireSession(): void {
+    if (!this.session) throw appError('notSignedIn', 'You are signed out. Sign in again to continue.');
+  }
+
+  private async enter(method: BackendMethod, ...args: unknown[]): Promise<void> {
+    this.calls.push({ method, args });
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    const hold = this.holds.get(method);
+    if (hold) await hold.promise;
+    const failure = this.errors.get(method);
+    if (failure) {
+      if (!failure.persistent) this.errors.delete(method);
+      throw { ...failure.error };
+    }
+  }
+
+  private revokeOne(item: RevokeItem): RevokeResult {
+    const token = this.tokens.find((t) => t.authorizationId === item.authorizationId);
+    const displayName = item.displayName || token?.displayName || item.authorizationId;
+    const failure = this.failingRevokes.get(item.authorizationId);
+    if (failure) return { authorizationId: item.authorizationId, displayName, outcome: { kind: 'failed', error: failure } };
+    if (!token || token.status === 'revoked') {
+      return { authorizationId: item.authorizationId, displayName, outcome: { kind: 'alreadyGone' } };
+    }
+    token.status = 'revoked';
+    return { authorizationId: item.authorizationId, displayName, outcome: { kind: 'revoked' } };
+  }
+
+  private startCountdown(): void {
+    this.stopCountdown();
+    let left = 30;
+    this.emitCountdown(left, false);
+    this.countdownTimer = setInterval(() => {
+      left -= 1;
+      this.emitCountdown(left, left === 0);
+      if (left === 0) this.stopCountdown();
+    }, 1000);
+  }
+
+  private stopCountdown(): void {
+    if (this.countdownTimer) clearInterval(this.countdownTimer);
+    this.countdownTimer = null;
+  }
+}
+
+/** Accepts `https://dev.azure.com/{org}`, `https://{org}.visualstudio.com` or a bare name. */
+export function parseOrganization(input: string): string | null {
+  const text = input.trim();
+  const namePattern = /^[A-Za-z0-9][A-Za-z0-9-]{0,48}[A-Za-z0-9]?$/;
+  let name: string | null = null;
+  const devAzure = /^(?:https?:\/\/)?dev\.azure\.com\/([^/?#\s]+)\/?(?:[?#].*)?$/i.exec(text);
+  const vsCom = /^(?:https?:\/\/)?([^./\s]+)\.visualstudio\.com\/?(?:[?#].*)?$/i.exec(text);
+  if (devAzure) name = devAzure[1];
+  else if (vsCom) name = vsCom[1];
+  else if (!text.includes('/') && !text.includes('.')) name = text;
+  return name && namePattern.test(name) ? name.toLowerCase() : null;
+}
+
+function makeSecret(n: number): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const random = seeded(1000 + n);
+  let secret = '';
+  for (let i = 0; i < 84; i++) secret += alphabet[Math.floor(random() * alphabet.length)];
+  return secret;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+

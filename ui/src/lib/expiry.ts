@@ -1,0 +1,46 @@
+// How the window speaks about dates and expiry: one place so the list, the form and the
+// "Token created" screen say "expires in 3 days" and "1 Dec 2026" the same way.
+import type { PatToken } from '$lib/ipc';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** The day global PATs stop working (Microsoft retires tokens valid in all organizations). */
+export const GLOBAL_PAT_RETIREMENT = '2026-12-01';
+
+/** Days within which an active token is flagged as expiring soon. */
+export const EXPIRY_WARNING_DAYS = 7;
+
+const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/** "1 Dec 2026" (UTC, as Azure DevOps stores it). */
+export function formatDate(iso: string): string {
+  const date = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
+  return Number.isNaN(date.getTime()) ? iso : dateFormat.format(date);
+}
+
+/** Whole days from `now` until `iso`, rounded up (so "later today" is 0 and "tomorrow" 1). */
+export function daysUntil(iso: string, now: Date = new Date()): number {
+  return Math.ceil((new Date(iso).getTime() - now.getTime()) / DAY);
+}
+
+export type Badge = { kind: 'revoked' | 'expired' | 'warn' | 'ok'; text: string };
+
+/** The status badge of a row: revoked, expired, "expires in N days" (warned within a week) or active. */
+export function badgeFor(token: PatToken, now: Date = new Date()): Badge {
+  if (token.status === 'revoked') return { kind: 'revoked', text: 'Revoked' };
+  const days = daysUntil(token.validTo, now);
+  if (token.status === 'expired' || days < 0) return { kind: 'expired', text: 'Expired' };
+  if (days <= EXPIRY_WARNING_DAYS) {
+    const text = days <= 0 ? 'Expires today' : days === 1 ? 'Expires in 1 day' : `Expires in ${days} days`;
+    return { kind: 'warn', text };
+  }
+  return { kind: 'ok', text: 'Active' };
+}
+
+/** YYYY-MM-DD of the local calendar day `offsetDays` from `now` (what a date input speaks). */
+export function localDay(offsetDays = 0, now: Date = new Date()): string {
+  const date = new Date(now.getFullYear(), now.getMonth(), now.getDate() + offsetDays);
+  const mm = String(date.getMonth() + 1).padStart(2, '0');
+  const dd = String(date.getDate()).padStart(2, '0');
+  return `${date.getFullYear()}-${mm}-${dd}`;
+}

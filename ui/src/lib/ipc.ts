@@ -1,0 +1,50 @@
+// The one place the window imports IPC types from. Every type here is generated from Rust by ts-rs
+// (ui/src/lib/generated); this file only re-exports them so screens never redefine a contract type.
+export type { AppError } from './generated/AppError';
+export type { BulkProgress } from './generated/BulkProgress';
+export type { BulkSummary } from './generated/BulkSummary';
+export type { ClipboardCountdown } from './generated/ClipboardCountdown';
+export type { CreatedToken } from './generated/CreatedToken';
+export type { ErrorCode } from './generated/ErrorCode';
+export type { Lifespan } from './generated/Lifespan';
+export type { ListFilter } from './generated/ListFilter';
+export type { NewTokenRequest } from './generated/NewTokenRequest';
+export type { Organization } from './generated/Organization';
+export type { PatToken } from './generated/PatToken';
+export type { Profile } from './generated/Profile';
+export type { RevokeOutcome } from './generated/RevokeOutcome';
+export type { RevokeResult } from './generated/RevokeResult';
+export type { ScopeCatalogue } from './generated/ScopeCatalogue';
+export type { ScopeGroup } from './generated/ScopeGroup';
+export type { ScopeLevel } from './generated/ScopeLevel';
+export type { ScopePreset } from './generated/ScopePreset';
+export type { SessionInfo } from './generated/SessionInfo';
+export type { SortBy } from './generated/SortBy';
+export type { TokenStatus } from './generated/TokenStatus';
+export type { UpdateTokenRequest } from './generated/UpdateTokenRequest';
+
+import type { AppError } from './generated/AppError';
+
+/** One element of `bulk_revoke`'s `items` argument (docs/ipc.md writes it inline). */
+export type RevokeItem = { organization: string; authorizationId: string; displayName: string };
+
+/** Narrows anything a promise rejected with to the contract's error shape. */
+export function isAppError(value: unknown): value is AppError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
+}
+
+/** What a screen shows when something failed: the AppError as is, anything else as a generic error. */
+export function toAppError(value: unknown): AppError {
+  if (isAppError(value)) return value;
+  const message = value instanceof Error ? value.message : typeof value === 'string' ? value : '';
+  return {
+    code: 'internal',
+    message: message || 'Something went wrong inside PAT Desk. Please try again.',
+  } as AppError;
+}
+
