@@ -1,6 +1,16 @@
-// Vitest set-up: DOM matchers, and a clean DOM after every test.
+// Vitest set-up: DOM matchers, the few browser APIs jsdom lacks, and a clean DOM after every test.
 import '@testing-library/jest-dom/vitest';
 import { cleanup } from '@testing-library/svelte';
 import { afterEach } from 'vitest';
+
+// Svelte's bind:clientHeight observes size changes; jsdom does no layout, so an inert observer is enough.
+if (!('ResizeObserver' in globalThis)) {
+  class InertResizeObserver {
+    observe(): void {}
+    unobserve(): void {}
+    disconnect(): void {}
+  }
+  (globalThis as unknown as { ResizeObserver: unknown }).ResizeObserver = InertResizeObserver;
+}
 
 afterEach(() => cleanup());

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { screen, waitFor, within } from '@testing-library/svelte';
+import { names, renderApp, renderTokens, rowNamed, rows } from '../../test/render';
+import { token } from '../../test/tokens';
+import { manyTokens, TestBackend } from '$lib/backend/TestBackend';
+
+describe('Token list', () => {
+  it('shows a skeleton and the listing progress until the tokens arrive', async () => {
+    const backend = new TestBackend({ signedIn: true });
+    backend.hold('listTokens');
+    renderApp({}, backend);
+    const loading = await screen.findByTestId('list-loading');
+    expect(loading).toHaveAttribute('aria-busy', 'true');
+    expect(screen.getByTestId('list-progress')).toHaveAttribute('max', '3');
+    expect(rows()).toHaveLength(0);
+    backend.release('listTokens');
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    expect(screen.queryByTestId('list-loading')).not.toBeInTheDocument();
+    expect(backend.callsOf('listTokens')).toEqual([['all']]);
+  });
+
+  it('says there are no tokens yet and offers to create one', async () => {
+    const { user } = await renderTokens({ tokens: [] });
+    const empty = await screen.findByTestId('list-empty');
+    expect(empty).toHaveTextContent('No tokens yet — create one');
+    await user.click(within(empty).getByRole('button', { name: 'Create a token' }));
+    expect(await screen.findByRole('heading', { name: 'New token' })).toBeInTheDocument();
+  });
+
+  it('shows the error and lists again on "Try again"', async () => {
+    const backend = new TestBackend({ signedIn: true });
+    backend.failWith('listTokens', 'network', 'Azure DevOps could not be reached. Check your connection.');
+    const { user } = renderApp({}, backend);
+    const error = await screen.findByTestId('list-error');
+    expect(error).toHaveTextContent('Azure DevOps could not be reached. Check your connection.');
+    await user.click(screen.getByTestId('retry-button'));
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    expect(backend.callsOf('listTokens')).toHaveLength(2);
+  });
+
+  it('filters by status with the segmented control', async () => {
+    const { user } = await renderTokens();
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    expect(screen.getByTestId('filter-active')).toHaveAttribute('aria-pressed', 'true');
+    expect(rows().every((r) => r.dataset.status === 'active')).toBe(true);
+
+    for (const status of ['expired', 'revoked'] as const) {
+      await user.click(screen.getByTestId(`filter-${status}`));
+      expect(screen.getByTestId(`filter-${status}`)).toHaveAttribute('aria-pressed', 'true');
+      expect(rows().length).toBeGreaterThan(0);
+      expect(rows().every((r) => r.dataset.status === status)).toBe(true);
+    }
+    await user.click(screen.getByTestId('filter-all'));
+    expect(screen.getByTestId('filter-all')).toHaveTextContent('All41');
+    expect(screen.getByRole('table')).toHaveAttribute('aria-rowcount', '42');
+    expect(new Set(rows().map((r) => r.dataset.status))).toEqual(new Set(['active', 'expired', 'revoked']));
+  });
+
+  it('searches by name', async () => {
+    const { user } = await renderTokens();
+    await user.click(screen.getByTestId('filter-all'));
+    await user.type(screen.getByTestId('search-input'), 'npm');
+    expect(names()).toEqual(['npm publish', 'npm publish 2']);
+    await user.clear(screen.getByTestId('search-input'));
+    await user.type(screen.getByTestId('search-input'), 'no such token');
+    expect(rows()).toHaveLength(0);
+    expect(screen.getByTestId('list-no-match')).toHaveTextContent('match “no such token”');
+  });
+
+  it('sorts by expiry, name and status', async () => {
+    const tokens = [
+      token('Charlie', 40),
+      token('alpha', 3),
+      token('Bravo', -10),
+      token('Delta', 100, { status: 'revoked' }),
+    ];
+    const { user } = await renderTokens({ tokens });
+    await user.click(screen.getByTestId('filter-all'));
+    expect(names()).toEqual(['Bravo', 'alpha', 'Charlie', 'Delta']);
+    await user.selectOptions(screen.getByTestId('sort-select'), 'displayName');
+    expect(names()).toEqual(['alpha', 'Bravo', 'Charlie', 'Delta']);
+    await user.selectOptions(screen.getByTestId('sort-select'), 'status');
+    expect(names()).toEqual(['alpha', 'Charlie', 'Bravo', 'Delta']);
+  });
+
+  it('badges tokens that expire within a week, expired and revoked ones', async () => {
+    const tokens = [
+      token('Soon', 3),
+      token('Tomorrow', 1),
+      token('Week', 7),
+      token('Later', 8),
+      token('Past', -2),
+      token('Gone', 30, { status: 'revoked' }),
+    ];
+    const { user } = await renderTokens({ tokens });
+    await user.click(screen.getByTestId('filter-all'));
+    const badge = (name: string) => within(rowNamed(name)).getByTestId('status-badge');
+    expect(badge('Soon')).toHaveTextContent('Expires in 3 days');
+    expect(badge('Soon')).toHaveClass('warn');
+    expect(badge('Tomorrow')).toHaveTextContent('Expires in 1 day');
+    expect(badge('Week')).toHaveTextContent('Expires in 7 days');
+    expect(badge('Later')).toHaveTextContent('Active');
+    expect(badge('Later')).not.toHaveClass('warn');
+    expect(badge('Past')).toHaveTextContent('Expired');
+    expect(badge('Gone')).toHaveTextContent('Revoked');
+    expect(within(rowNamed('Gone')).queryByTestId('row-revoke-button')).not.toBeInTheDocument();
+    expect(within(rowNamed('Gone')).getByTestId('row-checkbox')).toBeDisabled();
+  });
+
+  it('shows each token with its organization, scopes in words and dates', async () => {
+    await renderTokens({ tokens: [token('Laptop git', 50, { scope: 'vso.code_write vso.packaging' })] });
+    const row = await waitFor(() => rowNamed('Laptop git'));
+    expect(row).toHaveAttribute('data-authorization-id', 'id-laptop-git');
+    expect(within(row).getByTestId('token-scopes')).toHaveTextContent('Code (read and write), Packaging (read)');
+    expect(row).toHaveTextContent('contoso');
+  });
+
+  it('flags the global PAT, explains it, and Replace opens New token prefilled for one organization', async () => {
+    const { user, backend } = await renderTokens();
+    await user.type(screen.getByTestId('search-input'), 'Reporting');
+    const row = rowNamed('Reporting across all orgs');
+    expect(within(row).getByTestId('global-flag')).toHaveTextContent('Stops working on 1 Dec 2026');
+    expect(row).toHaveTextContent('All organizations');
+    expect(screen.getByTestId('global-note')).toHaveTextContent('1 token works in all your organizations');
+    await user.click(within(row).getByTestId('replace-button'));
+    expect(await screen.findByRole('heading', { name: 'Replace token' })).toBeInTheDocument();
+    expect(screen.getByTestId('token-name-input')).toHaveValue('Reporting across all orgs');
+    expect(screen.getByTestId('org-select')).toHaveValue('contoso');
+    expect(within(screen.getByTestId('org-select')).queryByText(/all organizations/i)).toBeNull();
+    await waitFor(() => expect(screen.getByTestId('scope-vso.work')).toBeChecked());
+    expect(screen.getByTestId('scope-vso.analytics')).toBeChecked();
+    await user.click(screen.getByTestId('create-button'));
+    await screen.findByRole('heading', { name: 'Token created' });
+    expect(backend.callsOf('createToken')[0][0]).toMatchObject({
+      organization: 'contoso',
+      displayName: 'Reporting across all orgs',
+      scopes: ['vso.analytics', 'vso.work'],
+    });
+  });
+
+  it('keeps only a window of rows in the DOM for 10,000 tokens', async () => {
+    const { user } = await renderTokens({ tokens: manyTokens(10_000) });
+    await user.click(screen.getByTestId('filter-all'));
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    expect(rows().length).toBeLessThan(40);
+    expect(screen.getByRole('table')).toHaveAttribute('aria-rowcount', '10001');
+
+    // Scrolling far down renders the rows there, and still only a window of them.
+    await user.selectOptions(screen.getByTestId('sort-select'), 'displayName');
+    const viewport = screen.getByRole('rowgroup', { name: 'Tokens' });
+    viewport.scrollTop = 60 * 5000;
+    viewport.dispatchEvent(new Event('scroll'));
+    await waitFor(() => expect(names()).toContain('Token 05000'));
+    expect(rows().length).toBeLessThan(40);
+    expect(names()).not.toContain('Token 00000');
+    expect(rowNamed('Token 05000')).toHaveAttribute('aria-rowindex', String(5000 + 2));
+  });
+});
