@@ -1,5 +1,5 @@
 // Renders the whole app over a TestBackend, the way a person meets it, for the screen tests.
-import { render, screen, within } from '@testing-library/svelte';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import App from '../App.svelte';
 import { TestBackend, type TestBackendOptions } from '$lib/backend/TestBackend';
@@ -14,6 +14,9 @@ export function renderApp(options: TestBackendOptions = {}, backend = new TestBa
 export async function renderTokens(options: TestBackendOptions = {}, backend?: TestBackend) {
   const rendered = renderApp({ signedIn: true, ...options }, backend ?? new TestBackend({ signedIn: true, ...options }));
   await screen.findByRole('heading', { name: 'Personal access tokens' });
+  await waitFor(() => {
+    if (screen.queryByTestId('list-loading')) throw new Error('still listing');
+  });
   return rendered;
 }
 

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { screen, waitFor, within } from '@testing-library/svelte';
+import { renderTokens, rows } from '../../test/render';
+
+async function createToken(setup: (backend: import('$lib/backend/TestBackend').TestBackend) => void = () => {}) {
+  const rendered = await renderTokens();
+  setup(rendered.backend);
+  const { user } = rendered;
+  await user.click(screen.getByTestId('new-token-button'));
+  await screen.findByTestId('preset-git');
+  await user.type(screen.getByTestId('token-name-input'), 'Laptop git');
+  await user.click(screen.getByTestId('preset-git'));
+  await user.click(screen.getByTestId('lifespan-90'));
+  await user.click(screen.getByTestId('create-button'));
+  await screen.findByRole('heading', { name: 'Token created' });
+  return rendered;
+}
+
+describe('Token created', () => {
+  it('masks the value until Reveal', async () => {
+    const { user } = await createToken();
+    const value = screen.getByTestId('secret-value');
+    expect(value.textContent?.trim()).toMatch(/^•+$/);
+    await user.click(screen.getByTestId('reveal-button'));
+    expect(screen.getByTestId('reveal-button')).toHaveAttribute('aria-pressed', 'true');
+    expect(value.textContent?.trim()).toMatch(/^[A-Za-z0-9]{84}$/);
+    await user.click(screen.getByTestId('reveal-button'));
+    expect(value.textContent?.trim()).toMatch(/^•+$/);
+  });
+
+  it('copies through the backend and shows the clipboard countdown from its events', async () => {
+    const { user, backend } = await createToken();
+    await user.click(screen.getByTestId('copy-button'));
+    expect(backend.callsOf('copySecret')).toEqual([[]]);
+    expect(screen.getByTestId('clipboard-countdown')).toHaveTextContent('Copied to the clipboard.');
+    backend.emitCountdown(30);
+    await waitFor(() => expect(screen.getByTestId('clipboard-countdown')).toHaveTextContent('Clipboard clears in 30 s'));
+    backend.emitCountdown(12);
+    await waitFor(() => expect(screen.getByTestId('clipboard-countdown')).toHaveTextContent('Clipboard clears in 12 s'));
+    backend.emitCountdown(0, true);
+    await waitFor(() => expect(screen.getByTestId('clipboard-countdown')).toHaveTextContent('Clipboard cleared.'));
+  });
+
+  it('shows why copying failed', async () => {
+    const { user, backend } = await createToken();
+    backend.failWith('copySecret', 'clipboardUnavailable', 'The clipboard is not available right now.');
+    await user.click(screen.getByTestId('copy-button'));
+    expect(await screen.findByTestId('copy-error')).toHaveTextContent('The clipboard is not available right now.');
+  });
+
+  it('asks before closing when the value was never copied, then forgets it', async () => {
+    const { user, backend } = await createToken();
+    await user.click(screen.getByTestId('done-button'));
+    const dialog = screen.getByRole('dialog', { name: 'Close without copying?' });
+    expect(dialog).toHaveAttribute('aria-modal', 'true');
+    await user.click(within(dialog).getByTestId('cancel-button'));
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(screen.getByRole('heading', { name: 'Token created' })).toBeInTheDocument();
+    expect(backend.holdsSecret).toBe(true);
+
+    await user.click(screen.getByTestId('done-button'));
+    await user.click(screen.getByTestId('confirm-button'));
+    expect(await screen.findByRole('heading', { name: 'Personal access tokens' })).toBeInTheDocument();
+    expect(backend.callsOf('forgetCreatedSecret')).toHaveLength(1);
+    expect(backend.holdsSecret).toBe(false);
+    // The new token is in the list.
+    await waitFor(() => expect(rows().some((r) => r.dataset.authorizationId?.startsWith('new-'))).toBe(true));
+  });
+
+  it('closes straight away after Copy', async () => {
+    const { user, backend } = await createToken();
+    await user.click(screen.getByTestId('copy-button'));
+    await user.click(screen.getByTestId('done-button'));
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Personal access tokens' })).toBeInTheDocument();
+    expect(backend.holdsSecret).toBe(false);
+  });
+
+  it('says when the server shortened the expiry', async () => {
+    await createToken((backend) => (backend.policy.maxLifespanDays = { days: 30, mode: 'clamp' }));
+    expect(screen.getByTestId('clamped-note')).toHaveTextContent("Your organization's policy shortened the expiry");
+  });
+
+  it('says nothing about shortening when the expiry was kept', async () => {
+    await createToken();
+    expect(screen.queryByTestId('clamped-note')).not.toBeInTheDocument();
+  });
+
+  it('never puts the value in web storage', async () => {
+    const { user } = await createToken();
+    await user.click(screen.getByTestId('reveal-button'));
+    const secret = screen.getByTestId('secret-value').textContent?.trim() ?? '';
+    const stored = [localStorage, sessionStorage].flatMap((s) => Object.keys(s).map((k) => s.getItem(k) ?? ''));
+    expect(secret.length).toBe(84);
+    expect(stored.some((v) => v.includes(secret))).toBe(false);
+  });
+});
