@@ -1,1 +1,391 @@
-//! (being written)
+//! The token model shared by the core, the shell and the window: exactly the types of `docs/ipc.md`.
+//!
+//! Every type that crosses IPC derives `Serialize` (camelCase) and `ts_rs::TS`; the TypeScript in
+//! `ui/src/lib/generated/` is produced from here by `cargo test -p patdesk-core export_bindings`.
+//! The one exception is [`CreatedToken`], which holds the new secret as a [`Sensitive`] and therefore cannot be
+//! serialized; the shell turns it into the IPC view [`CreatedTokenReveal`] with an explicit
+//! [`CreatedToken::into_reveal`], the one place the secret is revealed.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{Error, ErrorCode};
+use crate::secret::Sensitive;
+
+/// Longest lifespan Azure DevOps allows without a policy (§2.16).
+pub const MAX_LIFESPAN_DAYS: u32 = 365;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum TokenStatus {
+    Active,
+    Expired,
+    Revoked,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum ListFilter {
+    #[default]
+    Active,
+    Expired,
+    Revoked,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum SortBy {
+    #[default]
+    DisplayName,
+    ValidTo,
+    Status,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Organization {
+    /// The organization GUID (`accountId`), the value found in `targetAccounts`.
+    pub id: String,
+    /// The name used in URL paths (`accountName`).
+    pub name: String,
+    /// `https://dev.azure.com/{name}`
+    pub url: String,
+}
+
+impl Organization {
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        let name = name.into();
+        Organization {
+            id: id.into().to_ascii_lowercase(),
+            url: format!("https://dev.azure.com/{name}"),
+            name,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Profile {
+    pub id: String,
+    pub display_name: String,
+    pub email: String,
+    pub initials: String,
+    pub organizations: Vec<Organization>,
+}
+
+/// Up to two initials from a display name ("Normal Paulk" → "NP"), for the avatar.
+pub fn initials_of(display_name: &str, email: &str) -> String {
+    let from_name: String = display_name
+        .split_whitespace()
+        .filter_map(|w| w.chars().find(|c| c.is_alphanumeric()))
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect();
+    if !from_name.is_empty() {
+        return from_name;
+    }
+    email
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_else(|| "?".to_string())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PatToken {
+    pub authorization_id: String,
+    pub display_name: String,
+    /// Raw, space separated, or `app_token`.
+    pub scope: String,
+    /// In words, from the catalogue: `["Full access"]` or `["Code (read and write)", …]`.
+    pub scope_summary: Vec<String>,
+    /// `None` = global (all organizations).
+    pub target_organizations: Option<Vec<Organization>>,
+    pub is_global: bool,
+    pub valid_from: DateTime<Utc>,
+    pub valid_to: DateTime<Utc>,
+    pub status: TokenStatus,
+    /// The organization it was listed through (for a global PAT: the first one it was seen in).
+    pub organization: String,
+}
+
+/// A freshly created token with its secret. Deliberately not `Serialize`: see [`CreatedToken::into_reveal`].
+#[derive(Debug, Clone)]
+pub struct CreatedToken {
+    pub token: PatToken,
+    pub secret: Sensitive<String>,
+    /// The `validTo` that was asked for, when the service shortened it (policy clamp).
+    pub clamped_from: Option<DateTime<Utc>>,
+}
+
+impl CreatedToken {
+    /// The IPC view for the "Token created" screen: the one time the secret crosses to the window.
+    pub fn into_reveal(self) -> CreatedTokenReveal {
+        CreatedTokenReveal {
+            token: self.token.clone(),
+            secret: self.secret.expose().clone(),
+            clamped_from: self.clamped_from,
+        }
+    }
+}
+
+/// What the window receives after Create (`CreatedToken` in TypeScript). Build it only with
+/// [`CreatedToken::into_reveal`].
+#[derive(Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, rename = "CreatedToken")]
+pub struct CreatedTokenReveal {
+    pub token: PatToken,
+    pub secret: String,
+    pub clamped_from: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for CreatedTokenReveal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedTokenReveal")
+            .field("token", &self.token)
+            .field("secret", &crate::secret::REDACTED)
+            .field("clamped_from", &self.clamped_from)
+            .finish()
+    }
+}
+
+impl Drop for CreatedTokenReveal {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.secret);
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ScopeLevel {
+    pub label: String,
+    pub scope: String,
+    pub title: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ScopeGroup {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub levels: Vec<ScopeLevel>,
+    pub common: bool,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FullAccessScope {
+    pub scope: String,
+    pub label: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ScopePreset {
+    pub id: String,
+    pub label: String,
+    pub description: String,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ScopeCatalogue {
+    pub full_access: FullAccessScope,
+    pub groups: Vec<ScopeGroup>,
+    pub presets: Vec<ScopePreset>,
+}
+
+/// How long a new or extended token lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export)]
+pub enum Lifespan {
+    /// This many days from now (1–365).
+    Days { days: u32 },
+    /// Until the end of this day (UTC), `YYYY-MM-DD`.
+    Until { date: NaiveDate },
+}
+
+impl Lifespan {
+    /// The `validTo` to send, checked against the one-year service maximum and the organization's policy
+    /// maximum when known.
+    pub fn valid_to(
+        &self,
+        now: DateTime<Utc>,
+        policy_max_days: Option<u32>,
+    ) -> Result<DateTime<Utc>, Error> {
+        let limit_days = policy_max_days
+            .map(|p| p.clamp(1, MAX_LIFESPAN_DAYS))
+            .unwrap_or(MAX_LIFESPAN_DAYS);
+        let policy_error = |max: u32| {
+            Error::new(
+                ErrorCode::PolicyLifespan,
+                format!("Your organization only allows tokens that last up to {max} days. Pick a shorter lifespan and try again."),
+            )
+        };
+        match *self {
+            Lifespan::Days { days } => {
+                if days == 0 {
+                    return Err(Error::new(
+                        ErrorCode::InvalidExpiry,
+                        "A token must last at least one day. Pick a longer lifespan.",
+                    ));
+                }
+                if days > MAX_LIFESPAN_DAYS {
+                    return Err(Error::new(
+                        ErrorCode::InvalidExpiry,
+                        "A token can last at most one year (365 days). Pick a shorter lifespan.",
+                    ));
+                }
+                if let Some(max) = policy_max_days.filter(|m| days > *m) {
+                    return Err(policy_error(max));
+                }
+                Ok(now + Duration::days(i64::from(days)))
+            }
+            Lifespan::Until { date } => {
+                let end_of_day = date
+                    .and_time(NaiveTime::from_hms_opt(23, 59, 59).expect("valid time"))
+                    .and_utc();
+                if date <= now.date_naive() || end_of_day <= now {
+                    return Err(Error::new(
+                        ErrorCode::InvalidExpiry,
+                        "The expiry date must be in the future. Pick a later date.",
+                    ));
+                }
+                let service_limit = now + Duration::days(i64::from(MAX_LIFESPAN_DAYS));
+                if date > service_limit.date_naive() {
+                    return Err(Error::new(
+                        ErrorCode::InvalidExpiry,
+                        "A token can last at most one year. Pick a date within the next 365 days.",
+                    ));
+                }
+                if let Some(max) = policy_max_days {
+                    let policy_limit = now + Duration::days(i64::from(limit_days));
+                    if date > policy_limit.date_naive() {
+                        return Err(policy_error(max));
+                    }
+                    return Ok(end_of_day.min(policy_limit));
+                }
+                Ok(end_of_day.min(service_limit))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NewTokenRequest {
+    pub organization: String,
+    pub display_name: String,
+    /// `["app_token"]` for full access. Never empty.
+    pub scopes: Vec<String>,
+    pub lifespan: Lifespan,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct UpdateTokenRequest {
+    pub organization: String,
+    pub authorization_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub scopes: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub lifespan: Option<Lifespan>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export)]
+pub enum RevokeOutcome {
+    Revoked,
+    /// The token was already revoked or no longer exists: the person's goal is met.
+    AlreadyGone,
+    Failed {
+        error: Error,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RevokeResult {
+    pub authorization_id: String,
+    pub display_name: String,
+    pub outcome: RevokeOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BulkProgress {
+    pub done: u32,
+    pub total: u32,
+    pub latest: RevokeResult,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BulkSummary {
+    pub results: Vec<RevokeResult>,
+    pub revoked: u32,
+    pub already_gone: u32,
+    pub failed: u32,
+    pub cancelled: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SessionInfo {
+    pub profile: Profile,
+    pub demo: bool,
+    pub account_label: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ClipboardCountdown {
+    pub seconds_left: u32,
+    pub cleared: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials() {
+        assert_eq!(initials_of("Normal Paulk", "x@y"), "NP");
+        assert_eq!(initials_of("  ", "ada@example.com"), "A");
+        assert_eq!(initials_of("Ada Lovelace Byron", ""), "AL");
+    }
+}

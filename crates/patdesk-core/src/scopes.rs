@@ -1,1 +1,351 @@
-//! (being written)
+//! The PAT scope catalogue: turns raw scope strings (`vso.code_write vso.packaging`) into words a person
+//! understands, and gives the window the groups, levels and presets for the "Permissions" picker.
+//!
+//! The data is `scopes.json` from the shared contract, compiled into the binary so it can never be missing.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::model::{FullAccessScope, ScopeCatalogue, ScopeGroup, ScopeLevel, ScopePreset};
+
+/// The full-access scope string.
+pub const FULL_ACCESS: &str = "app_token";
+
+const SCOPES_JSON: &str = include_str!("../scopes.json");
+
+/// Groups shown before "Show all scopes": the ones most people need.
+const COMMON_GROUPS: &[&str] = &[
+    "code",
+    "build",
+    "release",
+    "packaging",
+    "workItems",
+    "agentPools",
+    "projectAndTeam",
+    "variableGroups",
+    "serviceConnections",
+];
+
+/// Ready-made choices for common jobs: (id, label, description, scopes).
+const PRESETS: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "git",
+        "Git (clone and push)",
+        "Read and write code in Git repositories, for example to clone and push from a tool.",
+        &["vso.code_write"],
+    ),
+    (
+        "packages-read",
+        "Packages (read)",
+        "Download packages from Azure Artifacts feeds (NuGet, npm, Maven, Python).",
+        &["vso.packaging"],
+    ),
+    (
+        "packages-publish",
+        "Packages (publish)",
+        "Download and publish packages to Azure Artifacts feeds.",
+        &["vso.packaging_write"],
+    ),
+    (
+        "build-agent",
+        "Build agent",
+        "Register a self-hosted build or release agent in an agent pool.",
+        &["vso.agentpools_manage"],
+    ),
+    (
+        "pipelines",
+        "Run pipelines",
+        "Queue builds and read their results.",
+        &["vso.build_execute"],
+    ),
+    (
+        "work-items",
+        "Work items",
+        "Read and update work items and boards.",
+        &["vso.work_write"],
+    ),
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawCatalogue {
+    full_access: RawFullAccess,
+    groups: Vec<RawGroup>,
+    #[serde(default)]
+    not_selectable: Vec<RawNotSelectable>,
+    #[serde(default)]
+    not_selectable_prefixes: Vec<RawPrefix>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawFullAccess {
+    scope: String,
+    label: String,
+    description: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawGroup {
+    id: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    deprecated: bool,
+    levels: Vec<RawLevel>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawLevel {
+    label: String,
+    scope: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    deprecated: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawNotSelectable {
+    scope: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawPrefix {
+    prefix: String,
+}
+
+/// A scope level with its group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Level {
+    pub label: String,
+    pub scope: String,
+    pub title: String,
+    pub description: String,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub deprecated: bool,
+    pub common: bool,
+    pub levels: Vec<Level>,
+}
+
+/// The parsed catalogue. Get it with [`Catalogue::load`].
+#[derive(Debug)]
+pub struct Catalogue {
+    full_access: FullAccessScope,
+    groups: Vec<Group>,
+    /// lower-case scope → (group index, level index)
+    index: HashMap<String, (usize, usize)>,
+    not_selectable: Vec<String>,
+    not_selectable_prefixes: Vec<String>,
+}
+
+impl Catalogue {
+    /// The catalogue compiled into PAT Desk.
+    pub fn load() -> &'static Catalogue {
+        static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+        CATALOGUE.get_or_init(|| Catalogue::parse(SCOPES_JSON).expect("scopes.json is valid"))
+    }
+
+    fn parse(json: &str) -> Result<Catalogue, serde_json::Error> {
+        let raw: RawCatalogue = serde_json::from_str(json)?;
+        let mut index = HashMap::new();
+        let groups: Vec<Group> = raw
+            .groups
+            .into_iter()
+            .enumerate()
+            .map(|(gi, g)| {
+                let levels = g
+                    .levels
+                    .into_iter()
+                    .enumerate()
+                    .map(|(li, l)| {
+                        index.insert(l.scope.to_ascii_lowercase(), (gi, li));
+                        Level {
+                            label: l.label,
+                            scope: l.scope,
+                            title: l.title,
+                            description: l.description,
+                            deprecated: l.deprecated,
+                        }
+                    })
+                    .collect();
+                Group {
+                    common: COMMON_GROUPS.contains(&g.id.as_str()),
+                    id: g.id,
+                    title: g.title,
+                    description: g.description,
+                    deprecated: g.deprecated,
+                    levels,
+                }
+            })
+            .collect();
+        Ok(Catalogue {
+            full_access: FullAccessScope {
+                scope: raw.full_access.scope,
+                label: raw.full_access.label,
+                description: raw.full_access.description,
+            },
+            groups,
+            index,
+            not_selectable: raw
+                .not_selectable
+                .into_iter()
+                .map(|n| n.scope.to_ascii_lowercase())
+                .collect(),
+            not_selectable_prefixes: raw
+                .not_selectable_prefixes
+                .into_iter()
+                .map(|p| p.prefix.to_ascii_lowercase())
+                .collect(),
+        })
+    }
+
+    pub fn groups(&self) -> &[Group] {
+        &self.groups
+    }
+
+    /// The group a scope string belongs to (case-insensitive), if it is a selectable level.
+    pub fn group_for_scope(&self, scope: &str) -> Option<&Group> {
+        self.index
+            .get(&scope.to_ascii_lowercase())
+            .map(|(g, _)| &self.groups[*g])
+    }
+
+    /// The level a scope string names (case-insensitive).
+    pub fn level(&self, scope: &str) -> Option<&Level> {
+        self.index
+            .get(&scope.to_ascii_lowercase())
+            .map(|(g, l)| &self.groups[*g].levels[*l])
+    }
+
+    /// A scope that exists: a level, full access, or a known non-selectable scope.
+    pub fn is_known(&self, scope: &str) -> bool {
+        let lower = scope.to_ascii_lowercase();
+        lower == FULL_ACCESS
+            || self.index.contains_key(&lower)
+            || self.not_selectable.contains(&lower)
+            || self
+                .not_selectable_prefixes
+                .iter()
+                .any(|p| lower.starts_with(p))
+    }
+
+    /// A scope a person may choose for a new token (a non-deprecated level, or full access).
+    pub fn is_selectable(&self, scope: &str) -> bool {
+        scope.eq_ignore_ascii_case(FULL_ACCESS) || self.level(scope).is_some_and(|l| !l.deprecated)
+    }
+
+    /// A PAT's `scope` field in words: `["Full access"]`, `["Code (read and write)", …]`. Unknown and
+    /// non-selectable scopes appear as their raw string. Empty means full access (how the service reads it).
+    pub fn describe(&self, scope_field: &str) -> Vec<String> {
+        let parts: Vec<&str> = scope_field.split_whitespace().collect();
+        if parts.is_empty() || parts.iter().any(|p| p.eq_ignore_ascii_case(FULL_ACCESS)) {
+            return vec![self.full_access.label.clone()];
+        }
+        let mut out: Vec<String> = Vec::with_capacity(parts.len());
+        for p in parts {
+            let words = match self.level(p) {
+                Some(level) => level.title.clone(),
+                None => p.to_string(),
+            };
+            if !out.contains(&words) {
+                out.push(words);
+            }
+        }
+        out
+    }
+
+    /// The catalogue as the window sees it.
+    pub fn to_ipc(&self) -> ScopeCatalogue {
+        ScopeCatalogue {
+            full_access: self.full_access.clone(),
+            groups: self
+                .groups
+                .iter()
+                .map(|g| ScopeGroup {
+                    id: g.id.clone(),
+                    title: g.title.clone(),
+                    description: g.description.clone(),
+                    levels: g
+                        .levels
+                        .iter()
+                        .map(|l| ScopeLevel {
+                            label: l.label.clone(),
+                            scope: l.scope.clone(),
+                            title: l.title.clone(),
+                            description: l.description.clone(),
+                        })
+                        .collect(),
+                    common: g.common,
+                    deprecated: g.deprecated,
+                })
+                .collect(),
+            presets: PRESETS
+                .iter()
+                .filter(|(_, _, _, scopes)| scopes.iter().all(|s| self.level(s).is_some()))
+                .map(|(id, label, description, scopes)| ScopePreset {
+                    id: id.to_string(),
+                    label: label.to_string(),
+                    description: description.to_string(),
+                    scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describes_in_words() {
+        let c = Catalogue::load();
+        assert_eq!(c.describe("app_token"), vec!["Full access"]);
+        assert_eq!(c.describe(""), vec!["Full access"]);
+        let d = c.describe("vso.code_write VSO.PACKAGING vso.governance vso.made_up");
+        assert_eq!(d[0], c.level("vso.code_write").unwrap().title);
+        assert_eq!(d[1], c.level("vso.packaging").unwrap().title);
+        assert_eq!(&d[2..], ["vso.governance", "vso.made_up"]);
+    }
+
+    #[test]
+    fn known_and_groups() {
+        let c = Catalogue::load();
+        assert!(c.is_known("vso.code"));
+        assert!(c.is_known("vso.governance"));
+        assert!(c.is_known("vso.blobstore_anything"));
+        assert!(c.is_known("app_token"));
+        assert!(!c.is_known("vso.nope"));
+        assert_eq!(c.group_for_scope("vso.code_status").unwrap().id, "code");
+        assert!(c.group_for_scope("vso.governance").is_none());
+        assert!(!c.is_selectable("vso.loadtest"));
+    }
+
+    #[test]
+    fn ipc_has_common_groups_and_valid_presets() {
+        let c = Catalogue::load();
+        let ipc = c.to_ipc();
+        assert_eq!(ipc.full_access.scope, "app_token");
+        let common: Vec<_> = ipc.groups.iter().filter(|g| g.common).collect();
+        assert!(common.len() >= 8, "{common:?}");
+        assert!(ipc.presets.len() >= 5);
+        for p in &ipc.presets {
+            assert!(p.scopes.iter().all(|s| c.is_selectable(s)), "{p:?}");
+        }
+        assert!(ipc
+            .presets
+            .iter()
+            .any(|p| p.scopes == ["vso.agentpools_manage"]));
+    }
+}
