@@ -25,7 +25,10 @@ const POLL: Duration = Duration::from_millis(100);
 
 /// The repository root (the e2e crate sits at `tests/e2e`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
 }
 
 /// `tests/artifacts/`: screenshots and captured logs of the last run (git-ignored).
@@ -37,7 +40,11 @@ pub fn artifacts_dir() -> PathBuf {
 
 /// A free loopback TCP port (bound, then released for the child to take).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind a free port")
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The CSS selector of a `data-testid`.
@@ -54,7 +61,9 @@ pub struct ProcessGroup {
 impl ProcessGroup {
     pub fn spawn(mut command: Command) -> std::io::Result<Self> {
         command.process_group(0);
-        Ok(ProcessGroup { child: command.spawn()? })
+        Ok(ProcessGroup {
+            child: command.spawn()?,
+        })
     }
 
     pub fn id(&self) -> u32 {
@@ -96,7 +105,10 @@ pub struct Dirs {
 
 impl Dirs {
     fn new() -> Self {
-        let root = tempfile::Builder::new().prefix("patdesk-e2e-").tempdir().expect("temp dir");
+        let root = tempfile::Builder::new()
+            .prefix("patdesk-e2e-")
+            .tempdir()
+            .expect("temp dir");
         for sub in ["home", "config", "data", "cache", "runtime"] {
             std::fs::create_dir_all(root.path().join(sub)).unwrap();
         }
@@ -123,17 +135,28 @@ pub struct App {
     pub log: PathBuf,
     driver: ProcessGroup,
     secrets: Vec<String>,
+    /// Just before the WebDriver "new session" request that starts the app.
+    pub launch_started: Instant,
 }
 
 impl App {
-    /// Starts tauri-driver and, through it, a fresh app in an isolated home. `name` names the screenshots and
-    /// the captured log in `tests/artifacts/`.
+    /// Starts tauri-driver and, through it, a fresh `target/debug/patdesk` in an isolated home. `name` names
+    /// the screenshots and the captured log in `tests/artifacts/`.
     pub async fn launch(name: &str) -> App {
-        let root = repo_root();
         let bin = std::env::var_os("PATDESK_E2E_APP")
             .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target/debug/patdesk"));
-        assert!(bin.exists(), "no app at {} (`make e2e` builds it first)", bin.display());
+            .unwrap_or_else(|| repo_root().join("target/debug/patdesk"));
+        App::launch_with(name, &bin, &[]).await
+    }
+
+    /// Starts `bin` (a Tauri app) through tauri-driver in an isolated home, with extra environment variables.
+    pub async fn launch_with(name: &str, bin: &Path, env: &[(&str, &str)]) -> App {
+        let root = repo_root();
+        assert!(
+            bin.exists(),
+            "no app at {} (`make e2e` builds it first)",
+            bin.display()
+        );
         let driver_bin = std::env::var_os("PATDESK_TAURI_DRIVER")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join(".tools/bin/tauri-driver"));
@@ -154,10 +177,22 @@ impl App {
 
         let mut command = Command::new(&driver_bin);
         command
-            .args(["--port", &driver_port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &driver_port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
-            .stderr(out)
+            .stderr(out);
+        // Nothing may reach a real service, and the tests click "Try the demo" themselves.
+        for (key, _) in std::env::vars() {
+            if key.starts_with("PATDESK_") || key == "DBUS_SESSION_BUS_ADDRESS" {
+                command.env_remove(key);
+            }
+        }
+        command
             .env("HOME", dirs.path("home"))
             .env("XDG_CONFIG_HOME", dirs.path("config"))
             .env("XDG_DATA_HOME", dirs.path("data"))
@@ -167,18 +202,14 @@ impl App {
             .env("PATDESK_CLIPBOARD_CLEAR_SECONDS", "4")
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-            .env("LIBGL_ALWAYS_SOFTWARE", "1")
-            // The tests click "Try the demo" themselves, and nothing may reach a real service.
-            .env_remove("PATDESK_DEMO")
-            .env_remove("DBUS_SESSION_BUS_ADDRESS");
-        for (key, _) in std::env::vars() {
-            if key.starts_with("PATDESK_") && key.ends_with("_URL") {
-                command.env_remove(key);
-            }
+            .env("LIBGL_ALWAYS_SOFTWARE", "1");
+        for (key, value) in env {
+            command.env(key, value);
         }
         let driver = ProcessGroup::spawn(command).expect("start tauri-driver");
         wait_for_port(driver_port).await;
 
+        let launch_started = Instant::now();
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("tauri:options".into(), json!({ "application": bin }));
         let client = ClientBuilder::rustls()
@@ -196,7 +227,13 @@ impl App {
             log,
             driver,
             secrets: Vec::new(),
+            launch_started,
         }
+    }
+
+    /// The process id of tauri-driver (the app runs below it).
+    pub fn driver_pid(&self) -> u32 {
+        self.driver.id()
     }
 
     /// Waits until an element with this `data-testid` is in the page.
@@ -223,7 +260,10 @@ impl App {
 
     /// Every element with this `data-testid` right now (possibly none).
     pub async fn all(&self, id: &str) -> Vec<Element> {
-        self.client.find_all(Locator::Css(&testid(id))).await.unwrap_or_default()
+        self.client
+            .find_all(Locator::Css(&testid(id)))
+            .await
+            .unwrap_or_default()
     }
 
     /// Waits until an element with this `data-testid` is present and displayed.
@@ -235,7 +275,11 @@ impl App {
                     return el;
                 }
             }
-            assert!(Instant::now() < deadline, "[{}] data-testid={id} never became visible", self.name);
+            assert!(
+                Instant::now() < deadline,
+                "[{}] data-testid={id} never became visible",
+                self.name
+            );
             tokio::time::sleep(POLL).await;
         }
     }
@@ -251,7 +295,11 @@ impl App {
             if !shown {
                 return;
             }
-            assert!(Instant::now() < deadline, "[{}] data-testid={id} never went away", self.name);
+            assert!(
+                Instant::now() < deadline,
+                "[{}] data-testid={id} never went away",
+                self.name
+            );
             tokio::time::sleep(POLL).await;
         }
     }
@@ -259,7 +307,9 @@ impl App {
     /// Waits for the element, then clicks it.
     pub async fn click(&self, id: &str) {
         let el = self.visible(id).await;
-        el.click().await.unwrap_or_else(|e| panic!("[{}] click {id}: {e}", self.name));
+        el.click()
+            .await
+            .unwrap_or_else(|e| panic!("[{}] click {id}: {e}", self.name));
     }
 
     /// Polls `probe` until it returns `Some`, or fails the test saying what was awaited.
@@ -294,8 +344,10 @@ impl App {
 
     /// The token row of one token, once shown.
     pub async fn row(&self, authorization_id: &str) -> Element {
-        self.find_css(&format!("[data-testid=\"token-row\"][data-authorization-id=\"{authorization_id}\"]"))
-            .await
+        self.find_css(&format!(
+            "[data-testid=\"token-row\"][data-authorization-id=\"{authorization_id}\"]"
+        ))
+        .await
     }
 
     /// Saves a screenshot of the window to `tests/artifacts/<name>.png`.
@@ -322,7 +374,9 @@ impl App {
         collect_files(self.dirs.root.path(), &mut places);
         places.push(self.log.clone());
         for file in &places {
-            let Ok(bytes) = std::fs::read(file) else { continue };
+            let Ok(bytes) = std::fs::read(file) else {
+                continue;
+            };
             for secret in &self.secrets {
                 assert!(
                     !contains(&bytes, secret.as_bytes()),
@@ -342,7 +396,9 @@ impl App {
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         match entry.file_type() {
@@ -360,7 +416,10 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 async fn wait_for_port(port: u16) {
     let deadline = Instant::now() + PATIENCE;
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "tauri-driver never listened on port {port}");
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver never listened on port {port}"
+        );
         tokio::time::sleep(POLL).await;
     }
 }
@@ -373,7 +432,10 @@ pub struct Sim {
 
 impl Sim {
     fn new(port: u16) -> Self {
-        Sim { base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new() }
+        Sim {
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+        }
     }
 
     pub async fn get(&self, path: &str) -> Value {
@@ -390,11 +452,16 @@ impl Sim {
     }
 
     pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self.http.request(method.clone(), format!("{}{path}", self.base));
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let status = response.status();
         let text = response.text().await.unwrap();
         assert!(status.is_success(), "{method} {path}: {status} {text}");
@@ -414,12 +481,21 @@ impl Sim {
     pub async fn ready(&self) {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            if let Ok(r) = self.http.get(format!("{}/_sim/state", self.base)).send().await {
+            if let Ok(r) = self
+                .http
+                .get(format!("{}/_sim/state", self.base))
+                .send()
+                .await
+            {
                 if r.status().is_success() {
                     return;
                 }
             }
-            assert!(Instant::now() < deadline, "the demo simulator never answered at {}", self.base);
+            assert!(
+                Instant::now() < deadline,
+                "the demo simulator never answered at {}",
+                self.base
+            );
             tokio::time::sleep(POLL).await;
         }
     }
@@ -437,7 +513,9 @@ pub mod clipboard {
             .stderr(Stdio::null())
             .output()
             .expect("run xclip (Debian package xclip)");
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// Another program owning the clipboard; ended by its PID when dropped.
@@ -461,11 +539,19 @@ pub mod clipboard {
             .stderr(Stdio::null())
             .spawn()
             .expect("run xclip");
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
         let owner = Owner(child);
         let deadline = Instant::now() + PATIENCE;
         while read().as_deref() != Some(text) {
-            assert!(Instant::now() < deadline, "xclip never took the clipboard over");
+            assert!(
+                Instant::now() < deadline,
+                "xclip never took the clipboard over"
+            );
             tokio::time::sleep(POLL).await;
         }
         owner

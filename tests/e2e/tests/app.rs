@@ -1,0 +1,458 @@
+//! PAT Desk end to end: the real window, driven as a person would (clicks, typing, the X clipboard), checked
+//! against what really happened in the app's in-process demo simulator (`/_sim/state`). Each test starts a
+//! fresh app in a throw-away home and, when it ends, proves that no token value it saw was written to a file
+//! or to the app's output (`App::finish`). Run with `make e2e` (Xvfb, tauri-driver, one test at a time).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use fantoccini::Locator;
+use patdesk_e2e::{clipboard, testid, App};
+use serde_json::{json, Value};
+
+/// Signs in with "Try the demo" and waits for the token list.
+async fn demo(name: &str) -> App {
+    let app = App::launch(name).await;
+    app.click("demo-button").await;
+    app.visible("demo-banner").await;
+    app.sim.ready().await;
+    app.find("token-row").await;
+    app
+}
+
+/// The simulator's tokens owned by the signed-in person (the owner of the listed tokens).
+async fn own_tokens(app: &App) -> Vec<Value> {
+    let state = app.sim.state().await;
+    let owner = demo_owner(app, &state).await;
+    state["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["ownerOid"] == owner)
+        .cloned()
+        .collect()
+}
+
+/// The Entra object id of the person the window lists tokens for: the owner of a listed token.
+async fn demo_owner(app: &App, state: &Value) -> Value {
+    let shown = app.row_ids().await;
+    let first = shown.first().expect("at least one token row");
+    token_by_id(state, first)["ownerOid"].clone()
+}
+
+fn token_by_id<'a>(state: &'a Value, id: &str) -> &'a Value {
+    state["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["authorizationId"]
+                .as_str()
+                .is_some_and(|x| x.eq_ignore_ascii_case(id))
+        })
+        .unwrap_or_else(|| panic!("the simulator has no token {id}"))
+}
+
+fn status_of(state: &Value, id: &str) -> String {
+    token_by_id(state, id)["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The number shown in a filter button ("Active 31").
+async fn filter_count(app: &App, filter: &str) -> usize {
+    let button = app.find(&format!("filter-{filter}")).await;
+    let count = button
+        .find(Locator::Css(".count"))
+        .await
+        .expect("a count in the filter button");
+    count
+        .text()
+        .await
+        .unwrap()
+        .trim()
+        .parse()
+        .expect("a number")
+}
+
+async fn type_into(app: &App, id: &str, text: &str) {
+    let input = app.visible(id).await;
+    input.clear().await.unwrap();
+    input.send_keys(text).await.unwrap();
+}
+
+#[tokio::test]
+async fn s1_demo_sign_in() {
+    let app = App::launch("s1_demo_sign_in").await;
+    app.click("demo-button").await;
+    let banner = app.visible("demo-banner").await;
+    assert!(banner.text().await.unwrap().contains("Demo"));
+    app.sim.ready().await;
+    app.find("token-row").await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn s2_profile_shows_the_demo_person() {
+    let app = demo("s2_profile").await;
+    let state = app.sim.state().await;
+    let owner = demo_owner(&app, &state).await;
+    let person = state["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["oid"] == owner)
+        .expect("the demo person");
+
+    app.click("nav-profile").await;
+    let name = app.visible("profile-name").await.text().await.unwrap();
+    assert_eq!(name.trim(), person["displayName"].as_str().unwrap());
+    let email = app.visible("profile-email").await.text().await.unwrap();
+    assert_eq!(email.trim(), person["email"].as_str().unwrap());
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn s3_list_filter_and_search() {
+    let app = demo("s3_list").await;
+    let tokens = own_tokens(&app).await;
+    let mut expected: BTreeMap<&str, usize> = BTreeMap::new();
+    for t in &tokens {
+        *expected.entry(t["status"].as_str().unwrap()).or_default() += 1;
+    }
+    for status in ["active", "expired", "revoked"] {
+        assert!(
+            expected.get(status).copied().unwrap_or(0) > 0,
+            "the demo has {status} tokens"
+        );
+    }
+    app.screenshot("token_list").await;
+
+    for filter in ["active", "expired", "revoked", "all"] {
+        let want = if filter == "all" {
+            tokens.len()
+        } else {
+            expected[filter]
+        };
+        assert_eq!(filter_count(&app, filter).await, want, "the {filter} count");
+        app.click(&format!("filter-{filter}")).await;
+        let ids: BTreeSet<String> = tokens
+            .iter()
+            .filter(|t| filter == "all" || t["status"] == filter)
+            .map(|t| t["authorizationId"].as_str().unwrap().to_lowercase())
+            .collect();
+        // The list is virtualized: every row shown belongs to the filter, and the first screenful is there.
+        app.until(&format!("only {filter} rows"), || async {
+            let shown = app.row_ids().await;
+            let ok = !shown.is_empty()
+                && shown.len() <= ids.len()
+                && shown.iter().all(|id| ids.contains(&id.to_lowercase()))
+                && (shown.len() >= 6 || shown.len() == ids.len());
+            ok.then_some(())
+        })
+        .await;
+    }
+
+    // Search by part of a name, case-insensitively, within "all".
+    let target = tokens
+        .iter()
+        .find(|t| t["displayName"] == "npm-publish")
+        .expect("the demo's npm-publish token");
+    type_into(&app, "search-input", "NPM-PUB").await;
+    app.until("only npm-publish", || async {
+        let shown = app.row_ids().await;
+        (shown.len() == 1
+            && shown[0].eq_ignore_ascii_case(target["authorizationId"].as_str().unwrap()))
+        .then_some(())
+    })
+    .await;
+    app.screenshot("s3_search").await;
+    type_into(&app, "search-input", "no token is called this").await;
+    app.visible("list-no-match").await;
+    assert!(app.row_ids().await.is_empty());
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn s4_create_reveal_copy_and_clipboard_clearing() {
+    let mut app = demo("s4_create_copy").await;
+    let name = "e2e build agent";
+    app.click("new-token-button").await;
+    type_into(&app, "token-name-input", name).await;
+    let org = app.visible("org-select").await;
+    let organization = org
+        .prop("value")
+        .await
+        .unwrap()
+        .expect("an organization is chosen");
+    app.click("preset-build-agent").await;
+    app.click("create-button").await;
+
+    let secret_box = app.visible("secret-value").await;
+    app.click("reveal-button").await;
+    app.until("the revealed secret", || async {
+        (secret_box
+            .attr("data-revealed")
+            .await
+            .ok()
+            .flatten()
+            .as_deref()
+            == Some("true"))
+        .then_some(())
+    })
+    .await;
+    let secret = secret_box.text().await.unwrap().trim().to_string();
+    assert!(
+        secret.len() >= 52 && secret.chars().all(|c| c.is_ascii_alphanumeric()),
+        "a PAT value"
+    );
+    app.remember_secret(&secret);
+
+    let state = app.sim.state().await;
+    let created: Vec<&Value> = state["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["displayName"] == name)
+        .collect();
+    assert_eq!(created.len(), 1, "one new token named {name}");
+    assert_eq!(created[0]["scope"], "vso.agentpools_manage");
+    assert_eq!(created[0]["org"], organization.as_str());
+    assert_eq!(created[0]["status"], "active");
+
+    // Copy: another program reads exactly the revealed value, and it is gone after the countdown.
+    app.click("copy-button").await;
+    app.until("the secret on the clipboard", || async {
+        (clipboard::read().as_deref() == Some(&secret)).then_some(())
+    })
+    .await;
+    let countdown = app.visible("clipboard-countdown").await;
+    app.until("the clipboard countdown", || async {
+        countdown
+            .text()
+            .await
+            .ok()
+            .filter(|t| t.contains("clears in"))
+            .map(|_| ())
+    })
+    .await;
+    app.until("the clipboard cleared", || async {
+        clipboard::read()
+            .is_none_or(|text| text.is_empty())
+            .then_some(())
+    })
+    .await;
+    app.until("'Clipboard cleared.'", || async {
+        countdown
+            .text()
+            .await
+            .ok()
+            .filter(|t| t.contains("cleared"))
+            .map(|_| ())
+    })
+    .await;
+
+    // Copy again, then another program takes the clipboard: the countdown must leave its text alone.
+    app.click("copy-button").await;
+    app.until("the secret on the clipboard again", || async {
+        (clipboard::read().as_deref() == Some(&secret)).then_some(())
+    })
+    .await;
+    let other = "text another program copied";
+    let owner = clipboard::take_over(other).await;
+    app.until("the countdown to finish", || async {
+        countdown
+            .text()
+            .await
+            .ok()
+            .filter(|t| !t.contains("clears in"))
+            .map(|_| ())
+    })
+    .await;
+    assert_eq!(
+        clipboard::read().as_deref(),
+        Some(other),
+        "the other program's text was cleared"
+    );
+    drop(owner);
+
+    app.click("done-button").await;
+    app.visible("new-token-button").await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn s5_revoke_one() {
+    let app = demo("s5_revoke").await;
+    let ids = app.row_ids().await;
+    let id = ids.first().unwrap().clone();
+    assert_eq!(status_of(&app.sim.state().await, &id), "active");
+    let row = app.row(&id).await;
+    row.find(Locator::Css(&testid("row-revoke-button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    app.click("confirm-button").await;
+    app.until("the token revoked in the simulator", || async {
+        (status_of(&app.sim.state().await, &id) == "revoked").then_some(())
+    })
+    .await;
+    // The active list no longer shows it.
+    app.until("the row gone from the active list", || async {
+        (!app.row_ids().await.contains(&id)).then_some(())
+    })
+    .await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn s6_bulk_revoke_twenty_with_one_failure_then_retry() {
+    let app = demo("s6_bulk_revoke").await;
+    let before = app.sim.state().await;
+    let revoked_before: BTreeSet<String> = before["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "revoked")
+        .map(|t| t["authorizationId"].as_str().unwrap().to_lowercase())
+        .collect();
+    let org = before["organizations"][0]["accountName"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut bulk = BTreeSet::new();
+    for i in 1..=20 {
+        let made = app
+            .sim
+            .post(
+                "/_sim/pats",
+                json!({ "org": org, "displayName": format!("bulk-e2e-{i:02}"), "scope": "vso.code",
+                        "validTo": "2030-01-01T00:00:00Z" }),
+            )
+            .await;
+        bulk.insert(made["authorizationId"].as_str().unwrap().to_lowercase());
+    }
+    // Reopen the list so it fetches the new tokens, then show exactly those 20 and select them all.
+    app.click("nav-profile").await;
+    app.click("nav-tokens").await;
+    app.find("token-row").await;
+    type_into(&app, "search-input", "bulk-e2e-").await;
+    app.until("the 20 new tokens listed", || async {
+        let shown = app.row_ids().await;
+        (!shown.is_empty() && shown.iter().all(|id| bulk.contains(&id.to_lowercase())))
+            .then_some(())
+    })
+    .await;
+    app.click("select-all").await;
+    let count = app.visible("selection-count").await.text().await.unwrap();
+    assert!(count.starts_with("20 "), "selection: {count}");
+
+    let failing = bulk.iter().nth(7).unwrap().clone();
+    app.sim
+        .post(
+            "/_sim/faults",
+            json!({ "kind": "status", "status": 500, "route": "pats.revoke", "authorizationId": failing, "count": 20 }),
+        )
+        .await;
+    app.click("bulk-revoke-button").await;
+    let confirm = app
+        .visible("bulk-confirm-count")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(confirm.starts_with("20 "), "confirmation: {confirm}");
+    app.click("confirm-button").await;
+    app.visible("bulk-close-button").await;
+    app.visible("bulk-progress").await;
+    let outcomes = bulk_outcomes(&app).await;
+    assert_eq!(outcomes.len(), 20);
+    let failed: Vec<&String> = outcomes
+        .iter()
+        .filter(|(_, o)| o.as_str() == "failed")
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(failed, vec![&failing], "exactly the faulted token failed");
+    assert!(outcomes
+        .iter()
+        .all(|(id, o)| id == &failing || o == "revoked"));
+    app.screenshot("s6_bulk_one_failed").await;
+
+    app.sim
+        .send(reqwest::Method::DELETE, "/_sim/faults", None)
+        .await;
+    app.click("retry-failed-button").await;
+    app.until("every line revoked after the retry", || async {
+        let outcomes = bulk_outcomes(&app).await;
+        (outcomes.len() == 20 && outcomes.values().all(|o| o == "revoked")).then_some(())
+    })
+    .await;
+
+    let after = app.sim.state().await;
+    let revoked_after: BTreeSet<String> = after["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "revoked")
+        .map(|t| t["authorizationId"].as_str().unwrap().to_lowercase())
+        .collect();
+    let newly: BTreeSet<String> = revoked_after.difference(&revoked_before).cloned().collect();
+    assert_eq!(newly, bulk, "exactly the 20 selected tokens were revoked");
+    app.finish().await;
+}
+
+/// authorization id → outcome of every finished line of the bulk-revoke dialog.
+async fn bulk_outcomes(app: &App) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for line in app.all("bulk-result-row").await {
+        let id = line
+            .attr("data-authorization-id")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .to_lowercase();
+        let outcome = line.attr("data-outcome").await.unwrap().unwrap_or_default();
+        out.insert(id, outcome);
+    }
+    out
+}
+
+#[tokio::test]
+async fn s7_policy_refusal_shows_its_sentence() {
+    let app = demo("s7_policy").await;
+    app.sim
+        .post(
+            "/_sim/policies",
+            json!({ "maxLifespanDays": 7, "lifespanMode": "refuse" }),
+        )
+        .await;
+    let name = "e2e too long a life";
+    app.click("new-token-button").await;
+    type_into(&app, "token-name-input", name).await;
+    app.click("preset-build-agent").await;
+    app.click("lifespan-30").await;
+    app.click("create-button").await;
+
+    let error = app.visible("form-error").await;
+    let sentence = error.text().await.unwrap();
+    assert!(!sentence.trim().is_empty(), "the refusal says why");
+    let field = app.visible("token-name-input").await;
+    assert_eq!(
+        field.prop("value").await.unwrap().as_deref(),
+        Some(name),
+        "the typed name is kept"
+    );
+    let state = app.sim.state().await;
+    assert!(
+        !state["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["displayName"] == name),
+        "no token was created"
+    );
+    app.screenshot("s7_policy_refusal").await;
+    app.finish().await;
+}
