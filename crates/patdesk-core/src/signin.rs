@@ -1,1 +1,779 @@
-//! (being written)
+//! "Sign in with Microsoft": the system browser, PKCE (S256) and a loopback redirect (contract §3.4), which is
+//! the primary sign-in of PAT Desk (the device code flow in `auth.rs` is the fallback).
+//!
+//! 1. [`LoopbackSignIn::start`] listens on `127.0.0.1:{free port}` and builds the authorize URL
+//!    (`{login}/{tenant}/oauth2/v2.0/authorize`, `redirect_uri=http://localhost:{port}`, `response_mode=query`,
+//!    a random `state`, a PKCE S256 challenge and `prompt=select_account`).
+//! 2. The shell opens [`PendingSignIn::authorize_url`] in the system browser (`tauri-plugin-opener` /
+//!    `open::that`); opening it is not this module's job.
+//! 3. [`PendingSignIn::wait`] answers the browser's `GET /?code=…&state=…` on the loopback listener, checks
+//!    `state`, redeems the code **in Rust** (a public client: no `client_secret`, and no `Origin` header, which
+//!    Entra would refuse with AADSTS90023), and shows the browser a short "You're signed in" page — or, when
+//!    Entra sent an error (`access_denied`, `consent_required`, …), the same plain sentence PAT Desk shows.
+//!
+//! **State mismatch** (decision): a request whose `state` is missing or not ours is refused with an error page
+//! and the sign-in **keeps waiting** — its code is never redeemed. It is most likely an old browser tab from an
+//! earlier attempt, or another program poking the port; neither should end (or hijack) the sign-in the person
+//! is doing right now. The wait still ends on the timeout or on cancel, never hangs.
+//!
+//! [`refresh`] redeems a refresh token (§3.5) with the same `oauth2` client; Entra rotates the refresh token
+//! on every use, so callers must store the new one (see `vault.rs`).
+
+use std::borrow::Cow;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::Utc;
+use oauth2::basic::{BasicClient, BasicErrorResponse, BasicTokenResponse};
+use oauth2::{
+    AuthType, AuthUrl, AuthorizationCode, ClientId, CsrfToken, HttpClientError, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse, TokenUrl,
+};
+use serde::Deserialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::auth::{EntraConfig, TokenSet};
+use crate::client::{build_http_client, map_transport_error};
+use crate::endpoints::{join, Endpoints};
+use crate::error::{Error, ErrorCode};
+use crate::secret::Sensitive;
+
+/// How long the browser may take to send its request once connected (a pre-connected idle socket is
+/// dropped after this, without holding up the real redirect).
+const REQUEST_READ_TIMEOUT: Duration = Duration::from_secs(15);
+/// Largest request head accepted on the loopback listener.
+const MAX_REQUEST_HEAD: usize = 16 * 1024;
+/// Timeout of the token request.
+const TOKEN_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default for how long to wait for the browser: long enough to type a password and do MFA.
+pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// Starts browser sign-ins.
+pub struct LoopbackSignIn;
+
+/// Optional extras of the authorize request.
+#[derive(Debug, Clone, Default)]
+pub struct SignInHints {
+    /// Pre-fill the account (`login_hint`), e.g. a remembered account's UPN.
+    pub login_hint: Option<String>,
+    /// Skip home-realm discovery (`domain_hint`).
+    pub domain_hint: Option<String>,
+}
+
+impl LoopbackSignIn {
+    /// Listen on a free loopback port and build the authorize URL. `tenant` overrides the configured
+    /// authority (a guest's tenant, §3.3). Call [`PendingSignIn::wait`] next; the listener closes when the
+    /// `PendingSignIn` is dropped.
+    pub fn start(
+        endpoints: &Endpoints,
+        config: &EntraConfig,
+        tenant: Option<&str>,
+    ) -> Result<PendingSignIn, Error> {
+        Self::start_with_hints(endpoints, config, tenant, &SignInHints::default())
+    }
+
+    /// [`LoopbackSignIn::start`] with `login_hint` / `domain_hint`.
+    pub fn start_with_hints(
+        endpoints: &Endpoints,
+        config: &EntraConfig,
+        tenant: Option<&str>,
+        hints: &SignInHints,
+    ) -> Result<PendingSignIn, Error> {
+        let tenant = tenant
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .unwrap_or(config.authority.as_str())
+            .trim_matches('/')
+            .to_string();
+        let listener = std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+            .map_err(|e| {
+                Error::new(
+                    ErrorCode::SignInFailed,
+                    "PAT Desk could not start the sign-in on this computer (no free local port). Close other programs and try again.",
+                )
+                .with_raw(e.to_string())
+            })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| internal(e.to_string()))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| internal(e.to_string()))?
+            .port();
+        // `localhost` may resolve to ::1 first; answer there too when the same port is free (best effort).
+        let listener_v6 =
+            std::net::TcpListener::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port)))
+                .ok()
+                .filter(|l| l.set_nonblocking(true).is_ok());
+
+        let redirect_uri = format!("http://localhost:{port}");
+        let urls = EntraUrls::new(endpoints, &tenant, &redirect_uri)?;
+        let client = oauth_client(&config.client_id, &urls);
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut request = client
+            .authorize_url(CsrfToken::new_random)
+            .add_scopes(scopes_of(&config.scopes))
+            .set_pkce_challenge(challenge)
+            .add_extra_param("response_mode", "query")
+            .add_extra_param("prompt", "select_account");
+        if let Some(hint) = hints.login_hint.as_deref().filter(|h| !h.is_empty()) {
+            request = request.add_extra_param("login_hint", hint.to_string());
+        }
+        if let Some(hint) = hints.domain_hint.as_deref().filter(|h| !h.is_empty()) {
+            request = request.add_extra_param("domain_hint", hint.to_string());
+        }
+        let (authorize_url, state) = request.url();
+
+        Ok(PendingSignIn {
+            listener,
+            listener_v6,
+            port,
+            authorize_url,
+            state,
+            verifier,
+            urls,
+            client_id: config.client_id.clone(),
+            token_scopes: token_scopes(&config.scopes),
+            tenant,
+        })
+    }
+}
+
+/// A sign-in waiting for the browser to come back.
+pub struct PendingSignIn {
+    listener: std::net::TcpListener,
+    listener_v6: Option<std::net::TcpListener>,
+    port: u16,
+    authorize_url: Url,
+    state: CsrfToken,
+    verifier: PkceCodeVerifier,
+    urls: EntraUrls,
+    client_id: String,
+    token_scopes: Vec<String>,
+    tenant: String,
+}
+
+impl std::fmt::Debug for PendingSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingSignIn")
+            .field("port", &self.port)
+            .field("tenant", &self.tenant)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PendingSignIn {
+    /// The URL to open in the system browser.
+    pub fn authorize_url(&self) -> &Url {
+        &self.authorize_url
+    }
+
+    /// The loopback port the browser will return to.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://localhost:{port}`, exactly as sent in the authorize and token requests.
+    pub fn redirect_uri(&self) -> &str {
+        self.urls.redirect.as_str()
+    }
+
+    /// The tenant segment this sign-in uses (`organizations`, or a tenant id).
+    pub fn tenant(&self) -> &str {
+        &self.tenant
+    }
+
+    /// Wait for the browser, then redeem the code. Ends with [`ErrorCode::SignInCancelled`] when `cancel`
+    /// fires, [`ErrorCode::SignInExpired`] after `timeout`, the mapped Entra error when the person declined or
+    /// Entra refused, or the tokens.
+    pub async fn wait(
+        self,
+        timeout: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<TokenSet, Error> {
+        let listener = TcpListener::from_std(self.listener).map_err(|e| internal(e.to_string()))?;
+        let listener_v6 = match self.listener_v6 {
+            Some(l) => TcpListener::from_std(l).ok(),
+            None => None,
+        };
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        let mut readers: JoinSet<Option<(TcpStream, Request)>> = JoinSet::new();
+        let http = build_http_client(TOKEN_REQUEST_TIMEOUT)?;
+        let mut verifier = Some(self.verifier);
+
+        loop {
+            let (mut stream, request) = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return Err(Error::from_code(ErrorCode::SignInCancelled)),
+                _ = &mut deadline => return Err(timed_out()),
+                accepted = listener.accept() => {
+                    if let Ok((stream, _)) = accepted {
+                        readers.spawn(read_request(stream));
+                    }
+                    continue;
+                }
+                accepted = accept_optional(listener_v6.as_ref()) => {
+                    if let Ok((stream, _)) = accepted {
+                        readers.spawn(read_request(stream));
+                    }
+                    continue;
+                }
+                Some(read) = readers.join_next(), if !readers.is_empty() => match read {
+                    Ok(Some(got)) => got,
+                    _ => continue,
+                },
+            };
+
+            match classify(&request, self.state.secret()) {
+                Callback::NotOurs(status, page) => {
+                    respond(&mut stream, status, &page).await;
+                }
+                Callback::Refused(err) => {
+                    respond(&mut stream, 200, &error_page(&err.message)).await;
+                    return Err(err);
+                }
+                Callback::Code(code) => {
+                    let verifier = verifier.take().expect("the code is redeemed once");
+                    let exchange = exchange_code(
+                        &http,
+                        &self.client_id,
+                        &self.urls,
+                        code,
+                        verifier,
+                        &self.token_scopes,
+                    );
+                    let result = tokio::select! {
+                        biased;
+                        _ = cancel.cancelled() => Err(Error::from_code(ErrorCode::SignInCancelled)),
+                        r = exchange => r,
+                    };
+                    match &result {
+                        Ok(_) => respond(&mut stream, 200, &success_page()).await,
+                        Err(e) => respond(&mut stream, 200, &error_page(&e.message)).await,
+                    }
+                    return result;
+                }
+            }
+        }
+    }
+}
+
+/// Redeem a refresh token (§3.5). Entra returns a new refresh token every time: store it and forget the old
+/// one, which stops working. If a response has none, the old one is kept (as `auth.rs` does). A refused
+/// refresh token (`invalid_grant`, `interaction_required`, …) maps to [`ErrorCode::SessionExpired`]: sign in
+/// again.
+pub async fn refresh(
+    endpoints: &Endpoints,
+    config: &EntraConfig,
+    refresh_token: &Sensitive<String>,
+) -> Result<TokenSet, Error> {
+    let tenant = config.authority.trim_matches('/');
+    // The redirect URI is not part of a refresh; any well-formed one satisfies the client builder.
+    let urls = EntraUrls::new(endpoints, tenant, "http://localhost")?;
+    let client = oauth_client(&config.client_id, &urls);
+    let http = build_http_client(TOKEN_REQUEST_TIMEOUT)?;
+    let rt = RefreshToken::new(refresh_token.expose().clone());
+    let response = client
+        .exchange_refresh_token(&rt)
+        .add_scopes(token_scopes(&config.scopes).into_iter().map(Scope::new))
+        .request_async(&http)
+        .await
+        .map_err(|e| match map_token_error(e) {
+            e if matches!(
+                e.code,
+                ErrorCode::SignInFailed | ErrorCode::SignInExpired | ErrorCode::SignInDeclined
+            ) =>
+            {
+                let raw = e.raw.clone().unwrap_or_default();
+                Error::new(ErrorCode::SessionExpired, e.message).with_raw(raw)
+            }
+            e => e,
+        })?;
+    Ok(token_set(response, Some(refresh_token)))
+}
+
+/// Who a token belongs to, read from the access token's claims (§3.8) **for labels and keychain keys only**:
+/// the signature is not checked (PAT Desk treats tokens as opaque and never trusts these for access).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenAccount {
+    /// `tid`
+    pub tenant_id: String,
+    /// `oid`
+    pub object_id: String,
+    /// `upn`, `preferred_username`, `unique_name` or `email`, whichever comes first.
+    pub username: Option<String>,
+    /// `name`
+    pub display_name: Option<String>,
+}
+
+impl TokenAccount {
+    /// The account named in a JWT-shaped access (or ID) token, if it names one.
+    pub fn from_token(token: &Sensitive<String>) -> Option<TokenAccount> {
+        #[derive(Deserialize)]
+        struct Claims {
+            tid: Option<String>,
+            oid: Option<String>,
+            upn: Option<String>,
+            preferred_username: Option<String>,
+            unique_name: Option<String>,
+            email: Option<String>,
+            name: Option<String>,
+        }
+        let payload = token.expose().split('.').nth(1)?;
+        let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+        let c: Claims = serde_json::from_slice(&bytes).ok()?;
+        Some(TokenAccount {
+            tenant_id: c.tid?.to_ascii_lowercase(),
+            object_id: c.oid?.to_ascii_lowercase(),
+            username: c.upn.or(c.preferred_username).or(c.unique_name).or(c.email),
+            display_name: c.name,
+        })
+    }
+}
+
+// ----- the OAuth client ---------------------------------------------------------------------------------
+
+struct EntraUrls {
+    authorize: AuthUrl,
+    token: TokenUrl,
+    redirect: RedirectUrl,
+}
+
+impl EntraUrls {
+    fn new(endpoints: &Endpoints, tenant: &str, redirect_uri: &str) -> Result<Self, Error> {
+        let leaf = |name: &str| join(&endpoints.login, &format!("{tenant}/oauth2/v2.0/{name}"));
+        Ok(EntraUrls {
+            authorize: AuthUrl::from_url(leaf("authorize")),
+            token: TokenUrl::from_url(leaf("token")),
+            redirect: RedirectUrl::new(redirect_uri.to_string())
+                .map_err(|e| internal(e.to_string()))?,
+        })
+    }
+}
+
+type EntraClient = BasicClient<
+    oauth2::EndpointSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+>;
+
+fn oauth_client(client_id: &str, urls: &EntraUrls) -> EntraClient {
+    BasicClient::new(ClientId::new(client_id.to_string()))
+        // A public client: the client id goes in the form, and there is no secret.
+        .set_auth_type(AuthType::RequestBody)
+        .set_auth_uri(urls.authorize.clone())
+        .set_token_uri(urls.token.clone())
+        .set_redirect_uri(urls.redirect.clone())
+}
+
+async fn exchange_code(
+    http: &reqwest::Client,
+    client_id: &str,
+    urls: &EntraUrls,
+    code: String,
+    verifier: PkceCodeVerifier,
+    scopes: &[String],
+) -> Result<TokenSet, Error> {
+    let client = oauth_client(client_id, urls);
+    let response = client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(verifier)
+        .set_redirect_uri(Cow::Borrowed(&urls.redirect))
+        .add_extra_param("scope", scopes.join(" "))
+        .request_async(http)
+        .await
+        .map_err(|e| {
+            let e = map_token_error(e);
+            if e.raw.as_deref().is_some_and(|r| r.starts_with("invalid_grant")) {
+                // A refused code at this point is a failed hand-over, not an expired session.
+                let raw = e.raw.clone().unwrap_or_default();
+                Error::new(
+                    ErrorCode::SignInFailed,
+                    "Microsoft did not accept PAT Desk's sign-in request, so the sign-in could not be finished. Please sign in again.",
+                )
+                .with_raw(raw)
+            } else {
+                e
+            }
+        })?;
+    Ok(token_set(response, None))
+}
+
+fn token_set(response: BasicTokenResponse, previous: Option<&Sensitive<String>>) -> TokenSet {
+    let expires_in = response
+        .expires_in()
+        .unwrap_or(Duration::from_secs(3599))
+        .as_secs()
+        .min(i64::MAX as u64) as i64;
+    TokenSet {
+        access_token: Sensitive::new(response.access_token().secret().clone()),
+        refresh_token: response
+            .refresh_token()
+            .map(|t| Sensitive::new(t.secret().clone()))
+            .or_else(|| previous.cloned()),
+        expires_at: Utc::now() + chrono::Duration::seconds(expires_in),
+    }
+}
+
+fn map_token_error(
+    e: RequestTokenError<HttpClientError<reqwest::Error>, BasicErrorResponse>,
+) -> Error {
+    match e {
+        RequestTokenError::ServerResponse(err) => {
+            let error = err.error().as_ref().to_string();
+            let description = err.error_description().map(String::as_str);
+            entra_error(&error, description)
+        }
+        RequestTokenError::Request(HttpClientError::Reqwest(e)) => map_transport_error(*e),
+        RequestTokenError::Request(other) => {
+            Error::from_code(ErrorCode::Network).with_raw(other.to_string())
+        }
+        RequestTokenError::Parse(e, _) => Error::new(
+            ErrorCode::MalformedResponse,
+            "Microsoft sign-in sent an answer PAT Desk could not understand. Please try again in a moment.",
+        )
+        .with_raw(e.to_string()),
+        RequestTokenError::Other(text) => Error::new(
+            ErrorCode::MalformedResponse,
+            "Microsoft sign-in sent an answer PAT Desk could not understand. Please try again in a moment.",
+        )
+        .with_raw(text),
+    }
+}
+
+/// An Entra error (token endpoint or redirect) in plain words, with a few well-known AADSTS codes spelled
+/// out (contract §3.7).
+fn entra_error(error: &str, description: Option<&str>) -> Error {
+    let mut e = Error::from_entra_error(error, description);
+    let aadsts = description.unwrap_or("");
+    let special: Option<(ErrorCode, &str)> = if aadsts.contains("AADSTS50105") {
+        Some((ErrorCode::SignInConfiguration, "Your organization has not given you access to PAT Desk. Ask an administrator to assign you to the app, then sign in again."))
+    } else if aadsts.contains("AADSTS65004") {
+        Some((ErrorCode::SignInDeclined, "You declined to give PAT Desk access, so it can't manage your tokens. Sign in again and accept if you want to continue."))
+    } else if aadsts.contains("AADSTS50011") {
+        Some((ErrorCode::SignInConfiguration, "PAT Desk's sign-in address is not registered for this app (AADSTS50011). Ask your administrator to add http://localhost as a redirect URI under \"Mobile and desktop applications\"."))
+    } else if aadsts.contains("AADSTS700016") {
+        Some((ErrorCode::SignInConfiguration, "This app is not known in your organization's Microsoft Entra tenant (AADSTS700016). Ask your administrator to check PAT Desk's client id."))
+    } else {
+        match error {
+            "access_denied" => Some((ErrorCode::SignInDeclined, "The sign-in was declined, so PAT Desk can't manage your tokens. Sign in again and accept the request if you want to continue.")),
+            "login_required" => Some((ErrorCode::SignInFailed, "Microsoft needs you to sign in again. Please start the sign-in once more.")),
+            "server_error" => Some((ErrorCode::ServerBusy, "Microsoft sign-in had a problem. Please try again in a moment.")),
+            _ => None,
+        }
+    };
+    if let Some((code, message)) = special {
+        e.code = code;
+        e.message = message.to_string();
+    }
+    e
+}
+
+/// Scopes as sent to the authorize endpoint.
+fn scopes_of(scopes: &str) -> Vec<Scope> {
+    scopes
+        .split_whitespace()
+        .map(|s| Scope::new(s.to_string()))
+        .collect()
+}
+
+/// Scopes for the token endpoint (§3.4, §3.5): the configured ones without `openid`/`profile`, which only
+/// shape the ID token.
+fn token_scopes(scopes: &str) -> Vec<String> {
+    scopes
+        .split_whitespace()
+        .filter(|s| !matches!(*s, "openid" | "profile"))
+        .map(str::to_string)
+        .collect()
+}
+
+// ----- the loopback listener ----------------------------------------------------------------------------
+
+async fn accept_optional(
+    listener: Option<&TcpListener>,
+) -> std::io::Result<(TcpStream, SocketAddr)> {
+    match listener {
+        Some(l) => l.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The part of the browser's request that matters.
+struct Request {
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+}
+
+impl Request {
+    fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Read one request head; `None` for a connection that sent nothing usable in time (pre-connects).
+async fn read_request(mut stream: TcpStream) -> Option<(TcpStream, Request)> {
+    let mut buf = Vec::with_capacity(2048);
+    let read = tokio::time::timeout(REQUEST_READ_TIMEOUT, async {
+        let mut chunk = [0u8; 2048];
+        loop {
+            let n = stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if buf.windows(4).any(|w| w == b"\r\n\r\n") || buf.windows(2).any(|w| w == b"\n\n") {
+                return Some(());
+            }
+            if buf.len() > MAX_REQUEST_HEAD {
+                return None;
+            }
+        }
+    })
+    .await;
+    if !matches!(read, Ok(Some(()))) {
+        if buf.len() > MAX_REQUEST_HEAD {
+            respond(&mut stream, 431, &error_page("The request was too large.")).await;
+        }
+        return None;
+    }
+    let head = String::from_utf8_lossy(&buf);
+    let line = head.lines().next()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let target = parts.next()?;
+    let url = Url::parse(&format!("http://localhost{target}")).ok()?;
+    let query = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    Some((
+        stream,
+        Request {
+            method,
+            path: url.path().to_string(),
+            query,
+        },
+    ))
+}
+
+enum Callback {
+    /// Not the redirect we wait for: answer and keep waiting.
+    NotOurs(u16, String),
+    /// Entra sent an error for our sign-in: the sign-in is over.
+    Refused(Error),
+    /// The authorization code of our sign-in.
+    Code(String),
+}
+
+fn classify(request: &Request, expected_state: &str) -> Callback {
+    if request.method != "GET" {
+        return Callback::NotOurs(
+            405,
+            error_page("PAT Desk only expects the sign-in page here."),
+        );
+    }
+    if request.path != "/" {
+        return Callback::NotOurs(
+            404,
+            error_page("There is nothing here. Go back to PAT Desk."),
+        );
+    }
+    let code = request.param("code").filter(|c| !c.is_empty());
+    let error = request.param("error").filter(|e| !e.is_empty());
+    if code.is_none() && error.is_none() {
+        return Callback::NotOurs(
+            400,
+            error_page("This page is where Microsoft sends you back after signing in to PAT Desk. Start the sign-in from PAT Desk."),
+        );
+    }
+    let state_ok = request
+        .param("state")
+        .is_some_and(|s| constant_time_eq(s.as_bytes(), expected_state.as_bytes()));
+    if !state_ok {
+        return Callback::NotOurs(
+            400,
+            error_page("This sign-in page does not belong to the sign-in PAT Desk is waiting for (it may be from an earlier attempt). Go back to PAT Desk and finish or restart the sign-in there."),
+        );
+    }
+    if let Some(error) = error {
+        return Callback::Refused(entra_error(error, request.param("error_description")));
+    }
+    Callback::Code(code.unwrap_or_default().to_string())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn respond(stream: &mut TcpStream, status: u16, page: &str) {
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        431 => "Request Header Fields Too Large",
+        _ => "Error",
+    };
+    let response = format!(
+        "HTTP/1.1 {status} {reason}\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {}\r\n\
+         Cache-Control: no-store\r\n\
+         Referrer-Policy: no-referrer\r\n\
+         X-Content-Type-Options: nosniff\r\n\
+         Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\n\
+         Connection: close\r\n\r\n{page}",
+        page.len()
+    );
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.flush().await;
+    let _ = stream.shutdown().await;
+}
+
+/// The page the browser shows after a successful sign-in.
+pub fn success_page() -> String {
+    page(
+        "You're signed in",
+        "You're signed in — you can return to PAT Desk.",
+        "You can close this browser tab.",
+        true,
+    )
+}
+
+/// The page the browser shows when the sign-in did not work.
+pub fn error_page(message: &str) -> String {
+    page(
+        "Sign-in did not finish",
+        "Sign-in did not finish",
+        message,
+        false,
+    )
+}
+
+fn page(title: &str, heading: &str, text: &str, ok: bool) -> String {
+    let (accent, mark) = if ok {
+        ("#1a7f37", "&#10003;")
+    } else {
+        ("#b42318", "!")
+    };
+    format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>PAT Desk — {title}</title>
+<style>
+body{{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f4f6f8;
+font-family:system-ui,-apple-system,"Segoe UI",Roboto,Ubuntu,sans-serif;color:#1f2328}}
+main{{background:#fff;border-radius:14px;box-shadow:0 4px 24px rgba(0,0,0,.08);padding:40px 48px;max-width:460px;text-align:center}}
+.mark{{width:56px;height:56px;border-radius:50%;margin:0 auto 16px;display:flex;align-items:center;justify-content:center;
+background:{accent};color:#fff;font-size:30px;font-weight:700}}
+h1{{font-size:1.35rem;margin:0 0 10px}} p{{margin:0;line-height:1.5;color:#57606a}}
+</style></head>
+<body><main><div class="mark">{mark}</div><h1>{heading}</h1><p>{text}</p></main></body></html>
+"#,
+        title = html_escape(title),
+        heading = html_escape(heading),
+        text = html_escape(text),
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn timed_out() -> Error {
+    Error::new(
+        ErrorCode::SignInExpired,
+        "The sign-in was not finished in time. Start the sign-in again when you're ready.",
+    )
+}
+
+fn internal(raw: String) -> Error {
+    Error::from_code(ErrorCode::Internal).with_raw(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(target: &str) -> Request {
+        let url = Url::parse(&format!("http://localhost{target}")).unwrap();
+        Request {
+            method: "GET".into(),
+            path: url.path().into(),
+            query: url
+                .query_pairs()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn classify_accepts_only_our_state() {
+        assert!(matches!(
+            classify(&request("/?code=abc&state=s1"), "s1"),
+            Callback::Code(c) if c == "abc"
+        ));
+        assert!(matches!(
+            classify(&request("/?code=abc&state=s2"), "s1"),
+            Callback::NotOurs(400, _)
+        ));
+        assert!(matches!(
+            classify(&request("/?code=abc"), "s1"),
+            Callback::NotOurs(400, _)
+        ));
+        assert!(matches!(
+            classify(&request("/favicon.ico"), "s1"),
+            Callback::NotOurs(404, _)
+        ));
+        match classify(&request("/?error=access_denied&state=s1"), "s1") {
+            Callback::Refused(e) => assert_eq!(e.code, ErrorCode::SignInDeclined),
+            _ => panic!("access_denied must end the sign-in"),
+        }
+    }
+
+    #[test]
+    fn token_scopes_drop_id_token_scopes() {
+        assert_eq!(
+            token_scopes(crate::auth::DEFAULT_SCOPES),
+            vec![
+                "499b84ac-1321-427f-aa17-267ca6975798/.default".to_string(),
+                "offline_access".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn pages_escape_text() {
+        assert!(error_page("<script>").contains("&lt;script&gt;"));
+        assert!(success_page().contains("You're signed in — you can return to PAT Desk"));
+    }
+
+    #[test]
+    fn token_account_reads_claims() {
+        let payload = URL_SAFE_NO_PAD
+            .encode(br#"{"tid":"T-1","oid":"O-2","upn":"ann@contoso.com","name":"Ann"}"#);
+        let token = Sensitive::new(format!("e30.{payload}.sig"));
+        let account = TokenAccount::from_token(&token).unwrap();
+        assert_eq!(account.tenant_id, "t-1");
+        assert_eq!(account.object_id, "o-2");
+        assert_eq!(account.username.as_deref(), Some("ann@contoso.com"));
+        assert!(TokenAccount::from_token(&Sensitive::new("opaque".to_string())).is_none());
+    }
+}

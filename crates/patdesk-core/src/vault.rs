@@ -1,1 +1,492 @@
-//! (being written)
+//! The OS keychain: where PAT Desk keeps what must survive a restart but must never sit in a file.
+//!
+//! PAT Desk remembers three things between runs, all in the system keychain (Secret Service on Linux —
+//! GNOME Keyring or KWallet —, the login Keychain on macOS, the Credential Manager on Windows), never in a
+//! plaintext file and never with a plaintext fallback:
+//!
+//! * **one refresh token per signed-in account** (entry `account:{tenantId}:{objectId}`), replaced every
+//!   time Entra rotates it (contract §3.5);
+//! * **saved PATs** a person chose to keep (entry `pat:{org}:{authorizationId}`, shown in the keychain as
+//!   "PAT Desk — {org} — {name}");
+//! * **an index** of the remembered accounts and saved PATs (entry `index`): names, organizations and ids
+//!   only — *no secrets* — so the window can list them without reading any secret.
+//!
+//! All entries live under one keychain *service* name, the **namespace**: `dev.patdesk.app` for release
+//! builds, `dev.patdesk.app.dev` for debug builds (so a development build can never read, rotate or delete a
+//! release build's entries), or whatever `PATDESK_KEYCHAIN_NAMESPACE` says (tests use a fresh namespace per
+//! run).
+//!
+//! Rules this module keeps:
+//!
+//! * A secret is deleted **only** by an explicit [`Vault::forget_account`] / [`Vault::forget_pat`]. A locked
+//!   or unreachable keychain is reported ([`ErrorCode::KeychainUnavailable`]) and never leads to a delete.
+//! * The keychain back end is registered with [`keyring_core::set_default_store`] by this module, lazily, on
+//!   first use; when that failed (no session bus yet, keyring daemon not started) the next call tries again.
+//! * The API is **synchronous** and may block (D-Bus round trips, or the system's "unlock your keyring"
+//!   dialog). Async callers must not call it on an executor thread: use [`Vault::run`], which moves the work
+//!   to `tokio::task::spawn_blocking`. (If zbus's `tokio` feature is ever enabled in the dependency tree,
+//!   calling the Secret Service store directly on a tokio worker panics with "Cannot start a runtime from
+//!   within a runtime"; `spawn_blocking` threads are fine.)
+
+#[cfg(target_os = "linux")]
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use keyring_core::Entry;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorCode};
+use crate::secret::Sensitive;
+
+/// Keychain service name of release builds.
+pub const RELEASE_NAMESPACE: &str = "dev.patdesk.app";
+/// Keychain service name of debug (development) builds.
+pub const DEV_NAMESPACE: &str = "dev.patdesk.app.dev";
+/// Environment variable that overrides the namespace (tests, side-by-side installs).
+pub const NAMESPACE_ENV: &str = "PATDESK_KEYCHAIN_NAMESPACE";
+
+/// Shown when the keychain cannot be reached at all (no Secret Service, no session bus).
+pub const UNAVAILABLE_MESSAGE: &str = "PAT Desk can't reach your system keychain. Install or unlock GNOME Keyring (or KWallet), then reopen PAT Desk — or continue without remembering your sign-in.";
+/// Shown when the keychain is there but locked (or the unlock prompt was dismissed).
+pub const LOCKED_MESSAGE: &str = "Your system keychain is locked, so PAT Desk can't read or save your sign-in. Unlock it (for example in \"Passwords and Keys\", or by signing in to your desktop again), then try again. Nothing stored in it was removed.";
+
+const INDEX_USER: &str = "index";
+const PROBE_USER: &str = "probe";
+const INDEX_VERSION: u32 = 1;
+
+/// Serializes read-modify-write of the index within this process.
+static INDEX_LOCK: Mutex<()> = Mutex::new(());
+/// Serializes creation of the default keychain store.
+static STORE_LOCK: Mutex<()> = Mutex::new(());
+
+/// An account whose sign-in PAT Desk remembers. Non-secret: it lives in the index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RememberedAccount {
+    /// The Entra tenant the refresh token was issued by (a GUID, or the authority such as `organizations`).
+    pub tenant_id: String,
+    /// The account's object id (`oid`), or its user name when the id is not known.
+    pub user_id: String,
+    /// What the person recognises: the UPN or e-mail address.
+    pub username: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// When the refresh token was last stored (sign-in or rotation).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl RememberedAccount {
+    /// The keychain entry name of this account's refresh token: `account:{tenantId}:{userId}`.
+    pub fn entry_name(&self) -> String {
+        account_entry(&self.tenant_id, &self.user_id)
+    }
+}
+
+/// A PAT whose value the person asked PAT Desk to keep. Non-secret: it lives in the index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedPat {
+    pub organization: String,
+    pub authorization_id: String,
+    pub display_name: String,
+    /// ISO-8601 expiry, when known.
+    #[serde(default)]
+    pub valid_to: Option<String>,
+    pub saved_at: DateTime<Utc>,
+}
+
+impl SavedPat {
+    /// The keychain entry name: `pat:{org}:{authorizationId}`.
+    pub fn entry_name(&self) -> String {
+        pat_entry(&self.organization, &self.authorization_id)
+    }
+
+    /// The label the keychain's own UI shows: "PAT Desk — {org} — {name}".
+    pub fn label(&self) -> String {
+        format!("PAT Desk — {} — {}", self.organization, self.display_name)
+    }
+}
+
+/// The non-secret index stored in the `index` entry.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Index {
+    version: u32,
+    #[serde(default)]
+    accounts: Vec<RememberedAccount>,
+    #[serde(default)]
+    pats: Vec<SavedPat>,
+}
+
+/// PAT Desk's corner of the OS keychain. Cheap to clone; every call goes to the keychain (no cache).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vault {
+    namespace: Arc<str>,
+}
+
+impl Default for Vault {
+    fn default() -> Self {
+        Vault::new()
+    }
+}
+
+impl Vault {
+    /// The vault of this build: namespace from `PATDESK_KEYCHAIN_NAMESPACE`, else [`DEV_NAMESPACE`] in debug
+    /// builds and [`RELEASE_NAMESPACE`] in release builds.
+    pub fn new() -> Self {
+        Vault::with_namespace(default_namespace())
+    }
+
+    /// A vault under an explicit namespace (the keychain "service" of every entry).
+    pub fn with_namespace(namespace: impl Into<String>) -> Self {
+        let namespace: String = namespace.into();
+        Vault {
+            namespace: Arc::from(namespace.as_str()),
+        }
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// Run keychain work off the async executor (on `spawn_blocking`). Use this from async code.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        F: FnOnce(&Vault) -> Result<T, Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        let vault = self.clone();
+        tokio::task::spawn_blocking(move || work(&vault))
+            .await
+            .map_err(|e| internal(e.to_string()))?
+    }
+
+    /// Start-up check: write, read back and delete a throw-away entry. `Ok` means sign-ins can be
+    /// remembered. Errors are [`ErrorCode::KeychainUnavailable`] with [`UNAVAILABLE_MESSAGE`] (no keychain)
+    /// or [`LOCKED_MESSAGE`] (locked); the app then carries on without remembering anything.
+    pub fn probe(&self) -> Result<(), Error> {
+        ensure_store()?;
+        let entry = self.entry(PROBE_USER, "PAT Desk — keychain check (safe to delete)")?;
+        let value = format!("probe-{}", uuid::Uuid::new_v4());
+        entry.set_password(&value).map_err(map_keyring)?;
+        let read = entry.get_password().map_err(map_keyring);
+        // Delete the probe whatever the read said: it is ours and holds nothing of value.
+        let deleted = entry.delete_credential().map_err(map_keyring);
+        let read = read?;
+        deleted?;
+        if read != value {
+            return Err(
+                Error::new(ErrorCode::KeychainUnavailable, UNAVAILABLE_MESSAGE)
+                    .with_raw("the keychain returned a different value than was written"),
+            );
+        }
+        Ok(())
+    }
+
+    // ----- accounts -----------------------------------------------------------------------------------
+
+    /// Remember `account` and its refresh token (a new sign-in, or a rotated token for a known account).
+    /// The secret is written first, then the index, so the index never names a token that is not there.
+    pub fn store_refresh_token(
+        &self,
+        account: &RememberedAccount,
+        refresh_token: &Sensitive<String>,
+    ) -> Result<(), Error> {
+        ensure_store()?;
+        let label = format!("PAT Desk — sign-in — {}", account.username);
+        self.entry(&account.entry_name(), &label)?
+            .set_password(refresh_token.expose())
+            .map_err(map_keyring)?;
+        self.update_index(|index| {
+            index
+                .accounts
+                .retain(|a| a.entry_name() != account.entry_name());
+            index.accounts.push(account.clone());
+        })
+    }
+
+    /// Replace just the refresh token of a remembered account (the rotation hook of a refreshing provider).
+    pub fn rotate_refresh_token(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        refresh_token: &Sensitive<String>,
+    ) -> Result<(), Error> {
+        ensure_store()?;
+        let name = account_entry(tenant_id, user_id);
+        let known = self
+            .read_index()?
+            .accounts
+            .into_iter()
+            .find(|a| a.entry_name() == name);
+        match known {
+            Some(mut account) => {
+                account.updated_at = Utc::now();
+                self.store_refresh_token(&account, refresh_token)
+            }
+            None => Err(Error::new(
+                ErrorCode::SessionExpired,
+                "PAT Desk no longer remembers this sign-in. Please sign in again.",
+            )),
+        }
+    }
+
+    /// The stored refresh token of an account, or `None` when there is none (never stored, or forgotten).
+    /// A locked or unreachable keychain is an error, not `None`: it must not look like "signed out".
+    pub fn load_refresh_token(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<Option<Sensitive<String>>, Error> {
+        ensure_store()?;
+        let entry = self.entry(&account_entry(tenant_id, user_id), "")?;
+        read_secret(&entry)
+    }
+
+    /// The remembered accounts, most recently used first.
+    pub fn accounts(&self) -> Result<Vec<RememberedAccount>, Error> {
+        ensure_store()?;
+        let mut accounts = self.read_index()?.accounts;
+        accounts.sort_by_key(|a| std::cmp::Reverse(a.updated_at));
+        Ok(accounts)
+    }
+
+    /// Sign-out: delete the account's refresh token and drop it from the index. Forgetting an account
+    /// that is not there is not an error.
+    pub fn forget_account(&self, tenant_id: &str, user_id: &str) -> Result<(), Error> {
+        ensure_store()?;
+        let name = account_entry(tenant_id, user_id);
+        delete_entry(&self.entry(&name, "")?)?;
+        self.update_index(|index| index.accounts.retain(|a| a.entry_name() != name))
+    }
+
+    // ----- saved PATs ---------------------------------------------------------------------------------
+
+    /// Keep a PAT's value in the keychain (labelled "PAT Desk — {org} — {name}").
+    pub fn save_pat(&self, pat: &SavedPat, secret: &Sensitive<String>) -> Result<(), Error> {
+        ensure_store()?;
+        self.entry(&pat.entry_name(), &pat.label())?
+            .set_password(secret.expose())
+            .map_err(map_keyring)?;
+        self.update_index(|index| {
+            index.pats.retain(|p| p.entry_name() != pat.entry_name());
+            index.pats.push(pat.clone());
+        })
+    }
+
+    /// The saved PATs (metadata only), sorted by organization then name.
+    pub fn saved_pats(&self) -> Result<Vec<SavedPat>, Error> {
+        ensure_store()?;
+        let mut pats = self.read_index()?.pats;
+        pats.sort_by(|a, b| {
+            (a.organization.to_lowercase(), a.display_name.to_lowercase())
+                .cmp(&(b.organization.to_lowercase(), b.display_name.to_lowercase()))
+        });
+        Ok(pats)
+    }
+
+    /// The value of a saved PAT (for "Copy"). [`ErrorCode::TokenNotFound`] when it is not saved.
+    pub fn saved_pat_secret(
+        &self,
+        organization: &str,
+        authorization_id: &str,
+    ) -> Result<Sensitive<String>, Error> {
+        ensure_store()?;
+        let entry = self.entry(&pat_entry(organization, authorization_id), "")?;
+        read_secret(&entry)?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::TokenNotFound,
+                "This token's value is no longer saved in your keychain. Regenerate the token to get a new value.",
+            )
+        })
+    }
+
+    /// Delete a saved PAT's value and drop it from the index. Forgetting one that is not there is not an
+    /// error. (This does not revoke the PAT in Azure DevOps.)
+    pub fn forget_pat(&self, organization: &str, authorization_id: &str) -> Result<(), Error> {
+        ensure_store()?;
+        let name = pat_entry(organization, authorization_id);
+        delete_entry(&self.entry(&name, "")?)?;
+        self.update_index(|index| index.pats.retain(|p| p.entry_name() != name))
+    }
+
+    // ----- plumbing -----------------------------------------------------------------------------------
+
+    /// The entry `user` of this namespace. `label` is what the keychain's own UI shows for an entry this
+    /// call creates (Secret Service only; the other stores have no label modifier).
+    #[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
+    fn entry(&self, user: &str, label: &str) -> Result<Entry, Error> {
+        #[cfg(target_os = "linux")]
+        if !label.is_empty() {
+            let modifiers = HashMap::from([("label", label)]);
+            return Entry::new_with_modifiers(&self.namespace, user, &modifiers)
+                .map_err(map_keyring);
+        }
+        Entry::new(&self.namespace, user).map_err(map_keyring)
+    }
+
+    fn read_index(&self) -> Result<Index, Error> {
+        let entry = self.entry(INDEX_USER, "")?;
+        match read_secret(&entry)? {
+            None => Ok(Index {
+                version: INDEX_VERSION,
+                ..Index::default()
+            }),
+            Some(json) => serde_json::from_str(json.expose()).map_err(|e| {
+                Error::new(
+                    ErrorCode::KeychainUnavailable,
+                    "PAT Desk's list of remembered accounts in your keychain could not be read. Your saved sign-ins are still there; sign in again to rebuild the list.",
+                )
+                .with_raw(e.to_string())
+            }),
+        }
+    }
+
+    fn update_index(&self, change: impl FnOnce(&mut Index)) -> Result<(), Error> {
+        let _guard = INDEX_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        let mut index = self.read_index()?;
+        change(&mut index);
+        index.version = INDEX_VERSION;
+        let json = serde_json::to_string(&index).map_err(|e| internal(e.to_string()))?;
+        self.entry(
+            INDEX_USER,
+            "PAT Desk — remembered accounts and saved tokens (names only, no secrets)",
+        )?
+        .set_password(&json)
+        .map_err(map_keyring)
+    }
+}
+
+/// The namespace this build uses: `PATDESK_KEYCHAIN_NAMESPACE` if set and not blank, else
+/// [`DEV_NAMESPACE`] for debug builds and [`RELEASE_NAMESPACE`] for release builds.
+pub fn default_namespace() -> String {
+    match std::env::var(NAMESPACE_ENV) {
+        Ok(ns) if !ns.trim().is_empty() => ns.trim().to_string(),
+        _ if cfg!(debug_assertions) => DEV_NAMESPACE.to_string(),
+        _ => RELEASE_NAMESPACE.to_string(),
+    }
+}
+
+fn account_entry(tenant_id: &str, user_id: &str) -> String {
+    format!(
+        "account:{}:{}",
+        tenant_id.to_ascii_lowercase(),
+        user_id.to_ascii_lowercase()
+    )
+}
+
+fn pat_entry(organization: &str, authorization_id: &str) -> String {
+    format!(
+        "pat:{}:{}",
+        organization.to_ascii_lowercase(),
+        authorization_id.to_ascii_lowercase()
+    )
+}
+
+/// Read an entry's secret; `None` when there is no such entry.
+fn read_secret(entry: &Entry) -> Result<Option<Sensitive<String>>, Error> {
+    match entry.get_secret() {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(s) => Ok(Some(Sensitive::new(s))),
+            Err(e) => {
+                let mut bytes = e.into_bytes();
+                zeroize::Zeroize::zeroize(&mut bytes);
+                Err(Error::new(
+                    ErrorCode::KeychainUnavailable,
+                    "An entry of PAT Desk in your keychain holds something PAT Desk did not write. Sign in again to replace it.",
+                ))
+            }
+        },
+        Err(keyring_core::Error::NoEntry) => Ok(None),
+        Err(e) => Err(map_keyring(e)),
+    }
+}
+
+/// Delete an entry (explicit forget only). Missing is fine; duplicates are all removed.
+fn delete_entry(entry: &Entry) -> Result<(), Error> {
+    match entry.delete_credential() {
+        Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+        Err(keyring_core::Error::Ambiguous(entries)) => {
+            for e in entries {
+                match e.delete_credential() {
+                    Ok(()) | Err(keyring_core::Error::NoEntry) => {}
+                    Err(err) => return Err(map_keyring(err)),
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(map_keyring(e)),
+    }
+}
+
+/// Make sure `keyring_core` has a default store, creating the platform's store if it has none yet.
+/// A failed creation is not remembered: the next call tries again (the keyring daemon may have started).
+fn ensure_store() -> Result<(), Error> {
+    if keyring_core::get_default_store().is_some() {
+        return Ok(());
+    }
+    let _guard = STORE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    if keyring_core::get_default_store().is_some() {
+        return Ok(());
+    }
+    let store = platform_store().map_err(|e| {
+        let raw = e.to_string();
+        match e {
+            keyring_core::Error::NoStorageAccess(_) => {
+                Error::new(ErrorCode::KeychainUnavailable, LOCKED_MESSAGE).with_raw(raw)
+            }
+            _ => Error::new(ErrorCode::KeychainUnavailable, UNAVAILABLE_MESSAGE).with_raw(raw),
+        }
+    })?;
+    keyring_core::set_default_store(store);
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn platform_store() -> keyring_core::Result<Arc<keyring_core::CredentialStore>> {
+    Ok(zbus_secret_service_keyring_store::Store::new()?)
+}
+
+#[cfg(target_os = "macos")]
+fn platform_store() -> keyring_core::Result<Arc<keyring_core::CredentialStore>> {
+    Ok(apple_native_keyring_store::keychain::Store::new()?)
+}
+
+#[cfg(target_os = "windows")]
+fn platform_store() -> keyring_core::Result<Arc<keyring_core::CredentialStore>> {
+    Ok(windows_native_keyring_store::Store::new()?)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+fn platform_store() -> keyring_core::Result<Arc<keyring_core::CredentialStore>> {
+    Err(keyring_core::Error::NotSupportedByStore(
+        "PAT Desk has no keychain support on this system".into(),
+    ))
+}
+
+/// Fold a keychain error into PAT Desk's error. Never deletes anything.
+fn map_keyring(e: keyring_core::Error) -> Error {
+    let raw = e.to_string();
+    match e {
+        keyring_core::Error::NoStorageAccess(_) => {
+            Error::new(ErrorCode::KeychainUnavailable, LOCKED_MESSAGE).with_raw(raw)
+        }
+        keyring_core::Error::PlatformFailure(_) | keyring_core::Error::NoDefaultStore => {
+            // The connection may be gone (daemon restarted, bus closed): build the store afresh next time.
+            let _guard = STORE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+            keyring_core::unset_default_store();
+            Error::new(ErrorCode::KeychainUnavailable, UNAVAILABLE_MESSAGE).with_raw(raw)
+        }
+        keyring_core::Error::Ambiguous(_) => Error::new(
+            ErrorCode::KeychainUnavailable,
+            "Your keychain holds several entries of PAT Desk with the same name, so PAT Desk cannot tell which one to use. Remove the duplicates in your keychain's app, then try again.",
+        )
+        .with_raw(raw),
+        _ => internal(raw),
+    }
+}
+
+fn internal(raw: String) -> Error {
+    Error::from_code(ErrorCode::Internal).with_raw(raw)
+}
