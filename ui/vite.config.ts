@@ -8,7 +8,8 @@ export default defineConfig({
   plugins: [svelte()],
   resolve: {
     alias: { $lib: fileURLToPath(new URL('./src/lib', import.meta.url)) },
-    conditions: process.env.VITEST ? ['browser'] : [],
+    // Only under Vitest: an explicit list replaces Vite's defaults, which the normal build needs.
+    ...(process.env.VITEST ? { conditions: ['browser'] } : {}),
   },
   // Tauri serves the built files itself; a fixed port keeps `dev` predictable.
   server: { port: 5173, strictPort: true },

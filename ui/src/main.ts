@@ -7,10 +7,17 @@ import type { Backend } from '$lib/backend/Backend';
 import { TauriBackend } from '$lib/backend/TauriBackend';
 
 async function chooseBackend(): Promise<Backend> {
-  const wantsTest = new URLSearchParams(window.location.search).get('backend') === 'test';
-  if (import.meta.env.DEV && wantsTest) {
-    const { TestBackend } = await import('$lib/backend/TestBackend');
-    return new TestBackend({ latencyMs: 350, autoCountdown: true });
+  const params = new URLSearchParams(window.location.search);
+  if (import.meta.env.DEV && params.get('backend') === 'test') {
+    // Development only: `&session=demo` starts signed in, `&tokens=10000` lists that many tokens.
+    const { TestBackend, manyTokens } = await import('$lib/backend/TestBackend');
+    const count = Number(params.get('tokens'));
+    return new TestBackend({
+      latencyMs: 350,
+      autoCountdown: true,
+      signedIn: params.get('session') === 'demo',
+      tokens: count > 0 ? manyTokens(count) : undefined,
+    });
   }
   return new TauriBackend();
 }

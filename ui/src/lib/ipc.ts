@@ -1,6 +1,7 @@
 // The one place the window imports IPC types from. Every type here is generated from Rust by ts-rs
 // (ui/src/lib/generated); this file only re-exports them so screens never redefine a contract type.
 export type { AppError } from './generated/AppError';
+export type { BulkItem } from './generated/BulkItem';
 export type { BulkProgress } from './generated/BulkProgress';
 export type { BulkSummary } from './generated/BulkSummary';
 export type { ClipboardCountdown } from './generated/ClipboardCountdown';
@@ -24,9 +25,6 @@ export type { TokenStatus } from './generated/TokenStatus';
 export type { UpdateTokenRequest } from './generated/UpdateTokenRequest';
 
 import type { AppError } from './generated/AppError';
-
-/** One element of `bulk_revoke`'s `items` argument (docs/ipc.md writes it inline). */
-export type RevokeItem = { organization: string; authorizationId: string; displayName: string };
 
 /** Narrows anything a promise rejected with to the contract's error shape. */
 export function isAppError(value: unknown): value is AppError {

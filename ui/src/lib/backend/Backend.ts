@@ -10,7 +10,7 @@ import type {
   NewTokenRequest,
   Organization,
   PatToken,
-  RevokeItem,
+  BulkItem,
   RevokeResult,
   ScopeCatalogue,
   SessionInfo,
@@ -35,7 +35,7 @@ export interface Backend {
   createToken(request: NewTokenRequest): Promise<CreatedToken>;
   updateToken(request: UpdateTokenRequest): Promise<PatToken>;
   revokeToken(organization: string, authorizationId: string): Promise<RevokeResult>;
-  bulkRevoke(items: RevokeItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary>;
+  bulkRevoke(items: BulkItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary>;
   cancelBulkRevoke(): Promise<void>;
   /** Copies the last created secret; Rust holds it, the window never sends it back. */
   copySecret(): Promise<void>;

@@ -11,7 +11,7 @@ import type {
   NewTokenRequest,
   Organization,
   PatToken,
-  RevokeItem,
+  BulkItem,
   RevokeResult,
   ScopeCatalogue,
   SessionInfo,
@@ -72,7 +72,7 @@ export class TauriBackend implements Backend {
     return call('revoke_token', { organization, authorizationId });
   }
 
-  bulkRevoke(items: RevokeItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary> {
+  bulkRevoke(items: BulkItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary> {
     const channel = new Channel<BulkProgress>();
     channel.onmessage = onProgress;
     return call('bulk_revoke', { items, onProgress: channel });

@@ -14,7 +14,7 @@ import type {
   Organization,
   PatToken,
   Profile,
-  RevokeItem,
+  BulkItem,
   RevokeResult,
   ScopeCatalogue,
   SessionInfo,
@@ -25,6 +25,12 @@ import type { Backend, Unsubscribe } from './Backend';
 import { demoCatalogue } from './demoCatalogue';
 
 const DAY = 24 * 60 * 60 * 1000;
+
+/**
+ * The code the brief gives for "sign-in is not available in this build". It is not (yet) a variant of the
+ * Rust ErrorCode, so it is spelled once here; the screens show the message whatever the code.
+ */
+const SIGN_IN_UNAVAILABLE = 'signInUnavailable' as ErrorCode;
 
 export type BackendMethod = Exclude<keyof Backend, 'onClipboardCountdown'>;
 
@@ -143,7 +149,8 @@ export function demoTokens(now: Date = new Date(), count = 40): PatToken[] {
   const random = seeded(7);
   const tokens: PatToken[] = [];
   for (let i = 0; i < count; i++) {
-    const org = demoOrganizations[i % demoOrganizations.length];
+    // Mixes organizations across statuses (i % 3 alone would put every expired token in one).
+    const org = demoOrganizations[(i + Math.floor(i / 3)) % demoOrganizations.length];
     const baseName = tokenNames[i % tokenNames.length];
     const round = Math.floor(i / tokenNames.length);
     const displayName = round === 0 ? baseName : `${baseName} ${round + 1}`;
@@ -290,7 +297,7 @@ export class TestBackend implements Backend {
     await this.enter('signIn', organization);
     if (!this.signInAvailable) {
       throw appError(
-        'signInUnavailable',
+        SIGN_IN_UNAVAILABLE,
         'Signing in with Microsoft is not set up in this build yet. Try the demo to look around.',
       );
     }
@@ -393,7 +400,7 @@ export class TestBackend implements Backend {
   async updateToken(request: UpdateTokenRequest): Promise<PatToken> {
     await this.enter('updateToken', request);
     const token = this.tokens.find((t) => t.authorizationId === request.authorizationId);
-    if (!token) throw appError('notFound', 'This token no longer exists.');
+    if (!token) throw appError('tokenNotFound', 'This token no longer exists.');
     if (request.displayName !== undefined) token.displayName = request.displayName;
     if (request.scopes) {
       token.scope = request.scopes.join(' ');
@@ -413,7 +420,7 @@ export class TestBackend implements Backend {
     return this.revokeOne({ organization, authorizationId, displayName: '' });
   }
 
-  async bulkRevoke(items: RevokeItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary> {
+  async bulkRevoke(items: BulkItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary> {
     await this.enter('bulkRevoke', items.map((item) => ({ ...item })));
     this.bulkCancelled = false;
     const results: RevokeResult[] = [];
@@ -448,7 +455,7 @@ export class TestBackend implements Backend {
 
   async copySecret(): Promise<void> {
     await this.enter('copySecret');
-    if (!this.createdSecret) throw appError('notFound', 'The token value is no longer available to copy.');
+    if (!this.createdSecret) throw appError('tokenNotFound', 'The token value is no longer available to copy.');
     if (this.autoCountdown) this.startCountdown();
   }
 
@@ -480,7 +487,7 @@ export class TestBackend implements Backend {
   }
 
   private requireSession(): void {
-    if (!this.session) throw appError('notSignedIn', 'You are signed out. Sign in again to continue.');
+    if (!this.session) throw appError('sessionExpired', 'You are signed out. Sign in again to continue.');
   }
 
   private async enter(method: BackendMethod, ...args: unknown[]): Promise<void> {
@@ -495,7 +502,7 @@ export class TestBackend implements Backend {
     }
   }
 
-  private revokeOne(item: RevokeItem): RevokeResult {
+  private revokeOne(item: BulkItem): RevokeResult {
     const token = this.tokens.find((t) => t.authorizationId === item.authorizationId);
     const displayName = item.displayName || token?.displayName || item.authorizationId;
     const failure = this.failingRevokes.get(item.authorizationId);

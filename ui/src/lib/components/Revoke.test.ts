@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/svelte';
 import { names, renderTokens, rowNamed, rows } from '../../test/render';
 import { token } from '../../test/tokens';
 import { appError, TestBackend } from '$lib/backend/TestBackend';
-import type { RevokeItem } from '$lib/ipc';
+import type { BulkItem } from '$lib/ipc';
 
 const fiveTokens = () => [
   token('Alpha', 20),
@@ -49,7 +49,7 @@ describe('Revoke one token', () => {
 
   it('shows a failure in the dialog and lets the person try again', async () => {
     const { user, backend } = await renderTokens({ tokens: fiveTokens() });
-    backend.failingRevokes.set('id-alpha', appError('transient', 'Azure DevOps did not answer in time.'));
+    backend.failingRevokes.set('id-alpha', appError('serverBusy', 'Azure DevOps did not answer in time.'));
     await user.click(within(rowNamed('Alpha')).getByTestId('row-revoke-button'));
     await user.click(screen.getByTestId('confirm-button'));
     expect(await screen.findByTestId('dialog-error')).toHaveTextContent('Azure DevOps did not answer in time.');
@@ -94,7 +94,7 @@ describe('Bulk revoke', () => {
 
   it('shows progress and one result per token, and "Retry failed" re-sends only the failed ones', async () => {
     const backend = new TestBackend({ signedIn: true, tokens: fiveTokens() });
-    backend.failingRevokes.set('id-charlie', appError('transient', 'Azure DevOps did not answer in time.'));
+    backend.failingRevokes.set('id-charlie', appError('serverBusy', 'Azure DevOps did not answer in time.'));
     const { user } = await renderTokens({}, backend);
     await user.click(screen.getByTestId('filter-all'));
     for (const name of ['Alpha', 'Bravo', 'Charlie']) await user.click(within(rowNamed(name)).getByTestId('row-checkbox'));
@@ -118,7 +118,7 @@ describe('Bulk revoke', () => {
     backend.failingRevokes.clear();
     await user.click(screen.getByTestId('retry-failed-button'));
     await waitFor(() => expect(outcome('id-charlie')).toBe('revoked'));
-    const sent = backend.callsOf('bulkRevoke').map((args) => (args[0] as RevokeItem[]).map((i) => i.authorizationId));
+    const sent = backend.callsOf('bulkRevoke').map((args) => (args[0] as BulkItem[]).map((i) => i.authorizationId));
     expect(sent).toEqual([['id-alpha', 'id-bravo', 'id-charlie'], ['id-charlie']]);
     expect(screen.queryByTestId('retry-failed-button')).not.toBeInTheDocument();
 
@@ -166,7 +166,7 @@ describe('Bulk revoke', () => {
   it('marks every token failed when the whole run fails, so Retry failed sends them all again', async () => {
     const backend = new TestBackend({ signedIn: true, tokens: fiveTokens() });
     const { user } = await selectExpired(backend);
-    backend.failWith('bulkRevoke', 'notSignedIn', 'You are signed out. Sign in again to continue.');
+    backend.failWith('bulkRevoke', 'sessionExpired', 'You are signed out. Sign in again to continue.');
     await user.click(screen.getByTestId('bulk-revoke-button'));
     await user.click(screen.getByTestId('confirm-button'));
     expect(await screen.findByTestId('bulk-error')).toHaveTextContent('You are signed out.');
