@@ -39,10 +39,9 @@ export function isAppError(value: unknown): value is AppError {
 /** What a screen shows when something failed: the AppError as is, anything else as a generic error. */
 export function toAppError(value: unknown): AppError {
   if (isAppError(value)) return value;
-  const message = value instanceof Error ? value.message : typeof value === 'string' ? value : '';
-  return {
-    code: 'internal',
-    message: message || 'Something went wrong inside PAT Desk. Please try again.',
-  } as AppError;
+  // Not from the shell (a bug, or the window opened outside PAT Desk): keep the detail for developers
+  // in the console and give the person a plain sentence.
+  console.error('PAT Desk: unexpected error', value);
+  return { code: 'internal', message: 'Something went wrong inside PAT Desk. Please try again, or restart the app.' };
 }
 

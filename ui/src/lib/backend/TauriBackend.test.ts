@@ -1,0 +1,128 @@
+// Pins what TauriBackend sends over IPC: the command names and argument names of docs/ipc.md, channels
+// for progress, the `clipboard-countdown` event, and AppError rejections passed through unchanged.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { Channel } from '@tauri-apps/api/core';
+import { emit } from '@tauri-apps/api/event';
+import { TauriBackend } from './TauriBackend';
+import type { BulkProgress, ClipboardCountdown } from '$lib/ipc';
+
+type Call = { cmd: string; args: Record<string, unknown> };
+
+function record(answer: (call: Call) => unknown = () => null): Call[] {
+  const calls: Call[] = [];
+  mockIPC(
+    (cmd, args) => {
+      const call = { cmd, args: (args ?? {}) as Record<string, unknown> };
+      if (!cmd.startsWith('plugin:event')) calls.push(call);
+      return answer(call);
+    },
+    { shouldMockEvents: true },
+  );
+  return calls;
+}
+
+afterEach(() => clearMocks());
+
+describe('TauriBackend', () => {
+  it('sends every command with the names of docs/ipc.md', async () => {
+    const calls = record();
+    const backend = new TauriBackend();
+    const request = {
+      organization: 'contoso',
+      displayName: 'Laptop git',
+      scopes: ['vso.code_write'],
+      lifespan: { kind: 'days', days: 30 } as const,
+    };
+    await backend.startDemo();
+    await backend.signIn('contoso');
+    await backend.currentSession();
+    await backend.signOut();
+    await backend.validateOrganization('https://dev.azure.com/contoso');
+    await backend.scopeCatalogue();
+    await backend.createToken(request);
+    await backend.updateToken({ organization: 'contoso', authorizationId: 'a1', displayName: 'Renamed' });
+    await backend.revokeToken('contoso', 'a1');
+    await backend.cancelBulkRevoke();
+    await backend.copySecret();
+    await backend.clearClipboard();
+    await backend.forgetCreatedSecret();
+    expect(calls.map((c) => [c.cmd, c.args])).toEqual([
+      ['start_demo', {}],
+      ['sign_in', { organization: 'contoso' }],
+      ['current_session', {}],
+      ['sign_out', {}],
+      ['validate_organization', { input: 'https://dev.azure.com/contoso' }],
+      ['scope_catalogue', {}],
+      ['create_token', { request }],
+      ['update_token', { request: { organization: 'contoso', authorizationId: 'a1', displayName: 'Renamed' } }],
+      ['revoke_token', { organization: 'contoso', authorizationId: 'a1' }],
+      ['cancel_bulk_revoke', {}],
+      ['copy_secret', {}],
+      ['clear_clipboard', {}],
+      ['forget_created_secret', {}],
+    ]);
+  });
+
+  it('lists tokens with a filter and a progress channel', async () => {
+    const progress: number[] = [];
+    const calls = record(({ args }) => {
+      const channel = args.onProgress as Channel<number>;
+      channel.onmessage(1);
+      channel.onmessage(2);
+      return [];
+    });
+    await expect(new TauriBackend().listTokens('expired', (n) => progress.push(n))).resolves.toEqual([]);
+    expect(calls[0].cmd).toBe('list_tokens');
+    expect(calls[0].args.filter).toBe('expired');
+    expect(calls[0].args.onProgress).toBeInstanceOf(Channel);
+    expect(progress).toEqual([1, 2]);
+  });
+
+  it('bulk-revokes with items and a progress channel', async () => {
+    const items = [{ organization: 'contoso', authorizationId: 'a1', displayName: 'One' }];
+    const update: BulkProgress = {
+      done: 1,
+      total: 1,
+      latest: { authorizationId: 'a1', displayName: 'One', outcome: { kind: 'revoked' } },
+    };
+    const seen: BulkProgress[] = [];
+    const calls = record(({ args }) => {
+      (args.onProgress as Channel<BulkProgress>).onmessage(update);
+      return { results: [update.latest], revoked: 1, alreadyGone: 0, failed: 0, cancelled: 0 };
+    });
+    const summary = await new TauriBackend().bulkRevoke(items, (p) => seen.push(p));
+    expect(calls[0].cmd).toBe('bulk_revoke');
+    expect(calls[0].args.items).toEqual(items);
+    expect(seen).toEqual([update]);
+    expect(summary.revoked).toBe(1);
+  });
+
+  it('passes AppError rejections through and wraps anything else', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    record(({ cmd }) => {
+      if (cmd === 'validate_organization') throw { code: 'invalidOrganization', message: 'Not an organization.' };
+      throw 'boom';
+    });
+    const backend = new TauriBackend();
+    await expect(backend.validateOrganization('x y')).rejects.toEqual({ code: 'invalidOrganization', message: 'Not an organization.' });
+    await expect(backend.startDemo()).rejects.toMatchObject({ code: 'internal' });
+    expect(logged).toHaveBeenCalledWith('PAT Desk: unexpected error', 'boom');
+    logged.mockRestore();
+  });
+
+  it('delivers clipboard-countdown events until unsubscribed', async () => {
+    record();
+    const seen: ClipboardCountdown[] = [];
+    const stop = new TauriBackend().onClipboardCountdown((c) => seen.push(c));
+    await new Promise((resolve) => setTimeout(resolve, 0)); // `listen` registers asynchronously
+    await emit('clipboard-countdown', { secondsLeft: 30, cleared: false });
+    await emit('clipboard-countdown', { secondsLeft: 29, cleared: false });
+    stop();
+    await emit('clipboard-countdown', { secondsLeft: 28, cleared: false });
+    expect(seen).toEqual([
+      { secondsLeft: 30, cleared: false },
+      { secondsLeft: 29, cleared: false },
+    ]);
+  });
+});
