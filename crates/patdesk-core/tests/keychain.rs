@@ -1,0 +1,441 @@
+//! The keychain vault against a **real gnome-keyring** (Secret Service over D-Bus), never a mock.
+//!
+//! Run it with
+//!
+//! ```sh
+//! scripts/with-keyring.sh cargo test -p patdesk-core --test keychain
+//! ```
+//!
+//! which is the same as
+//! `dbus-run-session -- sh -c 'echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test -p patdesk-core --test keychain'`
+//! with `XDG_DATA_HOME` (and `XDG_RUNTIME_DIR`) pointing at a temp dir — or simply with
+//! `cargo test -p patdesk-core --test keychain`: every test re-runs **itself alone** through
+//! `scripts/with-keyring.sh`, in its own private D-Bus session with its own throw-away, unlocked keyring. So the
+//! tests never touch a developer's real keychain, can lock the keyring without disturbing each other, and run
+//! the same way under `make test-keychain`, `make test-rust` and a bare `cargo test`.
+//!
+//! Nothing passes vacuously: when no Secret Service can be reached (dbus or gnome-keyring missing, daemon
+//! not starting), each test fails and says why. `tests/keychain_unavailable.rs` covers the unavailable case.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use chrono::Utc;
+use patdesk_core::vault::{
+    default_namespace, RememberedAccount, SavedPat, Vault, DEV_NAMESPACE, LOCKED_MESSAGE,
+    NAMESPACE_ENV, RELEASE_NAMESPACE,
+};
+use patdesk_core::{ErrorCode, Sensitive};
+
+/// Set (to the test's name) inside the private session a test re-runs itself in.
+const CHILD_MARKER: &str = "PATDESK_KEYCHAIN_TEST";
+
+/// `true`: run the test body here (we are the re-run, inside a private keyring session). `false`: this was
+/// the outer run; the test has been re-run through `scripts/with-keyring.sh` and passed.
+fn in_private_keyring(name: &str) -> bool {
+    if std::env::var(CHILD_MARKER).as_deref() == Ok(name) {
+        assert_eq!(
+            std::env::var("PATDESK_PRIVATE_KEYRING").as_deref(),
+            Ok("1"),
+            "{name}: expected to run inside scripts/with-keyring.sh"
+        );
+        return true;
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/with-keyring.sh");
+    let exe = std::env::current_exe().expect("path of this test binary");
+    let output = Command::new(&script)
+        .arg(&exe)
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env(CHILD_MARKER, name)
+        .env_remove(NAMESPACE_ENV)
+        .output()
+        .unwrap_or_else(|e| panic!("{name}: could not run {}: {e}", script.display()));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{name} failed inside a private keyring session (scripts/with-keyring.sh; needs the Debian packages dbus and gnome-keyring)\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+    assert!(
+        stdout.contains("test result: ok. 1 passed"),
+        "{name}: the re-run did not run exactly this test\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+    false
+}
+
+/// A vault in a namespace of its own, checked to work (fails loudly without a Secret Service).
+fn fresh_vault() -> Vault {
+    let vault = Vault::with_namespace(format!("dev.patdesk.app.test.{}", uuid::Uuid::new_v4()));
+    if let Err(e) = vault.probe() {
+        panic!(
+            "no usable Secret Service in this session: {} ({:?}) — run through scripts/with-keyring.sh",
+            e.message, e.raw
+        );
+    }
+    vault
+}
+
+/// What `secret-tool` (libsecret, outside PAT Desk) finds for `service`/`username`: proof that the value
+/// really is in the Secret Service, and not just in our process.
+fn secret_tool_lookup(service: &str, username: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", service, "username", username])
+        .output()
+        .expect("secret-tool (Debian package libsecret-tools) must be installed for this test");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `secret-tool search` output (labels and attributes) for an entry.
+fn secret_tool_search(service: &str, username: &str) -> String {
+    let out = Command::new("secret-tool")
+        .args(["search", "--all", "service", service, "username", username])
+        .output()
+        .expect("secret-tool must be installed");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn account(tenant: &str, oid: &str, upn: &str) -> RememberedAccount {
+    RememberedAccount {
+        tenant_id: tenant.into(),
+        user_id: oid.into(),
+        username: upn.into(),
+        display_name: Some("Ann Example".into()),
+        updated_at: Utc::now(),
+    }
+}
+
+fn pat(org: &str, id: &str, name: &str) -> SavedPat {
+    SavedPat {
+        organization: org.into(),
+        authorization_id: id.into(),
+        display_name: name.into(),
+        valid_to: Some("2027-01-01T00:00:00Z".into()),
+        saved_at: Utc::now(),
+    }
+}
+
+#[test]
+fn probe_succeeds_against_gnome_keyring() {
+    if !in_private_keyring("probe_succeeds_against_gnome_keyring") {
+        return;
+    }
+    let vault = fresh_vault();
+    vault.probe().expect("a second probe works too");
+    // The probe leaves nothing behind.
+    assert_eq!(secret_tool_lookup(vault.namespace(), "probe"), None);
+    assert!(vault.accounts().unwrap().is_empty());
+}
+
+#[test]
+fn refresh_token_store_load_rotate_forget() {
+    if !in_private_keyring("refresh_token_store_load_rotate_forget") {
+        return;
+    }
+    let vault = fresh_vault();
+    let tenant = "AAAABBBB-0000-CCCC-1111-DDDD2222EEEE";
+    let oid = "11111111-2222-3333-4444-555555555555";
+    assert!(vault.load_refresh_token(tenant, oid).unwrap().is_none());
+
+    let ann = account(tenant, oid, "ann@contoso.com");
+    vault
+        .store_refresh_token(&ann, &Sensitive::from("refresh-1"))
+        .unwrap();
+    assert_eq!(
+        vault
+            .load_refresh_token(tenant, oid)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "refresh-1"
+    );
+    // Keys compare case-insensitively (GUIDs), and the entry is really in the Secret Service.
+    let entry = ann.entry_name();
+    assert_eq!(
+        entry,
+        format!("account:{}:{}", tenant.to_lowercase(), oid.to_lowercase())
+    );
+    assert_eq!(
+        secret_tool_lookup(vault.namespace(), &entry).as_deref(),
+        Some("refresh-1")
+    );
+    assert!(secret_tool_search(vault.namespace(), &entry)
+        .contains("PAT Desk — sign-in — ann@contoso.com"));
+
+    // Rotation replaces the one entry; the index still lists one account.
+    vault
+        .rotate_refresh_token(tenant, oid, &Sensitive::from("refresh-2"))
+        .unwrap();
+    assert_eq!(
+        vault
+            .load_refresh_token(&tenant.to_lowercase(), oid)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "refresh-2"
+    );
+    let accounts = vault.accounts().unwrap();
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].username, "ann@contoso.com");
+
+    // The index (names only) holds no secret.
+    let index = secret_tool_lookup(vault.namespace(), "index").expect("the index entry exists");
+    assert!(index.contains("ann@contoso.com"));
+    assert!(!index.contains("refresh-1") && !index.contains("refresh-2"));
+
+    // A second account is kept apart.
+    let bob = account(
+        tenant,
+        "99999999-2222-3333-4444-555555555555",
+        "bob@contoso.com",
+    );
+    vault
+        .store_refresh_token(&bob, &Sensitive::from("bob-refresh"))
+        .unwrap();
+    assert_eq!(vault.accounts().unwrap().len(), 2);
+
+    // Sign-out forgets exactly that account.
+    vault.forget_account(tenant, oid).unwrap();
+    assert!(vault.load_refresh_token(tenant, oid).unwrap().is_none());
+    assert_eq!(secret_tool_lookup(vault.namespace(), &entry), None);
+    let left = vault.accounts().unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].username, "bob@contoso.com");
+    assert_eq!(
+        vault
+            .load_refresh_token(tenant, &bob.user_id)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "bob-refresh"
+    );
+    // Forgetting again is fine; rotating a forgotten account asks for a new sign-in.
+    vault.forget_account(tenant, oid).unwrap();
+    let err = vault
+        .rotate_refresh_token(tenant, oid, &Sensitive::from("refresh-3"))
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::SessionExpired);
+    assert!(vault.load_refresh_token(tenant, oid).unwrap().is_none());
+}
+
+#[test]
+fn saved_pats_list_copy_forget() {
+    if !in_private_keyring("saved_pats_list_copy_forget") {
+        return;
+    }
+    let vault = fresh_vault();
+    let build = pat(
+        "fabrikam",
+        "3D3ACA0C-9AD3-4B07-8334-08EC8B1DDC32",
+        "Build agent",
+    );
+    let nuget = pat(
+        "contoso",
+        "0e1c7a2b-1111-2222-3333-444455556666",
+        "NuGet feed",
+    );
+    vault
+        .save_pat(&build, &Sensitive::from("pat-value-build"))
+        .unwrap();
+    vault
+        .save_pat(&nuget, &Sensitive::from("pat-value-nuget"))
+        .unwrap();
+
+    let listed = vault.saved_pats().unwrap();
+    let names: Vec<_> = listed
+        .iter()
+        .map(|p| (p.organization.as_str(), p.display_name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![("contoso", "NuGet feed"), ("fabrikam", "Build agent")]
+    );
+
+    // Copy: the value comes back; the keychain shows the label people recognise.
+    assert_eq!(
+        vault
+            .saved_pat_secret("fabrikam", "3d3aca0c-9ad3-4b07-8334-08ec8b1ddc32")
+            .unwrap()
+            .expose(),
+        "pat-value-build"
+    );
+    let entry = build.entry_name();
+    assert_eq!(entry, "pat:fabrikam:3d3aca0c-9ad3-4b07-8334-08ec8b1ddc32");
+    assert!(
+        secret_tool_search(vault.namespace(), &entry).contains("PAT Desk — fabrikam — Build agent")
+    );
+    let index = secret_tool_lookup(vault.namespace(), "index").unwrap();
+    assert!(index.contains("Build agent") && !index.contains("pat-value"));
+
+    // Saving again under the same id replaces the value (regenerate).
+    vault
+        .save_pat(&build, &Sensitive::from("pat-value-build-2"))
+        .unwrap();
+    assert_eq!(vault.saved_pats().unwrap().len(), 2);
+    assert_eq!(
+        vault
+            .saved_pat_secret("fabrikam", &build.authorization_id)
+            .unwrap()
+            .expose(),
+        "pat-value-build-2"
+    );
+
+    // Forget one; the other stays.
+    vault
+        .forget_pat("fabrikam", &build.authorization_id)
+        .unwrap();
+    let err = vault
+        .saved_pat_secret("fabrikam", &build.authorization_id)
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::TokenNotFound);
+    assert_eq!(secret_tool_lookup(vault.namespace(), &entry), None);
+    let listed = vault.saved_pats().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].display_name, "NuGet feed");
+    assert_eq!(
+        vault
+            .saved_pat_secret("contoso", &nuget.authorization_id)
+            .unwrap()
+            .expose(),
+        "pat-value-nuget"
+    );
+}
+
+#[test]
+fn namespaces_are_isolated() {
+    if !in_private_keyring("namespaces_are_isolated") {
+        return;
+    }
+    // The build's own namespace: debug builds never share entries with release builds.
+    assert!(std::env::var_os(NAMESPACE_ENV).is_none());
+    let expected = if cfg!(debug_assertions) {
+        DEV_NAMESPACE
+    } else {
+        RELEASE_NAMESPACE
+    };
+    assert_eq!(default_namespace(), expected);
+    assert_eq!(Vault::new().namespace(), expected);
+    assert_ne!(DEV_NAMESPACE, RELEASE_NAMESPACE);
+
+    let release = fresh_vault();
+    let dev = Vault::with_namespace(format!("{}.dev", release.namespace()));
+    let ann = account("t", "o", "ann@contoso.com");
+    release
+        .store_refresh_token(&ann, &Sensitive::from("release-token"))
+        .unwrap();
+    release
+        .save_pat(
+            &pat("fabrikam", "id-1", "CI"),
+            &Sensitive::from("release-pat"),
+        )
+        .unwrap();
+
+    // The other namespace sees nothing, and cannot forget the first one's entries.
+    assert!(dev.load_refresh_token("t", "o").unwrap().is_none());
+    assert!(dev.accounts().unwrap().is_empty());
+    assert!(dev.saved_pats().unwrap().is_empty());
+    dev.forget_account("t", "o").unwrap();
+    dev.forget_pat("fabrikam", "id-1").unwrap();
+    dev.store_refresh_token(&ann, &Sensitive::from("dev-token"))
+        .unwrap();
+
+    assert_eq!(
+        release
+            .load_refresh_token("t", "o")
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "release-token"
+    );
+    assert_eq!(
+        dev.load_refresh_token("t", "o").unwrap().unwrap().expose(),
+        "dev-token"
+    );
+    assert_eq!(
+        release
+            .saved_pat_secret("fabrikam", "id-1")
+            .unwrap()
+            .expose(),
+        "release-pat"
+    );
+}
+
+#[test]
+fn locked_keychain_is_reported_and_never_deletes() {
+    if !in_private_keyring("locked_keychain_is_reported_and_never_deletes") {
+        return;
+    }
+    let vault = fresh_vault();
+    let ann = account("t", "o", "ann@contoso.com");
+    vault
+        .store_refresh_token(&ann, &Sensitive::from("kept-token"))
+        .unwrap();
+
+    // Lock the login keyring through the Secret Service API. Unlocking needs a prompt, which cannot be
+    // shown in this headless session, so every read is refused from now on.
+    let lock = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            "array:objpath:/org/freedesktop/secrets/collection/login",
+        ])
+        .output()
+        .expect("dbus-send (Debian package dbus) must be installed");
+    assert!(
+        lock.status.success(),
+        "locking the keyring failed: {lock:?}"
+    );
+
+    let err = vault.load_refresh_token("t", "o").unwrap_err();
+    assert_eq!(err.code, ErrorCode::KeychainUnavailable);
+    assert_eq!(err.message, LOCKED_MESSAGE);
+    let err = vault.probe().unwrap_err();
+    assert_eq!(err.code, ErrorCode::KeychainUnavailable);
+    assert_eq!(err.message, LOCKED_MESSAGE);
+    assert!(
+        err.message.contains("Unlock it"),
+        "the locked message says what to do"
+    );
+    // Storing fails too — and nothing falls back to a file.
+    assert!(vault
+        .store_refresh_token(&ann, &Sensitive::from("new-token"))
+        .is_err());
+
+    // The stored secret is still there: the Secret Service lists it among the locked items.
+    let search = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.SearchItems",
+            &format!(
+                "dict:string:string:service,{},username,{}",
+                vault.namespace(),
+                ann.entry_name()
+            ),
+        ])
+        .output()
+        .unwrap();
+    let reply = String::from_utf8_lossy(&search.stdout);
+    assert!(search.status.success(), "SearchItems failed: {search:?}");
+    // Reply: (unlocked paths, locked paths); the item must be in the second array.
+    let arrays: Vec<&str> = reply.split("array [").skip(1).collect();
+    assert_eq!(arrays.len(), 2, "unexpected SearchItems reply: {reply}");
+    assert!(
+        !arrays[0].contains("object path"),
+        "nothing is unlocked: {reply}"
+    );
+    assert!(
+        arrays[1].contains("/org/freedesktop/secrets/collection/login/"),
+        "the refresh token must still be stored (locked): {reply}"
+    );
+}
