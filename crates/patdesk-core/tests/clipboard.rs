@@ -1,0 +1,274 @@
+//! The clipboard service against a real X11 clipboard, read and written from outside with `xclip`.
+//!
+//! Needs an X display and `xclip`. Run it as:
+//!
+//! ```sh
+//! xvfb-run -a cargo test -p patdesk-core --test clipboard
+//! ```
+//!
+//! Without `DISPLAY` every test fails with a message saying so: a clipboard test that silently passes
+//! without a clipboard would prove nothing.
+
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use patdesk_core::clipboard::{ClipboardCountdown, ClipboardService};
+use patdesk_core::Sensitive;
+
+/// There is one clipboard per display: the tests take turns.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A guard against a countdown that never ends; not a speed assertion.
+const HANG_GUARD: Duration = Duration::from_secs(60);
+
+fn display() -> MutexGuard<'static, ()> {
+    match std::env::var("DISPLAY") {
+        Ok(d) if !d.is_empty() => {}
+        _ => panic!(
+            "DISPLAY is not set: the clipboard tests need an X display. \
+             Run them as `xvfb-run -a cargo test -p patdesk-core --test clipboard`."
+        ),
+    }
+    let available = Command::new("xclip")
+        .arg("-version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    assert!(
+        available,
+        "xclip is not installed: it reads the clipboard from outside (apt-get install xclip)"
+    );
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What another program sees on the clipboard (`None` when there is no text on it).
+fn read_from_outside() -> Option<String> {
+    let out = Command::new("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .stderr(Stdio::null())
+        .output()
+        .expect("run xclip -o");
+    out.status
+        .success()
+        .then(|| String::from_utf8(out.stdout).expect("utf-8 clipboard text"))
+}
+
+/// Another program copying `text`: `xclip -quiet` stays in the foreground serving it, so we can end it by
+/// its own PID afterwards.
+struct OtherProgram(Child);
+
+impl OtherProgram {
+    fn copies(text: &str) -> Self {
+        let mut child = Command::new("xclip")
+            .args(["-quiet", "-i", "-selection", "clipboard"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start xclip -i");
+        let stdin = child.stdin.take();
+        // From here on, dropping `other` ends xclip, also when an assertion below fails.
+        let other = OtherProgram(child);
+        stdin
+            .expect("xclip stdin")
+            .write_all(text.as_bytes())
+            .expect("write to xclip");
+        // xclip takes the selection once its stdin is closed (dropped above); wait until it serves it.
+        for _ in 0..200 {
+            if read_from_outside().as_deref() == Some(text) {
+                return other;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("xclip never took over the clipboard");
+    }
+}
+
+impl Drop for OtherProgram {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn ticks() -> (
+    impl Fn(ClipboardCountdown) + Send + 'static,
+    Receiver<ClipboardCountdown>,
+) {
+    let (tx, rx) = mpsc::channel();
+    (
+        move |tick| {
+            let _ = tx.send(tick);
+        },
+        rx,
+    )
+}
+
+/// Every tick up to and including the last one (`secondsLeft == 0`).
+fn until_last_tick(rx: &Receiver<ClipboardCountdown>) -> Vec<ClipboardCountdown> {
+    let mut seen = Vec::new();
+    loop {
+        let tick = rx
+            .recv_timeout(HANG_GUARD)
+            .expect("the countdown never reached zero");
+        seen.push(tick);
+        if tick.seconds_left == 0 {
+            return seen;
+        }
+    }
+}
+
+#[test]
+fn copied_secret_is_readable_by_other_programs_then_cleared_at_zero() {
+    let _display = display();
+    let service = ClipboardService::new();
+    let secret = Sensitive::from("pat-secret-1-a8f3k2m9q7");
+    let (on_tick, rx) = ticks();
+
+    service
+        .copy_secret(&secret, Duration::from_secs(2), on_tick)
+        .expect("copy");
+    assert_eq!(
+        read_from_outside().as_deref(),
+        Some(secret.expose().as_str())
+    );
+
+    let seen = until_last_tick(&rx);
+    assert_eq!(
+        seen.first(),
+        Some(&ClipboardCountdown {
+            seconds_left: 2,
+            cleared: false
+        })
+    );
+    assert!(seen
+        .windows(2)
+        .all(|w| w[0].seconds_left > w[1].seconds_left));
+    assert!(seen[..seen.len() - 1].iter().all(|t| !t.cleared));
+    assert_eq!(
+        seen.last(),
+        Some(&ClipboardCountdown {
+            seconds_left: 0,
+            cleared: true
+        })
+    );
+    let after = read_from_outside();
+    assert_ne!(after.as_deref(), Some(secret.expose().as_str()));
+    assert_eq!(after.unwrap_or_default(), "");
+}
+
+#[test]
+fn text_another_program_copied_meanwhile_is_left_alone() {
+    let _display = display();
+    let service = ClipboardService::new();
+    let secret = Sensitive::from("pat-secret-2-zz91");
+    let (on_tick, rx) = ticks();
+
+    service
+        .copy_secret(&secret, Duration::from_secs(2), on_tick)
+        .expect("copy");
+    assert_eq!(
+        read_from_outside().as_deref(),
+        Some(secret.expose().as_str())
+    );
+
+    let other = OtherProgram::copies("a shopping list, not a secret");
+    let seen = until_last_tick(&rx);
+    assert_eq!(seen.last().map(|t| t.seconds_left), Some(0));
+    assert_eq!(
+        read_from_outside().as_deref(),
+        Some("a shopping list, not a secret")
+    );
+    // clear_now follows the same rule.
+    assert!(!service.clear_now().expect("clear_now"));
+    assert_eq!(
+        read_from_outside().as_deref(),
+        Some("a shopping list, not a secret")
+    );
+    drop(other);
+}
+
+#[test]
+fn clear_now_removes_our_secret_and_ends_the_countdown() {
+    let _display = display();
+    let service = ClipboardService::new();
+    let secret = Sensitive::from("pat-secret-3-clear-now");
+    let (on_tick, rx) = ticks();
+
+    service
+        .copy_secret(&secret, Duration::from_secs(600), on_tick)
+        .expect("copy");
+    assert_eq!(
+        read_from_outside().as_deref(),
+        Some(secret.expose().as_str())
+    );
+
+    assert!(service.clear_now().expect("clear_now"));
+    let seen = until_last_tick(&rx);
+    assert_eq!(
+        seen.last(),
+        Some(&ClipboardCountdown {
+            seconds_left: 0,
+            cleared: true
+        })
+    );
+    assert_eq!(read_from_outside().unwrap_or_default(), "");
+    // Nothing is running any more: a second clear is a no-op.
+    assert!(!service.clear_now().expect("second clear_now"));
+}
+
+#[test]
+fn a_new_copy_cancels_the_previous_countdown() {
+    let _display = display();
+    let service = ClipboardService::new();
+    let first = Sensitive::from("pat-secret-4-first");
+    let second = Sensitive::from("pat-secret-4-second");
+    let (first_tick, first_rx) = ticks();
+    let (second_tick, second_rx) = ticks();
+
+    service
+        .copy_secret(&first, Duration::from_secs(600), first_tick)
+        .expect("first copy");
+    service
+        .copy_secret(&second, Duration::from_secs(2), second_tick)
+        .expect("second copy");
+    assert_eq!(
+        read_from_outside().as_deref(),
+        Some(second.expose().as_str())
+    );
+
+    until_last_tick(&second_rx);
+    assert_eq!(read_from_outside().unwrap_or_default(), "");
+    // The first countdown got its opening tick and nothing after it was replaced.
+    let first_ticks: Vec<_> = first_rx.try_iter().collect();
+    assert_eq!(
+        first_ticks,
+        vec![ClipboardCountdown {
+            seconds_left: 600,
+            cleared: false
+        }]
+    );
+}
+
+#[test]
+fn dropping_the_service_clears_our_secret() {
+    let _display = display();
+    let secret = Sensitive::from("pat-secret-5-on-quit");
+    let service = ClipboardService::new();
+    service
+        .copy_secret(&secret, Duration::from_secs(600), |_| {})
+        .expect("copy");
+    assert_eq!(
+        read_from_outside().as_deref(),
+        Some(secret.expose().as_str())
+    );
+    drop(service);
+    assert_ne!(
+        read_from_outside().as_deref(),
+        Some(secret.expose().as_str())
+    );
+}
