@@ -55,6 +55,20 @@ describe('Sign in', () => {
     expect(await screen.findByTestId('sign-in-error')).toHaveTextContent('The demo simulator did not start.');
   });
 
+  it('works from the keyboard alone', async () => {
+    const { user, backend } = renderApp();
+    await screen.findByTestId('org-input');
+    await user.tab();
+    expect(screen.getByTestId('org-input')).toHaveFocus();
+    await user.tab();
+    expect(screen.getByTestId('sign-in-button')).toHaveFocus();
+    await user.tab();
+    expect(screen.getByTestId('demo-button')).toHaveFocus();
+    await user.keyboard('{Enter}');
+    expect(await screen.findByTestId('demo-banner')).toBeInTheDocument();
+    expect(backend.callsOf('startDemo')).toHaveLength(1);
+  });
+
   it('resumes a session the shell already holds', async () => {
     renderApp({ signedIn: true });
     expect(await screen.findByTestId('demo-banner')).toBeInTheDocument();

@@ -38,6 +38,15 @@ describe('Token list', () => {
     expect(backend.callsOf('listTokens')).toHaveLength(2);
   });
 
+  it('lists again on Refresh, picking up changes made elsewhere', async () => {
+    const { user, backend } = await renderTokens({ tokens: [token('First', 20)] });
+    expect(names()).toEqual(['First']);
+    backend.tokens.push(token('Made in the browser', 30));
+    await user.click(screen.getByTestId('refresh-button'));
+    await waitFor(() => expect(names()).toEqual(['First', 'Made in the browser']));
+    expect(backend.callsOf('listTokens')).toHaveLength(2);
+  });
+
   it('filters by status with the segmented control', async () => {
     const { user } = await renderTokens();
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
