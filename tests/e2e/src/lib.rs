@@ -210,6 +210,10 @@ impl App {
         wait_for_port(driver_port).await;
 
         let launch_started = Instant::now();
+        static CRYPTO: std::sync::Once = std::sync::Once::new();
+        CRYPTO.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("tauri:options".into(), json!({ "application": bin }));
         let client = ClientBuilder::rustls()
