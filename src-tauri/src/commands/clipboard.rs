@@ -1,0 +1,53 @@
+//! Copying the secret of the token just created, and the end of its life in the shell.
+//!
+//! The window never sends the secret back: `copy_secret` copies the one the shell kept from
+//! `create_token`, and `forget_created_secret` drops it when the "Token created" screen closes.
+
+use patdesk_core::clipboard::{clear_after_from_env, ClipboardCountdown};
+use patdesk_core::{Error, ErrorCode};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+
+use crate::state::AppState;
+use crate::CLIPBOARD_COUNTDOWN_EVENT;
+
+/// Copy the last created secret; the countdown arrives as `clipboard-countdown` events.
+#[tauri::command]
+pub async fn copy_secret<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<(), Error> {
+    let secret = state.created_secret().ok_or_else(|| {
+        Error::new(
+            ErrorCode::TokenNotFound,
+            "There is no new token to copy any more. Create a new token to get a value to copy.",
+        )
+    })?;
+    let clear_after = clear_after_from_env();
+    let emitter = app.clone();
+    // The clipboard service answers from its own thread; don't hold up the async runtime meanwhile.
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        state
+            .clipboard
+            .copy_secret(&secret, clear_after, move |tick: ClipboardCountdown| {
+                let _ = emitter.emit(CLIPBOARD_COUNTDOWN_EVENT, tick);
+            })
+    })
+    .await
+    .map_err(Error::internal)?
+}
+
+/// Clear the clipboard now, if it still holds the secret we copied.
+#[tauri::command]
+pub async fn clear_clipboard<R: Runtime>(app: AppHandle<R>) -> Result<(), Error> {
+    tauri::async_runtime::spawn_blocking(move || app.state::<AppState>().clipboard.clear_now())
+        .await
+        .map_err(Error::internal)?
+        .map(|_| ())
+}
+
+/// The "Token created" screen was closed: drop the secret (it is zeroized).
+#[tauri::command]
+pub fn forget_created_secret(state: State<'_, AppState>) {
+    state.forget_created_secret();
+}

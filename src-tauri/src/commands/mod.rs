@@ -1,0 +1,6 @@
+//! The IPC commands of `docs/ipc.md`, one file per area of the window. Each command parses its input,
+//! calls `patdesk-core` and returns its result or a `patdesk_core::Error` (`{code, message}` on the wire).
+
+pub mod clipboard;
+pub mod session;
+pub mod tokens;

@@ -1,0 +1,124 @@
+//! The token list and everything done to tokens: list, create, edit, revoke one or many.
+//!
+//! Long work reports progress through a `tauri::ipc::Channel` the window passes in.
+
+use patdesk_core::bulk::{self, BulkItem, BulkOptions};
+use patdesk_core::model::{
+    BulkProgress, BulkSummary, CreatedTokenReveal, ListFilter, NewTokenRequest, PatToken,
+    RevokeOutcome, RevokeResult, ScopeCatalogue, UpdateTokenRequest,
+};
+use patdesk_core::scopes::Catalogue;
+use patdesk_core::Error;
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::state::AppState;
+
+/// Every token of the signed-in person across their organizations, de-duplicated. `on_progress` receives
+/// how many listings (one per organization, or three with the `all` filter) have finished so far.
+#[tauri::command]
+pub async fn list_tokens(
+    state: State<'_, AppState>,
+    filter: ListFilter,
+    on_progress: Channel<u32>,
+) -> Result<Vec<PatToken>, Error> {
+    let session = state.require_session()?;
+    // `list_all_with_progress`'s future is not provably `Send` (a higher-ranked lifetime in its stream
+    // closure), which async commands require; so it is driven to completion on a blocking thread.
+    tauri::async_runtime::spawn_blocking(move || {
+        tauri::async_runtime::block_on(session.client.list_all_with_progress(
+            &session.profile.organizations,
+            filter,
+            |done| {
+                let _ = on_progress.send(u32::try_from(done).unwrap_or(u32::MAX));
+            },
+        ))
+    })
+    .await
+    .map_err(Error::internal)?
+}
+
+/// The permissions a token can have, in words.
+#[tauri::command]
+pub fn scope_catalogue() -> ScopeCatalogue {
+    Catalogue::load().to_ipc()
+}
+
+/// Create a token. Its secret crosses to the window here, once; the shell keeps it for `copy_secret`.
+#[tauri::command]
+pub async fn create_token(
+    state: State<'_, AppState>,
+    request: NewTokenRequest,
+) -> Result<CreatedTokenReveal, Error> {
+    let session = state.require_session()?;
+    // A new token replaces the previous secret even if creating this one fails.
+    state.forget_created_secret();
+    let created = session.client.create_pat(&request).await?;
+    state.keep_created_secret(created.secret.clone());
+    Ok(created.into_reveal())
+}
+
+/// Rename a token, change its permissions or extend it.
+#[tauri::command]
+pub async fn update_token(
+    state: State<'_, AppState>,
+    request: UpdateTokenRequest,
+) -> Result<PatToken, Error> {
+    let session = state.require_session()?;
+    session.client.update_pat(&request).await
+}
+
+/// Revoke one token. A token that is already gone counts as done; a failure is reported in the outcome,
+/// as in a bulk revoke.
+#[tauri::command]
+pub async fn revoke_token(
+    state: State<'_, AppState>,
+    organization: String,
+    authorization_id: String,
+) -> Result<RevokeResult, Error> {
+    let session = state.require_session()?;
+    let client = &session.client;
+    // Only for the result's name: a failed look-up must not stop the revoke.
+    let display_name = match client.get_pat(&organization, &authorization_id).await {
+        Ok(Some(token)) => token.display_name,
+        _ => String::new(),
+    };
+    let outcome = match client.revoke_pat(&organization, &authorization_id).await {
+        Ok(outcome) => outcome,
+        Err(error) => RevokeOutcome::Failed { error },
+    };
+    Ok(RevokeResult {
+        authorization_id,
+        display_name,
+        outcome,
+    })
+}
+
+/// Revoke many tokens with the bulk engine; one `BulkProgress` per finished token.
+#[tauri::command]
+pub async fn bulk_revoke(
+    state: State<'_, AppState>,
+    items: Vec<BulkItem>,
+    on_progress: Channel<BulkProgress>,
+) -> Result<BulkSummary, Error> {
+    let session = state.require_session()?;
+    let (run, cancel) = state.begin_bulk();
+    let summary = bulk::bulk_revoke(
+        &*session.client,
+        items,
+        &BulkOptions::default(),
+        &cancel,
+        |progress| {
+            let _ = on_progress.send(progress);
+        },
+    )
+    .await;
+    state.end_bulk(run);
+    Ok(summary)
+}
+
+/// Stop the bulk revoke in progress: requests in flight finish, the rest are reported as cancelled.
+#[tauri::command]
+pub fn cancel_bulk_revoke(state: State<'_, AppState>) {
+    state.cancel_bulk();
+}

@@ -1,0 +1,82 @@
+//! PAT Desk's Tauri shell: builds the window, manages [`state::AppState`] and wires the thin IPC commands of
+//! `docs/ipc.md` (in [`commands`]) to `patdesk-core`. No Azure DevOps logic lives here.
+
+pub mod commands;
+pub mod demo;
+pub mod state;
+
+use tauri::{Manager, RunEvent};
+
+use state::{AppState, LaunchMode};
+
+/// Event carrying [`patdesk_core::model::ClipboardCountdown`] ticks to the window.
+pub const CLIPBOARD_COUNTDOWN_EVENT: &str = "clipboard-countdown";
+
+/// The builder with every command and the state, shared by [`run`] and the command tests.
+pub fn app_builder<R: tauri::Runtime>(
+    builder: tauri::Builder<R>,
+    launch: LaunchMode,
+) -> tauri::Builder<R> {
+    builder
+        .manage(AppState::new(launch))
+        .invoke_handler(tauri::generate_handler![
+            commands::session::start_demo,
+            commands::session::current_session,
+            commands::session::sign_in,
+            commands::session::sign_out,
+            commands::session::validate_organization,
+            commands::tokens::list_tokens,
+            commands::tokens::scope_catalogue,
+            commands::tokens::create_token,
+            commands::tokens::update_token,
+            commands::tokens::revoke_token,
+            commands::tokens::bulk_revoke,
+            commands::tokens::cancel_bulk_revoke,
+            commands::clipboard::copy_secret,
+            commands::clipboard::clear_clipboard,
+            commands::clipboard::forget_created_secret,
+        ])
+}
+
+/// The configuration, capabilities and embedded `ui/dist` of `tauri.conf.json`, for [`run`] and the tests.
+pub fn context<R: tauri::Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
+}
+
+/// Start the app.
+pub fn run() {
+    let launch = LaunchMode::from_env_and_args();
+    let builder = tauri::Builder::default()
+        // First: a second launch focuses the window that is already open instead of opening another.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        // Remembers the window's size and position; used from Rust only (no permission for the webview).
+        .plugin(tauri_plugin_window_state::Builder::default().build());
+    app_builder(builder, launch)
+        .setup(move |app| {
+            if launch.demo {
+                // Start the demo while the window loads; `current_session` waits for it.
+                let handle = app.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    let state = handle.state::<AppState>();
+                    let _ = demo::ensure_demo_session(&state).await;
+                });
+            }
+            Ok(())
+        })
+        .build(context())
+        .expect("PAT Desk could not start its window")
+        .run(|app, event| {
+            if let RunEvent::Exit = event {
+                let state = app.state::<AppState>();
+                // A copied secret must not outlive the app on the clipboard.
+                let _ = state.clipboard.clear_now();
+                state.forget_created_secret();
+            }
+        });
+}

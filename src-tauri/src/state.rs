@@ -1,0 +1,172 @@
+//! The one piece of state the shell manages: who is signed in, the secret of the token just created, the
+//! running bulk revoke and the clipboard.
+//!
+//! Commands read it through `tauri::State<AppState>`; nothing else in the shell keeps state.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use patdesk_core::bulk::CancellationToken;
+use patdesk_core::client::AzureDevOpsClient;
+use patdesk_core::clipboard::ClipboardService;
+use patdesk_core::model::{Profile, SessionInfo};
+use patdesk_core::{Error, Sensitive};
+use patdesk_sim::Simulator;
+
+/// How the app was started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LaunchMode {
+    /// `PATDESK_DEMO=1` or `--demo`: open straight into the offline demo.
+    pub demo: bool,
+}
+
+impl LaunchMode {
+    pub fn from_env_and_args() -> Self {
+        let env_demo = std::env::var("PATDESK_DEMO")
+            .map(|v| matches!(v.trim(), "1" | "true" | "yes"))
+            .unwrap_or(false);
+        let arg_demo = std::env::args().skip(1).any(|a| a == "--demo");
+        LaunchMode {
+            demo: env_demo || arg_demo,
+        }
+    }
+}
+
+/// A signed-in account (real or demo).
+pub struct Session {
+    pub client: Arc<AzureDevOpsClient>,
+    pub profile: Profile,
+    pub demo: bool,
+    pub account_label: String,
+    /// The embedded simulator the demo session talks to; stopped when the session ends.
+    pub simulator: Option<Simulator>,
+}
+
+impl Session {
+    pub fn info(&self) -> SessionInfo {
+        SessionInfo {
+            profile: self.profile.clone(),
+            demo: self.demo,
+            account_label: self.account_label.clone(),
+        }
+    }
+}
+
+pub struct AppState {
+    pub launch: LaunchMode,
+    /// The current session. Commands clone the `Arc` and release the lock at once, so a long listing
+    /// never blocks sign-out.
+    session: RwLock<Option<Arc<Session>>>,
+    /// Serializes starting and ending sessions (a demo started at launch and by `current_session`).
+    pub session_change: tokio::sync::Mutex<()>,
+    /// The secret of the token created last, for `copy_secret`, until `forget_created_secret`.
+    created_secret: Mutex<Option<Sensitive<String>>>,
+    /// Cancels the bulk revoke in progress, if any (with its run number, so a finished run never
+    /// unregisters a newer one).
+    bulk_cancel: Mutex<Option<(u64, CancellationToken)>>,
+    bulk_runs: AtomicU64,
+    /// The person signed out of the demo the app was started in: don't start it again on reload.
+    demo_left: AtomicBool,
+    pub clipboard: ClipboardService,
+}
+
+impl AppState {
+    pub fn new(launch: LaunchMode) -> Self {
+        AppState {
+            launch,
+            session: RwLock::new(None),
+            session_change: tokio::sync::Mutex::new(()),
+            created_secret: Mutex::new(None),
+            bulk_cancel: Mutex::new(None),
+            bulk_runs: AtomicU64::new(0),
+            demo_left: AtomicBool::new(false),
+            clipboard: ClipboardService::new(),
+        }
+    }
+
+    pub fn session(&self) -> Option<Arc<Session>> {
+        self.session
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The current session, or `sessionExpired` when nobody is signed in.
+    pub fn require_session(&self) -> Result<Arc<Session>, Error> {
+        self.session().ok_or_else(|| {
+            Error::new(
+                patdesk_core::ErrorCode::SessionExpired,
+                "You are not signed in. Sign in or try the demo first.",
+            )
+        })
+    }
+
+    /// Replace the session; the previous one (and its demo simulator) ends when its last user lets go.
+    pub fn set_session(&self, session: Option<Arc<Session>>) -> Option<Arc<Session>> {
+        let mut slot = self.session.write().unwrap_or_else(|e| e.into_inner());
+        std::mem::replace(&mut *slot, session)
+    }
+
+    pub fn demo_left(&self) -> bool {
+        self.demo_left.load(Ordering::Relaxed)
+    }
+
+    pub fn note_demo_left(&self) {
+        self.demo_left.store(true, Ordering::Relaxed);
+    }
+
+    pub fn keep_created_secret(&self, secret: Sensitive<String>) {
+        *self
+            .created_secret
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(secret);
+    }
+
+    pub fn created_secret(&self) -> Option<Sensitive<String>> {
+        self.created_secret
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn forget_created_secret(&self) {
+        // Dropping the `Sensitive` zeroizes it.
+        self.created_secret
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+    }
+
+    /// Register a new bulk revoke (cancelling one still running) and get its run number and handle.
+    pub fn begin_bulk(&self) -> (u64, CancellationToken) {
+        let run = self.bulk_runs.fetch_add(1, Ordering::Relaxed) + 1;
+        let token = CancellationToken::new();
+        let previous = self
+            .bulk_cancel
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace((run, token.clone()));
+        if let Some((_, previous)) = previous {
+            previous.cancel();
+        }
+        (run, token)
+    }
+
+    pub fn end_bulk(&self, run: u64) {
+        let mut slot = self.bulk_cancel.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.as_ref().is_some_and(|(r, _)| *r == run) {
+            *slot = None;
+        }
+    }
+
+    pub fn cancel_bulk(&self) {
+        if let Some((_, token)) = self
+            .bulk_cancel
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            token.cancel();
+        }
+    }
+}

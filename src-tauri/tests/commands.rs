@@ -1,0 +1,213 @@
+//! The IPC commands as the window calls them, without a display: Tauri's mock runtime with the app's real
+//! configuration and capabilities (`patdesk_lib::context()`), over real loopback HTTP to the embedded demo
+//! simulator.
+
+use patdesk_lib::state::LaunchMode;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+fn app() -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = patdesk_lib::app_builder(mock_builder(), LaunchMode::default())
+        .build(patdesk_lib::context())
+        .expect("build the app on the mock runtime");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main window");
+    (app, window)
+}
+
+/// Call `cmd` like the window does; `Ok` is the command's JSON result, `Err` the JSON error.
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("JSON result"))
+}
+
+#[test]
+fn validate_organization_parses_addresses_and_names() {
+    let (_app, window) = app();
+    let org = invoke(
+        &window,
+        "validate_organization",
+        json!({"input": " https://dev.azure.com/fabrikam/_git/web "}),
+    )
+    .expect("a valid address");
+    assert_eq!(org["name"], "fabrikam");
+    assert_eq!(org["url"], "https://dev.azure.com/fabrikam");
+}
+
+#[test]
+fn validate_organization_error_is_code_and_message_only() {
+    let (_app, window) = app();
+    let err = invoke(&window, "validate_organization", json!({"input": "   "}))
+        .expect_err("empty input is not an organization");
+    let obj = err.as_object().expect("an object");
+    assert_eq!(obj.len(), 2, "exactly code and message: {err}");
+    assert_eq!(err["code"], "invalidOrganization");
+    assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()));
+}
+
+#[test]
+fn nothing_works_before_a_session_starts() {
+    let (_app, window) = app();
+    assert_eq!(
+        invoke(&window, "current_session", json!({})),
+        Ok(Value::Null)
+    );
+    let err = invoke(
+        &window,
+        "list_tokens",
+        json!({"filter": "all", "onProgress": "__CHANNEL__:1"}),
+    )
+    .expect_err("no session");
+    assert_eq!(err["code"], "sessionExpired");
+}
+
+#[test]
+fn sign_in_says_plainly_that_it_is_not_available_yet() {
+    let (_app, window) = app();
+    let err = invoke(&window, "sign_in", json!({"organization": "fabrikam"}))
+        .expect_err("no real sign-in in this build");
+    assert!(err["message"]
+        .as_str()
+        .unwrap()
+        .contains("not available in this build"));
+    assert_eq!(
+        invoke(&window, "current_session", json!({})),
+        Ok(Value::Null)
+    );
+}
+
+#[test]
+fn demo_session_lists_creates_and_revokes_tokens() {
+    let (_app, window) = app();
+    let session = invoke(&window, "start_demo", json!({})).expect("demo starts");
+    assert_eq!(session["demo"], true);
+    let orgs = session["profile"]["organizations"].as_array().unwrap();
+    assert!(!orgs.is_empty(), "the demo person has organizations");
+    // Starting it again returns the same session.
+    assert_eq!(
+        invoke(&window, "start_demo", json!({})),
+        Ok(session.clone())
+    );
+    assert_eq!(
+        invoke(&window, "current_session", json!({})),
+        Ok(session.clone())
+    );
+
+    let all = invoke(
+        &window,
+        "list_tokens",
+        json!({"filter": "all", "onProgress": "__CHANNEL__:7"}),
+    )
+    .expect("list");
+    let all = all.as_array().unwrap();
+    assert!(!all.is_empty(), "the demo seed has tokens");
+    let ids: std::collections::HashSet<_> =
+        all.iter().map(|t| t["authorizationId"].clone()).collect();
+    assert_eq!(ids.len(), all.len(), "de-duplicated");
+
+    let org = orgs[0]["name"].as_str().unwrap();
+    let created = invoke(
+        &window,
+        "create_token",
+        json!({"request": {
+            "organization": org,
+            "displayName": "command test token",
+            "scopes": ["vso.code"],
+            "lifespan": {"kind": "days", "days": 30}
+        }}),
+    )
+    .expect("create");
+    assert!(created["secret"].as_str().is_some_and(|s| !s.is_empty()));
+    let id = created["token"]["authorizationId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let listed = invoke(
+        &window,
+        "list_tokens",
+        json!({"filter": "active", "onProgress": "__CHANNEL__:8"}),
+    )
+    .expect("list again");
+    assert!(listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["authorizationId"] == id.as_str()));
+
+    // Once the "Token created" screen is closed there is nothing left to copy.
+    assert_eq!(
+        invoke(&window, "forget_created_secret", json!({})),
+        Ok(Value::Null)
+    );
+    let err = invoke(&window, "copy_secret", json!({})).expect_err("secret forgotten");
+    assert_eq!(err["code"], "tokenNotFound");
+
+    let revoked = invoke(
+        &window,
+        "revoke_token",
+        json!({"organization": org, "authorizationId": id}),
+    )
+    .expect("revoke");
+    assert_eq!(revoked["outcome"]["kind"], "revoked");
+    let again = invoke(
+        &window,
+        "revoke_token",
+        json!({"organization": org, "authorizationId": id}),
+    )
+    .expect("revoke again");
+    assert_eq!(again["outcome"]["kind"], "alreadyGone");
+
+    assert_eq!(invoke(&window, "sign_out", json!({})), Ok(Value::Null));
+    assert_eq!(
+        invoke(&window, "current_session", json!({})),
+        Ok(Value::Null)
+    );
+}
+
+#[test]
+fn bulk_revoke_reports_every_token() {
+    let (_app, window) = app();
+    invoke(&window, "start_demo", json!({})).expect("demo starts");
+    let active = invoke(
+        &window,
+        "list_tokens",
+        json!({"filter": "active", "onProgress": "__CHANNEL__:9"}),
+    )
+    .expect("list");
+    let items: Vec<Value> = active
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(5)
+        .map(|t| {
+            json!({
+                "organization": t["organization"],
+                "authorizationId": t["authorizationId"],
+                "displayName": t["displayName"],
+            })
+        })
+        .collect();
+    assert_eq!(items.len(), 5, "the demo seed has at least 5 active tokens");
+    let summary = invoke(
+        &window,
+        "bulk_revoke",
+        json!({"items": items, "onProgress": "__CHANNEL__:10"}),
+    )
+    .expect("bulk revoke");
+    assert_eq!(summary["revoked"], 5, "{summary}");
+    assert_eq!(summary["failed"], 0);
+    assert_eq!(summary["results"].as_array().unwrap().len(), 5);
+}
