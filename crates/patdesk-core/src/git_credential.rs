@@ -118,9 +118,7 @@ impl GitCredentials {
                 "This token value cannot be handed to Git (it is empty or has a line break).",
             ));
         }
-        if !self.git_available() {
-            return Err(git_missing());
-        }
+        self.check_git()?;
         if !self.helper_configured(org)? {
             return Err(Error::new(
                 ErrorCode::Internal,
@@ -144,10 +142,24 @@ impl GitCredentials {
     pub fn reject(&self, org: &str) -> Result<(), Error> {
         let org = org.trim();
         check_field("organization", org)?;
-        if !self.git_available() {
-            return Err(git_missing());
-        }
+        self.check_git()?;
         self.run_credential("reject", &Sensitive::new(describe(org, org) + "\n"))
+    }
+
+    /// `git --version` runs: missing Git and broken Git settings (which make every git command fail) get
+    /// different sentences.
+    fn check_git(&self) -> Result<(), Error> {
+        let output = self
+            .command()
+            .arg("--version")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|_| git_missing())?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(git_settings_broken(&output.stderr))
+        }
     }
 
     /// Whether a credential helper applies to `https://dev.azure.com/{org}` (`credential.helper`, or a
@@ -158,9 +170,14 @@ impl GitCredentials {
         cmd.args(["config", "--get-urlmatch", "credential.helper", &url])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(Stdio::piped());
         let output = cmd.output().map_err(|_| git_missing())?;
-        Ok(output.status.success() && !String::from_utf8_lossy(&output.stdout).trim().is_empty())
+        match output.status.code() {
+            Some(0) => Ok(!String::from_utf8_lossy(&output.stdout).trim().is_empty()),
+            // 1: the setting is not there.
+            Some(1) => Ok(false),
+            _ => Err(git_settings_broken(&output.stderr)),
+        }
     }
 
     fn run_credential(&self, action: &str, input: &Sensitive<String>) -> Result<(), Error> {
@@ -265,6 +282,14 @@ fn git_missing() -> Error {
         ErrorCode::Internal,
         "Git is not installed (or PAT Desk cannot find it), so the token could not be handed to Git. Install Git, or copy the token and paste it when Git asks for a password.",
     )
+}
+
+fn git_settings_broken(stderr: &[u8]) -> Error {
+    Error::new(
+        ErrorCode::Internal,
+        "Git's settings could not be read, so the token could not be handed to Git. Check your Git configuration (run \"git config --list\" in a terminal to see the problem), or copy the token instead.",
+    )
+    .with_raw(String::from_utf8_lossy(stderr).trim().to_string())
 }
 
 fn helper_failed(action: &str, detail: &str) -> Error {
