@@ -187,6 +187,8 @@ pub struct DeviceCodePrompt {
     pub expires_in: Duration,
     /// How often to poll. Taken from the server; tests may shorten it.
     pub interval: Duration,
+    /// Added to `interval` after each `slow_down` (RFC 8628: 5 s); tests may shorten it.
+    pub slow_down_step: Duration,
     device_code: Sensitive<String>,
     token_url: url::Url,
     client_id: String,
@@ -242,6 +244,7 @@ impl DeviceCodeFlow {
             message,
             expires_in: Duration::from_secs(w.expires_in.unwrap_or(900)),
             interval: Duration::from_secs(w.interval.unwrap_or(5)),
+            slow_down_step: Duration::from_secs(5),
             device_code: Sensitive::new(w.device_code),
             token_url: config.endpoint(endpoints, "token"),
             client_id: config.client_id.clone(),
@@ -278,7 +281,7 @@ impl DeviceCodeFlow {
                 Ok(tokens) => return Ok(tokens),
                 Err(e) => match e.raw.as_deref().map(|r| r.split(':').next().unwrap_or(r)) {
                     Some("authorization_pending") => {}
-                    Some("slow_down") => interval += Duration::from_secs(5),
+                    Some("slow_down") => interval += prompt.slow_down_step,
                     _ if e.is_transient() => {}
                     _ => return Err(e),
                 },
@@ -305,7 +308,6 @@ pub struct RefreshingProvider {
 
 struct RefreshState {
     tokens: TokenSet,
-    last_refresh: Option<Instant>,
 }
 
 impl RefreshingProvider {
@@ -318,10 +320,7 @@ impl RefreshingProvider {
             http: build_http_client(Duration::from_secs(30))?,
             token_url: config.endpoint(endpoints, "token"),
             client_id: config.client_id.clone(),
-            state: tokio::sync::Mutex::new(RefreshState {
-                tokens,
-                last_refresh: None,
-            }),
+            state: tokio::sync::Mutex::new(RefreshState { tokens }),
             on_rotate: None,
         })
     }
@@ -391,7 +390,6 @@ impl RefreshingProvider {
         })?;
         let rotated = tokens.refresh_token.as_ref().map(|t| t.expose()) != Some(refresh.expose());
         state.tokens = tokens;
-        state.last_refresh = Some(Instant::now());
         if rotated {
             if let (Some(hook), Some(new_refresh)) = (&self.on_rotate, &state.tokens.refresh_token)
             {
@@ -418,15 +416,10 @@ impl AccessTokenProvider for RefreshingProvider {
     }
 
     fn refresh_after_unauthorized(&self) -> BoxFuture<'_, Result<Sensitive<String>, Error>> {
+        // Always refresh: the lock serializes concurrent callers, and each refresh uses the newest refresh token,
+        // so parallel 401s cost extra refreshes but never a lost rotation.
         async move {
             let mut state = self.state.lock().await;
-            // Several calls failing together need only one refresh.
-            if state
-                .last_refresh
-                .is_some_and(|t| t.elapsed() < Duration::from_secs(2))
-            {
-                return Ok(state.tokens.access_token.clone());
-            }
             self.refresh_locked(&mut state).await
         }
         .boxed()
