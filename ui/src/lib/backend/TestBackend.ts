@@ -294,7 +294,7 @@ export class TestBackend implements Backend {
   }
 
   async signIn(organization: string): Promise<SessionInfo> {
-    await this.enter('signIn', organization);
+    await this.enter('signIn', [organization]);
     if (!this.signInAvailable) {
       throw appError(
         SIGN_IN_UNAVAILABLE,
@@ -316,7 +316,7 @@ export class TestBackend implements Backend {
   }
 
   async validateOrganization(input: string): Promise<Organization> {
-    await this.enter('validateOrganization', input);
+    await this.enter('validateOrganization', [input]);
     const name = parseOrganization(input);
     if (!name) {
       throw appError(
@@ -329,9 +329,13 @@ export class TestBackend implements Backend {
   }
 
   async listTokens(filter: ListFilter, onProgress: (listed: number) => void): Promise<PatToken[]> {
-    await this.enter('listTokens', filter);
+    // A hold on listTokens stops after the first organization, so a test sees the progress mid-way.
+    await this.enter('listTokens', [filter], { holdAtEntry: false });
     this.requireSession();
-    demoOrganizations.forEach((_, index) => onProgress(index + 1));
+    for (let index = 0; index < demoOrganizations.length; index++) {
+      onProgress(index + 1);
+      if (index === 0) await this.holds.get('listTokens')?.promise;
+    }
     return this.tokens.filter((token) => filter === 'all' || token.status === filter).map((t) => ({ ...t }));
   }
 
@@ -341,7 +345,7 @@ export class TestBackend implements Backend {
   }
 
   async createToken(request: NewTokenRequest): Promise<CreatedToken> {
-    await this.enter('createToken', request);
+    await this.enter('createToken', [request]);
     this.requireSession();
     const org = demoOrganizations.find((o) => o.name === request.organization);
     if (!org) throw appError('invalidInput', `You are not a member of the organization “${request.organization}”.`);
@@ -398,7 +402,7 @@ export class TestBackend implements Backend {
   }
 
   async updateToken(request: UpdateTokenRequest): Promise<PatToken> {
-    await this.enter('updateToken', request);
+    await this.enter('updateToken', [request]);
     const token = this.tokens.find((t) => t.authorizationId === request.authorizationId);
     if (!token) throw appError('tokenNotFound', 'This token no longer exists.');
     if (request.displayName !== undefined) token.displayName = request.displayName;
@@ -416,12 +420,12 @@ export class TestBackend implements Backend {
   }
 
   async revokeToken(organization: string, authorizationId: string): Promise<RevokeResult> {
-    await this.enter('revokeToken', organization, authorizationId);
+    await this.enter('revokeToken', [organization, authorizationId]);
     return this.revokeOne({ organization, authorizationId, displayName: '' });
   }
 
   async bulkRevoke(items: BulkItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary> {
-    await this.enter('bulkRevoke', items.map((item) => ({ ...item })));
+    await this.enter('bulkRevoke', [items.map((item) => ({ ...item }))]);
     this.bulkCancelled = false;
     const results: RevokeResult[] = [];
     for (const item of items) {
@@ -490,10 +494,11 @@ export class TestBackend implements Backend {
     if (!this.session) throw appError('sessionExpired', 'You are signed out. Sign in again to continue.');
   }
 
-  private async enter(method: BackendMethod, ...args: unknown[]): Promise<void> {
+  /** Records the call, then applies latency, a hold (unless the method holds elsewhere) and injected errors. */
+  private async enter(method: BackendMethod, args: unknown[] = [], { holdAtEntry = true } = {}): Promise<void> {
     this.calls.push({ method, args });
     if (this.latencyMs > 0) await sleep(this.latencyMs);
-    const hold = this.holds.get(method);
+    const hold = holdAtEntry ? this.holds.get(method) : undefined;
     if (hold) await hold.promise;
     const failure = this.errors.get(method);
     if (failure) {

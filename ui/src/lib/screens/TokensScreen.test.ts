@@ -12,6 +12,8 @@ describe('Token list', () => {
     const loading = await screen.findByTestId('list-loading');
     expect(loading).toHaveAttribute('aria-busy', 'true');
     expect(screen.getByTestId('list-progress')).toHaveAttribute('max', '3');
+    await waitFor(() => expect(screen.getByTestId('list-progress')).toHaveAttribute('value', '1'));
+    expect(loading).toHaveTextContent('Listing tokens… 1 of 3 organizations');
     expect(rows()).toHaveLength(0);
     backend.release('listTokens');
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
