@@ -2,4 +2,20 @@
 import type { Organization } from "./Organization";
 import type { TokenStatus } from "./TokenStatus";
 
-export type PatToken = { authorizationId: string, displayName: string, scope: string, scopeSummary: Array<string>, targetOrganizations: Array<Organization> | null, isGlobal: boolean, validFrom: string, validTo: string, status: TokenStatus, organization: string, };
+export type PatToken = { authorizationId: string, displayName: string, 
+/**
+ * Raw, space separated, or `app_token`.
+ */
+scope: string, 
+/**
+ * In words, from the catalogue: `["Full access"]` or `["Code (read and write)", …]`.
+ */
+scopeSummary: Array<string>, 
+/**
+ * `None` = global (all organizations).
+ */
+targetOrganizations: Array<Organization> | null, isGlobal: boolean, validFrom: string, validTo: string, status: TokenStatus, 
+/**
+ * The organization it was listed through (for a global PAT: the first one it was seen in).
+ */
+organization: string, };
