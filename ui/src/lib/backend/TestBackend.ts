@@ -150,7 +150,7 @@ export function demoTokens(now: Date = new Date(), count = 40): PatToken[] {
   const tokens: PatToken[] = [];
   for (let i = 0; i < count; i++) {
     // Mixes organizations across statuses (i % 3 alone would put every expired token in one).
-    const org = demoOrganizations[(i + Math.floor(i / 3)) % demoOrganizations.length];
+    const org = demoOrganizations[(i + Math.floor(i / 4)) % demoOrganizations.length];
     const baseName = tokenNames[i % tokenNames.length];
     const round = Math.floor(i / tokenNames.length);
     const displayName = round === 0 ? baseName : `${baseName} ${round + 1}`;
