@@ -147,6 +147,14 @@ describe('New token', () => {
     expect(backend.callsOf('createToken')[1]).toEqual(backend.callsOf('createToken')[0]);
   });
 
+  it('submits with Enter from the name field', async () => {
+    const { user, backend } = await openNewToken();
+    await user.click(screen.getByTestId('preset-packages'));
+    await user.type(screen.getByTestId('token-name-input'), 'Feed restore{Enter}');
+    await screen.findByRole('heading', { name: 'Token created' });
+    expect(backend.callsOf('createToken')[0][0]).toMatchObject({ displayName: 'Feed restore', scopes: ['vso.packaging'] });
+  });
+
   it('returns to the list on Cancel', async () => {
     const { user } = await openNewToken();
     await user.click(screen.getByTestId('cancel-new-token'));
