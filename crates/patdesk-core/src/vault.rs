@@ -232,6 +232,49 @@ impl Vault {
         }
     }
 
+    /// A hook for [`RefreshingProvider::with_refresh_hook`](crate::auth::RefreshingProvider::with_refresh_hook)
+    /// that keeps `account`'s stored refresh token in step with every rotation.
+    ///
+    /// The provider calls the hook on an async task, so the write happens on a plain thread of its own (never
+    /// on the executor, and never blocking the refresh). Writes are ordered: if two rotations race, only the
+    /// newest token is stored. A failed write is not fatal — the worst case is that the next start needs an
+    /// interactive sign-in — and is reported to `on_error` (message only, never the token).
+    pub fn refresh_token_hook(
+        &self,
+        account: RememberedAccount,
+        on_error: Option<Arc<dyn Fn(Error) + Send + Sync>>,
+    ) -> crate::auth::RefreshTokenHook {
+        let vault = self.clone();
+        let latest = Arc::new(Mutex::new(0u64));
+        let issued = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        Arc::new(move |token: &Sensitive<String>| {
+            let seq = issued.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            let (vault, latest, report) = (vault.clone(), latest.clone(), on_error.clone());
+            let mut account = account.clone();
+            let token = token.clone();
+            let spawned = std::thread::Builder::new()
+                .name("patdesk-keychain".into())
+                .spawn(move || {
+                    let mut written = latest.lock().unwrap_or_else(|p| p.into_inner());
+                    if *written > seq {
+                        return; // a newer token is already stored
+                    }
+                    account.updated_at = Utc::now();
+                    match vault.store_refresh_token(&account, &token) {
+                        Ok(()) => *written = seq,
+                        Err(e) => {
+                            if let Some(report) = &report {
+                                report(e);
+                            }
+                        }
+                    }
+                });
+            if let (Err(e), Some(report)) = (spawned, &on_error) {
+                report(internal(e.to_string()));
+            }
+        })
+    }
+
     /// The stored refresh token of an account, or `None` when there is none (never stored, or forgotten).
     /// A locked or unreachable keychain is an error, not `None`: it must not look like "signed out".
     pub fn load_refresh_token(

@@ -439,3 +439,103 @@ fn locked_keychain_is_reported_and_never_deletes() {
         "the refresh token must still be stored (locked): {reply}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotated_refresh_tokens_are_persisted_by_the_provider_hook() {
+    use patdesk_core::auth::{EntraConfig, RefreshingProvider};
+    use patdesk_core::endpoints::Endpoints;
+    use patdesk_core::signin::{LoopbackSignIn, TokenAccount};
+
+    if !in_private_keyring("rotated_refresh_tokens_are_persisted_by_the_provider_hook") {
+        return;
+    }
+    let vault = fresh_vault();
+    let sim = patdesk_sim::Simulator::start(patdesk_sim::SimOptions {
+        auto_approve: true,
+        ..patdesk_sim::SimOptions::default()
+    })
+    .await
+    .unwrap();
+    let endpoints =
+        Endpoints::from_sim_json(&serde_json::to_string(&sim.endpoints()).unwrap()).unwrap();
+    let config = EntraConfig {
+        client_id: patdesk_sim::TEST_CLIENT_ID.into(),
+        ..EntraConfig::default()
+    };
+
+    // A remembered sign-in: the browser flow against the simulator, the test playing the browser.
+    let demo = sim.demo_user();
+    let pending = LoopbackSignIn::start(&endpoints, &config, None).unwrap();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let authorize = browser
+        .get(pending.authorize_url().clone())
+        .send()
+        .await
+        .unwrap();
+    let location = authorize.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let (tokens, delivered) = tokio::join!(
+        pending.wait(std::time::Duration::from_secs(120), &cancel),
+        browser.get(location).send()
+    );
+    assert_eq!(delivered.unwrap().status(), 200);
+    let tokens = tokens.unwrap();
+    let who = TokenAccount::from_token(&tokens.access_token).unwrap();
+    let account = account(&who.tenant_id, &who.object_id, &demo.email);
+    let first = tokens.refresh_token.clone().unwrap();
+    {
+        let (account, first) = (account.clone(), first.clone());
+        vault
+            .run(move |v| v.store_refresh_token(&account, &first))
+            .await
+            .unwrap();
+    }
+
+    // The provider rotates; the hook writes the new token to the keychain.
+    let errors = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = errors.clone();
+    let provider = RefreshingProvider::new(&endpoints, &config, tokens)
+        .unwrap()
+        .with_refresh_hook(vault.refresh_token_hook(
+            account.clone(),
+            Some(std::sync::Arc::new(move |e| sink.lock().unwrap().push(e))),
+        ));
+    for _ in 0..3 {
+        provider.refresh_now().await.unwrap();
+    }
+    let newest = provider.refresh_token().await.unwrap();
+    assert_ne!(newest.expose(), first.expose());
+
+    // The write happens on its own thread: wait for it (a start-up condition, not a timing assertion).
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (tid, oid) = (account.tenant_id.clone(), account.user_id.clone());
+        let stored = vault
+            .run(move |v| v.load_refresh_token(&tid, &oid))
+            .await
+            .unwrap()
+            .unwrap();
+        if stored.expose() == newest.expose() {
+            break;
+        }
+        assert!(
+            errors.lock().unwrap().is_empty(),
+            "{:?}",
+            errors.lock().unwrap()
+        );
+        assert!(
+            std::time::Instant::now() < until,
+            "the newest refresh token never reached the keychain"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(errors.lock().unwrap().is_empty());
+    assert_eq!(vault.accounts().unwrap().len(), 1);
+    sim.shutdown().await;
+}
