@@ -177,6 +177,35 @@ pub struct TenantInfo {
     pub authorization_endpoint: Option<String>,
 }
 
+/// What [`AzureDevOpsClient::list_all_detailed`] found.
+#[derive(Debug, Clone, Default)]
+pub struct ListAllOutcome {
+    /// De-duplicated by `authorizationId`.
+    pub tokens: Vec<PatToken>,
+    /// Organizations that could not be listed.
+    pub failures: Vec<OrganizationFailure>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrganizationFailure {
+    pub organization: Organization,
+    pub error: Error,
+}
+
+impl OrganizationFailure {
+    /// The error, with the organization named in its message.
+    pub fn into_error(self) -> Error {
+        let message = format!(
+            "Could not list the tokens of {}. {}",
+            self.organization.name, self.error.message
+        );
+        Error {
+            message,
+            ..self.error
+        }
+    }
+}
+
 /// A successful HTTP answer.
 struct Answer {
     body: Vec<u8>,
@@ -474,6 +503,7 @@ impl AzureDevOpsClient {
 
     /// Tokens of every organization, de-duplicated (global PATs appear in each organization's list).
     /// With [`ListFilter::All`], active, expired and revoked tokens are listed separately so each is labelled.
+    /// Fails if any organization cannot be listed, naming it; see [`Self::list_all_detailed`] for partial results.
     pub async fn list_all(
         &self,
         orgs: &[Organization],
@@ -482,13 +512,32 @@ impl AzureDevOpsClient {
         self.list_all_with_progress(orgs, filter, |_| {}).await
     }
 
-    /// [`Self::list_all`], calling `on_listing_done` with the number of listings finished so far.
+    /// [`Self::list_all`], calling `on_listing_done` with the number of listings finished so far (one listing
+    /// per organization, three per organization for [`ListFilter::All`]).
     pub async fn list_all_with_progress(
         &self,
         orgs: &[Organization],
         filter: ListFilter,
         on_listing_done: impl Fn(usize) + Send + Sync,
     ) -> Result<Vec<PatToken>, Error> {
+        let outcome = self
+            .list_all_detailed(orgs, filter, on_listing_done)
+            .await?;
+        match outcome.failures.into_iter().next() {
+            Some(failure) => Err(failure.into_error()),
+            None => Ok(outcome.tokens),
+        }
+    }
+
+    /// Every organization's tokens, plus the organizations that could not be listed (a guest organization in
+    /// another tenant, an organization that throttles…), so the window can show what it has and say what is
+    /// missing. Fails only when no organization could be listed at all.
+    pub async fn list_all_detailed(
+        &self,
+        orgs: &[Organization],
+        filter: ListFilter,
+        on_listing_done: impl Fn(usize) + Send + Sync,
+    ) -> Result<ListAllOutcome, Error> {
         self.remember_organizations(orgs);
         let filters: &[ListFilter] = match filter {
             ListFilter::All => &[ListFilter::Active, ListFilter::Expired, ListFilter::Revoked],
@@ -496,35 +545,55 @@ impl AzureDevOpsClient {
             ListFilter::Expired => &[ListFilter::Expired],
             ListFilter::Revoked => &[ListFilter::Revoked],
         };
-        let jobs: Vec<(&Organization, ListFilter)> = orgs
-            .iter()
-            .flat_map(|o| filters.iter().map(move |f| (o, *f)))
-            .collect();
         let done = std::sync::atomic::AtomicUsize::new(0);
-        let results: Vec<Result<Vec<PatToken>, Error>> = futures::stream::iter(jobs)
-            .map(|(org, f)| {
-                let done = &done;
-                let on_listing_done = &on_listing_done;
-                async move {
-                    let r = self.list_pats(&org.name, &ListQuery::with_filter(f)).await;
+        let on_listing_done = &on_listing_done;
+        let done = &done;
+        // Futures built up front and boxed, so the whole listing stays `Send` (a closure inside the stream
+        // would make it generic over lifetimes the compiler cannot prove).
+        let mut listings: Vec<
+            futures::future::BoxFuture<'_, (usize, Result<Vec<PatToken>, Error>)>,
+        > = Vec::new();
+        for (index, org) in orgs.iter().enumerate() {
+            for f in filters {
+                let query = ListQuery::with_filter(*f);
+                listings.push(Box::pin(async move {
+                    let r = self.list_pats(&org.name, &query).await;
                     let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                     on_listing_done(n);
-                    r
-                }
-            })
-            .buffered(4)
-            .collect()
-            .await;
+                    (index, r)
+                }));
+            }
+        }
+        let results: Vec<(usize, Result<Vec<PatToken>, Error>)> =
+            futures::stream::iter(listings).buffered(4).collect().await;
         let mut seen = HashSet::new();
-        let mut all = Vec::new();
-        for r in results {
-            for t in r? {
-                if seen.insert(t.authorization_id.to_ascii_lowercase()) {
-                    all.push(t);
+        let mut outcome = ListAllOutcome::default();
+        let mut succeeded = 0;
+        for (index, r) in results {
+            let org = &orgs[index];
+            match r {
+                Ok(tokens) => {
+                    succeeded += 1;
+                    for t in tokens {
+                        if seen.insert(t.authorization_id.to_ascii_lowercase()) {
+                            outcome.tokens.push(t);
+                        }
+                    }
+                }
+                Err(error) => {
+                    if !outcome.failures.iter().any(|f| f.organization.id == org.id) {
+                        outcome.failures.push(OrganizationFailure {
+                            organization: org.clone(),
+                            error,
+                        });
+                    }
                 }
             }
         }
-        Ok(all)
+        if succeeded == 0 && !outcome.failures.is_empty() {
+            return Err(outcome.failures.swap_remove(0).error);
+        }
+        Ok(outcome)
     }
 
     /// One token by id, or `None` if the service does not know it (`tokenNotFound`).
@@ -1247,4 +1316,19 @@ mod tests {
         assert!(validate_display_name(&"&".repeat(52)).is_err());
         assert!(validate_display_name(" ").is_err());
     }
+}
+
+/// The shell runs these futures in async Tauri commands, which need them to be `Send`.
+#[cfg(test)]
+#[allow(dead_code, clippy::let_underscore_future)]
+fn futures_are_send(client: &AzureDevOpsClient, orgs: &[Organization], req: &NewTokenRequest) {
+    fn send<T: Send>(_: T) {}
+    send(client.list_all(orgs, ListFilter::All));
+    send(client.list_all_with_progress(orgs, ListFilter::All, |_| {}));
+    send(client.list_all_detailed(orgs, ListFilter::All, |_| {}));
+    send(client.list_pats("o", &ListQuery::default()));
+    send(client.create_pat(req));
+    send(client.revoke_pat("o", "i"));
+    send(client.revoke_pat_once("o", "i"));
+    send(client.profile());
 }

@@ -478,3 +478,57 @@ async fn discover_tenant_reads_the_challenge() {
         .unwrap();
     assert!(msa.msa_backed && msa.tenant_id.is_none(), "{msa:?}");
 }
+
+#[tokio::test]
+async fn list_all_reports_organizations_it_could_not_list() {
+    let env = start(Seed::Demo).await;
+    let profile = env.client.profile().await.unwrap();
+    // fabrikam-tools lives in another tenant: the home-tenant token is refused there (a guest, §3.3).
+    let guest = profile
+        .organizations
+        .iter()
+        .find(|o| o.name == "fabrikam-tools")
+        .expect("guest org")
+        .clone();
+    let outcome = env
+        .client
+        .list_all_detailed(&profile.organizations, ListFilter::Active, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(outcome.failures.len(), 1, "{:?}", outcome.failures);
+    assert_eq!(outcome.failures[0].organization, guest);
+    assert_eq!(outcome.failures[0].error.code, ErrorCode::SessionExpired);
+    assert!(outcome.tokens.iter().any(|t| t.organization == CONTOSO_WEB));
+    assert!(outcome
+        .tokens
+        .iter()
+        .all(|t| t.organization != "fabrikam-tools"));
+    let strict = env
+        .client
+        .list_all(&profile.organizations, ListFilter::Active)
+        .await
+        .unwrap_err();
+    assert!(
+        strict.message.contains("fabrikam-tools"),
+        "{}",
+        strict.message
+    );
+    // Progress counts every listing.
+    let seen = std::sync::atomic::AtomicUsize::new(0);
+    let orgs: Vec<_> = profile
+        .organizations
+        .iter()
+        .filter(|o| o.name != "fabrikam-tools")
+        .cloned()
+        .collect();
+    env.client
+        .list_all_with_progress(&orgs, ListFilter::All, |n| {
+            seen.fetch_max(n, std::sync::atomic::Ordering::SeqCst);
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::SeqCst),
+        orgs.len() * 3
+    );
+}
