@@ -8,15 +8,15 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use patdesk_core::auth::{DeviceCodeFlow, EntraConfig, RefreshingProvider};
+use patdesk_core::auth::EntraConfig;
 use patdesk_core::bulk::CancellationToken;
-use patdesk_core::client::AzureDevOpsClient;
 use patdesk_core::endpoints::Endpoints;
 use patdesk_core::model::SessionInfo;
 use patdesk_core::{Error, ErrorCode};
 use patdesk_sim::{Seed, SimOptions, Simulator};
 
-use crate::state::{AppState, Session};
+use crate::session::Session;
+use crate::state::AppState;
 
 /// Environment variable: the port of the embedded demo simulator.
 pub const DEMO_PORT_ENV: &str = "PATDESK_DEMO_PORT";
@@ -57,21 +57,21 @@ pub async fn start_demo_session() -> Result<Session, Error> {
     let sim_endpoints = serde_json::to_string(&simulator.endpoints()).map_err(demo_unavailable)?;
     let endpoints = Endpoints::from_sim_json(&sim_endpoints)?;
 
-    // From here on: exactly what a real device-code sign-in does.
-    let config = EntraConfig::default();
-    let prompt = DeviceCodeFlow::start(&endpoints, &config).await?;
-    let tokens = DeviceCodeFlow::poll_until_done(&prompt, &CancellationToken::new()).await?;
-    let provider = Arc::new(RefreshingProvider::new(&endpoints, &config, tokens)?);
-    let client = AzureDevOpsClient::new(endpoints, provider)?;
-    let profile = client.profile().await?;
-    let account_label = format!("{} (demo)", profile.email);
-    Ok(Session {
-        client: Arc::new(client),
-        profile,
-        demo: true,
+    // From here on: exactly what a real device-code sign-in does (the simulator approves at once).
+    let signed_in = Session::sign_in_with_device_code(
+        &endpoints,
+        &EntraConfig::default(),
+        &|_prompt| {},
+        &CancellationToken::new(),
+    )
+    .await?;
+    let account_label = format!("{} (demo)", signed_in.profile.email);
+    Ok(Session::new(
+        signed_in,
+        true,
         account_label,
-        simulator: Some(simulator),
-    })
+        Some(simulator),
+    ))
 }
 
 /// The demo session, started if there is none; an existing demo session is reused and a real one is

@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod demo;
+pub mod session;
 pub mod state;
 
 use tauri::{Manager, RunEvent};

@@ -7,11 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use patdesk_core::bulk::CancellationToken;
-use patdesk_core::client::AzureDevOpsClient;
 use patdesk_core::clipboard::ClipboardService;
-use patdesk_core::model::{Profile, SessionInfo};
 use patdesk_core::{Error, Sensitive};
-use patdesk_sim::Simulator;
+
+use crate::session::Session;
 
 /// How the app was started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -28,26 +27,6 @@ impl LaunchMode {
         let arg_demo = std::env::args().skip(1).any(|a| a == "--demo");
         LaunchMode {
             demo: env_demo || arg_demo,
-        }
-    }
-}
-
-/// A signed-in account (real or demo).
-pub struct Session {
-    pub client: Arc<AzureDevOpsClient>,
-    pub profile: Profile,
-    pub demo: bool,
-    pub account_label: String,
-    /// The embedded simulator the demo session talks to; stopped when the session ends.
-    pub simulator: Option<Simulator>,
-}
-
-impl Session {
-    pub fn info(&self) -> SessionInfo {
-        SessionInfo {
-            profile: self.profile.clone(),
-            demo: self.demo,
-            account_label: self.account_label.clone(),
         }
     }
 }

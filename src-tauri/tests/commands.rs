@@ -211,3 +211,14 @@ fn bulk_revoke_reports_every_token() {
     assert_eq!(summary["failed"], 0);
     assert_eq!(summary["results"].as_array().unwrap().len(), 5);
 }
+
+#[test]
+fn the_window_gets_no_core_permission_beyond_events() {
+    let (_app, window) = app();
+    let err = invoke(&window, "plugin:window|close", json!({"label": "main"}))
+        .expect_err("closing the window from the webview is not granted");
+    assert!(
+        err.to_string().contains("not allowed"),
+        "refused by the capability: {err}"
+    );
+}

@@ -2,6 +2,9 @@
 //!
 //! Long work reports progress through a `tauri::ipc::Channel` the window passes in.
 
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use patdesk_core::bulk::{self, BulkItem, BulkOptions};
 use patdesk_core::model::{
     BulkProgress, BulkSummary, CreatedTokenReveal, ListFilter, NewTokenRequest, PatToken,
@@ -24,15 +27,29 @@ pub async fn list_tokens(
 ) -> Result<Vec<PatToken>, Error> {
     let session = state.require_session()?;
     // `list_all_with_progress`'s future is not provably `Send` (a higher-ranked lifetime in its stream
-    // closure), which async commands require; so it is driven to completion on a blocking thread.
+    // closure), which async commands require; so the listing is driven on a blocking thread.
     tauri::async_runtime::spawn_blocking(move || {
-        tauri::async_runtime::block_on(session.client.list_all_with_progress(
-            &session.profile.organizations,
-            filter,
-            |done| {
-                let _ = on_progress.send(u32::try_from(done).unwrap_or(u32::MAX));
-            },
-        ))
+        let listings_done = AtomicU32::new(0);
+        let on_listing_done = |_: usize| {
+            let done = listings_done.fetch_add(1, Ordering::SeqCst) + 1;
+            let _ = on_progress.send(done);
+        };
+        let groups = session.organizations_by_client();
+        let listings = groups
+            .iter()
+            .map(|(client, orgs)| client.list_all_with_progress(orgs, filter, &on_listing_done));
+        let per_tenant = tauri::async_runtime::block_on(futures::future::join_all(listings));
+        // A global token can show up under several tenants: keep the first.
+        let mut seen = HashSet::new();
+        let mut tokens = Vec::new();
+        for listed in per_tenant {
+            tokens.extend(
+                listed?
+                    .into_iter()
+                    .filter(|t| seen.insert(t.authorization_id.to_ascii_lowercase())),
+            );
+        }
+        Ok(tokens)
     })
     .await
     .map_err(Error::internal)?
@@ -53,7 +70,10 @@ pub async fn create_token(
     let session = state.require_session()?;
     // A new token replaces the previous secret even if creating this one fails.
     state.forget_created_secret();
-    let created = session.client.create_pat(&request).await?;
+    let created = session
+        .client_for(&request.organization)
+        .create_pat(&request)
+        .await?;
     state.keep_created_secret(created.secret.clone());
     Ok(created.into_reveal())
 }
@@ -65,7 +85,10 @@ pub async fn update_token(
     request: UpdateTokenRequest,
 ) -> Result<PatToken, Error> {
     let session = state.require_session()?;
-    session.client.update_pat(&request).await
+    session
+        .client_for(&request.organization)
+        .update_pat(&request)
+        .await
 }
 
 /// Revoke one token. A token that is already gone counts as done; a failure is reported in the outcome,
@@ -77,7 +100,7 @@ pub async fn revoke_token(
     authorization_id: String,
 ) -> Result<RevokeResult, Error> {
     let session = state.require_session()?;
-    let client = &session.client;
+    let client = session.client_for(&organization);
     // Only for the result's name: a failed look-up must not stop the revoke.
     let display_name = match client.get_pat(&organization, &authorization_id).await {
         Ok(Some(token)) => token.display_name,
@@ -104,7 +127,7 @@ pub async fn bulk_revoke(
     let session = state.require_session()?;
     let (run, cancel) = state.begin_bulk();
     let summary = bulk::bulk_revoke(
-        &*session.client,
+        &*session,
         items,
         &BulkOptions::default(),
         &cancel,
