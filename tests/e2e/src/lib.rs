@@ -242,24 +242,25 @@ impl App {
 
     /// Waits until an element with this `data-testid` is in the page.
     pub async fn find(&self, id: &str) -> Element {
-        self.client
-            .wait()
-            .at_most(PATIENCE)
-            .every(POLL)
-            .for_element(Locator::Css(&testid(id)))
-            .await
-            .unwrap_or_else(|e| panic!("[{}] no element data-testid={id}: {e}", self.name))
+        self.find_css(&testid(id)).await
     }
 
     /// Waits until an element matching this CSS selector is in the page.
     pub async fn find_css(&self, css: &str) -> Element {
-        self.client
+        let found = self
+            .client
             .wait()
             .at_most(PATIENCE)
             .every(POLL)
             .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("[{}] no element {css}: {e}", self.name))
+            .await;
+        match found {
+            Ok(el) => el,
+            Err(e) => {
+                self.screenshot(&format!("{}-timeout", self.name)).await;
+                panic!("[{}] no element {css}: {e}", self.name)
+            }
+        }
     }
 
     /// Every element with this `data-testid` right now (possibly none).
