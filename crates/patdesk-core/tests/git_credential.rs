@@ -278,3 +278,31 @@ fn make_executable(path: &Path) {
 
 #[cfg(not(unix))]
 fn make_executable(_path: &Path) {}
+
+#[test]
+fn with_use_http_path_each_organization_url_fills_its_own_token() {
+    // People (and Git Credential Manager's installer) may turn on useHttpPath for dev.azure.com; then the
+    // organization URL without a user name picks the right token by its path.
+    let home = GitHome::new(Some("store"));
+    let out = home
+        .git(&[
+            "config",
+            "--global",
+            "credential.https://dev.azure.com.useHttpPath",
+            "true",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let git = home.credentials();
+    git.approve("fabrikam", None, &Sensitive::from("pat-fabrikam"))
+        .unwrap();
+    git.approve("contoso", None, &Sensitive::from("pat-contoso"))
+        .unwrap();
+    for (org, pat) in [("fabrikam", "pat-fabrikam"), ("contoso", "pat-contoso")] {
+        let out = home.fill(&format!("https://dev.azure.com/{org}"));
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(field(&stdout(&out), "password"), Some(pat));
+        assert_eq!(field(&stdout(&out), "path"), Some(org));
+    }
+}
