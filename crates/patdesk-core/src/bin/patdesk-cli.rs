@@ -1,1 +1,603 @@
-fn main() {}
+//! `patdesk-cli`: PAT Desk without the window, for people who live in a terminal and for scripts.
+//!
+//! A thin layer over `patdesk-core` (the same client and bulk-revoke engine as the app): list, create and
+//! revoke personal access tokens, sign in, and say who is signed in. Results go to stdout (plain text, or JSON
+//! with `--json`); prompts, progress and warnings go to stderr, so `TOKEN=$(patdesk-cli create …)` captures
+//! exactly the new secret. Exit codes: 0 done, 1 failed (the plain-language reason is printed), 2 usage.
+//!
+//! Authentication: `PATDESK_ACCESS_TOKEN` if set; otherwise a device-code sign-in whose tokens live only in
+//! this process. Endpoints come from `PATDESK_LOGIN_URL`, `PATDESK_APP_VSSPS_URL`, `PATDESK_VSSPS_URL` and
+//! `PATDESK_DEV_URL` (the simulator in tests), the real Microsoft hosts otherwise.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
+use patdesk_core::auth::{
+    AccessTokenProvider, DeviceCodeFlow, EntraConfig, RefreshingProvider, StaticToken,
+};
+use patdesk_core::bulk::{bulk_revoke, BulkItem, BulkOptions, CancellationToken};
+use patdesk_core::client::AzureDevOpsClient;
+use patdesk_core::endpoints::Endpoints;
+use patdesk_core::model::{
+    BulkSummary, Lifespan, ListFilter, NewTokenRequest, Organization, PatToken, Profile,
+    RevokeOutcome, TokenStatus,
+};
+use patdesk_core::{Error, ErrorCode};
+
+#[derive(Parser)]
+#[command(
+    name = "patdesk-cli",
+    version,
+    about = "Manage your Azure DevOps personal access tokens from the terminal.",
+    after_help = "Signs in with PATDESK_ACCESS_TOKEN when it is set, otherwise with a device code."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List your tokens (all your organizations unless --org is given).
+    List {
+        /// Only this organization (name or https://dev.azure.com/NAME).
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long, value_enum, default_value_t = FilterArg::Active)]
+        filter: FilterArg,
+        #[arg(long, value_enum, default_value_t = SortArg::Name)]
+        sort: SortArg,
+        /// Print JSON (the IPC `PatToken[]`) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a token and print its secret once.
+    #[command(group(ArgGroup::new("what").required(true).args(["scopes", "full_access"])))]
+    #[command(group(ArgGroup::new("lifespan").required(true).args(["days", "until"])))]
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        name: String,
+        /// Space-separated scopes, e.g. "vso.code_write vso.packaging".
+        #[arg(long)]
+        scopes: Option<String>,
+        /// Full access to everything (not recommended).
+        #[arg(long)]
+        full_access: bool,
+        /// Lasts this many days from now (1–365).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=365))]
+        days: Option<u32>,
+        /// Lasts until the end of this day (UTC).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        until: Option<NaiveDate>,
+        /// Print JSON (token, secret, clampedFrom) instead of the bare secret.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke tokens by id, or every expired token.
+    #[command(group(ArgGroup::new("which").required(true).args(["ids", "expired"])))]
+    Revoke {
+        /// The organization to revoke through (required with ids; limits --expired).
+        #[arg(long, required_unless_present = "expired")]
+        org: Option<String>,
+        /// Revoke every expired token (of --org, or of all your organizations).
+        #[arg(long, conflicts_with = "ids")]
+        expired: bool,
+        /// Most revokes in flight at once.
+        #[arg(long, default_value_t = patdesk_core::bulk::DEFAULT_CONCURRENCY, value_parser = concurrency_in_range)]
+        concurrency: usize,
+        /// Print the summary as JSON (the IPC `BulkSummary`).
+        #[arg(long)]
+        json: bool,
+        /// Token ids (authorizationId).
+        #[arg(value_name = "ID")]
+        ids: Vec<String>,
+    },
+    /// Sign in with a device code and say who you are.
+    SignIn,
+    /// Who is signed in, and their organizations.
+    Whoami {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn concurrency_in_range(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n @ 1..=32) => Ok(n),
+        _ => Err("a number from 1 to 32".to_string()),
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FilterArg {
+    Active,
+    Expired,
+    Revoked,
+    All,
+}
+
+impl From<FilterArg> for ListFilter {
+    fn from(f: FilterArg) -> Self {
+        match f {
+            FilterArg::Active => ListFilter::Active,
+            FilterArg::Expired => ListFilter::Expired,
+            FilterArg::Revoked => ListFilter::Revoked,
+            FilterArg::All => ListFilter::All,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SortArg {
+    Name,
+    Expiry,
+    Status,
+}
+
+fn main() -> ExitCode {
+    // clap prints usage errors itself and exits 2.
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("patdesk-cli: could not start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("patdesk-cli: {}", error.message);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Error> {
+    let endpoints = Endpoints::from_env()?;
+    match cli.command {
+        Command::SignIn => {
+            let provider = sign_in(&endpoints, true).await?;
+            let client = AzureDevOpsClient::new(endpoints, provider)?;
+            let profile = client.profile().await?;
+            println!("Signed in as {} <{}>", profile.display_name, profile.email);
+            if StaticToken::from_env().is_none() {
+                eprintln!(
+                    "This sign-in lasts only for this command. Other commands sign in again, \
+                     or use PATDESK_ACCESS_TOKEN."
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Whoami { json } => {
+            let client = connect(endpoints).await?;
+            let profile = client.profile().await?;
+            if json {
+                print_json(&profile)?;
+            } else {
+                println!("{} <{}>", profile.display_name, profile.email);
+                let names: Vec<&str> = profile
+                    .organizations
+                    .iter()
+                    .map(|o| o.name.as_str())
+                    .collect();
+                println!("Organizations: {}", names.join(", "));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::List {
+            org,
+            filter,
+            sort,
+            json,
+        } => {
+            let client = connect(endpoints).await?;
+            let profile = client.profile().await?;
+            let orgs = organizations(&profile, org.as_deref())?;
+            let (mut tokens, all_listed) = list(&client, &orgs, filter.into()).await;
+            sort_tokens(&mut tokens, sort);
+            if json {
+                print_json(&tokens)?;
+            } else {
+                print_table(&tokens);
+            }
+            Ok(if all_listed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Create {
+            org,
+            name,
+            scopes,
+            full_access,
+            days,
+            until,
+            json,
+        } => {
+            let client = connect(endpoints).await?;
+            let organization = patdesk_core::endpoints::parse_organization(&org)?;
+            let scopes: Vec<String> = if full_access {
+                vec!["app_token".to_string()]
+            } else {
+                scopes
+                    .unwrap_or_default()
+                    .split([' ', ','])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            };
+            let lifespan = match (days, until) {
+                (Some(days), _) => Lifespan::Days { days },
+                (None, Some(date)) => Lifespan::Until { date },
+                (None, None) => unreachable!("clap requires --days or --until"),
+            };
+            let created = client
+                .create_pat(&NewTokenRequest {
+                    organization,
+                    display_name: name,
+                    scopes,
+                    lifespan,
+                })
+                .await?;
+            if let Some(asked) = created.clamped_from {
+                eprintln!(
+                    "Note: your organization shortened the expiry from {} to {}.",
+                    asked.format("%Y-%m-%d"),
+                    created.token.valid_to.format("%Y-%m-%d")
+                );
+            }
+            let token = created.token.clone();
+            if json {
+                print_json(&created.into_reveal())?;
+            } else {
+                eprintln!(
+                    "Created \"{}\" in {}, valid until {}. Copy it now: it is shown only once.",
+                    token.display_name,
+                    token.organization,
+                    token.valid_to.format("%Y-%m-%d")
+                );
+                println!("{}", created.secret.expose());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Revoke {
+            org,
+            expired,
+            concurrency,
+            json,
+            ids,
+        } => {
+            let client = connect(endpoints).await?;
+            let items: Vec<BulkItem> = if expired {
+                let profile = client.profile().await?;
+                let orgs = organizations(&profile, org.as_deref())?;
+                let (tokens, all_listed) = list(&client, &orgs, ListFilter::Expired).await;
+                if !all_listed && tokens.is_empty() {
+                    return Ok(ExitCode::FAILURE);
+                }
+                tokens
+                    .into_iter()
+                    .filter(|t| t.status == TokenStatus::Expired)
+                    .map(|t| BulkItem {
+                        organization: t.organization,
+                        authorization_id: t.authorization_id,
+                        display_name: t.display_name,
+                    })
+                    .collect()
+            } else {
+                let organization = patdesk_core::endpoints::parse_organization(
+                    org.as_deref().unwrap_or_default(),
+                )?;
+                ids.into_iter()
+                    .map(|id| BulkItem {
+                        organization: organization.clone(),
+                        display_name: id.clone(),
+                        authorization_id: id,
+                    })
+                    .collect()
+            };
+            if items.is_empty() {
+                eprintln!("Nothing to revoke.");
+                if json {
+                    print_json(&BulkSummary::default())?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let summary = revoke(&client, items, concurrency).await;
+            if json {
+                print_json(&summary)?;
+            } else {
+                print_summary(&summary);
+            }
+            Ok(if summary.failed == 0 && summary.cancelled == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+/// The client, signed in with `PATDESK_ACCESS_TOKEN` or a device code.
+async fn connect(endpoints: Endpoints) -> Result<AzureDevOpsClient, Error> {
+    let provider = sign_in(&endpoints, false).await?;
+    AzureDevOpsClient::new(endpoints, provider)
+}
+
+async fn sign_in(
+    endpoints: &Endpoints,
+    explicit: bool,
+) -> Result<Arc<dyn AccessTokenProvider>, Error> {
+    if let Some(token) = StaticToken::from_env() {
+        if explicit {
+            eprintln!("Using the access token from PATDESK_ACCESS_TOKEN.");
+        }
+        return Ok(Arc::new(token));
+    }
+    let config = EntraConfig::from_env();
+    let prompt = DeviceCodeFlow::start(endpoints, &config).await?;
+    eprintln!("{}", prompt.message);
+    eprintln!("Waiting for you to finish signing in… (Ctrl-C cancels)");
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
+    });
+    let tokens = DeviceCodeFlow::poll_until_done(&prompt, &cancel).await;
+    watcher.abort();
+    let provider = RefreshingProvider::new(endpoints, &config, tokens?)?;
+    Ok(Arc::new(provider))
+}
+
+fn organizations(profile: &Profile, wanted: Option<&str>) -> Result<Vec<Organization>, Error> {
+    let Some(wanted) = wanted else {
+        return Ok(profile.organizations.clone());
+    };
+    let name = patdesk_core::endpoints::parse_organization(wanted)?;
+    match profile
+        .organizations
+        .iter()
+        .find(|o| o.name.eq_ignore_ascii_case(&name))
+    {
+        Some(o) => Ok(vec![o.clone()]),
+        None => Err(Error::new(
+            ErrorCode::OrganizationNotFound,
+            format!(
+                "You are not a member of an organization called \"{name}\". Your organizations: {}.",
+                profile
+                    .organizations
+                    .iter()
+                    .map(|o| o.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+/// Tokens of each organization, de-duplicated. An organization that cannot be listed (say, a guest
+/// organization in another tenant) is reported on stderr and skipped; the bool is false then.
+async fn list(
+    client: &AzureDevOpsClient,
+    orgs: &[Organization],
+    filter: ListFilter,
+) -> (Vec<PatToken>, bool) {
+    let results = futures::future::join_all(orgs.iter().map(|org| async move {
+        (
+            org,
+            client.list_all(std::slice::from_ref(org), filter).await,
+        )
+    }))
+    .await;
+    let some_listed = results.iter().any(|(_, r)| r.is_ok());
+    let mut seen = std::collections::HashSet::new();
+    let mut tokens = Vec::new();
+    let mut all_listed = true;
+    for (org, result) in results {
+        match result {
+            Ok(list) => tokens.extend(
+                list.into_iter()
+                    .filter(|t| seen.insert(t.authorization_id.to_ascii_lowercase())),
+            ),
+            Err(e) => {
+                all_listed = false;
+                eprintln!("Could not list the tokens of {}: {}", org.name, e.message);
+                if e.code == ErrorCode::SessionExpired && some_listed {
+                    guest_hint(client, &org.name).await;
+                }
+            }
+        }
+    }
+    (tokens, all_listed)
+}
+
+/// The sign-in worked elsewhere but not in `org`: most likely it belongs to another Entra tenant (the person
+/// is a guest there), which needs a sign-in of its own (§3.3).
+async fn guest_hint(client: &AzureDevOpsClient, org: &str) {
+    if let Ok(info) = client.discover_tenant(org).await {
+        if let Some(tenant) = info.tenant_id {
+            eprintln!(
+                "  {org} signs in through another Microsoft Entra tenant ({tenant}). To manage its tokens, \
+                 sign in for that tenant: PATDESK_AUTHORITY={tenant} patdesk-cli …"
+            );
+        }
+    }
+}
+
+fn sort_tokens(tokens: &mut [PatToken], sort: SortArg) {
+    let status_rank = |s: TokenStatus| match s {
+        TokenStatus::Active => 0,
+        TokenStatus::Expired => 1,
+        TokenStatus::Revoked => 2,
+    };
+    match sort {
+        SortArg::Name => tokens.sort_by_key(|t| t.display_name.to_lowercase()),
+        SortArg::Expiry => tokens.sort_by_key(|t| t.valid_to),
+        SortArg::Status => tokens.sort_by_key(|t| (status_rank(t.status), t.valid_to)),
+    }
+}
+
+/// The bulk engine, with one line of progress per token on stderr and Ctrl-C as "cancel".
+async fn revoke(
+    client: &AzureDevOpsClient,
+    items: Vec<BulkItem>,
+    concurrency: usize,
+) -> BulkSummary {
+    let options = BulkOptions {
+        max_concurrency: concurrency,
+        ..BulkOptions::default()
+    };
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("Cancelling: waiting for the requests already sent…");
+            on_ctrl_c.cancel();
+        }
+    });
+    let summary = bulk_revoke(client, items, &options, &cancel, |p| {
+        let what = match &p.latest.outcome {
+            RevokeOutcome::Revoked => "revoked".to_string(),
+            RevokeOutcome::AlreadyGone => "already revoked".to_string(),
+            RevokeOutcome::Failed { error } => format!("failed: {}", error.message),
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "[{}/{}] {} ({}): {what}",
+            p.done, p.total, p.latest.display_name, p.latest.authorization_id
+        );
+    })
+    .await;
+    watcher.abort();
+    summary
+}
+
+fn print_summary(summary: &BulkSummary) {
+    for r in &summary.results {
+        if let RevokeOutcome::Failed { error } = &r.outcome {
+            if error.code != ErrorCode::Cancelled {
+                println!(
+                    "Not revoked: {} ({}): {}",
+                    r.display_name, r.authorization_id, error.message
+                );
+            }
+        }
+    }
+    let mut parts = vec![format!("{} revoked", summary.revoked)];
+    if summary.already_gone > 0 {
+        parts.push(format!("{} already revoked", summary.already_gone));
+    }
+    if summary.failed > 0 {
+        parts.push(format!(
+            "{} failed (run the command again to retry them)",
+            summary.failed
+        ));
+    }
+    if summary.cancelled > 0 {
+        parts.push(format!("{} not sent (cancelled)", summary.cancelled));
+    }
+    println!("{}.", parts.join(", "));
+}
+
+fn print_table(tokens: &[PatToken]) {
+    if tokens.is_empty() {
+        println!("No tokens.");
+        return;
+    }
+    let rows: Vec<[String; 6]> = tokens
+        .iter()
+        .map(|t| {
+            let orgs = match &t.target_organizations {
+                None => "all organizations".to_string(),
+                Some(list) => list
+                    .iter()
+                    .map(|o| o.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            [
+                t.display_name.clone(),
+                status_word(t.status).to_string(),
+                t.valid_to.format("%Y-%m-%d").to_string(),
+                orgs,
+                t.scope_summary.join(", "),
+                t.authorization_id.clone(),
+            ]
+        })
+        .collect();
+    let header = [
+        "NAME",
+        "STATUS",
+        "EXPIRES",
+        "ORGANIZATIONS",
+        "PERMISSIONS",
+        "ID",
+    ];
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count().min(48));
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            let cell = truncate(cell, 48);
+            if i + 1 == cells.len() {
+                out.push_str(&cell);
+            } else {
+                out.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        out
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", line(header.to_vec()));
+    for row in &rows {
+        let _ = writeln!(out, "{}", line(row.iter().map(String::as_str).collect()));
+    }
+    let _ = writeln!(
+        out,
+        "{} token{}",
+        tokens.len(),
+        if tokens.len() == 1 { "" } else { "s" }
+    );
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn status_word(s: TokenStatus) -> &'static str {
+    match s {
+        TokenStatus::Active => "active",
+        TokenStatus::Expired => "expired",
+        TokenStatus::Revoked => "revoked",
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value).map_err(Error::internal)?;
+    println!("{text}");
+    Ok(())
+}
