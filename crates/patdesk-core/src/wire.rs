@@ -206,6 +206,29 @@ mod tests {
     }
 
     #[test]
+    fn paging_ends_on_empty_null_or_missing() {
+        for body in [
+            r#"{"continuationToken":"","patTokens":[]}"#,
+            r#"{"continuationToken":null,"patTokens":[]}"#,
+            r#"{"patTokens":[]}"#,
+            r#"{}"#,
+        ] {
+            let p: WirePagedPatTokens = serde_json::from_str(body).unwrap();
+            assert!(
+                p.continuation_token.filter(|c| !c.is_empty()).is_none(),
+                "{body}"
+            );
+        }
+        let p: WirePagedPatTokens =
+            serde_json::from_str(r#"{"continuationToken":"MjEtcGF0YXBpdG9rZW4=","patTokens":[]}"#)
+                .unwrap();
+        assert_eq!(
+            p.continuation_token.as_deref(),
+            Some("MjEtcGF0YXBpdG9rZW4=")
+        );
+    }
+
+    #[test]
     fn vss_error_tolerant() {
         assert!(VssError::parse(b"").message.is_none());
         assert!(VssError::parse(b"<html>").message.is_none());

@@ -497,3 +497,28 @@ async fn revoke_under_faults() {
     );
     assert_eq!(env.tokens_named("r3").await[0]["status"], "active");
 }
+
+#[tokio::test]
+async fn redirects_are_never_followed_and_mean_signed_out() {
+    let env = start(Seed::Demo).await;
+    env.switches(json!({"appOnlyRedirect": true})).await;
+    let v = env
+        .control(
+            reqwest::Method::POST,
+            "access-token",
+            Some(json!({"appOnly": true})),
+        )
+        .await;
+    let app = env.client_with(Arc::new(StaticToken::new(
+        v["accessToken"].as_str().unwrap(),
+    )));
+    env.clear_requests().await;
+    let e = app
+        .list_pats(CONTOSO_WEB, &ListQuery::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::SessionExpired);
+    assert_eq!(e.status, Some(302));
+    let reqs = env.requests().await;
+    assert_eq!(reqs.len(), 1, "the Location was not followed: {reqs:?}");
+}
