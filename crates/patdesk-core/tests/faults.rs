@@ -327,7 +327,7 @@ async fn timeouts_are_reported_and_retried() {
     let quick = env
         .client
         .clone()
-        .with_options(no_retry(Duration::from_millis(400)));
+        .with_options(no_retry(Duration::from_millis(1000)));
     env.fault(json!({"kind": "timeout", "route": "pats.list", "count": 1}))
         .await;
     let e = quick
@@ -336,7 +336,7 @@ async fn timeouts_are_reported_and_retried() {
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Timeout);
     let retrying = env.client.clone().with_options(ClientOptions {
-        request_timeout: Duration::from_millis(400),
+        request_timeout: Duration::from_millis(1000),
         retry: fast_retry(),
     });
     env.clear_requests().await;
@@ -354,7 +354,7 @@ async fn timeouts_are_reported_and_retried() {
 async fn create_after_an_ambiguous_failure_never_duplicates() {
     let env = start(Seed::Empty).await;
     let quick = env.client.clone().with_options(ClientOptions {
-        request_timeout: Duration::from_millis(500),
+        request_timeout: Duration::from_millis(1000),
         retry: fast_retry(),
     });
     let faults = [
