@@ -68,6 +68,7 @@ pub fn run() {
                     let _ = demo::ensure_demo_session(&state).await;
                 });
             }
+            exit_cleanly_on_signals(app.handle().clone());
             Ok(())
         })
         .build(context())
@@ -80,4 +81,26 @@ pub fn run() {
                 state.forget_created_secret();
             }
         });
+}
+
+/// SIGTERM / SIGINT (logging out, `kill`, Ctrl+C in a terminal) end the app through its normal exit, so
+/// `RunEvent::Exit` still clears a copied secret from the clipboard and the window state is saved.
+fn exit_cleanly_on_signals<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut terminate), Ok(mut interrupt)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+        app.exit(0);
+    });
+    #[cfg(not(unix))]
+    drop(app);
 }
