@@ -177,6 +177,9 @@ pub struct TenantInfo {
     pub authorization_endpoint: Option<String>,
 }
 
+/// One organization's listing: its index in the request and the tokens (or why not).
+type Listing = (usize, Result<Vec<PatToken>, Error>);
+
 /// What [`AzureDevOpsClient::list_all_detailed`] found.
 #[derive(Debug, Clone, Default)]
 pub struct ListAllOutcome {
@@ -550,9 +553,7 @@ impl AzureDevOpsClient {
         let done = &done;
         // Futures built up front and boxed, so the whole listing stays `Send` (a closure inside the stream
         // would make it generic over lifetimes the compiler cannot prove).
-        let mut listings: Vec<
-            futures::future::BoxFuture<'_, (usize, Result<Vec<PatToken>, Error>)>,
-        > = Vec::new();
+        let mut listings: Vec<futures::future::BoxFuture<'_, Listing>> = Vec::new();
         for (index, org) in orgs.iter().enumerate() {
             for f in filters {
                 let query = ListQuery::with_filter(*f);
@@ -564,8 +565,7 @@ impl AzureDevOpsClient {
                 }));
             }
         }
-        let results: Vec<(usize, Result<Vec<PatToken>, Error>)> =
-            futures::stream::iter(listings).buffered(4).collect().await;
+        let results: Vec<Listing> = futures::stream::iter(listings).buffered(4).collect().await;
         let mut seen = HashSet::new();
         let mut outcome = ListAllOutcome::default();
         let mut succeeded = 0;
@@ -1211,6 +1211,20 @@ fn outcome_unknown(e: Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shell runs these futures in async Tauri commands, which need them to be `Send`.
+    #[allow(dead_code, clippy::let_underscore_future)]
+    fn futures_are_send(client: &AzureDevOpsClient, orgs: &[Organization], req: &NewTokenRequest) {
+        fn send<T: Send>(_: T) {}
+        send(client.list_all(orgs, ListFilter::All));
+        send(client.list_all_with_progress(orgs, ListFilter::All, |_| {}));
+        send(client.list_all_detailed(orgs, ListFilter::All, |_| {}));
+        send(client.list_pats("o", &ListQuery::default()));
+        send(client.create_pat(req));
+        send(client.revoke_pat("o", "i"));
+        send(client.revoke_pat_once("o", "i"));
+        send(client.profile());
+    }
     use reqwest::header::HeaderValue;
 
     #[test]
@@ -1316,19 +1330,4 @@ mod tests {
         assert!(validate_display_name(&"&".repeat(52)).is_err());
         assert!(validate_display_name(" ").is_err());
     }
-}
-
-/// The shell runs these futures in async Tauri commands, which need them to be `Send`.
-#[cfg(test)]
-#[allow(dead_code, clippy::let_underscore_future)]
-fn futures_are_send(client: &AzureDevOpsClient, orgs: &[Organization], req: &NewTokenRequest) {
-    fn send<T: Send>(_: T) {}
-    send(client.list_all(orgs, ListFilter::All));
-    send(client.list_all_with_progress(orgs, ListFilter::All, |_| {}));
-    send(client.list_all_detailed(orgs, ListFilter::All, |_| {}));
-    send(client.list_pats("o", &ListQuery::default()));
-    send(client.create_pat(req));
-    send(client.revoke_pat("o", "i"));
-    send(client.revoke_pat_once("o", "i"));
-    send(client.profile());
 }
