@@ -27,8 +27,19 @@ pub const DEFAULT_AUTHORITY: &str = "organizations";
 /// Default sign-in scopes (§3.1).
 pub const DEFAULT_SCOPES: &str =
     "499b84ac-1321-427f-aa17-267ca6975798/.default offline_access openid profile";
-/// Scopes for redeeming and refreshing (§3.4, §3.5).
-const REFRESH_SCOPES: &str = "499b84ac-1321-427f-aa17-267ca6975798/.default offline_access";
+/// Scopes for refreshing (§3.5): the configured resource scopes plus `offline_access`, without the ID-token
+/// scopes (`openid`, `profile`), which a refresh does not need.
+fn refresh_scopes(configured: &str) -> String {
+    let mut scopes: Vec<&str> = configured
+        .split_whitespace()
+        .filter(|s| !matches!(*s, "openid" | "profile" | "offline_access"))
+        .collect();
+    if scopes.is_empty() {
+        scopes.push("499b84ac-1321-427f-aa17-267ca6975798/.default");
+    }
+    scopes.push("offline_access");
+    scopes.join(" ")
+}
 /// Refresh this long before the access token expires (§3.5).
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 
@@ -302,6 +313,7 @@ pub struct RefreshingProvider {
     http: reqwest::Client,
     token_url: url::Url,
     client_id: String,
+    scopes: String,
     state: tokio::sync::Mutex<RefreshState>,
     on_rotate: Option<RefreshTokenHook>,
 }
@@ -320,6 +332,7 @@ impl RefreshingProvider {
             http: build_http_client(Duration::from_secs(30))?,
             token_url: config.endpoint(endpoints, "token"),
             client_id: config.client_id.clone(),
+            scopes: refresh_scopes(&config.scopes),
             state: tokio::sync::Mutex::new(RefreshState { tokens }),
             on_rotate: None,
         })
@@ -375,7 +388,7 @@ impl RefreshingProvider {
                 ("client_id", self.client_id.as_str()),
                 ("grant_type", "refresh_token"),
                 ("refresh_token", refresh.expose().as_str()),
-                ("scope", REFRESH_SCOPES),
+                ("scope", self.scopes.as_str()),
             ],
             Some(&refresh),
         )
@@ -423,5 +436,40 @@ impl AccessTokenProvider for RefreshingProvider {
             self.refresh_locked(&mut state).await
         }
         .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_scopes_keep_the_resource_scopes() {
+        assert_eq!(
+            refresh_scopes(DEFAULT_SCOPES),
+            "499b84ac-1321-427f-aa17-267ca6975798/.default offline_access"
+        );
+        let explicit = "499b84ac-1321-427f-aa17-267ca6975798/vso.pats 499b84ac-1321-427f-aa17-267ca6975798/vso.pats_manage offline_access openid profile";
+        assert_eq!(
+            refresh_scopes(explicit),
+            "499b84ac-1321-427f-aa17-267ca6975798/vso.pats 499b84ac-1321-427f-aa17-267ca6975798/vso.pats_manage offline_access"
+        );
+        assert_eq!(
+            refresh_scopes(""),
+            "499b84ac-1321-427f-aa17-267ca6975798/.default offline_access"
+        );
+    }
+
+    #[test]
+    fn entra_config_defaults() {
+        let c = EntraConfig::default();
+        assert_eq!(c.client_id, DEFAULT_CLIENT_ID);
+        assert_eq!(c.authority, "organizations");
+        assert_eq!(c.for_tenant("t").authority, "t");
+        let url = c.endpoint(&Endpoints::azure(), "token");
+        assert_eq!(
+            url.as_str(),
+            "https://login.microsoftonline.com/organizations/oauth2/v2.0/token"
+        );
     }
 }

@@ -59,12 +59,18 @@ pub(crate) fn build_http_client(request_timeout: Duration) -> Result<reqwest::Cl
         .map_err(Error::internal)
 }
 
+/// Prefix of `Error::raw` for connections that were never established.
+const CONNECT_FAILED: &str = "connect: ";
+
 /// A transport failure as an [`Error`].
 pub(crate) fn map_transport_error(e: reqwest::Error) -> Error {
     let raw = format!("{e:?}");
     if e.is_timeout() {
         Error::from_code(ErrorCode::Timeout).with_raw(raw)
-    } else if e.is_connect() || e.is_request() || e.is_body() || e.is_decode() {
+    } else if e.is_connect() {
+        // Marked: a connection that was never made means the request was never sent (safe to repeat).
+        Error::from_code(ErrorCode::Network).with_raw(format!("{CONNECT_FAILED}{raw}"))
+    } else if e.is_request() || e.is_body() || e.is_decode() {
         Error::from_code(ErrorCode::Network).with_raw(raw)
     } else if e.is_builder() {
         Error::internal(raw)

@@ -522,3 +522,33 @@ async fn redirects_are_never_followed_and_mean_signed_out() {
     let reqs = env.requests().await;
     assert_eq!(reqs.len(), 1, "the Location was not followed: {reqs:?}");
 }
+
+#[tokio::test]
+async fn refused_connections_are_network_errors_and_safe_to_repeat() {
+    // A port nobody listens on: the create never reached a server, so it is not ambiguous.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let base = format!("http://127.0.0.1:{port}");
+    let endpoints = patdesk_core::endpoints::Endpoints::from_sim_json(&format!(
+        r#"{{"login":"{base}/login","app_vssps":"{base}/app_vssps","vssps":"{base}/vssps","dev":"{base}/dev"}}"#
+    ))
+    .unwrap();
+    let client =
+        patdesk_core::client::AzureDevOpsClient::new(endpoints, Arc::new(StaticToken::new("t")))
+            .unwrap()
+            .with_options(fast_options());
+    let e = client
+        .create_pat(&request("offline", &["vso.code"], 7))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Network);
+    assert!(
+        !e.message.contains("refresh the list"),
+        "not an unknown outcome: {}",
+        e.message
+    );
+    let e = client.profile().await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Network);
+    assert!(e.is_transient());
+}
