@@ -1,0 +1,193 @@
+//! Faults injected on demand (`POST /_sim/faults`, `SimOptions::faults`, the binary's flags): latency,
+//! throttling (§2.15), error statuses, hung and reset connections, malformed bodies, the `203` sign-in page and
+//! transient `patTokenError` values (§13 items 27, 29, 30). The client's resilience tests are built on these.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::state::{ActiveFault, SimState};
+
+/// What a fault does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FaultKind {
+    /// Delays the response by `latencyMs`.
+    Latency,
+    /// Answers `429` beyond `ratePerSec` requests in a sliding one-second window.
+    RateLimit,
+    /// Answers `status` with a VSS JSON (or Entra) error body.
+    Status,
+    /// Holds the request for 120 s, then drops the connection.
+    Timeout,
+    /// Resets the connection without a response.
+    Reset,
+    /// Answers `200` with a truncated JSON body.
+    MalformedJson,
+    /// Answers `203` with the HTML sign-in page.
+    Html203,
+    /// Answers `200` with `patTokenError` = `patError` (PAT routes).
+    PatError,
+}
+
+/// One fault rule. All fields except `kind` are optional.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultRule {
+    pub kind: FaultKind,
+    /// `pats.list`, `pats.get`, `pats.create`, `pats.update`, `pats.revoke`, `profile`, `accounts`,
+    /// `connectionData`, `discovery`, `entra.authorize`, `entra.token`, `entra.devicecode`, or `*` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_sec: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Share of matching requests hit (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+    /// Hit only the next N matching requests, then expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    /// Only requests about this token id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pat_error: Option<String>,
+    /// For `status`, `timeout`, `reset` and `malformedJson`: perform the real operation first, then fail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_effect: Option<bool>,
+}
+
+impl FaultRule {
+    /// A rule of the given kind on every route.
+    pub fn new(kind: FaultKind) -> Self {
+        FaultRule {
+            kind,
+            route: None,
+            latency_ms: None,
+            rate_per_sec: None,
+            status: None,
+            ratio: None,
+            count: None,
+            authorization_id: None,
+            pat_error: None,
+            after_effect: None,
+        }
+    }
+
+    fn matches(&self, route: &str, authorization_id: Option<&str>) -> bool {
+        let route_ok = match self.route.as_deref() {
+            None | Some("*") | Some("") => true,
+            Some(r) if r.ends_with(".*") => route.starts_with(&r[..r.len() - 1]),
+            Some(r) => r.eq_ignore_ascii_case(route),
+        };
+        let id_ok = match &self.authorization_id {
+            None => true,
+            Some(want) => authorization_id.is_some_and(|a| a.eq_ignore_ascii_case(want)),
+        };
+        route_ok && id_ok
+    }
+}
+
+/// A `429` decided by a rate-limit rule.
+#[derive(Debug, Clone)]
+pub struct Throttle {
+    pub retry_after_secs: u64,
+    pub limit: f64,
+    pub reset_epoch: i64,
+}
+
+/// What the faults decided for one request.
+#[derive(Debug, Default)]
+pub struct FaultPlan {
+    pub latency: Duration,
+    pub throttle: Option<Throttle>,
+    pub terminal: Option<FaultRule>,
+}
+
+/// Evaluates every rule against one request, consuming counts and rate-limit budget.
+pub fn plan(state: &mut SimState, route: &str, authorization_id: Option<&str>) -> FaultPlan {
+    let mut out = FaultPlan::default();
+    let now = Instant::now();
+    let epoch = sim_epoch(state);
+    let mut rng = rand::thread_rng();
+    for f in state.faults.iter_mut() {
+        if f.remaining == Some(0) || !f.rule.matches(route, authorization_id) {
+            continue;
+        }
+        let ratio = f.rule.ratio.unwrap_or(1.0);
+        if ratio < 1.0 && rng.gen::<f64>() >= ratio {
+            continue;
+        }
+        let hit = match f.rule.kind {
+            FaultKind::Latency => {
+                out.latency += Duration::from_millis(f.rule.latency_ms.unwrap_or(50));
+                true
+            }
+            FaultKind::RateLimit => {
+                let limit = f.rule.rate_per_sec.unwrap_or(20.0).max(0.001);
+                let window = Duration::from_secs(1);
+                while f
+                    .window
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= window)
+                {
+                    f.window.pop_front();
+                }
+                if (f.window.len() as f64) < limit {
+                    f.window.push_back(now);
+                    false
+                } else if out.throttle.is_none() {
+                    let oldest = f.window.front().copied().unwrap_or(now);
+                    let wait = window.saturating_sub(now.duration_since(oldest));
+                    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+                    out.throttle = Some(Throttle {
+                        retry_after_secs: secs,
+                        limit,
+                        reset_epoch: epoch + secs as i64,
+                    });
+                    true
+                } else {
+                    true
+                }
+            }
+            _ => {
+                if out.terminal.is_none() && out.throttle.is_none() {
+                    out.terminal = Some(f.rule.clone());
+                    true
+                } else {
+                    false
+                }
+            }
+        };
+        if hit {
+            if let Some(r) = f.remaining.as_mut() {
+                *r = r.saturating_sub(1);
+            }
+        }
+    }
+    state.faults.retain(|f| f.remaining != Some(0));
+    out
+}
+
+fn sim_epoch(state: &SimState) -> i64 {
+    state.now().timestamp()
+}
+
+/// Adds a rule and returns its id.
+pub fn add(state: &mut SimState, rule: FaultRule) -> u64 {
+    state.next_fault_id += 1;
+    let id = state.next_fault_id;
+    state.faults.push(ActiveFault {
+        id,
+        remaining: rule.count,
+        rule,
+        window: VecDeque::new(),
+    });
+    id
+}
