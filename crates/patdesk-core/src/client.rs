@@ -1001,7 +1001,11 @@ fn classify(status: StatusCode, headers: &HeaderMap, body: Vec<u8>) -> Result<An
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.trim().to_ascii_lowercase().starts_with("text/html"));
-    if code == 203 || status.is_redirection() || is_html || code == 401 {
+    // §2.13: 203, 3xx and HTML mean "not signed in". Throttling and server errors keep their meaning even
+    // with an HTML body (a gateway's error page), so they are still retried rather than sending the person
+    // to sign in again.
+    let throttled_or_server = code == 429 || status.is_server_error();
+    if code == 203 || status.is_redirection() || code == 401 || (is_html && !throttled_or_server) {
         return Err(Error::from_code(ErrorCode::SessionExpired).with_status(code));
     }
     if status.is_success() {
@@ -1232,6 +1236,81 @@ mod tests {
         send(client.profile());
     }
     use reqwest::header::HeaderValue;
+
+    fn answer(status: u16, content_type: Option<&str>, body: &str) -> Result<Answer, Error> {
+        let mut h = HeaderMap::new();
+        if let Some(ct) = content_type {
+            h.insert(CONTENT_TYPE, HeaderValue::from_str(ct).unwrap());
+        }
+        classify(
+            StatusCode::from_u16(status).unwrap(),
+            &h,
+            body.as_bytes().to_vec(),
+        )
+    }
+
+    #[test]
+    fn statuses_map_per_contract() {
+        let json = Some("application/json; charset=utf-8");
+        let html = Some("text/html; charset=utf-8");
+        assert!(answer(200, json, "{}").is_ok());
+        assert!(answer(204, None, "").is_ok());
+        let code = |r: Result<Answer, Error>| r.err().map(|e| e.code);
+        assert_eq!(
+            code(answer(200, html, "<html>")),
+            Some(ErrorCode::SessionExpired)
+        );
+        assert_eq!(
+            code(answer(203, html, "<html>")),
+            Some(ErrorCode::SessionExpired)
+        );
+        assert_eq!(
+            code(answer(302, html, "Object moved")),
+            Some(ErrorCode::SessionExpired)
+        );
+        assert_eq!(code(answer(401, json, "")), Some(ErrorCode::SessionExpired));
+        assert_eq!(
+            code(answer(
+                403,
+                json,
+                r#"{"message":"The requested operation is not allowed.","typeKey":"InvalidAccessException"}"#
+            )),
+            Some(ErrorCode::NotAllowed)
+        );
+        let sp = answer(
+            403,
+            json,
+            r#"{"message":"Service principals are not allowed to perform this action."}"#,
+        )
+        .err()
+        .unwrap();
+        assert!(sp.message.contains("Service principals"));
+        assert_eq!(
+            code(answer(404, json, "")),
+            Some(ErrorCode::OrganizationNotFound)
+        );
+        assert_eq!(code(answer(429, json, "{")), Some(ErrorCode::RateLimited));
+        assert_eq!(code(answer(500, None, "")), Some(ErrorCode::ServerError));
+        assert_eq!(
+            code(answer(502, html, "<html>Bad gateway</html>")),
+            Some(ErrorCode::ServerError)
+        );
+        assert_eq!(
+            code(answer(429, html, "<html>")),
+            Some(ErrorCode::RateLimited)
+        );
+        assert_eq!(
+            code(answer(
+                400,
+                json,
+                r#"{"typeKey":"VssVersionNotSpecifiedException"}"#
+            )),
+            Some(ErrorCode::Internal)
+        );
+        let e = answer(500, json, r#"{"$id":"1","message":"TF246017: x","typeKey":"VssServiceException","errorCode":0,"eventId":0}"#).err().unwrap();
+        assert_eq!(e.raw.as_deref(), Some("VssServiceException: TF246017: x"));
+        assert_eq!(e.status, Some(500));
+    }
 
     #[test]
     fn retry_after_forms() {
