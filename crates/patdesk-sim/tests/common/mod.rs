@@ -1,0 +1,200 @@
+//! Shared set-up for the simulator's integration tests: a running simulator, a reqwest client that never
+//! follows redirects, and small helpers for the routes every test file uses.
+#![allow(dead_code)]
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use patdesk_sim::{Endpoints, SimOptions, Simulator};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+pub const API: &str = "api-version=7.1-preview.1";
+pub const ADO: &str = "499b84ac-1321-427f-aa17-267ca6975798";
+pub const CLIENT: &str = "872cd9fa-d31f-45e0-9eab-6e460a02d1f1";
+
+pub struct Harness {
+    pub sim: Simulator,
+    pub http: reqwest::Client,
+    pub ep: Endpoints,
+    pub base: String,
+    pub token: String,
+}
+
+pub async fn start() -> Harness {
+    start_with(SimOptions::default()).await
+}
+
+pub async fn start_with(opts: SimOptions) -> Harness {
+    let sim = Simulator::start(opts).await.expect("simulator starts");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let ep = sim.endpoints();
+    let base = sim.base_url();
+    let token = sim.mint_access_token(&sim.demo_user().oid);
+    Harness {
+        sim,
+        http,
+        ep,
+        base,
+        token,
+    }
+}
+
+impl Harness {
+    pub fn pats(&self, org: &str) -> String {
+        format!("{}/{org}/_apis/tokens/pats", self.ep.vssps)
+    }
+
+    /// A request to Azure DevOps with the demo user's token and the suppress header.
+    pub fn ado(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, url)
+            .bearer_auth(&self.token)
+            .header("X-TFS-FedAuthRedirect", "Suppress")
+            .header("Accept", "application/json")
+    }
+
+    pub async fn list(&self, org: &str, query: &str) -> Value {
+        let url = format!(
+            "{}?{API}{}{query}",
+            self.pats(org),
+            if query.is_empty() { "" } else { "&" }
+        );
+        let r = self.ado(reqwest::Method::GET, &url).send().await.unwrap();
+        assert_eq!(r.status(), 200, "list {url}");
+        r.json().await.unwrap()
+    }
+
+    /// Every page of a listing.
+    pub async fn list_all(&self, org: &str, query: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cont = String::new();
+        loop {
+            let mut q = format!("{query}&$top=100");
+            if !cont.is_empty() {
+                q.push_str("&continuationToken=");
+                q.push_str(
+                    &url::form_urlencoded::byte_serialize(cont.as_bytes()).collect::<String>(),
+                );
+            }
+            let page = self.list(org, q.trim_start_matches('&')).await;
+            out.extend(page["patTokens"].as_array().unwrap().iter().cloned());
+            cont = page["continuationToken"].as_str().unwrap().to_string();
+            if cont.is_empty() {
+                return out;
+            }
+        }
+    }
+
+    pub async fn create(&self, org: &str, body: Value) -> Value {
+        let r = self
+            .ado(reqwest::Method::POST, &format!("{}?{API}", self.pats(org)))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    pub async fn update(&self, org: &str, body: Value) -> Value {
+        let r = self
+            .ado(reqwest::Method::PUT, &format!("{}?{API}", self.pats(org)))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    pub async fn get_pat(&self, org: &str, id: &str) -> Value {
+        let r = self
+            .ado(
+                reqwest::Method::GET,
+                &format!("{}?authorizationId={id}&{API}", self.pats(org)),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    pub async fn revoke(&self, org: &str, id: &str) -> reqwest::Response {
+        self.ado(
+            reqwest::Method::DELETE,
+            &format!("{}?authorizationId={id}&{API}", self.pats(org)),
+        )
+        .send()
+        .await
+        .unwrap()
+    }
+
+    /// POST to a control route.
+    pub async fn ctl(&self, route: &str, body: Value) -> Value {
+        let r = self
+            .http
+            .post(format!("{}/_sim/{route}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let v: Value = r.json().await.unwrap();
+        assert!(status.is_success(), "/_sim/{route}: {status} {v}");
+        v
+    }
+
+    pub async fn state(&self) -> Value {
+        self.http
+            .get(format!("{}/_sim/state", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// A future date in the contract's format.
+    pub fn days_from_now(&self, days: i64) -> String {
+        (chrono::Utc::now() + chrono::Duration::days(days))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+
+    pub async fn new_pat(&self, org: &str, name: &str, scope: &str) -> Value {
+        let v = self
+            .create(org, json!({"displayName": name, "scope": scope, "validTo": self.days_from_now(30), "allOrgs": false}))
+            .await;
+        assert_eq!(v["patTokenError"], "none", "{v}");
+        v["patToken"].clone()
+    }
+}
+
+/// A PKCE verifier and its S256 challenge.
+pub fn pkce() -> (String, String) {
+    let verifier = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
+}
+
+pub fn token_form(pairs: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+/// Claims of a JWT-shaped token (no signature check).
+pub fn claims(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).expect("three parts");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
