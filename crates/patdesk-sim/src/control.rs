@@ -210,6 +210,8 @@ fn state(shared: &Shared) -> Response<Body> {
         "users": users,
         "organizations": orgs,
         "tokens": tokens,
+        "globalCreationCutoff": st.global_creation_cutoff.as_ref().map(wire::fmt_millis),
+        "globalRetirement": wire::fmt_millis(&st.global_retirement),
         "requestCount": st.request_count,
         "revokeCalls": st.revoke_calls,
     }))

@@ -493,7 +493,7 @@ fn check_global(
     if tp.restrict_global && !allowed(&tp.allow_list, oid) {
         return Err("globalPatPolicyViolation");
     }
-    if st.global_creation_cutoff.is_some_and(|c| now >= c) {
+    if st.global_creation_cutoff.is_some_and(|c| now >= c) || now >= st.global_retirement {
         return Err("globalPATCreationBlocked");
     }
     Ok(())

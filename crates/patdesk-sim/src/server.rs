@@ -288,6 +288,7 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                 }
             });
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
                 .keep_alive(true)
                 .serve_connection(io, service)
                 .await;
