@@ -11,12 +11,14 @@
 //! * **per-token retries** — transient failures (429, 5xx, timeouts, dropped connections) are retried with
 //!   jittered exponential back-off up to a bound; anything else is final for that token;
 //! * **cancellation** — requests in flight finish, tokens not yet sent are reported as cancelled and never sent;
+//! * **fail fast per organization** — once an organization answers "signed out" or "not allowed", its remaining
+//!   tokens are reported with that error instead of being sent (one sign-in problem, not a thousand requests);
 //! * **nothing lost** — every distinct input id appears exactly once in [`BulkSummary::results`], in input order.
 //!
 //! It is generic over [`Revoker`] (one `DELETE`, no retry) so tests can drive it with a mock, and the Tauri
 //! shell and `patdesk-cli` drive it with [`AzureDevOpsClient`]. No Tauri in here: progress goes to a callback.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -149,6 +151,8 @@ where
     let mut congestion = Congestion::new(options.max_concurrency.max(1));
     let mut paused_until: Option<Instant> = None;
     let mut cancelled = cancel.is_cancelled();
+    // Organizations that refused this sign-in outright (signed out, not allowed), with their error.
+    let mut blocked: HashMap<String, Error> = HashMap::new();
 
     type Attempt<'a> = BoxFuture<'a, (usize, u64, Result<RevokeOutcome, Error>)>;
     let mut in_flight: FuturesUnordered<Attempt<'_>> = FuturesUnordered::new();
@@ -165,6 +169,20 @@ where
         while !cancelled && paused_until.is_none() && in_flight.len() < congestion.window() {
             let next = take_due_retry(&mut retries, now).or_else(|| fresh.pop_front());
             let Some(index) = next else { break };
+            if let Some(error) = blocked.get(&org_key(&items[index].organization)) {
+                // This organization refuses the whole session: don't send what would fail the same way.
+                let error = error.clone();
+                settle_failed(
+                    &items,
+                    &mut results,
+                    &mut done,
+                    total,
+                    index,
+                    error,
+                    &mut on_progress,
+                );
+                continue;
+            }
             jobs[index].attempts += 1;
             let generation = congestion.generation;
             let item = &items[index];
@@ -239,6 +257,11 @@ where
                         }
                     }
                     Err(error) => {
+                        if refuses_the_session(&error) {
+                            blocked
+                                .entry(org_key(&items[index].organization))
+                                .or_insert_with(|| error.clone());
+                        }
                         settle_failed(&items, &mut results, &mut done, total, index, error, &mut on_progress);
                     }
                 }
@@ -311,6 +334,19 @@ fn select_by_outcome(
 /// GUIDs compare case-insensitively (contract §0.3).
 fn id_key(authorization_id: &str) -> String {
     authorization_id.trim().to_ascii_lowercase()
+}
+
+fn org_key(organization: &str) -> String {
+    organization.trim().to_ascii_lowercase()
+}
+
+/// Errors that say "this sign-in cannot revoke anything in this organization": every other token of the
+/// organization would fail the same way, so they are reported with this error instead of being sent.
+fn refuses_the_session(error: &Error) -> bool {
+    matches!(
+        error.code,
+        ErrorCode::SessionExpired | ErrorCode::NotAllowed | ErrorCode::AccountCannotManagePats
+    )
 }
 
 fn dedup(items: Vec<BulkItem>) -> Vec<BulkItem> {

@@ -55,6 +55,8 @@ struct State {
 struct MockRevoker {
     latency: Duration,
     state: Arc<Mutex<State>>,
+    /// Organizations that answer every request with this error.
+    refused_orgs: Arc<Mutex<HashMap<String, Error>>>,
 }
 
 impl MockRevoker {
@@ -62,6 +64,7 @@ impl MockRevoker {
         MockRevoker {
             latency: Duration::from_millis(latency_ms),
             state: Arc::default(),
+            refused_orgs: Arc::default(),
         }
     }
 
@@ -109,7 +112,18 @@ impl Revoker for MockRevoker {
         authorization_id: &'a str,
     ) -> BoxFuture<'a, Result<RevokeOutcome, Error>> {
         async move {
-            assert_eq!(organization, "fabrikam");
+            if let Some(error) = self.refused_orgs.lock().unwrap().get(organization) {
+                let error = error.clone();
+                let started = Instant::now();
+                self.state.lock().unwrap().calls.push(Call {
+                    id: authorization_id.to_string(),
+                    started,
+                    finished: started,
+                    concurrent: 0,
+                    throttled: false,
+                });
+                return Err(error);
+            }
             let started = Instant::now();
             let (answer, concurrent, throttle) = {
                 let mut s = self.state.lock().unwrap();
@@ -631,4 +645,48 @@ async fn progress_can_feed_a_channel() {
     seen.sort();
     expected.sort();
     assert_eq!(seen, expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_organization_that_refuses_the_sign_in_is_not_sent_the_rest() {
+    let revoker = MockRevoker::new(10);
+    revoker.refused_orgs.lock().unwrap().insert(
+        "guest-org".into(),
+        Error::from_code(ErrorCode::SessionExpired).with_status(401),
+    );
+    // 40 tokens, every other one in the organization that refuses this sign-in.
+    let input: Vec<BulkItem> = items(40)
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut item)| {
+            if i % 2 == 1 {
+                item.organization = "guest-org".into();
+            }
+            item
+        })
+        .collect();
+    let (summary, progress) = run(&revoker, input.clone(), &options(4)).await;
+
+    assert_complete(&summary, &input);
+    assert_eq!((summary.revoked, summary.failed), (20, 20));
+    assert_eq!(
+        progress.len(),
+        40,
+        "tokens failed without a request are reported too"
+    );
+    for (i, result) in summary.results.iter().enumerate() {
+        match (&result.outcome, i % 2) {
+            (RevokeOutcome::Revoked, 0) => {}
+            (RevokeOutcome::Failed { error }, 1) => {
+                assert_eq!(error.code, ErrorCode::SessionExpired)
+            }
+            (other, _) => panic!("token {i}: {other:?}"),
+        }
+    }
+    let refused_calls = revoker.calls().iter().filter(|c| c.concurrent == 0).count();
+    assert!(
+        refused_calls <= 4,
+        "only the requests already in flight reached the refusing organization, not {refused_calls}"
+    );
+    assert_eq!(retry_failed(&summary, &input).len(), 20);
 }

@@ -375,3 +375,55 @@ async fn cancel_over_http_leaves_the_unsent_tokens_active() {
     }
     assert_eq!(after.len(), before.len() + summary.revoked as usize);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_organization_that_refuses_the_sign_in_gets_few_requests() {
+    let env = common::start(Seed::Large(150)).await;
+    let me = env.sim.demo_user().oid;
+    // The minted token is for the home tenant: fabrikam-tools (a guest organization) answers 401.
+    let guest: Vec<BulkItem> = sim_tokens(&env)
+        .await
+        .into_iter()
+        .filter(|t| t.1 == "fabrikam-tools" && t.2 != "revoked" && t.3 == me)
+        .map(|(id, org, _, _)| BulkItem {
+            organization: org,
+            display_name: id.clone(),
+            authorization_id: id,
+        })
+        .collect();
+    assert!(guest.len() >= 20);
+    let home: Vec<BulkItem> = revocable(&env).await.into_iter().take(20).collect();
+    let input: Vec<BulkItem> = home
+        .iter()
+        .cloned()
+        .zip(guest.iter().cloned())
+        .flat_map(|(a, b)| [a, b])
+        .collect();
+    let before = revoked_ids(&env).await;
+
+    let (summary, _) = run(&env, input.clone(), &options()).await;
+    assert_complete(&summary, &input);
+    assert_eq!((summary.revoked, summary.failed), (20, 20));
+    for result in &summary.results {
+        if let RevokeOutcome::Failed { error } = &result.outcome {
+            assert_eq!(error.code, ErrorCode::SessionExpired);
+        }
+    }
+    let to_guest = deletes(&env)
+        .await
+        .iter()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("fabrikam-tools")
+        })
+        .count();
+    assert!(
+        to_guest <= 8,
+        "{to_guest} DELETEs went to the refusing organization"
+    );
+    let after = revoked_ids(&env).await;
+    let home_ids: BTreeSet<String> = home.iter().map(|i| i.authorization_id.clone()).collect();
+    assert_eq!(after, before.union(&home_ids).cloned().collect());
+}
