@@ -487,3 +487,26 @@ pub fn build(seed: &Seed, now: DateTime<Utc>) -> World {
     }
     w
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_seed_names() {
+        assert_eq!("demo".parse::<Seed>(), Ok(Seed::Demo));
+        assert_eq!("EMPTY".parse::<Seed>(), Ok(Seed::Empty));
+        assert_eq!("large:10000".parse::<Seed>(), Ok(Seed::Large(10_000)));
+        assert!("large:x".parse::<Seed>().is_err());
+        assert!("huge".parse::<Seed>().is_err());
+        assert_eq!(Seed::Large(5).to_string(), "large:5");
+    }
+
+    #[test]
+    fn large_seed_indexes_every_pat() {
+        let w = build(&Seed::Large(10_000), Utc::now());
+        assert_eq!(w.pats.len(), 10_000);
+        let indexed: usize = w.by_target.values().map(Vec::len).sum();
+        assert_eq!(indexed, 10_000);
+    }
+}
