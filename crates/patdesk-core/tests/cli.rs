@@ -464,3 +464,79 @@ async fn sign_in_with_a_device_code() {
     assert!(out.status.success(), "{}", text(&out.stdout));
     assert!(text(&out.stdout).starts_with("Signed in as Dana Whitfield"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_revoke_lets_requests_in_flight_finish_and_sends_no_more() {
+    let env = common::start(Seed::Large(120)).await;
+    let expired = listed_in(&env, "contoso-web", "expired").await;
+    assert!(
+        expired.len() >= 10,
+        "the seed has {} expired tokens",
+        expired.len()
+    );
+    env.fault(json!({"kind": "latency", "route": "pats.revoke", "latencyMs": 1000}))
+        .await;
+    let token = access_token(&env).await;
+    let mut child = command(&env, Some(&token))
+        .args([
+            "revoke",
+            "--expired",
+            "--org",
+            "contoso-web",
+            "--concurrency",
+            "2",
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    // The first finished token: the bulk run (and its Ctrl-C handler) is under way.
+    let first = tokio::time::timeout(Duration::from_secs(30), stderr.next_line())
+        .await
+        .expect("progress in time")
+        .unwrap()
+        .unwrap();
+    assert!(first.starts_with("[1/"), "{first}");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().unwrap().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut rest = String::new();
+    while let Some(line) = stderr.next_line().await.unwrap() {
+        rest.push_str(&line);
+        rest.push('\n');
+    }
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("ends after the requests in flight")
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "stderr: {first}\n{rest}");
+    assert!(rest.contains("Cancelling"), "{rest}");
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("summary JSON");
+    let revoked = summary["revoked"].as_u64().unwrap() as usize;
+    let cancelled = summary["cancelled"].as_u64().unwrap() as usize;
+    assert!(cancelled > 0);
+    assert_eq!(revoked + cancelled, expired.len());
+    // Ctrl-C came within the first round (two tokens finish together), so at most that round and the next
+    // two requests in flight were sent.
+    assert!(
+        revoked <= 4,
+        "only the first round and those in flight: {revoked}"
+    );
+
+    let sent = env
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r["route"] == "pats.revoke")
+        .count();
+    assert_eq!(
+        sent, revoked,
+        "nothing was sent after Ctrl-C but the requests in flight"
+    );
+    let still_expired = listed_in(&env, "contoso-web", "expired").await;
+    assert_eq!(still_expired.len(), cancelled);
+}
