@@ -5,7 +5,8 @@
 //! and organization list), discovers each organization's tenant, and signs in once more per tenant. Every
 //! command then picks the client for the organization it addresses ([`Session::client_for`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
@@ -13,7 +14,9 @@ use patdesk_core::auth::{DeviceCodeFlow, DeviceCodePrompt, EntraConfig, Refreshi
 use patdesk_core::bulk::{CancellationToken, Revoker};
 use patdesk_core::client::AzureDevOpsClient;
 use patdesk_core::endpoints::Endpoints;
-use patdesk_core::model::{Organization, Profile, RevokeOutcome, SessionInfo};
+use patdesk_core::model::{
+    ListFilter, Organization, PatToken, Profile, RevokeOutcome, SessionInfo,
+};
 use patdesk_core::Error;
 use patdesk_sim::Simulator;
 
@@ -138,6 +141,42 @@ impl Session {
             }
         }
         groups
+    }
+}
+
+impl Session {
+    /// Every token of every organization, de-duplicated, calling `on_progress` with how many organizations
+    /// have been listed so far. Blocks: call it off the async runtime.
+    ///
+    /// `AzureDevOpsClient::list_all_with_progress`'s future is not provably `Send` (a higher-ranked lifetime
+    /// in its stream closure), which async commands require, so it is driven here on the caller's thread.
+    pub fn list_tokens_blocking(
+        &self,
+        filter: ListFilter,
+        on_progress: impl Fn(u32) + Send + Sync,
+    ) -> Result<Vec<PatToken>, Error> {
+        let listings_per_organization = if filter == ListFilter::All { 3 } else { 1 };
+        let listings_done = AtomicU32::new(0);
+        let on_listing_done = |_: usize| {
+            let done = listings_done.fetch_add(1, Ordering::SeqCst) + 1;
+            on_progress(done / listings_per_organization);
+        };
+        let groups = self.organizations_by_client();
+        let listings = groups
+            .iter()
+            .map(|(client, orgs)| client.list_all_with_progress(orgs, filter, &on_listing_done));
+        let per_tenant = tauri::async_runtime::block_on(futures::future::join_all(listings));
+        // A global token can show up under several tenants: keep the first.
+        let mut seen = HashSet::new();
+        let mut tokens = Vec::new();
+        for listed in per_tenant {
+            tokens.extend(
+                listed?
+                    .into_iter()
+                    .filter(|t| seen.insert(t.authorization_id.to_ascii_lowercase())),
+            );
+        }
+        Ok(tokens)
     }
 }
 

@@ -2,9 +2,6 @@
 //!
 //! Long work reports progress through a `tauri::ipc::Channel` the window passes in.
 
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use patdesk_core::bulk::{self, BulkItem, BulkOptions};
 use patdesk_core::model::{
     BulkProgress, BulkSummary, CreatedTokenReveal, ListFilter, NewTokenRequest, PatToken,
@@ -18,7 +15,7 @@ use tauri::State;
 use crate::state::AppState;
 
 /// Every token of the signed-in person across their organizations, de-duplicated. `on_progress` receives
-/// how many listings (one per organization, or three with the `all` filter) have finished so far.
+/// how many organizations have been listed so far.
 #[tauri::command]
 pub async fn list_tokens(
     state: State<'_, AppState>,
@@ -26,30 +23,10 @@ pub async fn list_tokens(
     on_progress: Channel<u32>,
 ) -> Result<Vec<PatToken>, Error> {
     let session = state.require_session()?;
-    // `list_all_with_progress`'s future is not provably `Send` (a higher-ranked lifetime in its stream
-    // closure), which async commands require; so the listing is driven on a blocking thread.
     tauri::async_runtime::spawn_blocking(move || {
-        let listings_done = AtomicU32::new(0);
-        let on_listing_done = |_: usize| {
-            let done = listings_done.fetch_add(1, Ordering::SeqCst) + 1;
-            let _ = on_progress.send(done);
-        };
-        let groups = session.organizations_by_client();
-        let listings = groups
-            .iter()
-            .map(|(client, orgs)| client.list_all_with_progress(orgs, filter, &on_listing_done));
-        let per_tenant = tauri::async_runtime::block_on(futures::future::join_all(listings));
-        // A global token can show up under several tenants: keep the first.
-        let mut seen = HashSet::new();
-        let mut tokens = Vec::new();
-        for listed in per_tenant {
-            tokens.extend(
-                listed?
-                    .into_iter()
-                    .filter(|t| seen.insert(t.authorization_id.to_ascii_lowercase())),
-            );
-        }
-        Ok(tokens)
+        session.list_tokens_blocking(filter, |organizations_listed| {
+            let _ = on_progress.send(organizations_listed);
+        })
     })
     .await
     .map_err(Error::internal)?
