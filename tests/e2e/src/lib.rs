@@ -20,8 +20,28 @@ use serde_json::{json, Value};
 
 /// How long any awaited element or condition may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(30);
+/// How long one whole test may take before it fails (and its app is ended).
+pub const TEST_LIMIT: Duration = Duration::from_secs(300);
 /// How often a condition is polled.
 const POLL: Duration = Duration::from_millis(100);
+
+/// Changes a 1-pixel dot on every frame for two seconds, so that the page has rendering updates.
+const REPAINT_NUDGE: &str = "const d = document.createElement('div');
+  d.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;opacity:0.01';
+  document.body.appendChild(d);
+  const end = performance.now() + 2000;
+  const tick = () => { if (performance.now() > end) { d.remove(); return; }
+    d.style.background = d.style.background === 'black' ? 'white' : 'black'; requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);";
+
+/// Runs one test body with a time limit, so that a hung window or driver fails the test instead of the
+/// whole run; dropping the body ends its app.
+pub async fn within_limit<F: std::future::Future>(name: &str, body: F) -> F::Output {
+    match tokio::time::timeout(TEST_LIMIT, body).await {
+        Ok(out) => out,
+        Err(_) => panic!("[{name}] did not finish within {} s", TEST_LIMIT.as_secs()),
+    }
+}
 
 /// The repository root (the e2e crate sits at `tests/e2e`).
 pub fn repo_root() -> PathBuf {
@@ -312,9 +332,22 @@ impl App {
     /// Waits for the element, then clicks it.
     pub async fn click(&self, id: &str) {
         let el = self.visible(id).await;
+        self.click_element(&el, id).await;
+    }
+
+    /// Scrolls an element into view, as a person would, then clicks it.
+    pub async fn click_element(&self, el: &Element, what: &str) {
+        let arg = serde_json::to_value(el).expect("element reference");
+        let _ = self
+            .client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'nearest', inline: 'nearest'})",
+                vec![arg],
+            )
+            .await;
         el.click()
             .await
-            .unwrap_or_else(|e| panic!("[{}] click {id}: {e}", self.name));
+            .unwrap_or_else(|e| panic!("[{}] click {what}: {e}", self.name));
     }
 
     /// Polls `probe` until it returns `Some`, or fails the test saying what was awaited.
@@ -356,10 +389,27 @@ impl App {
     }
 
     /// Saves a screenshot of the window to `tests/artifacts/<name>.png`.
+    ///
+    /// WebKitWebDriver takes it after the page's next rendering update, and with compositing off an idle
+    /// page may never have one (the command then hangs): a 1-pixel, nearly transparent dot is changed on every
+    /// frame for a moment so that there is one. If the driver still does not answer, the whole X screen is
+    /// captured instead (`import -window root`).
     pub async fn screenshot(&self, name: &str) {
-        match self.client.screenshot().await {
-            Ok(png) => std::fs::write(artifacts_dir().join(format!("{name}.png")), png).unwrap(),
-            Err(e) => eprintln!("[{}] screenshot {name} failed: {e}", self.name),
+        let path = artifacts_dir().join(format!("{name}.png"));
+        let _ = self.client.execute(REPAINT_NUDGE, vec![]).await;
+        match tokio::time::timeout(Duration::from_secs(15), self.client.screenshot()).await {
+            Ok(Ok(png)) => std::fs::write(&path, png).unwrap(),
+            Ok(Err(e)) => eprintln!("[{}] screenshot {name} failed: {e}", self.name),
+            Err(_) => {
+                eprintln!(
+                    "[{}] the driver gave no screenshot in 15 s: capturing the X screen",
+                    self.name
+                );
+                let _ = Command::new("import")
+                    .args(["-window", "root"])
+                    .arg(&path)
+                    .status();
+            }
         }
     }
 

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fantoccini::Locator;
-use patdesk_e2e::{clipboard, testid, App};
+use patdesk_e2e::{clipboard, testid, within_limit, App};
 use serde_json::{json, Value};
 
 /// Signs in with "Try the demo" and waits for the token list.
@@ -83,6 +83,10 @@ async fn type_into(app: &App, id: &str, text: &str) {
 
 #[tokio::test]
 async fn s1_demo_sign_in() {
+    within_limit("s1_demo_sign_in", s1_demo_sign_in_body()).await;
+}
+
+async fn s1_demo_sign_in_body() {
     let app = App::launch("s1_demo_sign_in").await;
     app.click("demo-button").await;
     let banner = app.visible("demo-banner").await;
@@ -94,6 +98,14 @@ async fn s1_demo_sign_in() {
 
 #[tokio::test]
 async fn s2_profile_shows_the_demo_person() {
+    within_limit(
+        "s2_profile_shows_the_demo_person",
+        s2_profile_shows_the_demo_person_body(),
+    )
+    .await;
+}
+
+async fn s2_profile_shows_the_demo_person_body() {
     let app = demo("s2_profile").await;
     let state = app.sim.state().await;
     let owner = demo_owner(&app, &state).await;
@@ -114,6 +126,14 @@ async fn s2_profile_shows_the_demo_person() {
 
 #[tokio::test]
 async fn s3_list_filter_and_search() {
+    within_limit(
+        "s3_list_filter_and_search",
+        s3_list_filter_and_search_body(),
+    )
+    .await;
+}
+
+async fn s3_list_filter_and_search_body() {
     let app = demo("s3_list").await;
     let tokens = own_tokens(&app).await;
     let mut expected: BTreeMap<&str, usize> = BTreeMap::new();
@@ -175,6 +195,14 @@ async fn s3_list_filter_and_search() {
 
 #[tokio::test]
 async fn s4_create_reveal_copy_and_clipboard_clearing() {
+    within_limit(
+        "s4_create_reveal_copy_and_clipboard_clearing",
+        s4_create_reveal_copy_and_clipboard_clearing_body(),
+    )
+    .await;
+}
+
+async fn s4_create_reveal_copy_and_clipboard_clearing_body() {
     let mut app = demo("s4_create_copy").await;
     let name = "e2e build agent";
     app.click("new-token-button").await;
@@ -283,17 +311,20 @@ async fn s4_create_reveal_copy_and_clipboard_clearing() {
 
 #[tokio::test]
 async fn s5_revoke_one() {
+    within_limit("s5_revoke_one", s5_revoke_one_body()).await;
+}
+
+async fn s5_revoke_one_body() {
     let app = demo("s5_revoke").await;
     let ids = app.row_ids().await;
     let id = ids.first().unwrap().clone();
     assert_eq!(status_of(&app.sim.state().await, &id), "active");
     let row = app.row(&id).await;
-    row.find(Locator::Css(&testid("row-revoke-button")))
-        .await
-        .unwrap()
-        .click()
+    let revoke = row
+        .find(Locator::Css(&testid("row-revoke-button")))
         .await
         .unwrap();
+    app.click_element(&revoke, "row-revoke-button").await;
     app.click("confirm-button").await;
     app.until("the token revoked in the simulator", || async {
         (status_of(&app.sim.state().await, &id) == "revoked").then_some(())
@@ -309,6 +340,14 @@ async fn s5_revoke_one() {
 
 #[tokio::test]
 async fn s6_bulk_revoke_twenty_with_one_failure_then_retry() {
+    within_limit(
+        "s6_bulk_revoke_twenty_with_one_failure_then_retry",
+        s6_bulk_revoke_twenty_with_one_failure_then_retry_body(),
+    )
+    .await;
+}
+
+async fn s6_bulk_revoke_twenty_with_one_failure_then_retry_body() {
     let app = demo("s6_bulk_revoke").await;
     let before = app.sim.state().await;
     let revoked_before: BTreeSet<String> = before["tokens"]
@@ -421,6 +460,14 @@ async fn bulk_outcomes(app: &App) -> BTreeMap<String, String> {
 
 #[tokio::test]
 async fn s7_policy_refusal_shows_its_sentence() {
+    within_limit(
+        "s7_policy_refusal_shows_its_sentence",
+        s7_policy_refusal_shows_its_sentence_body(),
+    )
+    .await;
+}
+
+async fn s7_policy_refusal_shows_its_sentence_body() {
     let app = demo("s7_policy").await;
     app.sim
         .post(
