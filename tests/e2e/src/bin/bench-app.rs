@@ -53,6 +53,8 @@ struct Figures {
     pss_kib: u64,
     processes: Vec<(String, u64)>,
     size: u64,
+    /// (what, median ms) of search and filter over 10,000 tokens (PAT Desk only).
+    large_list: Vec<(String, f64)>,
 }
 
 impl Figures {
@@ -130,6 +132,70 @@ fn app_tree(driver_pid: u32, bin: &Path) -> Vec<u32> {
     tree
 }
 
+/// Times one change of the list in the page: from the input (typing into the search box, or clicking a
+/// filter) to the first frame painted after it (the list is filtered in the page, then Svelte updates the DOM
+/// before that frame). Returns milliseconds.
+const TIME_TO_FRAME: &str = "const [kind, value, done] = arguments;
+  const t0 = performance.now();
+  if (kind === 'search') {
+    const input = document.querySelector('[data-testid=\"search-input\"]');
+    input.value = value;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  } else {
+    document.querySelector(`[data-testid=\"filter-${value}\"]`).click();
+  }
+  requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0), 0));";
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    xs[xs.len() / 2]
+}
+
+/// Median time to frame of `kind` changes over `values`, three rounds.
+async fn time_changes(app: &App, kind: &str, values: &[&str]) -> f64 {
+    let mut ms = Vec::new();
+    for _ in 0..3 {
+        for v in values {
+            let t = app
+                .client
+                .execute_async(TIME_TO_FRAME, vec![kind.into(), (*v).into()])
+                .await
+                .expect("timing script");
+            ms.push(t.as_f64().expect("milliseconds"));
+        }
+    }
+    median(ms)
+}
+
+/// Reseeds the demo simulator with 10,000 tokens, reloads the list, then times filter changes and searches.
+async fn large_list(app: &App) -> Vec<(String, f64)> {
+    app.sim
+        .post("/_sim/seed", serde_json::json!({ "seed": "large:10000" }))
+        .await;
+    app.click("refresh-button").await;
+    app.until("10,000 tokens listed", || async {
+        let all = app
+            .client
+            .find(Locator::Css("[data-testid=\"filter-all\"] .count"))
+            .await
+            .ok()?;
+        (all.text().await.ok()?.trim() == "10000").then_some(())
+    })
+    .await;
+    let filters = ["active", "expired", "revoked", "all"];
+    let searches = ["pat-0", "pat-01", "pat-012", "code", ""];
+    vec![
+        (
+            "filter change".to_string(),
+            time_changes(app, "filter", &filters).await,
+        ),
+        (
+            "search keystroke".to_string(),
+            time_changes(app, "search", &searches).await,
+        ),
+    ]
+}
+
 async fn measure(
     label: &str,
     bin: &Path,
@@ -139,6 +205,7 @@ async fn measure(
 ) -> Figures {
     let mut starts = Vec::new();
     let mut memory = (0, 0, Vec::new());
+    let mut large = Vec::new();
     for run in 0..runs {
         let app = App::launch_with(&format!("bench-{label}-{run}"), bin, env).await;
         app.client
@@ -169,6 +236,9 @@ async fn measure(
                 .map(|&p| status_field(p, "smaps_rollup", "Pss:"))
                 .sum();
             memory = (rss, pss, procs);
+            if label == "patdesk" {
+                large = large_list(&app).await;
+            }
         }
         app.finish().await;
     }
@@ -178,6 +248,7 @@ async fn measure(
         pss_kib: memory.1,
         processes: memory.2,
         size: std::fs::metadata(bin).unwrap().len(),
+        large_list: large,
     }
 }
 
@@ -278,7 +349,9 @@ fn report(hello: &Figures, app: &Figures, runs: usize) -> String {
            list for PAT Desk started with `PATDESK_DEMO=1` (it opens straight into the demo, whose simulator\n\
            runs in-process on loopback). Every run in ms — hello: {hl}; PAT Desk: {al}. The first run of each\n\
            is the coldest (binary not yet in the page cache).\n\
-         - Memory processes — hello: {hproc}; PAT Desk: {aproc}.\n",
+         - Memory processes — hello: {hproc}; PAT Desk: {aproc}.\n\
+         - Over 10,000 tokens (the demo simulator reseeded with `large:10000`, the list reloaded), from the\n\
+           input to the first frame painted after it, median of 3 rounds: {large}.\n",
         date = now_utc(),
         machine = machine(),
         hs = ms(hello.median_start()),
@@ -300,6 +373,12 @@ fn report(hello: &Figures, app: &Figures, runs: usize) -> String {
         al = list(app),
         hproc = procs(hello),
         aproc = procs(app),
+        large = app
+            .large_list
+            .iter()
+            .map(|(what, ms)| format!("{what} {ms:.0} ms"))
+            .collect::<Vec<_>>()
+            .join("; "),
     )
 }
 
