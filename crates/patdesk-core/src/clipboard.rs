@@ -28,8 +28,11 @@ pub const CLEAR_SECONDS_ENV: &str = "PATDESK_CLIPBOARD_CLEAR_SECONDS";
 /// How long to keep a copied secret: `PATDESK_CLIPBOARD_CLEAR_SECONDS` if set to a positive whole number,
 /// otherwise [`DEFAULT_CLEAR_AFTER`].
 pub fn clear_after_from_env() -> Duration {
-    std::env::var(CLEAR_SECONDS_ENV)
-        .ok()
+    clear_after_from(std::env::var(CLEAR_SECONDS_ENV).ok().as_deref())
+}
+
+fn clear_after_from(seconds: Option<&str>) -> Duration {
+    seconds
         .and_then(|v| v.trim().parse::<u64>().ok())
         .filter(|s| *s > 0)
         .map(Duration::from_secs)
@@ -336,6 +339,14 @@ mod tests {
             serde_json::to_value(tick).unwrap(),
             serde_json::json!({"secondsLeft": 12, "cleared": false})
         );
+    }
+
+    #[test]
+    fn clear_after_setting() {
+        assert_eq!(clear_after_from(None), DEFAULT_CLEAR_AFTER);
+        assert_eq!(clear_after_from(Some(" 4 ")), Duration::from_secs(4));
+        assert_eq!(clear_after_from(Some("0")), DEFAULT_CLEAR_AFTER);
+        assert_eq!(clear_after_from(Some("soon")), DEFAULT_CLEAR_AFTER);
     }
 
     #[test]
