@@ -1,5 +1,11 @@
 //! PAT Desk's Tauri shell: builds the window, manages [`state::AppState`] and wires the thin IPC commands of
 //! `docs/ipc.md` (in [`commands`]) to `patdesk-core`. No Azure DevOps logic lives here.
+//!
+//! Environment:
+//! * `PATDESK_DEMO=1` (or the `--demo` argument): open straight into the offline demo.
+//! * `PATDESK_DEMO_PORT`: port of the demo's embedded simulator (default: a free one), so tests can reach
+//!   `http://127.0.0.1:{port}/_sim/`.
+//! * `PATDESK_CLIPBOARD_CLEAR_SECONDS`: how long a copied secret stays on the clipboard (default 30).
 
 pub mod commands;
 pub mod demo;
