@@ -8,6 +8,13 @@ const COMMANDS: &[&str] = &[
     "start_demo",
     "current_session",
     "sign_in",
+    "cancel_sign_in",
+    "start_device_sign_in",
+    "keychain_status",
+    "continue_without_keychain",
+    "accounts",
+    "switch_account",
+    "add_account",
     "sign_out",
     "validate_organization",
     // tokens
@@ -22,6 +29,14 @@ const COMMANDS: &[&str] = &[
     "copy_secret",
     "clear_clipboard",
     "forget_created_secret",
+    "copy_device_code",
+    // keeping a created token (keychain, Git)
+    "save_created_token",
+    "saved_tokens",
+    "copy_saved_token",
+    "forget_saved_token",
+    "git_status",
+    "use_created_token_with_git",
 ];
 
 fn main() {

@@ -6,7 +6,13 @@
 //! * `PATDESK_DEMO_PORT`: port of the demo's embedded simulator (default: a free one), so tests can reach
 //!   `http://127.0.0.1:{port}/_sim/`.
 //! * `PATDESK_CLIPBOARD_CLEAR_SECONDS`: how long a copied secret stays on the clipboard (default 30).
+//! * `PATDESK_LOGIN_URL`, `PATDESK_APP_VSSPS_URL`, `PATDESK_VSSPS_URL`, `PATDESK_DEV_URL`: the hosts signed in
+//!   to (default: the real Microsoft ones); `PATDESK_CLIENT_ID`, `PATDESK_AUTHORITY`: the Entra app.
+//! * `PATDESK_BROWSER=none`: the browser sign-in does not open a browser (the window shows the URL).
+//! * `PATDESK_SIGN_IN_TIMEOUT_SECONDS`: how long the browser sign-in waits (default 600).
+//! * `PATDESK_KEYCHAIN_NAMESPACE`: the keychain service name PAT Desk's entries live under.
 
+pub mod account;
 pub mod commands;
 pub mod demo;
 pub mod session;
@@ -30,6 +36,13 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::session::start_demo,
             commands::session::current_session,
             commands::session::sign_in,
+            commands::session::cancel_sign_in,
+            commands::session::start_device_sign_in,
+            commands::session::keychain_status,
+            commands::session::continue_without_keychain,
+            commands::session::accounts,
+            commands::session::switch_account,
+            commands::session::add_account,
             commands::session::sign_out,
             commands::session::validate_organization,
             commands::tokens::list_tokens,
@@ -42,6 +55,13 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::clipboard::copy_secret,
             commands::clipboard::clear_clipboard,
             commands::clipboard::forget_created_secret,
+            commands::clipboard::copy_device_code,
+            commands::saved::save_created_token,
+            commands::saved::saved_tokens,
+            commands::saved::copy_saved_token,
+            commands::saved::forget_saved_token,
+            commands::saved::git_status,
+            commands::saved::use_created_token_with_git,
         ])
 }
 

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use patdesk_core::auth::TokenSet;
 use patdesk_core::auth::{DeviceCodeFlow, DeviceCodePrompt, EntraConfig, RefreshingProvider};
 use patdesk_core::bulk::{CancellationToken, Revoker};
 use patdesk_core::client::AzureDevOpsClient;
@@ -17,14 +18,22 @@ use patdesk_core::endpoints::Endpoints;
 use patdesk_core::model::{
     ListFilter, Organization, PatToken, Profile, RevokeOutcome, SessionInfo,
 };
+use patdesk_core::signin::TokenAccount;
+use patdesk_core::vault::{RememberedAccount, Vault};
 use patdesk_core::Error;
 use patdesk_sim::Simulator;
+
+use crate::account::{RefreshChain, TenantTokens};
 
 /// The outcome of signing in: the clients and the profile, before they become a [`Session`].
 pub struct SignedIn {
     home: Arc<AzureDevOpsClient>,
     by_organization: HashMap<String, Arc<AzureDevOpsClient>>,
     pub profile: Profile,
+    /// The account as the keychain knows it (real sign-ins only).
+    pub account: Option<RememberedAccount>,
+    /// Whether the account's refresh token is remembered in the keychain.
+    pub remembered: bool,
 }
 
 /// A signed-in account (real or demo).
@@ -38,6 +47,10 @@ pub struct Session {
     pub account_label: String,
     /// The embedded simulator the demo session talks to; stopped when the session ends.
     pub simulator: Option<Simulator>,
+    /// The real account signed in (its keychain identity), `None` for the demo.
+    pub account: Option<RememberedAccount>,
+    /// Whether the account's refresh token is kept in the keychain (false: memory only).
+    pub remembered: bool,
 }
 
 /// One device-code sign-in: what a real account does, and what the demo does against the simulator (which
@@ -96,6 +109,106 @@ impl Session {
             home,
             by_organization,
             profile,
+            account: None,
+            remembered: false,
+        })
+    }
+
+    /// Build a real session from the tokens of a sign-in (browser or device code) or of a refresh of a
+    /// remembered refresh token. `home_authority` is the tenant segment the tokens came from. With a
+    /// `vault`, the account's newest refresh token is stored now and after every rotation.
+    ///
+    /// Guest organizations (another tenant than the account's home tenant) get a client whose tokens are
+    /// redeemed at `/{tenantId}` from the same refresh chain, lazily on first use.
+    pub async fn sign_in_with_tokens(
+        endpoints: &Endpoints,
+        config: &EntraConfig,
+        home_authority: &str,
+        tokens: TokenSet,
+        vault: Option<&Vault>,
+    ) -> Result<SignedIn, Error> {
+        let chain = RefreshChain::new(endpoints, config, tokens.refresh_token.clone());
+        let who = TokenAccount::from_token(&tokens.access_token);
+        let home = Arc::new(AzureDevOpsClient::new(
+            endpoints.clone(),
+            Arc::new(TenantTokens::with_token(
+                chain.clone(),
+                home_authority,
+                &tokens,
+            )),
+        )?);
+        let profile = home.profile().await?;
+        let home_tenant = who
+            .as_ref()
+            .map(|w| w.tenant_id.to_ascii_lowercase())
+            .unwrap_or_else(|| home_authority.to_string());
+        let account = RememberedAccount {
+            tenant_id: home_tenant.clone(),
+            user_id: who
+                .as_ref()
+                .map(|w| w.object_id.clone())
+                .unwrap_or_else(|| profile.id.clone()),
+            username: who
+                .as_ref()
+                .and_then(|w| w.username.clone())
+                .unwrap_or_else(|| profile.email.clone()),
+            display_name: Some(profile.display_name.clone()),
+            updated_at: chrono::Utc::now(),
+        };
+
+        let mut remembered = false;
+        if let (Some(vault), Some(refresh_token)) = (vault, chain.current().await) {
+            let (to_store, token) = (account.clone(), refresh_token);
+            match vault
+                .run(move |v| v.store_refresh_token(&to_store, &token))
+                .await
+            {
+                Ok(()) => {
+                    chain.set_rotation_hook(vault.refresh_token_hook(
+                        account.clone(),
+                        Some(Arc::new(|e: Error| {
+                            eprintln!("PAT Desk: could not store the renewed sign-in: {e}");
+                        })),
+                    ));
+                    remembered = true;
+                }
+                // The session still works; it is just not remembered (the window says so).
+                Err(e) => eprintln!("PAT Desk: could not remember the sign-in: {e}"),
+            }
+        }
+
+        let mut by_tenant: HashMap<String, Arc<AzureDevOpsClient>> = HashMap::new();
+        let mut by_organization = HashMap::new();
+        for org in &profile.organizations {
+            let Some(tenant) = home.discover_tenant(&org.name).await?.tenant_id else {
+                continue;
+            };
+            let tenant = tenant.to_ascii_lowercase();
+            if tenant == home_tenant {
+                continue;
+            }
+            let client = match by_tenant.get(&tenant) {
+                Some(client) => client.clone(),
+                None => {
+                    let client = AzureDevOpsClient::new(
+                        endpoints.clone(),
+                        Arc::new(TenantTokens::new(chain.clone(), &tenant)),
+                    )?;
+                    client.remember_organizations(&profile.organizations);
+                    let client = Arc::new(client);
+                    by_tenant.insert(tenant, client.clone());
+                    client
+                }
+            };
+            by_organization.insert(org.name.to_ascii_lowercase(), client);
+        }
+        home.remember_organizations(&profile.organizations);
+        Ok(SignedIn {
+            home,
+            by_organization,
+            profile,
+            account: Some(account),
+            remembered,
         })
     }
 
@@ -112,6 +225,8 @@ impl Session {
             demo,
             account_label,
             simulator,
+            account: signed_in.account,
+            remembered: signed_in.remembered,
         }
     }
 

@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use patdesk_core::bulk::CancellationToken;
 use patdesk_core::clipboard::ClipboardService;
+use patdesk_core::model::{KeychainStatus, PatToken};
+use patdesk_core::vault::Vault;
 use patdesk_core::{Error, Sensitive};
 
 use crate::session::Session;
@@ -47,6 +49,50 @@ pub struct AppState {
     /// The person signed out of the demo the app was started in: don't start it again on reload.
     demo_left: AtomicBool,
     pub clipboard: ClipboardService,
+    /// PAT Desk's corner of the system keychain (refresh tokens, saved PATs).
+    pub vault: Vault,
+    /// What the start-up probe found, and whether the person chose to go on without the keychain.
+    keychain: Mutex<Keychain>,
+    /// A remembered account was restored (or restoring was tried) once at start.
+    restore_tried: AtomicBool,
+    /// Cancels the sign-in in progress (browser or device code).
+    sign_in_cancel: Mutex<Option<CancellationToken>>,
+    /// The token created last (for "Save in my keychain" and "Use with Git", with `created_secret`).
+    created_token: Mutex<Option<PatToken>>,
+    /// The device-code sign-in's user code, for "Copy" (not a secret).
+    device_code: Mutex<Option<String>>,
+}
+
+/// The keychain as far as this run of the app knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Keychain {
+    Unchecked,
+    Available,
+    Unavailable(String),
+    /// Unavailable, and the person chose to continue without remembering the sign-in.
+    MemoryOnly(String),
+}
+
+impl Keychain {
+    pub fn status(&self) -> KeychainStatus {
+        match self {
+            Keychain::Unchecked | Keychain::Available => KeychainStatus {
+                available: true,
+                memory_only: false,
+                message: None,
+            },
+            Keychain::Unavailable(m) => KeychainStatus {
+                available: false,
+                memory_only: false,
+                message: Some(m.clone()),
+            },
+            Keychain::MemoryOnly(m) => KeychainStatus {
+                available: false,
+                memory_only: true,
+                message: Some(m.clone()),
+            },
+        }
+    }
 }
 
 impl AppState {
@@ -60,7 +106,81 @@ impl AppState {
             bulk_runs: AtomicU64::new(0),
             demo_left: AtomicBool::new(false),
             clipboard: ClipboardService::new(),
+            vault: Vault::new(),
+            keychain: Mutex::new(Keychain::Unchecked),
+            restore_tried: AtomicBool::new(false),
+            sign_in_cancel: Mutex::new(None),
+            created_token: Mutex::new(None),
+            device_code: Mutex::new(None),
         }
+    }
+
+    pub fn keychain(&self) -> Keychain {
+        self.keychain
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_keychain(&self, keychain: Keychain) {
+        *self.keychain.lock().unwrap_or_else(|e| e.into_inner()) = keychain;
+    }
+
+    /// The vault when sign-ins may be remembered (the probe passed), else `None` (memory only).
+    pub fn remembering_vault(&self) -> Option<Vault> {
+        (self.keychain() == Keychain::Available).then(|| self.vault.clone())
+    }
+
+    /// True the first time only: restore a remembered account once per run.
+    pub fn first_restore(&self) -> bool {
+        !self.restore_tried.swap(true, Ordering::SeqCst)
+    }
+
+    /// Register a new sign-in (cancelling one still waiting) and get its cancel handle.
+    pub fn begin_sign_in(&self) -> CancellationToken {
+        let token = CancellationToken::new();
+        if let Some(previous) = self
+            .sign_in_cancel
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace(token.clone())
+        {
+            previous.cancel();
+        }
+        token
+    }
+
+    pub fn cancel_sign_in(&self) {
+        if let Some(token) = self
+            .sign_in_cancel
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            token.cancel();
+        }
+    }
+
+    pub fn keep_created_token(&self, token: PatToken) {
+        *self.created_token.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
+    }
+
+    pub fn created_token(&self) -> Option<PatToken> {
+        self.created_token
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_device_code(&self, code: Option<String>) {
+        *self.device_code.lock().unwrap_or_else(|e| e.into_inner()) = code;
+    }
+
+    pub fn device_code(&self) -> Option<String> {
+        self.device_code
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn session(&self) -> Option<Arc<Session>> {
@@ -111,6 +231,10 @@ impl AppState {
     pub fn forget_created_secret(&self) {
         // Dropping the `Sensitive` zeroizes it.
         self.created_secret
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        self.created_token
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();

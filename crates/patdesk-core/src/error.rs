@@ -84,6 +84,8 @@ pub enum ErrorCode {
     // --- this machine ---
     ClipboardUnavailable,
     KeychainUnavailable,
+    /// `git` is not installed (or could not be run), so a token cannot be handed to Git.
+    GitUnavailable,
     /// The person Cancelled the operation.
     Cancelled,
     /// A bug in PAT Desk.
@@ -142,6 +144,7 @@ code_names!(
     SignInConfiguration => "signInConfiguration",
     ClipboardUnavailable => "clipboardUnavailable",
     KeychainUnavailable => "keychainUnavailable",
+    GitUnavailable => "gitUnavailable",
     Cancelled => "cancelled",
     Internal => "internal",
 );
@@ -395,6 +398,7 @@ pub fn default_message(code: ErrorCode) -> &'static str {
         SignInConfiguration => "PAT Desk is not set up correctly for your organization's sign-in. Ask your administrator to check the app registration (client id and \"Allow public client flows\").",
         ClipboardUnavailable => "The clipboard is not available. Reveal the token and copy it by hand.",
         KeychainUnavailable => "The system keychain is not available, so PAT Desk cannot remember your sign-in. You will need to sign in again next time.",
+        GitUnavailable => "Git is not installed on this computer, so PAT Desk cannot hand the token to it. Install Git, then try again.",
         Cancelled => "Cancelled.",
         Internal => "Something went wrong inside PAT Desk. Please try again, and report it if it keeps happening.",
     }

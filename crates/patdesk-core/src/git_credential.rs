@@ -279,7 +279,7 @@ fn check_field(what: &str, value: &str) -> Result<(), Error> {
 
 fn git_missing() -> Error {
     Error::new(
-        ErrorCode::Internal,
+        ErrorCode::GitUnavailable,
         "Git is not installed (or PAT Desk cannot find it), so the token could not be handed to Git. Install Git, or copy the token and paste it when Git asks for a password.",
     )
 }

@@ -370,6 +370,66 @@ pub struct SessionInfo {
     pub account_label: String,
 }
 
+/// The browser sign-in is waiting for the person: the URL opened in their browser, shown as a fallback to copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SignInWaiting {
+    pub authorize_url: String,
+    /// False when PAT Desk did not (or could not) open the browser itself: the person opens the URL.
+    pub browser_opened: bool,
+}
+
+/// The device-code sign-in's code to show (contract §3.6). The code is not a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeviceCodeInfo {
+    pub user_code: String,
+    pub verification_uri: String,
+    pub message: String,
+    /// Seconds until the code expires.
+    #[ts(type = "number")]
+    pub expires_in: u64,
+}
+
+/// Whether the system keychain can remember sign-ins (checked at start with a write-read-delete probe).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KeychainStatus {
+    pub available: bool,
+    /// The person chose "Continue without remembering my sign-in".
+    pub memory_only: bool,
+    /// What is wrong and what to do, when it is not available.
+    pub message: Option<String>,
+}
+
+/// An account whose sign-in PAT Desk remembers (no secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AccountSummary {
+    pub tenant_id: String,
+    pub user_id: String,
+    pub username: String,
+    pub display_name: Option<String>,
+    /// The account of the current session.
+    pub current: bool,
+}
+
+/// A PAT whose value is saved in the keychain (no secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SavedToken {
+    pub organization: String,
+    pub authorization_id: String,
+    pub display_name: String,
+    pub valid_to: Option<String>,
+    pub saved_at: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]

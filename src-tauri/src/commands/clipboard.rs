@@ -51,3 +51,29 @@ pub async fn clear_clipboard<R: Runtime>(app: AppHandle<R>) -> Result<(), Error>
 pub fn forget_created_secret(state: State<'_, AppState>) {
     state.forget_created_secret();
 }
+
+/// Copy the device-code sign-in's code (not a secret; it is still cleared from the clipboard after the
+/// usual countdown).
+#[tauri::command]
+pub async fn copy_device_code<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<(), Error> {
+    let code = state.device_code().ok_or_else(|| {
+        Error::new(
+            ErrorCode::SignInExpired,
+            "There is no sign-in code to copy any more. Start the sign-in again.",
+        )
+    })?;
+    let code = patdesk_core::Sensitive::new(code);
+    let clear_after = clear_after_from_env();
+    tauri::async_runtime::spawn_blocking(move || {
+        app.state::<AppState>().clipboard.copy_secret(
+            &code,
+            clear_after,
+            |_tick: ClipboardCountdown| {},
+        )
+    })
+    .await
+    .map_err(Error::internal)?
+}

@@ -2,5 +2,6 @@
 //! calls `patdesk-core` and returns its result or a `patdesk_core::Error` (`{code, message}` on the wire).
 
 pub mod clipboard;
+pub mod saved;
 pub mod session;
 pub mod tokens;

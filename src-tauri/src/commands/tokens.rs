@@ -12,6 +12,7 @@ use patdesk_core::Error;
 use tauri::ipc::Channel;
 use tauri::State;
 
+use crate::commands::saved;
 use crate::state::AppState;
 
 /// Every token of the signed-in person across their organizations, de-duplicated. `on_progress` receives
@@ -52,7 +53,9 @@ pub async fn create_token(
         .create_pat(&request)
         .await?;
     state.keep_created_secret(created.secret.clone());
-    Ok(created.into_reveal())
+    let reveal = created.into_reveal();
+    state.keep_created_token(reveal.token.clone());
+    Ok(reveal)
 }
 
 /// Rename a token, change its permissions or extend it.
@@ -87,6 +90,9 @@ pub async fn revoke_token(
         Ok(outcome) => outcome,
         Err(error) => RevokeOutcome::Failed { error },
     };
+    if !matches!(outcome, RevokeOutcome::Failed { .. }) {
+        saved::forget_revoked(&state, vec![(organization, authorization_id.clone())]).await;
+    }
     Ok(RevokeResult {
         authorization_id,
         display_name,
@@ -102,6 +108,10 @@ pub async fn bulk_revoke(
     on_progress: Channel<BulkProgress>,
 ) -> Result<BulkSummary, Error> {
     let session = state.require_session()?;
+    let organizations: std::collections::HashMap<String, String> = items
+        .iter()
+        .map(|i| (i.authorization_id.clone(), i.organization.clone()))
+        .collect();
     let (run, cancel) = state.begin_bulk();
     let summary = bulk::bulk_revoke(
         &*session,
@@ -114,6 +124,17 @@ pub async fn bulk_revoke(
     )
     .await;
     state.end_bulk(run);
+    let revoked = summary
+        .results
+        .iter()
+        .filter(|r| !matches!(r.outcome, RevokeOutcome::Failed { .. }))
+        .filter_map(|r| {
+            organizations
+                .get(&r.authorization_id)
+                .map(|org| (org.clone(), r.authorization_id.clone()))
+        })
+        .collect();
+    saved::forget_revoked(&state, revoked).await;
     Ok(summary)
 }
 

@@ -1,0 +1,139 @@
+//! A real account's access tokens, one per Entra tenant, all minted from the account's one refresh token.
+//!
+//! A guest's organization only accepts a token of its own tenant (contract §3.3), so the shell redeems the
+//! account's refresh token at `/{tenantId}` for each such tenant. Entra rotates the refresh token on every use
+//! and the previous one stops working (§3.5), so every tenant's provider goes through one [`RefreshChain`]:
+//! redemptions are serialized, each uses the newest refresh token, and each new one is handed to the keychain
+//! hook (when the keychain remembers this account). Access tokens stay in memory only.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use patdesk_core::auth::{AccessTokenProvider, EntraConfig, RefreshTokenHook, TokenSet};
+use patdesk_core::endpoints::Endpoints;
+use patdesk_core::{signin, Error, ErrorCode, Sensitive};
+
+/// Refresh this long before an access token expires.
+const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+/// The account's refresh token, shared by the providers of all its tenants.
+pub struct RefreshChain {
+    endpoints: Endpoints,
+    config: EntraConfig,
+    refresh_token: tokio::sync::Mutex<Option<Sensitive<String>>>,
+    on_rotate: Mutex<Option<RefreshTokenHook>>,
+}
+
+impl RefreshChain {
+    pub fn new(
+        endpoints: &Endpoints,
+        config: &EntraConfig,
+        refresh_token: Option<Sensitive<String>>,
+    ) -> Arc<Self> {
+        Arc::new(RefreshChain {
+            endpoints: endpoints.clone(),
+            config: config.clone(),
+            refresh_token: tokio::sync::Mutex::new(refresh_token),
+            on_rotate: Mutex::new(None),
+        })
+    }
+
+    /// From now on, every new refresh token is passed to `hook` (e.g. stored in the keychain).
+    pub fn set_rotation_hook(&self, hook: RefreshTokenHook) {
+        *self.on_rotate.lock().unwrap_or_else(|e| e.into_inner()) = Some(hook);
+    }
+
+    /// The newest refresh token.
+    pub async fn current(&self) -> Option<Sensitive<String>> {
+        self.refresh_token.lock().await.clone()
+    }
+
+    /// Redeem the newest refresh token at `tenant` (`organizations` or a tenant id). Serialized: a rotation
+    /// invalidates the token the next redemption would otherwise have used.
+    pub async fn redeem(&self, tenant: &str) -> Result<TokenSet, Error> {
+        let mut slot = self.refresh_token.lock().await;
+        let Some(current) = slot.clone() else {
+            return Err(Error::from_code(ErrorCode::SessionExpired));
+        };
+        let tokens =
+            signin::refresh(&self.endpoints, &self.config.for_tenant(tenant), &current).await?;
+        if let Some(new) = &tokens.refresh_token {
+            if new.expose() != current.expose() {
+                *slot = Some(new.clone());
+                let hook = self
+                    .on_rotate
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
+                if let Some(hook) = hook {
+                    hook(new);
+                }
+            }
+        }
+        Ok(tokens)
+    }
+}
+
+/// The access token for one tenant, refreshed through the account's [`RefreshChain`].
+pub struct TenantTokens {
+    chain: Arc<RefreshChain>,
+    tenant: String,
+    current: tokio::sync::Mutex<Option<(Sensitive<String>, DateTime<Utc>)>>,
+}
+
+impl TenantTokens {
+    /// A tenant whose first call redeems the refresh token.
+    pub fn new(chain: Arc<RefreshChain>, tenant: &str) -> Self {
+        TenantTokens {
+            chain,
+            tenant: tenant.to_string(),
+            current: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// A tenant with an access token already in hand (just signed in).
+    pub fn with_token(chain: Arc<RefreshChain>, tenant: &str, tokens: &TokenSet) -> Self {
+        TenantTokens {
+            chain,
+            tenant: tenant.to_string(),
+            current: tokio::sync::Mutex::new(Some((
+                tokens.access_token.clone(),
+                tokens.expires_at,
+            ))),
+        }
+    }
+
+    async fn renew(
+        &self,
+        slot: &mut Option<(Sensitive<String>, DateTime<Utc>)>,
+    ) -> Result<Sensitive<String>, Error> {
+        let tokens = self.chain.redeem(&self.tenant).await?;
+        *slot = Some((tokens.access_token.clone(), tokens.expires_at));
+        Ok(tokens.access_token)
+    }
+}
+
+impl AccessTokenProvider for TenantTokens {
+    fn access_token(&self) -> BoxFuture<'_, Result<Sensitive<String>, Error>> {
+        async move {
+            let mut slot = self.current.lock().await;
+            let margin = chrono::Duration::from_std(REFRESH_MARGIN).expect("small duration");
+            match &*slot {
+                Some((token, expires)) if *expires - margin > Utc::now() => Ok(token.clone()),
+                _ => self.renew(&mut slot).await,
+            }
+        }
+        .boxed()
+    }
+
+    fn refresh_after_unauthorized(&self) -> BoxFuture<'_, Result<Sensitive<String>, Error>> {
+        async move {
+            let mut slot = self.current.lock().await;
+            self.renew(&mut slot).await
+        }
+        .boxed()
+    }
+}
