@@ -1,6 +1,11 @@
 // The one place the window imports IPC types from. Every type here is generated from Rust by ts-rs
 // (ui/src/lib/generated); this file only re-exports them so screens never redefine a contract type.
+export type { AccountSummary } from './generated/AccountSummary';
 export type { AppError } from './generated/AppError';
+export type { DeviceCodeInfo } from './generated/DeviceCodeInfo';
+export type { KeychainStatus } from './generated/KeychainStatus';
+export type { SavedToken } from './generated/SavedToken';
+export type { SignInWaiting } from './generated/SignInWaiting';
 export type { BulkItem } from './generated/BulkItem';
 export type { BulkProgress } from './generated/BulkProgress';
 export type { BulkSummary } from './generated/BulkSummary';

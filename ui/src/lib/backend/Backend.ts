@@ -2,6 +2,11 @@
 // TauriBackend sends each call over IPC; TestBackend answers in memory so every screen state can be
 // exercised in Vitest and in a browser (`?backend=test`). Every method rejects with an `AppError`.
 import type {
+  AccountSummary,
+  DeviceCodeInfo,
+  KeychainStatus,
+  SavedToken,
+  SignInWaiting,
   BulkProgress,
   BulkSummary,
   ClipboardCountdown,
@@ -22,8 +27,37 @@ export type Unsubscribe = () => void;
 export interface Backend {
   /** Starts a session against the built-in simulator: nothing touches a real account. */
   startDemo(): Promise<SessionInfo>;
-  /** Signs in with Microsoft for the given organization (rejects `signInUnavailable` when it cannot). */
-  signIn(organization: string): Promise<SessionInfo>;
+  /**
+   * Signs in with Microsoft in the system browser for the given organization. `onWaiting` receives the
+   * authorize URL while the shell waits for the browser; rejects `signInCancelled` / `signInExpired`.
+   */
+  signIn(organization: string, onWaiting: (waiting: SignInWaiting) => void): Promise<SessionInfo>;
+  /** Stops the sign-in that is waiting (browser or device code). */
+  cancelSignIn(): Promise<void>;
+  /** Signs in with a device code; `onCode` receives the code to show. */
+  startDeviceSignIn(organization: string, onCode: (code: DeviceCodeInfo) => void): Promise<SessionInfo>;
+  /** Copies the device-code sign-in's code (Rust holds it; the window has no clipboard access). */
+  copyDeviceCode(): Promise<void>;
+  /** Whether the system keychain can remember the sign-in (probed by the shell). */
+  keychainStatus(): Promise<KeychainStatus>;
+  /** "Continue without remembering my sign-in": memory only. */
+  continueWithoutKeychain(): Promise<KeychainStatus>;
+  /** The accounts whose sign-in is remembered. */
+  accounts(): Promise<AccountSummary[]>;
+  /** Switches to another remembered account. */
+  switchAccount(tenantId: string, userId: string): Promise<SessionInfo>;
+  /** Leaves the session but keeps remembering the account, to sign in with another one. */
+  addAccount(): Promise<void>;
+  /** Saves the token just created in the system keychain. */
+  saveCreatedToken(): Promise<SavedToken>;
+  savedTokens(): Promise<SavedToken[]>;
+  /** Copies a saved token's value (read from the keychain in Rust). */
+  copySavedToken(organization: string, authorizationId: string): Promise<void>;
+  forgetSavedToken(organization: string, authorizationId: string): Promise<void>;
+  /** Whether Git is installed (for "Use with Git"). */
+  gitStatus(): Promise<boolean>;
+  /** Hands the token just created to Git's credential helper; resolves with the sentence to show. */
+  useCreatedTokenWithGit(): Promise<string>;
   /** The session the shell already holds (e.g. after a reload), or null. */
   currentSession(): Promise<SessionInfo | null>;
   signOut(): Promise<void>;

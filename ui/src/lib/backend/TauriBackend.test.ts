@@ -35,7 +35,6 @@ describe('TauriBackend', () => {
       lifespan: { kind: 'days', days: 30 } as const,
     };
     await backend.startDemo();
-    await backend.signIn('contoso');
     await backend.currentSession();
     await backend.signOut();
     await backend.validateOrganization('https://dev.azure.com/contoso');
@@ -49,7 +48,6 @@ describe('TauriBackend', () => {
     await backend.forgetCreatedSecret();
     expect(calls.map((c) => [c.cmd, c.args])).toEqual([
       ['start_demo', {}],
-      ['sign_in', { organization: 'contoso' }],
       ['current_session', {}],
       ['sign_out', {}],
       ['validate_organization', { input: 'https://dev.azure.com/contoso' }],
@@ -62,6 +60,66 @@ describe('TauriBackend', () => {
       ['clear_clipboard', {}],
       ['forget_created_secret', {}],
     ]);
+  });
+
+  it('sends the sign-in, keychain and saved-token commands with their argument names', async () => {
+    const calls = record();
+    const backend = new TauriBackend();
+    await backend.cancelSignIn();
+    await backend.copyDeviceCode();
+    await backend.keychainStatus();
+    await backend.continueWithoutKeychain();
+    await backend.accounts();
+    await backend.switchAccount('t1', 'u1');
+    await backend.addAccount();
+    await backend.saveCreatedToken();
+    await backend.savedTokens();
+    await backend.copySavedToken('contoso', 'a1');
+    await backend.forgetSavedToken('contoso', 'a1');
+    await backend.gitStatus();
+    await backend.useCreatedTokenWithGit();
+    expect(calls.map((c) => [c.cmd, c.args])).toEqual([
+      ['cancel_sign_in', {}],
+      ['copy_device_code', {}],
+      ['keychain_status', {}],
+      ['continue_without_keychain', {}],
+      ['accounts', {}],
+      ['switch_account', { tenantId: 't1', userId: 'u1' }],
+      ['add_account', {}],
+      ['save_created_token', {}],
+      ['saved_tokens', {}],
+      ['copy_saved_token', { organization: 'contoso', authorizationId: 'a1' }],
+      ['forget_saved_token', { organization: 'contoso', authorizationId: 'a1' }],
+      ['git_status', {}],
+      ['use_created_token_with_git', {}],
+    ]);
+  });
+
+  it('signs in with a channel that receives the authorize URL, and with a device code', async () => {
+    const seen: string[] = [];
+    const calls = record(({ cmd, args }) => {
+      if (cmd === 'sign_in') {
+        (args.onWaiting as Channel<unknown>).onmessage({ authorizeUrl: 'http://sim/authorize', browserOpened: false });
+      }
+      if (cmd === 'start_device_sign_in') {
+        (args.onCode as Channel<unknown>).onmessage({
+          userCode: 'ABCD1234',
+          verificationUri: 'http://sim/devicelogin',
+          message: 'm',
+          expiresIn: 900,
+        });
+      }
+      return null;
+    });
+    const backend = new TauriBackend();
+    await backend.signIn('contoso', (w) => seen.push(w.authorizeUrl));
+    await backend.startDeviceSignIn('contoso', (c) => seen.push(c.userCode));
+    expect(calls.map((c) => [c.cmd, c.args.organization])).toEqual([
+      ['sign_in', 'contoso'],
+      ['start_device_sign_in', 'contoso'],
+    ]);
+    expect(calls[0].args.onWaiting).toBeInstanceOf(Channel);
+    expect(seen).toEqual(['http://sim/authorize', 'ABCD1234']);
   });
 
   it('lists tokens with a filter and a progress channel', async () => {

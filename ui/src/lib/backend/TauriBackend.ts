@@ -3,6 +3,11 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
+  AccountSummary,
+  DeviceCodeInfo,
+  KeychainStatus,
+  SavedToken,
+  SignInWaiting,
   BulkProgress,
   BulkSummary,
   ClipboardCountdown,
@@ -34,8 +39,68 @@ export class TauriBackend implements Backend {
     return call('start_demo');
   }
 
-  signIn(organization: string): Promise<SessionInfo> {
-    return call('sign_in', { organization });
+  signIn(organization: string, onWaiting: (waiting: SignInWaiting) => void): Promise<SessionInfo> {
+    const channel = new Channel<SignInWaiting>();
+    channel.onmessage = onWaiting;
+    return call('sign_in', { organization, onWaiting: channel });
+  }
+
+  cancelSignIn(): Promise<void> {
+    return call('cancel_sign_in');
+  }
+
+  startDeviceSignIn(organization: string, onCode: (code: DeviceCodeInfo) => void): Promise<SessionInfo> {
+    const channel = new Channel<DeviceCodeInfo>();
+    channel.onmessage = onCode;
+    return call('start_device_sign_in', { organization, onCode: channel });
+  }
+
+  copyDeviceCode(): Promise<void> {
+    return call('copy_device_code');
+  }
+
+  keychainStatus(): Promise<KeychainStatus> {
+    return call('keychain_status');
+  }
+
+  continueWithoutKeychain(): Promise<KeychainStatus> {
+    return call('continue_without_keychain');
+  }
+
+  accounts(): Promise<AccountSummary[]> {
+    return call('accounts');
+  }
+
+  switchAccount(tenantId: string, userId: string): Promise<SessionInfo> {
+    return call('switch_account', { tenantId, userId });
+  }
+
+  addAccount(): Promise<void> {
+    return call('add_account');
+  }
+
+  saveCreatedToken(): Promise<SavedToken> {
+    return call('save_created_token');
+  }
+
+  savedTokens(): Promise<SavedToken[]> {
+    return call('saved_tokens');
+  }
+
+  copySavedToken(organization: string, authorizationId: string): Promise<void> {
+    return call('copy_saved_token', { organization, authorizationId });
+  }
+
+  forgetSavedToken(organization: string, authorizationId: string): Promise<void> {
+    return call('forget_saved_token', { organization, authorizationId });
+  }
+
+  gitStatus(): Promise<boolean> {
+    return call('git_status');
+  }
+
+  useCreatedTokenWithGit(): Promise<string> {
+    return call('use_created_token_with_git');
   }
 
   currentSession(): Promise<SessionInfo | null> {

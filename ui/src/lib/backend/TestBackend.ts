@@ -3,6 +3,11 @@
 // opened with `?backend=test` uses it too. Knobs inject errors, latency, policies and pauses so each
 // screen's loading, empty, error and partial-failure states can be reached deterministically.
 import type {
+  AccountSummary,
+  DeviceCodeInfo,
+  KeychainStatus,
+  SavedToken,
+  SignInWaiting,
   AppError,
   BulkProgress,
   BulkSummary,
@@ -25,12 +30,6 @@ import type { Backend, Unsubscribe } from './Backend';
 import { demoCatalogue } from './demoCatalogue';
 
 const DAY = 24 * 60 * 60 * 1000;
-
-/**
- * The code the brief gives for "sign-in is not available in this build". It is not (yet) a variant of the
- * Rust ErrorCode, so it is spelled once here; the screens show the message whatever the code.
- */
-const SIGN_IN_UNAVAILABLE = 'signInUnavailable' as ErrorCode;
 
 export type BackendMethod = Exclude<keyof Backend, 'onClipboardCountdown'>;
 
@@ -220,8 +219,28 @@ export class TestBackend implements Backend {
   session: SessionInfo | null;
   policy: TestPolicy = {};
   autoCountdown: boolean;
-  /** Whether the Microsoft sign-in is offered; when false `signIn` rejects `signInUnavailable`. */
-  signInAvailable = false;
+  /** Browser and device-code sign-ins wait for `finishSignIn()` / `cancelSignIn()` instead of succeeding at once. */
+  holdSignIn = false;
+  /** What the start-up keychain probe found. */
+  keychain: KeychainStatus = { available: true, memoryOnly: false, message: null };
+  /** Accounts whose sign-in is remembered (the first is restored by `currentSession`). */
+  remembered: AccountSummary[] = [];
+  /** Tokens saved in the keychain, with their values (never handed to the window). */
+  readonly saved = new Map<string, { token: SavedToken; secret: string }>();
+  /** Whether `git` is installed. */
+  gitInstalled = true;
+  /** What `copySavedToken` put on the (pretend) clipboard, for tests. */
+  clipboardText: string | null = null;
+  /** The authorize URL the browser sign-in reports. */
+  authorizeUrl = 'http://127.0.0.1:41000/login/organizations/oauth2/v2.0/authorize?client_id=test&state=s';
+  deviceCode: DeviceCodeInfo = {
+    userCode: 'K7QH2MZP',
+    verificationUri: 'https://microsoft.com/devicelogin',
+    message: 'To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code K7QH2MZP to authenticate.',
+    expiresIn: 900,
+  };
+  private pendingSignIn: { resolve: (s: SessionInfo) => void; reject: (e: AppError) => void } | null = null;
+  private createdToken: PatToken | null = null;
   /** Every call, in order, with its arguments (what a test checks was sent). */
   readonly calls: { method: BackendMethod; args: unknown[] }[] = [];
   /** Revokes of these ids fail with the given error (one-token and bulk). */
@@ -293,25 +312,131 @@ export class TestBackend implements Backend {
     return this.session;
   }
 
-  async signIn(organization: string): Promise<SessionInfo> {
+  async signIn(organization: string, onWaiting: (waiting: SignInWaiting) => void): Promise<SessionInfo> {
     await this.enter('signIn', [organization]);
-    if (!this.signInAvailable) {
-      throw appError(
-        SIGN_IN_UNAVAILABLE,
-        'Signing in with Microsoft is not set up in this build yet. Try the demo to look around.',
-      );
-    }
-    this.session = { profile: demoProfile, demo: false, accountLabel: demoProfile.email };
+    onWaiting({ authorizeUrl: this.authorizeUrl, browserOpened: true });
+    return this.waitForSignIn();
+  }
+
+  async cancelSignIn(): Promise<void> {
+    this.calls.push({ method: 'cancelSignIn', args: [] });
+    this.finishSignIn(appError('signInCancelled', 'You cancelled the sign-in.'));
+  }
+
+  async startDeviceSignIn(organization: string, onCode: (code: DeviceCodeInfo) => void): Promise<SessionInfo> {
+    await this.enter('startDeviceSignIn', [organization]);
+    onCode({ ...this.deviceCode });
+    return this.waitForSignIn();
+  }
+
+  async copyDeviceCode(): Promise<void> {
+    await this.enter('copyDeviceCode');
+    this.clipboardText = this.deviceCode.userCode;
+  }
+
+  /** Ends a held sign-in: signed in as the demo person (a real account), or with `error`. */
+  finishSignIn(error?: AppError): void {
+    const pending = this.pendingSignIn;
+    this.pendingSignIn = null;
+    if (!pending) return;
+    if (error) pending.reject(error);
+    else pending.resolve(this.signInAs());
+  }
+
+  get signInWaiting(): boolean {
+    return this.pendingSignIn !== null;
+  }
+
+  async keychainStatus(): Promise<KeychainStatus> {
+    await this.enter('keychainStatus');
+    return { ...this.keychain };
+  }
+
+  async continueWithoutKeychain(): Promise<KeychainStatus> {
+    await this.enter('continueWithoutKeychain');
+    this.keychain = { ...this.keychain, memoryOnly: true };
+    return { ...this.keychain };
+  }
+
+  async accounts(): Promise<AccountSummary[]> {
+    await this.enter('accounts');
+    const current = this.session && !this.session.demo ? this.session.accountLabel : null;
+    return this.remembered.map((a) => ({ ...a, current: a.username === current }));
+  }
+
+  async switchAccount(tenantId: string, userId: string): Promise<SessionInfo> {
+    await this.enter('switchAccount', [tenantId, userId]);
+    const account = this.remembered.find((a) => a.tenantId === tenantId && a.userId === userId);
+    if (!account) throw appError('sessionExpired', 'PAT Desk no longer remembers this account.');
+    this.session = this.sessionFor(account);
     return this.session;
+  }
+
+  async addAccount(): Promise<void> {
+    await this.enter('addAccount');
+    this.session = null;
+  }
+
+  async saveCreatedToken(): Promise<SavedToken> {
+    await this.enter('saveCreatedToken');
+    if (!this.keychain.available) throw appError('keychainUnavailable', "PAT Desk can't reach your system keychain.");
+    if (!this.createdToken || !this.createdSecret) throw appError('tokenNotFound', 'There is no new token to keep any more.');
+    const token: SavedToken = {
+      organization: this.createdToken.organization,
+      authorizationId: this.createdToken.authorizationId,
+      displayName: this.createdToken.displayName,
+      validTo: this.createdToken.validTo,
+      savedAt: this.now.toISOString(),
+    };
+    this.saved.set(token.authorizationId, { token, secret: this.createdSecret });
+    return { ...token };
+  }
+
+  async savedTokens(): Promise<SavedToken[]> {
+    await this.enter('savedTokens');
+    return [...this.saved.values()].map((s) => ({ ...s.token }));
+  }
+
+  async copySavedToken(organization: string, authorizationId: string): Promise<void> {
+    await this.enter('copySavedToken', [organization, authorizationId]);
+    const saved = this.saved.get(authorizationId);
+    if (!saved) throw appError('tokenNotFound', "This token's value is no longer saved in your keychain.");
+    this.clipboardText = saved.secret;
+    if (this.autoCountdown) this.startCountdown();
+  }
+
+  async forgetSavedToken(organization: string, authorizationId: string): Promise<void> {
+    await this.enter('forgetSavedToken', [organization, authorizationId]);
+    this.saved.delete(authorizationId);
+  }
+
+  async gitStatus(): Promise<boolean> {
+    await this.enter('gitStatus');
+    return this.gitInstalled;
+  }
+
+  async useCreatedTokenWithGit(): Promise<string> {
+    await this.enter('useCreatedTokenWithGit');
+    if (!this.gitInstalled) throw appError('gitUnavailable', 'Git is not installed on this computer.');
+    if (!this.createdToken) throw appError('tokenNotFound', 'There is no new token to keep any more.');
+    return `Git will now use this token for https://dev.azure.com/${this.createdToken.organization} — your Git credential helper keeps it.`;
   }
 
   async currentSession(): Promise<SessionInfo | null> {
     await this.enter('currentSession');
+    if (!this.session && !this.restoreTried && this.keychain.available && this.remembered.length > 0) {
+      this.session = this.sessionFor(this.remembered[0]);
+    }
+    this.restoreTried = true;
     return this.session;
   }
 
   async signOut(): Promise<void> {
     await this.enter('signOut');
+    if (this.session && !this.session.demo) {
+      const label = this.session.accountLabel;
+      this.remembered = this.remembered.filter((a) => a.username !== label);
+    }
     this.session = null;
   }
 
@@ -398,6 +523,7 @@ export class TestBackend implements Backend {
     };
     this.tokens.unshift(token);
     this.createdSecret = makeSecret(this.secretCounter);
+    this.createdToken = { ...token };
     return { token: { ...token }, secret: this.createdSecret, clampedFrom };
   }
 
@@ -472,6 +598,7 @@ export class TestBackend implements Backend {
   async forgetCreatedSecret(): Promise<void> {
     await this.enter('forgetCreatedSecret');
     this.createdSecret = null;
+    this.createdToken = null;
   }
 
   /** Whether a created secret is still held (what `forget_created_secret` drops). */
@@ -485,6 +612,38 @@ export class TestBackend implements Backend {
   }
 
   // ---- internals ---------------------------------------------------------------------------
+
+  private restoreTried = false;
+
+  private waitForSignIn(): Promise<SessionInfo> {
+    if (!this.holdSignIn) return Promise.resolve(this.signInAs());
+    this.pendingSignIn?.reject(appError('signInCancelled', 'A new sign-in started.'));
+    return new Promise((resolve, reject) => (this.pendingSignIn = { resolve, reject }));
+  }
+
+  /** The demo person signed in for real (and remembered, when the keychain allows). */
+  private signInAs(): SessionInfo {
+    const account: AccountSummary = {
+      tenantId: 'contoso-tenant',
+      userId: demoProfile.id,
+      username: demoProfile.email,
+      displayName: demoProfile.displayName,
+      current: true,
+    };
+    if (this.keychain.available && !this.remembered.some((a) => a.username === account.username)) {
+      this.remembered.unshift(account);
+    }
+    this.session = this.sessionFor(account);
+    return this.session;
+  }
+
+  private sessionFor(account: AccountSummary): SessionInfo {
+    return {
+      profile: { ...demoProfile, displayName: account.displayName ?? account.username, email: account.username },
+      demo: false,
+      accountLabel: account.username,
+    };
+  }
 
   private demoSession(): SessionInfo {
     return { profile: demoProfile, demo: true, accountLabel: 'Demo account' };
@@ -516,6 +675,7 @@ export class TestBackend implements Backend {
       return { authorizationId: item.authorizationId, displayName, outcome: { kind: 'alreadyGone' } };
     }
     token.status = 'revoked';
+    this.saved.delete(item.authorizationId);
     return { authorizationId: item.authorizationId, displayName, outcome: { kind: 'revoked' } };
   }
 

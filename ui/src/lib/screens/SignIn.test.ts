@@ -21,19 +21,66 @@ describe('Sign in', () => {
     expect(backend.callsOf('signIn')).toHaveLength(0);
   });
 
-  it('signs in through the backend and shows its sentence when sign-in is unavailable', async () => {
+  it('waits for the browser with the address as a fallback, and Cancel returns to the form with a sentence', async () => {
     const { user, backend } = renderApp();
+    backend.holdSignIn = true;
     await user.type(await screen.findByTestId('org-input'), 'https://contoso.visualstudio.com');
     await user.keyboard('{Enter}');
-    expect(await screen.findByTestId('sign-in-error')).toHaveTextContent('Signing in with Microsoft is not set up');
+    expect(await screen.findByTestId('sign-in-waiting')).toHaveTextContent(
+      'Waiting for you to finish signing in in your browser…',
+    );
+    expect(screen.getByTestId('authorize-url')).toHaveTextContent(backend.authorizeUrl);
     expect(backend.callsOf('signIn')).toEqual([['contoso']]);
+    await user.click(screen.getByTestId('cancel-sign-in'));
+    expect(await screen.findByTestId('sign-in-error')).toHaveTextContent('You cancelled the sign-in.');
+    expect(backend.callsOf('cancelSignIn')).toHaveLength(1);
+    expect(screen.queryByTestId('sign-in-waiting')).not.toBeInTheDocument();
     // The organization stays, normalised to its address.
     expect(screen.getByTestId('org-input')).toHaveValue('https://dev.azure.com/contoso');
   });
 
-  it('opens the app when sign-in succeeds', async () => {
+  it('returns to the form with a sentence when the browser sign-in times out', async () => {
     const { user, backend } = renderApp();
-    backend.signInAvailable = true;
+    backend.holdSignIn = true;
+    await user.type(await screen.findByTestId('org-input'), 'contoso');
+    await user.click(screen.getByTestId('sign-in-button'));
+    await screen.findByTestId('sign-in-waiting');
+    backend.finishSignIn({ code: 'signInExpired', message: 'expired' });
+    expect(await screen.findByTestId('sign-in-error')).toHaveTextContent('The sign-in took too long');
+    expect(screen.getByTestId('sign-in-button')).toBeEnabled();
+  });
+
+  it('shows the device code large, copies it through the shell, and signs in when done', async () => {
+    const { user, backend } = renderApp();
+    backend.holdSignIn = true;
+    await user.type(await screen.findByTestId('org-input'), 'contoso');
+    await user.click(screen.getByTestId('device-sign-in-button'));
+    expect(await screen.findByTestId('device-code')).toHaveTextContent('K7QH2MZP');
+    expect(screen.getByTestId('device-verification-uri')).toHaveTextContent('https://microsoft.com/devicelogin');
+    await user.click(screen.getByTestId('copy-device-code'));
+    expect(backend.callsOf('copyDeviceCode')).toHaveLength(1);
+    expect(backend.clipboardText).toBe('K7QH2MZP');
+    expect(screen.getByTestId('copy-device-code')).toHaveTextContent('Copied');
+    backend.finishSignIn();
+    expect(await screen.findByRole('heading', { name: 'Personal access tokens' })).toBeInTheDocument();
+  });
+
+  it.each([
+    ['signInDeclined', 'You declined the sign-in.'],
+    ['signInExpired', 'The sign-in took too long'],
+  ] as const)('ends a device-code sign-in that was %s with a sentence', async (code, sentence) => {
+    const { user, backend } = renderApp();
+    backend.holdSignIn = true;
+    await user.type(await screen.findByTestId('org-input'), 'contoso');
+    await user.click(screen.getByTestId('device-sign-in-button'));
+    await screen.findByTestId('device-code');
+    backend.finishSignIn({ code, message: 'You declined the sign-in.' });
+    expect(await screen.findByTestId('sign-in-error')).toHaveTextContent(sentence);
+    expect(screen.queryByTestId('device-code')).not.toBeInTheDocument();
+  });
+
+  it('opens the app when sign-in succeeds', async () => {
+    const { user } = renderApp();
     await user.type(await screen.findByTestId('org-input'), 'contoso');
     await user.click(screen.getByTestId('sign-in-button'));
     expect(await screen.findByRole('heading', { name: 'Personal access tokens' })).toBeInTheDocument();
@@ -62,6 +109,8 @@ describe('Sign in', () => {
     expect(screen.getByTestId('org-input')).toHaveFocus();
     await user.tab();
     expect(screen.getByTestId('sign-in-button')).toHaveFocus();
+    await user.tab();
+    expect(screen.getByTestId('device-sign-in-button')).toHaveFocus();
     await user.tab();
     expect(screen.getByTestId('demo-button')).toHaveFocus();
     await user.keyboard('{Enter}');
