@@ -349,7 +349,11 @@ fn report(hello: &Figures, app: &Figures, runs: usize) -> String {
            list for PAT Desk started with `PATDESK_DEMO=1` (it opens straight into the demo, whose simulator\n\
            runs in-process on loopback). Every run in ms — hello: {hl}; PAT Desk: {al}. The first run of each\n\
            is the coldest (binary not yet in the page cache).\n\
-         - Memory processes — hello: {hproc}; PAT Desk: {aproc}.\n\
+         - Memory processes — hello: {hproc}; PAT Desk: {aproc}. PSS shares each library page among every\n\
+           process that maps it, other WebKit apps running at that moment included, so it moves with what\n\
+           else runs on the machine; RSS is the figure the target is about.\n\
+         - The machine is shared (other builds may run during the measurement): compare the ratios, whose two\n\
+           sides are measured minutes apart in one run, rather than absolute times across runs.\n\
          - Over 10,000 tokens (the demo simulator reseeded with `large:10000`, the list reloaded), from the\n\
            input to the first frame painted after it, median of 3 rounds: {large}.\n",
         date = now_utc(),
