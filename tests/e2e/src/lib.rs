@@ -123,8 +123,14 @@ pub struct Dirs {
     pub root: tempfile::TempDir,
 }
 
+impl Default for Dirs {
+    fn default() -> Self {
+        Dirs::new()
+    }
+}
+
 impl Dirs {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let root = tempfile::Builder::new()
             .prefix("patdesk-e2e-")
             .tempdir()
@@ -157,6 +163,9 @@ pub struct App {
     secrets: Vec<String>,
     /// Just before the WebDriver "new session" request that starts the app.
     pub launch_started: Instant,
+    /// The app binary and the extra environment it was started with (for [`App::restart`]).
+    bin: PathBuf,
+    env: Vec<(String, String)>,
 }
 
 impl App {
@@ -171,6 +180,32 @@ impl App {
 
     /// Starts `bin` (a Tauri app) through tauri-driver in an isolated home, with extra environment variables.
     pub async fn launch_with(name: &str, bin: &Path, env: &[(&str, &str)]) -> App {
+        App::launch_in(name, bin, env, Dirs::new()).await
+    }
+
+    /// Quits the app (window closed, tauri-driver's process group ended) and starts it again in the same
+    /// home/XDG directories with the same environment, as a person reopening it. Remembered secrets carry
+    /// over to the final check of [`App::finish`]. `name` names the new log and screenshots.
+    pub async fn restart(self, name: &str) -> App {
+        let App {
+            client,
+            dirs,
+            mut driver,
+            secrets,
+            bin,
+            env,
+            ..
+        } = self;
+        let _ = client.close().await;
+        driver.stop();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut app = App::launch_in(name, &bin, &env, dirs).await;
+        app.secrets = secrets;
+        app
+    }
+
+    /// [`App::launch_with`] in given directories.
+    pub async fn launch_in(name: &str, bin: &Path, env: &[(&str, &str)], dirs: Dirs) -> App {
         let root = repo_root();
         assert!(
             bin.exists(),
@@ -190,7 +225,6 @@ impl App {
             "no $DISPLAY: run the E2E suite under Xvfb (`make e2e`)"
         );
 
-        let dirs = Dirs::new();
         let (driver_port, native_port, sim_port) = (free_port(), free_port(), free_port());
         let log = artifacts_dir().join(format!("{name}.log"));
         let out = File::create(&log).expect("create the driver log");
@@ -252,6 +286,11 @@ impl App {
             driver,
             secrets: Vec::new(),
             launch_started,
+            bin: bin.to_path_buf(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
     }
 
@@ -417,6 +456,13 @@ impl App {
     pub fn remember_secret(&mut self, secret: &str) {
         assert!(!secret.is_empty(), "an empty secret");
         self.secrets.push(secret.to_string());
+    }
+
+    /// Every file under the app's home/XDG directories (for checks of what the app wrote).
+    pub fn files(&self) -> Vec<PathBuf> {
+        let mut places = Vec::new();
+        collect_files(self.dirs.root.path(), &mut places);
+        places
     }
 
     /// Closes the window (the app quits), ends tauri-driver's process group, then checks that no remembered
