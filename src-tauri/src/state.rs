@@ -19,6 +19,9 @@ use crate::session::Session;
 pub struct LaunchMode {
     /// `PATDESK_DEMO=1` or `--demo`: open straight into the offline demo.
     pub demo: bool,
+    /// Sign in again silently as the remembered account at start (the app does; the command tests that
+    /// must not touch a keychain use the default, `false`).
+    pub restore_session: bool,
 }
 
 impl LaunchMode {
@@ -29,6 +32,7 @@ impl LaunchMode {
         let arg_demo = std::env::args().skip(1).any(|a| a == "--demo");
         LaunchMode {
             demo: env_demo || arg_demo,
+            restore_session: true,
         }
     }
 }

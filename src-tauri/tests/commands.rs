@@ -74,14 +74,15 @@ fn nothing_works_before_a_session_starts() {
 }
 
 #[test]
-fn sign_in_says_plainly_that_it_is_not_available_yet() {
+fn sign_in_refuses_what_is_not_an_organization_before_any_request() {
     let (_app, window) = app();
-    let err = invoke(&window, "sign_in", json!({"organization": "fabrikam"}))
-        .expect_err("no real sign-in in this build");
-    assert!(err["message"]
-        .as_str()
-        .unwrap()
-        .contains("not available in this build"));
+    let err = invoke(
+        &window,
+        "sign_in",
+        json!({"organization": "https://example.com/x", "onWaiting": "__CHANNEL__:1"}),
+    )
+    .expect_err("not an organization");
+    assert_eq!(err["code"], "invalidOrganization");
     assert_eq!(
         invoke(&window, "current_session", json!({})),
         Ok(Value::Null)

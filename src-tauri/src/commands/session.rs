@@ -84,7 +84,11 @@ pub async fn current_session(state: State<'_, AppState>) -> Result<Option<Sessio
     if state.launch.demo && state.session().is_none() && !state.demo_left() {
         return demo::ensure_demo_session(&state).await.map(Some);
     }
-    if !state.launch.demo && state.session().is_none() && state.first_restore() {
+    if state.launch.restore_session
+        && !state.launch.demo
+        && state.session().is_none()
+        && state.first_restore()
+    {
         check_keychain(&state).await;
         if let Some(vault) = state.remembering_vault() {
             let accounts = vault.run(|v| v.accounts()).await?;

@@ -24,12 +24,18 @@ fn app_bin() -> std::path::PathBuf {
 
 /// Runs `test` of this binary again inside a private D-Bus session with an unlocked gnome-keyring.
 fn rerun_with_keyring(test: &str) {
-    let status = Command::new(repo_root().join("scripts/with-keyring.sh"))
+    let output = Command::new(repo_root().join("scripts/with-keyring.sh"))
         .arg(std::env::current_exe().unwrap())
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .status()
+        .output()
         .expect("run scripts/with-keyring.sh");
-    assert!(status.success(), "{test} failed inside the private keyring");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!("--- {test} inside the private keyring\n{stdout}\n{stderr}");
+    assert!(
+        output.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{test} failed inside the private keyring (scripts/with-keyring.sh)"
+    );
 }
 
 /// The simulator's tokens of `oid` (every status), as (lower-case id, organization).

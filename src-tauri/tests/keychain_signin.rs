@@ -1,0 +1,242 @@
+//! The sign-in, keychain and saved-token commands as the window calls them (Tauri's mock runtime, no
+//! display), against a simulator over real loopback HTTP and a **real** Secret Service: each test re-runs
+//! itself through `scripts/with-keyring.sh` (a private D-Bus session with a throw-away, unlocked
+//! gnome-keyring), so no developer keychain is ever touched. `make test-keychain` runs this target too.
+//!
+//! The browser sign-in is covered end to end in `tests/e2e/tests/signin.rs`; here the device-code sign-in
+//! (which the simulator approves at once) drives the same `establish` path: remember, restore, switch, forget.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use patdesk_core::vault::Vault;
+use patdesk_lib::state::LaunchMode;
+use patdesk_sim::{SimOptions, Simulator};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+const CHILD_MARKER: &str = "PATDESK_SHELL_KEYCHAIN_TEST";
+
+/// `true` inside the private keyring re-run; `false` in the outer run (after the re-run passed).
+fn in_private_keyring(name: &str) -> bool {
+    if std::env::var(CHILD_MARKER).as_deref() == Ok(name) {
+        assert_eq!(std::env::var("PATDESK_PRIVATE_KEYRING").as_deref(), Ok("1"));
+        return true;
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/with-keyring.sh");
+    let output = Command::new(&script)
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env(CHILD_MARKER, name)
+        .output()
+        .unwrap_or_else(|e| panic!("{name}: could not run {}: {e}", script.display()));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{name} failed inside a private keyring session\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+    false
+}
+
+/// A simulator (approving device codes at once) and the app's environment pointing at it, with a keychain
+/// namespace of its own. Only called inside the re-run, where this is the one test of the process.
+fn world() -> (Simulator, Vault) {
+    let sim = Simulator::start_blocking(SimOptions {
+        auto_approve: true,
+        device_pending_polls: 0,
+        ..SimOptions::default()
+    })
+    .expect("start the simulator");
+    let e = sim.endpoints();
+    let namespace = format!("dev.patdesk.shell-test.{}", std::process::id());
+    for (key, value) in [
+        ("PATDESK_LOGIN_URL", e.login.as_str()),
+        ("PATDESK_APP_VSSPS_URL", e.app_vssps.as_str()),
+        ("PATDESK_VSSPS_URL", e.vssps.as_str()),
+        ("PATDESK_DEV_URL", e.dev.as_str()),
+        ("PATDESK_CLIENT_ID", "patdesk-test-client"),
+        ("PATDESK_BROWSER", "none"),
+        ("PATDESK_KEYCHAIN_NAMESPACE", namespace.as_str()),
+    ] {
+        std::env::set_var(key, value);
+    }
+    (sim, Vault::with_namespace(namespace))
+}
+
+/// A fresh app (a new run of PAT Desk) that restores the remembered session at start, like the real one.
+fn app() -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let launch = LaunchMode {
+        demo: false,
+        restore_session: true,
+    };
+    let app = patdesk_lib::app_builder(mock_builder(), launch)
+        .build(patdesk_lib::context())
+        .expect("build the app on the mock runtime");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main window");
+    (app, window)
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("JSON result"))
+}
+
+fn device_sign_in(window: &WebviewWindow<MockRuntime>) -> Value {
+    invoke(
+        window,
+        "start_device_sign_in",
+        json!({"organization": "contoso-web", "onCode": "__CHANNEL__:1"}),
+    )
+    .expect("device-code sign-in")
+}
+
+#[test]
+fn keychain_sign_in_is_remembered_restored_and_forgotten_on_sign_out() {
+    if !in_private_keyring("keychain_sign_in_is_remembered_restored_and_forgotten_on_sign_out") {
+        return;
+    }
+    let (sim, vault) = world();
+    let dana = sim.demo_user();
+
+    let (_first, window) = app();
+    assert_eq!(
+        invoke(&window, "keychain_status", json!({})).unwrap()["available"],
+        true
+    );
+    assert_eq!(
+        invoke(&window, "current_session", json!({})),
+        Ok(Value::Null)
+    );
+    let session = device_sign_in(&window);
+    assert_eq!(session["demo"], false);
+    assert_eq!(session["profile"]["email"], dana.email);
+    assert_eq!(session["accountLabel"], dana.email);
+    let remembered = vault.accounts().unwrap();
+    assert_eq!(remembered.len(), 1, "one keychain entry per account");
+    let first_token = vault
+        .load_refresh_token(&remembered[0].tenant_id, &remembered[0].user_id)
+        .unwrap()
+        .expect("the refresh token is stored");
+    // A guest organization's tokens come from the same refresh token, redeemed at its own tenant; the
+    // rotation that causes is stored.
+    let listed = invoke(
+        &window,
+        "list_tokens",
+        json!({"filter": "all", "onProgress": "__CHANNEL__:2"}),
+    )
+    .expect("list across tenants");
+    assert!(listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["organization"] == "fabrikam-tools"));
+
+    // A new run of the app: signed in again from the keychain, without any sign-in.
+    let (_second, window) = app();
+    let restored = invoke(&window, "current_session", json!({})).expect("restored");
+    assert_eq!(restored["profile"]["email"], dana.email);
+    assert_eq!(restored["demo"], false);
+    let accounts = invoke(&window, "accounts", json!({})).unwrap();
+    assert_eq!(accounts[0]["username"], dana.email);
+    assert_eq!(accounts[0]["current"], true);
+    let newest = vault
+        .load_refresh_token(&remembered[0].tenant_id, &remembered[0].user_id)
+        .unwrap()
+        .expect("still stored");
+    assert_ne!(
+        newest.expose(),
+        first_token.expose(),
+        "every rotation is stored"
+    );
+
+    // Sign out forgets the account; the next run starts signed out.
+    invoke(&window, "sign_out", json!({})).unwrap();
+    assert!(vault.accounts().unwrap().is_empty());
+    let (_third, window) = app();
+    assert_eq!(
+        invoke(&window, "current_session", json!({})),
+        Ok(Value::Null)
+    );
+}
+
+#[test]
+fn keychain_saved_token_is_listed_copied_and_forgotten_when_revoked() {
+    if !in_private_keyring("keychain_saved_token_is_listed_copied_and_forgotten_when_revoked") {
+        return;
+    }
+    let (_sim, vault) = world();
+    let (_app, window) = app();
+    invoke(&window, "keychain_status", json!({})).unwrap();
+    device_sign_in(&window);
+    assert_eq!(invoke(&window, "saved_tokens", json!({})), Ok(json!([])));
+    let created = invoke(
+        &window,
+        "create_token",
+        json!({"request": {"organization": "contoso-web", "displayName": "kept", "scopes": ["vso.code"],
+               "lifespan": {"kind": "days", "days": 30}}}),
+    )
+    .expect("create");
+    let id = created["token"]["authorizationId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let saved = invoke(&window, "save_created_token", json!({})).expect("save");
+    assert_eq!(saved["displayName"], "kept");
+    assert_eq!(saved["organization"], "contoso-web");
+    // The value is in the keychain, labelled for the person; the window lists names only.
+    assert_eq!(
+        vault.saved_pat_secret("contoso-web", &id).unwrap().expose(),
+        &secret
+    );
+    let listed = invoke(&window, "saved_tokens", json!({})).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(
+        !listed.to_string().contains(&secret),
+        "no value crosses to the window"
+    );
+
+    let revoked = invoke(
+        &window,
+        "revoke_token",
+        json!({"organization": "contoso-web", "authorizationId": id}),
+    )
+    .unwrap();
+    assert_eq!(revoked["outcome"]["kind"], "revoked");
+    assert_eq!(invoke(&window, "saved_tokens", json!({})), Ok(json!([])));
+    assert!(vault.saved_pats().unwrap().is_empty());
+}
+
+#[test]
+fn keychain_msa_backed_organization_is_refused_plainly() {
+    if !in_private_keyring("keychain_msa_backed_organization_is_refused_plainly") {
+        return;
+    }
+    let _world = world();
+    let (_app, window) = app();
+    let err = invoke(
+        &window,
+        "sign_in",
+        json!({"organization": "whitfield-family", "onWaiting": "__CHANNEL__:1"}),
+    )
+    .expect_err("MSA-backed");
+    assert_eq!(err["code"], "notAllowed");
+    assert!(err["message"]
+        .as_str()
+        .unwrap()
+        .contains("personal Microsoft accounts"));
+}
