@@ -222,6 +222,103 @@ fn keychain_saved_token_is_listed_copied_and_forgotten_when_revoked() {
 }
 
 #[test]
+fn keychain_use_with_git_hands_the_token_to_the_credential_helper() {
+    if !in_private_keyring("keychain_use_with_git_hands_the_token_to_the_credential_helper") {
+        return;
+    }
+    let _world = world();
+    // An isolated HOME whose Git keeps credentials with the `store` helper.
+    let home = tempfile_dir();
+    std::fs::write(home.join(".gitconfig"), "[credential]\n\thelper = store\n").unwrap();
+    std::env::set_var("HOME", &home);
+    std::env::set_var("GIT_CONFIG_NOSYSTEM", "1");
+    std::env::remove_var("XDG_CONFIG_HOME");
+    let (_app, window) = app();
+    invoke(&window, "keychain_status", json!({})).unwrap();
+    device_sign_in(&window);
+    assert_eq!(invoke(&window, "git_status", json!({})), Ok(json!(true)));
+    let created = invoke(
+        &window,
+        "create_token",
+        json!({"request": {"organization": "contoso-web", "displayName": "git", "scopes": ["vso.code_write"],
+               "lifespan": {"kind": "days", "days": 30}}}),
+    )
+    .expect("create");
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let sentence = invoke(&window, "use_created_token_with_git", json!({})).expect("hand-off");
+    assert!(sentence
+        .as_str()
+        .unwrap()
+        .contains("https://dev.azure.com/contoso-web"));
+    let mut fill = Command::new("git")
+        .args(["credential", "fill"])
+        .env("HOME", &home)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    fill.stdin
+        .take()
+        .unwrap()
+        .write_all(b"protocol=https\nhost=dev.azure.com\nusername=contoso-web\n\n")
+        .unwrap();
+    let out = fill.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().any(|l| l == format!("password={secret}")),
+        "git credential fill returns the token"
+    );
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn keychain_browser_sign_in_ends_on_cancel_and_on_timeout() {
+    if !in_private_keyring("keychain_browser_sign_in_ends_on_cancel_and_on_timeout") {
+        return;
+    }
+    let _world = world();
+    let (_app, window) = app();
+    // Cancel: the command is waiting for the browser; cancel_sign_in ends it with signInCancelled.
+    let waiting = {
+        let window = window.clone();
+        std::thread::spawn(move || {
+            invoke(
+                &window,
+                "sign_in",
+                json!({"organization": "contoso-web", "onWaiting": "__CHANNEL__:1"}),
+            )
+        })
+    };
+    while !waiting.is_finished() {
+        invoke(&window, "cancel_sign_in", json!({})).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let err = waiting.join().unwrap().expect_err("cancelled");
+    assert_eq!(err["code"], "signInCancelled");
+    // Timeout: nobody comes back from the browser.
+    std::env::set_var("PATDESK_SIGN_IN_TIMEOUT_SECONDS", "1");
+    let err = invoke(
+        &window,
+        "sign_in",
+        json!({"organization": "contoso-web", "onWaiting": "__CHANNEL__:2"}),
+    )
+    .expect_err("timed out");
+    assert_eq!(err["code"], "signInExpired");
+    assert_eq!(
+        invoke(&window, "current_session", json!({})),
+        Ok(Value::Null)
+    );
+}
+
+fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("patdesk-git-home-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
 fn keychain_msa_backed_organization_is_refused_plainly() {
     if !in_private_keyring("keychain_msa_backed_organization_is_refused_plainly") {
         return;
