@@ -290,17 +290,27 @@ async fn s21_no_secret_service_shows_the_keychain_screen() {
 }
 
 async fn s21_body() {
+    let sim = Simulator::start(SimOptions {
+        auto_approve: true,
+        // One "authorization_pending" first, so the window shows the code for one polling interval.
+        device_pending_polls: 1,
+        ..SimOptions::default()
+    })
+    .await
+    .expect("start the simulator");
+    let endpoints = sim.endpoints();
     let dead = std::env::temp_dir().join(format!("patdesk-no-bus-{}", std::process::id()));
     let bus = format!("unix:path={}", dead.display());
-    let app = App::launch_with(
-        "s21_keychain_unavailable",
-        &app_bin(),
-        &[
-            ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
-            ("PATDESK_BROWSER", "none"),
-        ],
-    )
-    .await;
+    let env = [
+        ("PATDESK_LOGIN_URL", endpoints.login.as_str()),
+        ("PATDESK_APP_VSSPS_URL", endpoints.app_vssps.as_str()),
+        ("PATDESK_VSSPS_URL", endpoints.vssps.as_str()),
+        ("PATDESK_DEV_URL", endpoints.dev.as_str()),
+        ("PATDESK_CLIENT_ID", "patdesk-test-client"),
+        ("PATDESK_BROWSER", "none"),
+        ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
+    ];
+    let app = App::launch_with("s21_keychain_unavailable", &app_bin(), &env).await;
     let screen = app.visible("keychain-screen").await;
     let text = screen.text().await.unwrap();
     assert!(
@@ -308,9 +318,31 @@ async fn s21_body() {
         "the plain keychain screen: {text}"
     );
     app.screenshot("s21_keychain_screen").await;
-    // The explicit choice: continue in memory only, and the sign-in screen follows.
+
+    // The explicit choice: continue in memory only, then sign in with a device code (the fallback).
     app.click("keychain-continue").await;
-    app.visible("org-input").await;
+    let org = app.visible("org-input").await;
     app.screenshot("s21_memory_only_sign_in").await;
+    org.send_keys("contoso-web").await.unwrap();
+    app.click("device-sign-in-button").await;
+    let code = app.visible("device-code").await.text().await.unwrap();
+    assert!(code.trim().len() >= 6, "the user code is shown: {code}");
+    app.screenshot("s21_device_code").await;
+    app.find("token-row").await;
+    app.screenshot("s21_signed_in_memory_only").await;
+
+    // Reopened: nothing was remembered anywhere, so the keychain screen comes back (not a signed-in window).
+    let app = app.restart("s21_reopened").await;
+    app.visible("keychain-screen").await;
+    for file in app.files() {
+        if let Ok(bytes) = std::fs::read(&file) {
+            assert!(
+                find_jwt(&bytes).is_none(),
+                "an access token was written to {}",
+                file.display()
+            );
+        }
+    }
     app.finish().await;
+    sim.shutdown().await;
 }
