@@ -31,10 +31,10 @@ fn rerun_with_keyring(test: &str) {
         .expect("run scripts/with-keyring.sh");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    eprintln!("--- {test} inside the private keyring\n{stdout}\n{stderr}");
+    // Printed only on failure: the runner's totals count "test result:" lines.
     assert!(
         output.status.success() && stdout.contains("test result: ok. 1 passed"),
-        "{test} failed inside the private keyring (scripts/with-keyring.sh)"
+        "{test} failed inside the private keyring (scripts/with-keyring.sh)\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
     );
 }
 
