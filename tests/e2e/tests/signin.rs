@@ -204,6 +204,59 @@ async fn s20_body() {
     );
     app.screenshot("s20_signed_in").await;
 
+    // Create a token and keep it: "Save in my keychain", then it is under Saved tokens.
+    app.click("new-token-button").await;
+    let name = app.visible("token-name-input").await;
+    name.send_keys("e2e kept in keychain").await.unwrap();
+    app.click("preset-build-agent").await;
+    app.click("create-button").await;
+    let secret_box = app.visible("secret-value").await;
+    app.click("reveal-button").await;
+    let secret = app
+        .until("the revealed secret", || async {
+            let revealed = secret_box.attr("data-revealed").await.ok().flatten();
+            if revealed.as_deref() != Some("true") {
+                return None;
+            }
+            Some(secret_box.text().await.ok()?.trim().to_string())
+        })
+        .await;
+    assert!(secret.len() >= 52, "a PAT value");
+    app.remember_secret(&secret);
+    app.click("save-keychain-button").await;
+    let note = app
+        .visible("save-keychain-result")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(note.contains("e2e kept in keychain"), "{note}");
+    app.screenshot("s20_token_created_saved").await;
+    let saved = tokio::task::spawn_blocking({
+        let v = vault.clone();
+        move || v.saved_pats()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(saved.len(), 1);
+    let kept = {
+        let (v, p) = (vault.clone(), saved[0].clone());
+        tokio::task::spawn_blocking(move || {
+            v.saved_pat_secret(&p.organization, &p.authorization_id)
+        })
+        .await
+        .unwrap()
+        .unwrap()
+    };
+    assert_eq!(kept.expose(), &secret, "the keychain holds the value");
+    app.click("done-button").await;
+    app.click("confirm-button").await;
+    app.click("nav-saved").await;
+    app.visible("saved-row").await;
+    app.screenshot("s20_saved_tokens").await;
+    app.click("nav-tokens").await;
+
     // The refresh token is in the keychain (one entry for Dana), never in a file.
     let accounts = tokio::task::spawn_blocking({
         let v = vault.clone();
@@ -237,6 +290,8 @@ async fn s20_body() {
         "no sign-in screen after a restart"
     );
     app.screenshot("s20_restored").await;
+    app.click("nav-saved").await;
+    app.visible("saved-row").await;
     // The restore rotated the refresh token and the newest one was stored.
     let first = stored.expose().clone();
     let rotated = {
