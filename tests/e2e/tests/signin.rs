@@ -401,3 +401,14 @@ async fn s21_body() {
     app.finish().await;
     sim.shutdown().await;
 }
+
+/// The "no access token in any file" check recognises the simulator's access tokens (so it can fail).
+#[tokio::test]
+async fn find_jwt_recognises_the_simulators_access_tokens() {
+    let sim = Simulator::start(SimOptions::default()).await.unwrap();
+    let token = sim.mint_access_token(&sim.demo_user().oid);
+    let file = format!("{{\"cache\":\"{token}\"}}");
+    assert_eq!(find_jwt(file.as_bytes()).as_deref(), Some(token.as_str()));
+    assert_eq!(find_jwt(b"{\"theme\":\"eyJ-not-a-token\"}"), None);
+    sim.shutdown().await;
+}
