@@ -52,6 +52,17 @@ fn token_by_id<'a>(state: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("the simulator has no token {id}"))
 }
 
+/// The (lower-case) ids of every revoked token in a `/_sim/state`.
+fn revoked_ids(state: &Value) -> BTreeSet<String> {
+    state["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "revoked")
+        .map(|t| t["authorizationId"].as_str().unwrap().to_lowercase())
+        .collect()
+}
+
 fn status_of(state: &Value, id: &str) -> String {
     token_by_id(state, id)["status"]
         .as_str()
@@ -350,13 +361,7 @@ async fn s6_bulk_revoke_twenty_with_one_failure_then_retry() {
 async fn s6_bulk_revoke_twenty_with_one_failure_then_retry_body() {
     let app = demo("s6_bulk_revoke").await;
     let before = app.sim.state().await;
-    let revoked_before: BTreeSet<String> = before["tokens"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["status"] == "revoked")
-        .map(|t| t["authorizationId"].as_str().unwrap().to_lowercase())
-        .collect();
+    let revoked_before = revoked_ids(&before);
     let org = before["organizations"][0]["accountName"]
         .as_str()
         .unwrap()
@@ -430,13 +435,7 @@ async fn s6_bulk_revoke_twenty_with_one_failure_then_retry_body() {
     .await;
 
     let after = app.sim.state().await;
-    let revoked_after: BTreeSet<String> = after["tokens"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["status"] == "revoked")
-        .map(|t| t["authorizationId"].as_str().unwrap().to_lowercase())
-        .collect();
+    let revoked_after = revoked_ids(&after);
     let newly: BTreeSet<String> = revoked_after.difference(&revoked_before).cloned().collect();
     assert_eq!(newly, bulk, "exactly the 20 selected tokens were revoked");
     app.finish().await;
