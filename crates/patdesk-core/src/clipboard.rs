@@ -215,12 +215,7 @@ impl OwnerThread {
     ) -> Result<()> {
         // A new copy replaces the previous one: its countdown simply stops (the content is overwritten).
         self.countdown = None;
-        let result = set_secret_text(self.clipboard()?, &secret);
-        if let Err(e) = result {
-            // The connection may be broken; open a fresh one next time.
-            self.clipboard = None;
-            return Err(unavailable(e));
-        }
+        self.with_retries(|clipboard| set_secret_text(clipboard, &secret))?;
         let now = Instant::now();
         let countdown = Countdown {
             secret,
@@ -267,14 +262,47 @@ impl OwnerThread {
     }
 
     fn clear_if_ours(&mut self, secret: &Sensitive<String>) -> Result<bool> {
-        let clipboard = self.clipboard()?;
-        // Empty or non-text content is not ours either; `get_text` then fails, which is fine.
-        let current = clipboard.get_text().map(Sensitive::new).ok();
+        // Empty or non-text content is not ours: `get_text` reports it as "not available" or "conversion
+        // failure", which is an answer. Any other failure (a busy X server that did not answer in time)
+        // is not an answer, so it is retried rather than mistaken for "someone else's text" — which would
+        // leave our secret on the clipboard.
+        let current = self.with_retries(|clipboard| match clipboard.get_text() {
+            Ok(text) => Ok(Some(Sensitive::new(text))),
+            Err(arboard::Error::ContentNotAvailable | arboard::Error::ConversionFailure) => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        })?;
         if current.as_ref() != Some(secret) {
             return Ok(false);
         }
-        clipboard.clear().map_err(unavailable)?;
+        self.with_retries(|clipboard| clipboard.clear())?;
         Ok(true)
+    }
+
+    /// Runs one clipboard operation, opening a fresh connection and trying again when it fails: on a busy
+    /// machine the X server may not answer within arboard's time limit, and a broken connection never
+    /// recovers by itself.
+    fn with_retries<T>(
+        &mut self,
+        mut operation: impl FnMut(&mut arboard::Clipboard) -> std::result::Result<T, arboard::Error>,
+    ) -> Result<T> {
+        const ATTEMPTS: u32 = 3;
+        let mut attempt = 1;
+        loop {
+            match operation(self.clipboard()?) {
+                Ok(value) => return Ok(value),
+                Err(e) if attempt >= ATTEMPTS => {
+                    self.clipboard = None;
+                    return Err(unavailable(e));
+                }
+                Err(_) => {
+                    self.clipboard = None;
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(100 * u64::from(attempt)));
+                }
+            }
+        }
     }
 }
 
