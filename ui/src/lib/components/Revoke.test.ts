@@ -110,6 +110,8 @@ describe('Bulk revoke', () => {
     expect(outcome('id-alpha')).toBe('revoked');
     expect(outcome('id-bravo')).toBe('revoked');
     expect(outcome('id-charlie')).toBe('failed');
+    // The failure is listed first, where the person sees it without scrolling.
+    expect(screen.getAllByTestId('bulk-result-row')[0].dataset.authorizationId).toBe('id-charlie');
     expect(screen.getAllByTestId('bulk-result-row').find((r) => r.dataset.authorizationId === 'id-charlie')).toHaveTextContent(
       'Failed: Azure DevOps did not answer in time.',
     );
@@ -158,7 +160,8 @@ describe('Bulk revoke', () => {
     await screen.findByTestId('bulk-close-button');
     expect(backend.callsOf('cancelBulkRevoke')).toHaveLength(1);
     const outcomes = screen.getAllByTestId('bulk-result-row').map((r) => r.dataset.outcome);
-    expect(outcomes).toEqual(['revoked', 'cancelled', 'cancelled']);
+    // Once finished, the tokens that need attention are listed first.
+    expect(outcomes).toEqual(['cancelled', 'cancelled', 'revoked']);
     expect(screen.getByTestId('bulk-progress-text')).toHaveTextContent('1 revoked, 2 not started');
     expect(backend.tokens.filter((t) => t.status === 'revoked').map((t) => t.displayName)).toEqual(['Bravo']);
   });
