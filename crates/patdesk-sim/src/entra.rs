@@ -447,6 +447,16 @@ fn authorize_approve(shared: &Arc<Shared>, ctx: &Ctx, _tenant: &str) -> Response
     complete_authorize(&mut st, p, &oid)
 }
 
+/// Entra's answer to a request body without a required parameter (AADSTS900144).
+fn missing_param(st: &SimState, name: &str) -> Response<Body> {
+    err(
+        st,
+        "invalid_request",
+        900144,
+        &format!("The request body must contain the following parameter: '{name}'."),
+    )
+}
+
 fn err(st: &SimState, error: &str, code: u32, text: &str) -> Response<Body> {
     wire::entra_error(st.now(), StatusCode::BAD_REQUEST, error, code, text)
 }
@@ -490,12 +500,7 @@ fn common_checks(
         ));
     }
     let Some(client_id) = param(p, "client_id") else {
-        return Err(err(
-            st,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'client_id'.",
-        ));
+        return Err(missing_param(st, "client_id"));
     };
     let known = st.client_ids.iter().any(|c| c == client_id)
         || client_id == crate::NO_PUBLIC_FLOWS_CLIENT_ID;
@@ -604,12 +609,7 @@ fn token(shared: &Arc<Shared>, ctx: &Ctx, tenant: &str) -> Response<Body> {
         Err(r) => return r,
     };
     let Some(grant) = param(&p, "grant_type") else {
-        return err(
-            &st,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'grant_type'.",
-        );
+        return missing_param(&st, "grant_type");
     };
     match grant {
         "authorization_code" => redeem_code(shared, &mut st, &p, &client_id, tenant),
@@ -632,28 +632,13 @@ fn redeem_code(
     _tenant: &str,
 ) -> Response<Body> {
     let Some(code) = param(p, "code") else {
-        return err(
-            st,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'code'.",
-        );
+        return missing_param(st, "code");
     };
     let Some(redirect_uri) = param(p, "redirect_uri") else {
-        return err(
-            st,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'redirect_uri'.",
-        );
+        return missing_param(st, "redirect_uri");
     };
     let Some(verifier) = param(p, "code_verifier") else {
-        return err(
-            st,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'code_verifier'.",
-        );
+        return missing_param(st, "code_verifier");
     };
     let now = st.now();
     let Some(c) = st.auth_codes.get(code).cloned() else {
@@ -730,12 +715,7 @@ fn redeem_refresh(
     tenant: &str,
 ) -> Response<Body> {
     let Some(rt) = param(p, "refresh_token") else {
-        return err(
-            st,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'refresh_token'.",
-        );
+        return missing_param(st, "refresh_token");
     };
     let now = st.now();
     let Some(g) = st.refresh_tokens.get(rt).cloned() else {
@@ -790,12 +770,7 @@ fn redeem_device(
     client_id: &str,
 ) -> Response<Body> {
     let Some(dc) = param(p, "device_code") else {
-        return err(
-            st,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'device_code'.",
-        );
+        return missing_param(st, "device_code");
     };
     let now = st.now();
     let slow_down_polls = st.switches.device_slow_down_polls;
@@ -906,12 +881,7 @@ fn devicecode(shared: &Arc<Shared>, ctx: &Ctx, tenant: &str) -> Response<Body> {
         return err(&st, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     }
     let Some(scope) = param(&p, "scope") else {
-        return err(
-            &st,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'scope'.",
-        );
+        return missing_param(&st, "scope");
     };
     if let Err((e, n, t)) = parse_scopes(scope) {
         return err(&st, e, n, &t);
