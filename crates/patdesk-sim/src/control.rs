@@ -78,12 +78,21 @@ pub fn handle(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> Resp
                 Ok(v) => v,
                 Err(r) => return r,
             };
-            let Some(secs) = v.get("offsetSeconds").and_then(Value::as_f64) else {
-                return bad("offsetSeconds (number) is required");
-            };
             let mut st = shared.lock();
-            st.clock_offset = Duration::milliseconds((secs * 1000.0) as i64);
-            ok(json!({ "now": wire::fmt_millis(&st.now()), "offsetSeconds": secs }))
+            if let Some(at) = v.get("now").and_then(Value::as_str) {
+                let Some(at) = wire::parse_time(at) else {
+                    return bad("now must be an ISO-8601 date");
+                };
+                st.set_now(at);
+            } else if let Some(secs) = v.get("offsetSeconds").and_then(Value::as_f64) {
+                st.clock_offset = st.start_offset + Duration::milliseconds((secs * 1000.0) as i64);
+            } else {
+                return bad(
+                    "either now (an ISO-8601 date) or offsetSeconds (a number) is required",
+                );
+            }
+            let offset = (st.clock_offset - st.start_offset).num_milliseconds() as f64 / 1000.0;
+            ok(json!({ "now": wire::fmt_millis(&st.now()), "offsetSeconds": offset }))
         }
         ("POST", "/seed") => {
             let v = match body_json(body) {

@@ -51,6 +51,10 @@ pub struct SimOptions {
     pub access_token_ttl: Duration,
     pub faults: Vec<FaultRule>,
     pub client_ids: Vec<String>,
+    /// The simulator's "now" when it starts (and after every reseed); its clock runs on from there.
+    /// `None`: the machine's clock. Tests that reason about fixed dates (the 2026-12-01 global-PAT
+    /// retirement, cut-offs) set it so they pass on any day.
+    pub start_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Default for SimOptions {
@@ -65,6 +69,7 @@ impl Default for SimOptions {
                 VISUAL_STUDIO_CLIENT_ID.to_string(),
                 TEST_CLIENT_ID.to_string(),
             ],
+            start_at: None,
         }
     }
 }
@@ -181,6 +186,16 @@ impl Simulator {
     /// `http://127.0.0.1:PORT`, where the `/_sim/` control routes live.
     pub fn base_url(&self) -> String {
         self.shared.base_url.clone()
+    }
+
+    /// The simulator's "now": the machine's clock moved by `/_sim/clock` or [`SimOptions::start_at`].
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.shared.lock().now()
+    }
+
+    /// Moves the simulator's clock so that "now" is `at` (it runs on from there).
+    pub fn set_now(&self, at: chrono::DateTime<chrono::Utc>) {
+        self.shared.lock().set_now(at);
     }
 
     /// The person who signs in by default.

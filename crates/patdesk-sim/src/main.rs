@@ -21,7 +21,7 @@ use patdesk_sim::{FaultKind, FaultRule, Seed, SimOptions, Simulator};
 ///   POST /_sim/faults           add a FaultRule {kind, route?, latencyMs?, ratePerSec?, status?, ratio?,
 ///                               count?, authorizationId?, patError?, afterEffect?} -> {"id": n}
 ///   GET|DELETE /_sim/faults     list or clear the fault rules
-///   POST /_sim/clock            {"offsetSeconds": n}: shift the simulator's "now"
+///   POST /_sim/clock            {"now": "ISO-8601"} or {"offsetSeconds": n}: set or shift the simulator's "now"
 ///   POST /_sim/seed             {"seed": "demo"|"empty"|"large:N"}: reset all state
 ///   POST /_sim/policies         {"org"?, "tenant"?, "restrictGlobal"?, "restrictFullScope"?, "maxLifespanDays"?,
 ///                               "lifespanMode"?, "restrictCreation"?, "packagingOnly"?, "restrictCreationOnUpdate"?,
@@ -63,6 +63,15 @@ struct Args {
     /// Accepted client id (repeatable). Default: Visual Studio's public client and patdesk-test-client.
     #[arg(long = "client-id")]
     client_ids: Vec<String>,
+    /// Start the simulator's clock at this ISO-8601 date instead of the machine's "now".
+    #[arg(long, value_parser = parse_start_at)]
+    now: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn parse_start_at(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("not an ISO-8601 date ({e}), e.g. 2026-12-02T09:00:00Z"))
 }
 
 #[tokio::main]
@@ -73,6 +82,7 @@ async fn main() -> std::io::Result<()> {
         auto_approve: args.auto_approve,
         device_pending_polls: args.device_pending_polls,
         access_token_ttl: Duration::from_secs(args.access_token_ttl),
+        start_at: args.now,
         ..SimOptions::default()
     };
     if !args.client_ids.is_empty() {

@@ -62,7 +62,7 @@ impl Shared {
         };
         let base_url = format!("http://{host}:{}", local.port());
         let shared = Shared {
-            state: Mutex::new(fresh_state(&opts, chrono::Duration::zero())),
+            state: Mutex::new(fresh_state(&opts)),
             endpoints: Endpoints::for_base(&base_url),
             base_url,
             key: rand::thread_rng().gen(),
@@ -80,7 +80,7 @@ impl Shared {
         let mut opts = self.initial.clone();
         opts.seed = seed;
         let mut st = self.lock();
-        *st = fresh_state(&opts, chrono::Duration::zero());
+        *st = fresh_state(&opts);
     }
 
     pub fn demo_user(&self) -> SimUser {
@@ -178,7 +178,11 @@ impl Shared {
     }
 }
 
-fn fresh_state(opts: &SimOptions, offset: chrono::Duration) -> SimState {
+fn fresh_state(opts: &SimOptions) -> SimState {
+    let offset = opts
+        .start_at
+        .map(|at| at - chrono::Utc::now())
+        .unwrap_or_else(chrono::Duration::zero);
     let switches = Switches {
         auto_approve: opts.auto_approve,
         device_pending_polls: opts.device_pending_polls,
@@ -189,6 +193,7 @@ fn fresh_state(opts: &SimOptions, offset: chrono::Duration) -> SimState {
     let mut st = SimState {
         world: seed::build(&opts.seed, chrono::Utc::now() + offset),
         clock_offset: offset,
+        start_offset: offset,
         switches,
         tenant_policies: Default::default(),
         org_policies: Default::default(),

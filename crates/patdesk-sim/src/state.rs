@@ -346,7 +346,11 @@ pub fn default_global_retirement() -> DateTime<Utc> {
 #[derive(Debug)]
 pub struct SimState {
     pub world: World,
+    /// How far the simulator's clock is from the machine's: `start_offset` plus what `/_sim/clock` shifted.
     pub clock_offset: Duration,
+    /// The offset the simulator started with (zero, or [`crate::SimOptions::start_at`] minus the machine's
+    /// "now" at start); `{"offsetSeconds": n}` shifts the clock from there.
+    pub start_offset: Duration,
     pub switches: Switches,
     pub tenant_policies: HashMap<String, TenantPolicy>,
     pub org_policies: HashMap<String, OrgPolicy>,
@@ -368,6 +372,11 @@ pub struct SimState {
 impl SimState {
     pub fn now(&self) -> DateTime<Utc> {
         Utc::now() + self.clock_offset
+    }
+
+    /// Moves the clock so that "now" is `at`.
+    pub fn set_now(&mut self, at: DateTime<Utc>) {
+        self.clock_offset = at - Utc::now();
     }
 
     pub fn tenant_policy(&self, tenant: &str) -> TenantPolicy {

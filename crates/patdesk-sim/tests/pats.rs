@@ -69,7 +69,7 @@ async fn list_defaults_shape_and_field_order() {
     assert_eq!(names, sorted);
     assert_eq!(v["continuationToken"], base64_of("21-patapitoken"));
     let state = h.state().await;
-    let now = chrono::Utc::now();
+    let now = h.now();
     for p in page {
         let t = state["tokens"]
             .as_array()
@@ -398,7 +398,7 @@ async fn create_defaults_and_input_rules() {
     assert!(uuid::Uuid::parse_str(p["displayName"].as_str().unwrap()).is_ok());
     assert_eq!(p["scope"], "app_token");
     let to = chrono::DateTime::parse_from_rfc3339(p["validTo"].as_str().unwrap()).unwrap();
-    let days = (to.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_days();
+    let days = (to.with_timezone(&chrono::Utc) - h.now()).num_days();
     assert!((364..=365).contains(&days), "{days}");
 
     let cases = [
@@ -448,7 +448,7 @@ async fn create_defaults_and_input_rules() {
     let v = h.create("contoso-web", json!({"displayName": "long", "scope": "vso.code", "validTo": h.days_from_now(800), "allOrgs": false})).await;
     let to =
         chrono::DateTime::parse_from_rfc3339(v["patToken"]["validTo"].as_str().unwrap()).unwrap();
-    assert!((to.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_days() <= 365);
+    assert!((to.with_timezone(&chrono::Utc) - h.now()).num_days() <= 365);
 }
 
 #[tokio::test]
@@ -717,7 +717,7 @@ async fn tenant_policies() {
     let to =
         chrono::DateTime::parse_from_rfc3339(v["patToken"]["validTo"].as_str().unwrap()).unwrap();
     assert!(
-        (to.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours() <= 7 * 24,
+        (to.with_timezone(&chrono::Utc) - h.now()).num_hours() <= 7 * 24,
         "clamped"
     );
     h.ctl(
@@ -821,7 +821,12 @@ async fn organization_creation_policy_and_packaging_only() {
 
 #[tokio::test]
 async fn global_creation_cutoff_is_configurable() {
-    let mut h = start().await;
+    // Between the originally announced creation cut-off (2026-03-15) and the retirement (2026-12-01).
+    let mut h = start_with(SimOptions {
+        start_at: Some(date("2026-06-01T09:00:00Z")),
+        ..SimOptions::default()
+    })
+    .await;
     let body = json!({"displayName": "global", "scope": "vso.code", "validTo": h.days_from_now(5), "allOrgs": true});
     assert_eq!(
         h.create("contoso-web", body.clone()).await["patTokenError"],
@@ -829,7 +834,7 @@ async fn global_creation_cutoff_is_configurable() {
     );
     h.ctl(
         "policies",
-        json!({"globalCreationCutoff": "2027-06-01T00:00:00Z"}),
+        json!({"globalCreationCutoff": "2026-09-01T00:00:00Z"}),
     )
     .await;
     let v = h.create("contoso-web", body.clone()).await;
@@ -842,13 +847,13 @@ async fn global_creation_cutoff_is_configurable() {
         .await
         .iter()
         .any(|p| p["authorizationId"] == id));
-    // Move the clock past the cut-off.
-    h.ctl("clock", json!({"offsetSeconds": 220 * 86400})).await;
+    // Move the clock past the configured cut-off (still before the retirement).
+    h.ctl("clock", json!({"now": "2026-10-01T09:00:00Z"})).await;
     h.token = h.ctl("access-token", json!({})).await["accessToken"]
         .as_str()
         .unwrap()
         .to_string();
-    let body = json!({"displayName": "global2", "scope": "vso.code", "validTo": (chrono::Utc::now() + chrono::Duration::days(230)).to_rfc3339(), "allOrgs": true});
+    let body = json!({"displayName": "global2", "scope": "vso.code", "validTo": h.days_from_now(30), "allOrgs": true});
     assert_eq!(
         h.create("contoso-web", body).await["patTokenError"],
         "globalPATCreationBlocked"
@@ -935,7 +940,7 @@ async fn demo_seed_is_believable() {
         .filter(|t| t["status"] == "active")
         .filter(|t| {
             let to = chrono::DateTime::parse_from_rfc3339(t["validTo"].as_str().unwrap()).unwrap();
-            (to.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_days() < 7
+            (to.with_timezone(&chrono::Utc) - h.now()).num_days() < 7
         })
         .count();
     assert!(soon >= 3, "{soon} expire within a week");

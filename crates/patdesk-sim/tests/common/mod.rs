@@ -24,7 +24,24 @@ pub async fn start() -> Harness {
     start_with(SimOptions::default()).await
 }
 
-pub async fn start_with(opts: SimOptions) -> Harness {
+/// The simulator's "now" at the start of every test here, unless a test sets its own: a fixed day after the
+/// 2026-12-01 global-PAT retirement, so no test depends on the day it runs (the suite also runs under
+/// `faketime` a year ahead and behind). Tests that need another date set `SimOptions::start_at` or
+/// move the clock with `Harness::set_now`.
+pub fn test_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-12-02T09:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+pub fn date(iso: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(iso)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+pub async fn start_with(mut opts: SimOptions) -> Harness {
+    opts.start_at.get_or_insert_with(test_now);
     let sim = Simulator::start(opts).await.expect("simulator starts");
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -159,9 +176,14 @@ impl Harness {
             .unwrap()
     }
 
-    /// A future date in the contract's format.
+    /// The simulator's "now".
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.sim.now()
+    }
+
+    /// A date `days` after the simulator's "now", in the contract's format.
     pub fn days_from_now(&self, days: i64) -> String {
-        (chrono::Utc::now() + chrono::Duration::days(days))
+        (self.now() + chrono::Duration::days(days))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     }
 
