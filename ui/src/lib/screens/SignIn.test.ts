@@ -27,7 +27,7 @@ describe('Sign in', () => {
     await user.type(await screen.findByTestId('org-input'), 'https://contoso.visualstudio.com');
     await user.keyboard('{Enter}');
     expect(await screen.findByTestId('sign-in-waiting')).toHaveTextContent(
-      'Waiting for you to finish signing in in your browser…',
+      'Waiting for you to finish signing in with your browser…',
     );
     expect(screen.getByTestId('authorize-url')).toHaveTextContent(backend.authorizeUrl);
     expect(backend.callsOf('signIn')).toEqual([['contoso']]);
