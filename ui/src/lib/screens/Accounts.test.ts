@@ -19,7 +19,11 @@ describe('Keychain at start', () => {
     backend.keychain = { ...unavailable };
     const { user } = renderApp({}, backend);
     expect(await screen.findByTestId('keychain-screen')).toHaveTextContent("PAT Desk can't reach your system keychain");
-    expect(screen.getByTestId('keychain-message')).toHaveTextContent('Install or unlock GNOME Keyring');
+    // The first sentence says what happened and what it means, not the title again.
+    expect(screen.getByTestId('keychain-message')).toHaveTextContent(
+      "Your keychain is missing or not answering, so PAT Desk can't remember your sign-in or save tokens on this computer.",
+    );
+    expect(screen.getByTestId('keychain-message')).not.toHaveTextContent("can't reach your system keychain");
     expect(screen.queryByTestId('org-input')).not.toBeInTheDocument();
     await user.click(screen.getByTestId('keychain-continue'));
     expect(await screen.findByTestId('org-input')).toBeInTheDocument();
@@ -42,6 +46,16 @@ describe('Keychain at start', () => {
     backend.keychain = { available: true, memoryOnly: false, message: null };
     await user.click(screen.getByTestId('keychain-retry'));
     expect(await screen.findByTestId('org-input')).toBeInTheDocument();
+  });
+
+  it('shows the backend sentence first when it says more than the title (a locked keychain)', async () => {
+    const backend = new TestBackend();
+    const locked =
+      "Your system keychain is locked, so PAT Desk can't read or save your sign-in. Unlock it (for example in \"Passwords and Keys\", or by signing in to your desktop again), then try again. Nothing stored in it was removed.";
+    backend.keychain = { available: false, memoryOnly: false, message: locked };
+    renderApp({}, backend);
+    await screen.findByTestId('keychain-screen');
+    expect(screen.getByTestId('keychain-message')).toHaveTextContent(locked);
   });
 
   it('offers the demo, which needs no keychain', async () => {
