@@ -24,9 +24,10 @@ import type {
 } from '$lib/ipc';
 import { toAppError } from '$lib/ipc';
 import type { Backend, Unsubscribe } from './Backend';
+import type { Command } from './commands';
 
 /** Every command rejects with the AppError the shell sent, or a generic one for anything else. */
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(command: Command, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (error) {

@@ -1,0 +1,37 @@
+// Every IPC command of the shell, as named in docs/ipc.md. `call` in TauriBackend.ts takes only these, so a
+// misspelt command fails `npm run check`. src-tauri/tests/command_lists_agree.rs checks this list against
+// build.rs, generate_handler! in lib.rs, capabilities/main.json and docs/ipc.md.
+export type Command =
+  // session
+  | 'start_demo'
+  | 'current_session'
+  | 'sign_in'
+  | 'cancel_sign_in'
+  | 'start_device_sign_in'
+  | 'keychain_status'
+  | 'continue_without_keychain'
+  | 'accounts'
+  | 'switch_account'
+  | 'add_account'
+  | 'sign_out'
+  | 'validate_organization'
+  // tokens
+  | 'list_tokens'
+  | 'scope_catalogue'
+  | 'create_token'
+  | 'update_token'
+  | 'revoke_token'
+  | 'bulk_revoke'
+  | 'cancel_bulk_revoke'
+  // clipboard
+  | 'copy_secret'
+  | 'clear_clipboard'
+  | 'forget_created_secret'
+  | 'copy_device_code'
+  // keeping a created token (keychain, Git)
+  | 'save_created_token'
+  | 'saved_tokens'
+  | 'copy_saved_token'
+  | 'forget_saved_token'
+  | 'git_status'
+  | 'use_created_token_with_git';
