@@ -1116,7 +1116,8 @@ fn is_guid(s: &str) -> bool {
     uuid::Uuid::parse_str(s).is_ok() && s.len() == 36
 }
 
-/// Names longer than 256 characters after HTML-encoding are refused (§2.16).
+/// Names longer than 256 characters after HTML-encoding are refused (§2.16). The New-token form checks the
+/// same rule with the same sentences (ui/src/lib/tokenName.ts); both sides test the same cases.
 fn validate_display_name(name: &str) -> Result<String, Error> {
     let name = name.trim();
     if name.is_empty() {
@@ -1414,5 +1415,51 @@ mod tests {
         assert!(validate_display_name(&"a".repeat(256)).is_ok());
         assert!(validate_display_name(&"&".repeat(52)).is_err());
         assert!(validate_display_name(" ").is_err());
+    }
+
+    /// The same cases as ui/src/lib/tokenName.test.ts: the New-token form refuses exactly these names, with
+    /// these sentences. Change the rule here and that test must change too (and the other way round).
+    #[test]
+    fn display_name_rule_matches_the_window() {
+        const REQUIRED: &str = "The token needs a name. Type a name and try again.";
+        const TOO_LONG: &str =
+            "The name is too long. Use at most 256 characters (& < > and \" count as several).";
+        let cases: Vec<(String, &str)> = vec![
+            ("&".repeat(60), TOO_LONG), // 300 once HTML-encoded
+            ("a".repeat(256), ""),
+            ("a".repeat(257), TOO_LONG),
+            ("&".repeat(51), ""),                        // 255
+            (format!("{}a", "&".repeat(51)), ""),        // 256
+            (format!("{}ab", "&".repeat(51)), TOO_LONG), // 257
+            ("&".repeat(52), TOO_LONG),                  // 260
+            ("<".repeat(64), ""),                        // 256
+            (format!("{}a", ">".repeat(64)), TOO_LONG),  // 257
+            (format!("{}aaaa", "\"".repeat(42)), ""),    // 256
+            ("\"".repeat(43), TOO_LONG),                 // 258
+            ("'".repeat(256), ""),                       // ' is not counted as several
+            ("é".repeat(256), ""),                       // code points, not UTF-8 bytes
+            ("😀".repeat(256), ""),                      // code points, not UTF-16 units
+            ("😀".repeat(257), TOO_LONG),
+            (format!("  {}\t\n", "a".repeat(256)), ""), // white space at either end is not counted
+            (format!("\u{a0}{}\u{3000}", "a".repeat(256)), ""),
+            (String::new(), REQUIRED),
+            (" ".into(), REQUIRED),
+            ("\t\n\u{a0}\u{2003}\u{85}".into(), REQUIRED),
+            ("\u{feff}".into(), ""), // not white space, so a (strange) name of one character
+        ];
+        for (name, expected) in cases {
+            let got = match validate_display_name(&name) {
+                Ok(_) => String::new(),
+                Err(e) => {
+                    assert_eq!(e.code, ErrorCode::InvalidDisplayName, "{name:?}");
+                    e.message
+                }
+            };
+            assert_eq!(got, expected, "{name:?}");
+        }
+        assert_eq!(
+            validate_display_name("\u{85} a  b \u{2028}").unwrap(),
+            "a  b"
+        );
     }
 }

@@ -16,21 +16,34 @@ describe('New token', () => {
   it('explains missing name and scopes inline and sends nothing', async () => {
     const { user, backend } = await openNewToken();
     await user.click(screen.getByTestId('create-button'));
-    expect(screen.getByTestId('token-name-error')).toHaveTextContent('Give the token a name');
+    expect(screen.getByTestId('token-name-error')).toHaveTextContent('The token needs a name. Type a name and try again.');
     expect(screen.getByTestId('scope-error')).toHaveTextContent('Choose at least one scope');
     expect(screen.getByTestId('token-name-input')).toHaveAttribute('aria-invalid', 'true');
     expect(screen.getByTestId('token-name-input')).toHaveFocus();
     expect(backend.callsOf('createToken')).toHaveLength(0);
   });
 
-  it('limits names to 256 characters and warns about < > & "', async () => {
+  it('limits names to 256 characters after HTML-encoding, keeps the text, and warns about < > & "', async () => {
     const { user, backend } = await openNewToken();
     const input = screen.getByTestId('token-name-input');
+    const tooLong = 'The name is too long. Use at most 256 characters (& < > and " count as several).';
     await fireEvent.input(input, { target: { value: 'x'.repeat(257) } });
     await user.click(screen.getByTestId('preset-git'));
     await user.click(screen.getByTestId('create-button'));
-    expect(screen.getByTestId('token-name-error')).toHaveTextContent('Use at most 256 characters (now 257)');
+    expect(screen.getByTestId('token-name-error')).toHaveTextContent(tooLong);
     expect(backend.callsOf('createToken')).toHaveLength(0);
+
+    // 60 × & is 300 characters once encoded as &amp;: the core refuses it, so the form does too.
+    await fireEvent.input(input, { target: { value: '&'.repeat(60) } });
+    await user.click(screen.getByTestId('create-button'));
+    expect(screen.getByTestId('token-name-error')).toHaveTextContent(tooLong);
+    expect(screen.getByTestId('token-name-help')).toHaveTextContent('300/256');
+    expect(input).toHaveValue('&'.repeat(60));
+    expect(backend.callsOf('createToken')).toHaveLength(0);
+
+    await fireEvent.input(input, { target: { value: '&'.repeat(51) } });
+    expect(screen.queryByTestId('token-name-error')).not.toBeInTheDocument();
+    expect(screen.getByTestId('token-name-help')).toHaveTextContent('255/256');
 
     await fireEvent.input(input, { target: { value: 'Tom & Jerry <build>' } });
     expect(screen.queryByTestId('token-name-error')).not.toBeInTheDocument();
