@@ -1,8 +1,8 @@
 //! Declares PAT Desk's own IPC commands so Tauri generates an `allow-<command>` permission for each; the
 //! capability in `capabilities/main.json` then grants exactly those to the main window.
 
-/// Every command of `docs/ipc.md`, plus `sign_in` and `forget_created_secret`. Keep in step with
-/// `generate_handler!` in `src/lib.rs`.
+/// Every command of `docs/ipc.md`. Keep in step with `generate_handler!` in `src/lib.rs`, the capability,
+/// docs/ipc.md and the UI's `Command` union: `tests/command_lists_agree.rs` fails when they differ.
 const COMMANDS: &[&str] = &[
     // session
     "start_demo",
