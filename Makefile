@@ -18,13 +18,13 @@ export LIBGL_ALWAYS_SOFTWARE ?= 1
 -include mk/*.mk
 
 .PHONY: help deps system-deps ui-deps tools ui app run demo test check-tools fmt-check clippy test-rust \
-        test-any-date test-clipboard test-keychain test-ui-check test-ui e2e bench
+        test-generated-types test-any-date test-clipboard test-keychain test-ui-check test-ui e2e bench
 
 help:
 	@echo "make run     build and open PAT Desk (PATDESK_DEMO=1 make run, or make demo, opens the offline demo)"
 	@echo "make test    install what is missing, then every check and test (CI runs this through .ci/run)"
 	@echo "make bench   benchmarks: bench-core (the Rust core) and bench-app (the app beside a bare Tauri app)"
-	@echo "Steps of make test: fmt-check clippy test-rust test-any-date test-clipboard test-keychain test-ui-check test-ui e2e"
+	@echo "Steps of make test: fmt-check clippy test-rust test-generated-types test-any-date test-clipboard test-keychain test-ui-check test-ui e2e"
 
 ## ---- installing what is missing ------------------------------------------------------------------------
 
@@ -77,6 +77,17 @@ clippy: ui
 
 test-rust: ui
 	cargo test --workspace --exclude patdesk-e2e
+
+# test-rust rewrote the ts-rs types in ui/src/lib/generated (`export_bindings`): they must be the committed ones,
+# with no file changed or added.
+test-generated-types:
+	@untracked=$$(git ls-files --others --exclude-standard -- ui/src/lib/generated); \
+	if ! git --no-pager diff --exit-code -- ui/src/lib/generated || [ -n "$$untracked" ]; then \
+		[ -z "$$untracked" ] || printf 'not in git: %s\n' $$untracked; \
+		echo "the generated TypeScript types differ from the Rust types: commit ui/src/lib/generated"; \
+		exit 1; \
+	fi; \
+	echo "ui/src/lib/generated matches the Rust types"
 
 # The same Rust test binaries with the clock a year ahead and a year behind (libfaketime): no test may depend
 # on the day it runs.

@@ -57,6 +57,7 @@ step install         m deps tools
 step fmt             m fmt-check
 step clippy          m clippy
 step rust-tests      m test-rust
+step generated-types m test-generated-types
 step any-date-tests  m test-any-date
 step clipboard-tests m test-clipboard
 step keychain-tests  m test-keychain
