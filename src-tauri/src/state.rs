@@ -44,8 +44,10 @@ pub struct AppState {
     session: RwLock<Option<Arc<Session>>>,
     /// Serializes starting and ending sessions (a demo started at launch and by `current_session`).
     pub session_change: tokio::sync::Mutex<()>,
-    /// The secret of the token created last, for `copy_secret`, until `forget_created_secret`.
-    created_secret: Mutex<Option<Sensitive<String>>>,
+    /// The token created last with its secret, for `copy_secret`, "Save in my keychain" and "Use with Git",
+    /// until `forget_created_secret`. One lock, so the token and its secret are always kept and dropped
+    /// together.
+    created: Mutex<Option<CreatedToken>>,
     /// Cancels the bulk revoke in progress, if any (with its run number, so a finished run never
     /// unregisters a newer one).
     bulk_cancel: Mutex<Option<(u64, CancellationToken)>>,
@@ -61,10 +63,15 @@ pub struct AppState {
     restore_tried: AtomicBool,
     /// Cancels the sign-in in progress (browser or device code).
     sign_in_cancel: Mutex<Option<CancellationToken>>,
-    /// The token created last (for "Save in my keychain" and "Use with Git", with `created_secret`).
-    created_token: Mutex<Option<PatToken>>,
     /// The device-code sign-in's user code, for "Copy" (not a secret).
     device_code: Mutex<Option<String>>,
+}
+
+/// The token created last and its secret (dropping it zeroizes the secret).
+#[derive(Clone)]
+pub struct CreatedToken {
+    pub token: PatToken,
+    pub secret: Sensitive<String>,
 }
 
 /// The keychain as far as this run of the app knows it.
@@ -105,7 +112,7 @@ impl AppState {
             launch,
             session: RwLock::new(None),
             session_change: tokio::sync::Mutex::new(()),
-            created_secret: Mutex::new(None),
+            created: Mutex::new(None),
             bulk_cancel: Mutex::new(None),
             bulk_runs: AtomicU64::new(0),
             demo_left: AtomicBool::new(false),
@@ -114,7 +121,6 @@ impl AppState {
             keychain: Mutex::new(Keychain::Unchecked),
             restore_tried: AtomicBool::new(false),
             sign_in_cancel: Mutex::new(None),
-            created_token: Mutex::new(None),
             device_code: Mutex::new(None),
         }
     }
@@ -165,17 +171,6 @@ impl AppState {
         }
     }
 
-    pub fn keep_created_token(&self, token: PatToken) {
-        *self.created_token.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
-    }
-
-    pub fn created_token(&self) -> Option<PatToken> {
-        self.created_token
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
     pub fn set_device_code(&self, code: Option<String>) {
         *self.device_code.lock().unwrap_or_else(|e| e.into_inner()) = code;
     }
@@ -218,27 +213,32 @@ impl AppState {
         self.demo_left.store(true, Ordering::Relaxed);
     }
 
-    pub fn keep_created_secret(&self, secret: Sensitive<String>) {
-        *self
-            .created_secret
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(secret);
+    /// Keep the token just created and its secret, replacing the previous ones.
+    pub fn keep_created(&self, token: PatToken, secret: Sensitive<String>) {
+        *self.created.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(CreatedToken { token, secret });
     }
 
-    pub fn created_secret(&self) -> Option<Sensitive<String>> {
-        self.created_secret
+    /// The token created last with its secret.
+    pub fn created(&self) -> Option<CreatedToken> {
+        self.created
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
 
-    pub fn forget_created_secret(&self) {
-        // Dropping the `Sensitive` zeroizes it.
-        self.created_secret
+    pub fn created_secret(&self) -> Option<Sensitive<String>> {
+        self.created
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .take();
-        self.created_token
+            .as_ref()
+            .map(|created| created.secret.clone())
+    }
+
+    /// Drop the token created last and its secret.
+    pub fn forget_created_secret(&self) {
+        // Dropping the `Sensitive` zeroizes it.
+        self.created
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();

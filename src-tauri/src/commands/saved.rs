@@ -11,7 +11,7 @@ use patdesk_core::vault::{SavedPat, Vault};
 use patdesk_core::{Error, ErrorCode};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
-use crate::state::AppState;
+use crate::state::{AppState, CreatedToken};
 use crate::CLIPBOARD_COUNTDOWN_EVENT;
 
 fn no_created_token() -> Error {
@@ -44,7 +44,7 @@ fn to_ipc(pat: SavedPat) -> SavedToken {
 #[tauri::command]
 pub async fn save_created_token(state: State<'_, AppState>) -> Result<SavedToken, Error> {
     let vault = keychain_needed(&state)?;
-    let (Some(token), Some(secret)) = (state.created_token(), state.created_secret()) else {
+    let Some(CreatedToken { token, secret }) = state.created() else {
         return Err(no_created_token());
     };
     let pat = SavedPat {
@@ -148,7 +148,7 @@ pub async fn git_status() -> Result<bool, Error> {
 /// sentence to show.
 #[tauri::command]
 pub async fn use_created_token_with_git(state: State<'_, AppState>) -> Result<String, Error> {
-    let (Some(token), Some(secret)) = (state.created_token(), state.created_secret()) else {
+    let Some(CreatedToken { token, secret }) = state.created() else {
         return Err(no_created_token());
     };
     let organization = token.organization.clone();

@@ -52,9 +52,9 @@ pub async fn create_token(
         .client_for(&request.organization)
         .create_pat(&request)
         .await?;
-    state.keep_created_secret(created.secret.clone());
+    let secret = created.secret.clone();
     let reveal = created.into_reveal();
-    state.keep_created_token(reveal.token.clone());
+    state.keep_created(reveal.token.clone(), secret);
     Ok(reveal)
 }
 
