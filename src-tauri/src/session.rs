@@ -5,8 +5,7 @@
 //! and organization list), discovers each organization's tenant, and signs in once more per tenant. Every
 //! command then picks the client for the organization it addresses ([`Session::client_for`]).
 
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
@@ -15,9 +14,8 @@ use patdesk_core::auth::{DeviceCodeFlow, DeviceCodePrompt, EntraConfig, Refreshi
 use patdesk_core::bulk::{CancellationToken, Revoker};
 use patdesk_core::client::AzureDevOpsClient;
 use patdesk_core::endpoints::Endpoints;
-use patdesk_core::model::{
-    ListFilter, Organization, PatToken, Profile, RevokeOutcome, SessionInfo,
-};
+use patdesk_core::listing::{self, TokenListing};
+use patdesk_core::model::{ListFilter, Organization, Profile, RevokeOutcome, SessionInfo};
 use patdesk_core::signin::TokenAccount;
 use patdesk_core::vault::{RememberedAccount, Vault};
 use patdesk_core::Error;
@@ -260,38 +258,29 @@ impl Session {
 }
 
 impl Session {
-    /// Every token of every organization, de-duplicated, calling `on_progress` with how many organizations
-    /// have been listed so far. Blocks: call it off the async runtime.
+    /// Every token of the person's organizations (or only of `only`, the names of organizations to list
+    /// again), with one line per organization that could not be listed. Calls `on_progress` with how many
+    /// organizations have been listed so far. Blocks: call it off the async runtime.
     ///
-    /// `AzureDevOpsClient::list_all_with_progress`'s future is not provably `Send` (a higher-ranked lifetime
-    /// in its stream closure), which async commands require, so it is driven here on the caller's thread.
+    /// The listing future is not provably `Send` (a higher-ranked lifetime in its stream closure), which
+    /// async commands require, so it is driven here on the caller's thread.
     pub fn list_tokens_blocking(
         &self,
         filter: ListFilter,
+        only: Option<&[String]>,
         on_progress: impl Fn(u32) + Send + Sync,
-    ) -> Result<Vec<PatToken>, Error> {
-        let listings_per_organization = if filter == ListFilter::All { 3 } else { 1 };
-        let listings_done = AtomicU32::new(0);
-        let on_listing_done = |_: usize| {
-            let done = listings_done.fetch_add(1, Ordering::SeqCst) + 1;
-            on_progress(done / listings_per_organization);
-        };
-        let groups = self.organizations_by_client();
-        let listings = groups
-            .iter()
-            .map(|(client, orgs)| client.list_all_with_progress(orgs, filter, &on_listing_done));
-        let per_tenant = tauri::async_runtime::block_on(futures::future::join_all(listings));
-        // A global token can show up under several tenants: keep the first.
-        let mut seen = HashSet::new();
-        let mut tokens = Vec::new();
-        for listed in per_tenant {
-            tokens.extend(
-                listed?
-                    .into_iter()
-                    .filter(|t| seen.insert(t.authorization_id.to_ascii_lowercase())),
-            );
+    ) -> Result<TokenListing, Error> {
+        let per_organization = listing::listings_per_organization(filter);
+        let mut groups = self.organizations_by_client();
+        if let Some(only) = only {
+            for (_, orgs) in &mut groups {
+                orgs.retain(|o| only.iter().any(|n| n.eq_ignore_ascii_case(&o.name)));
+            }
+            groups.retain(|(_, orgs)| !orgs.is_empty());
         }
-        Ok(tokens)
+        tauri::async_runtime::block_on(listing::list_across(&groups, filter, |done| {
+            on_progress((done / per_organization) as u32)
+        }))
     }
 }
 

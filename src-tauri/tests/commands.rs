@@ -112,7 +112,8 @@ fn demo_session_lists_creates_and_revokes_tokens() {
         json!({"filter": "all", "onProgress": "__CHANNEL__:7"}),
     )
     .expect("list");
-    let all = all.as_array().unwrap();
+    assert_eq!(all["unavailable"], json!([]), "every organization listed");
+    let all = all["tokens"].as_array().unwrap();
     assert!(!all.is_empty(), "the demo seed has tokens");
     let ids: std::collections::HashSet<_> =
         all.iter().map(|t| t["authorizationId"].clone()).collect();
@@ -142,7 +143,7 @@ fn demo_session_lists_creates_and_revokes_tokens() {
         json!({"filter": "active", "onProgress": "__CHANNEL__:8"}),
     )
     .expect("list again");
-    assert!(listed
+    assert!(listed["tokens"]
         .as_array()
         .unwrap()
         .iter()
@@ -188,7 +189,7 @@ fn bulk_revoke_reports_every_token() {
         json!({"filter": "active", "onProgress": "__CHANNEL__:9"}),
     )
     .expect("list");
-    let items: Vec<Value> = active
+    let items: Vec<Value> = active["tokens"]
         .as_array()
         .unwrap()
         .iter()

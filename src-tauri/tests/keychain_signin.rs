@@ -139,7 +139,8 @@ fn keychain_sign_in_is_remembered_restored_and_forgotten_on_sign_out() {
         json!({"filter": "all", "onProgress": "__CHANNEL__:2"}),
     )
     .expect("list across tenants");
-    assert!(listed
+    assert_eq!(listed["unavailable"], json!([]), "{listed}");
+    assert!(listed["tokens"]
         .as_array()
         .unwrap()
         .iter()

@@ -16,6 +16,8 @@ use rand::Rng;
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
+use ts_rs::TS;
 use url::Url;
 
 use crate::auth::AccessTokenProvider;
@@ -195,7 +197,21 @@ pub struct ListAllOutcome {
     pub failures: Vec<OrganizationFailure>,
 }
 
-#[derive(Debug, Clone)]
+impl ListAllOutcome {
+    /// Whether every one of `orgs` failed (and there was at least one).
+    pub fn nothing_listed(&self, orgs: &[Organization]) -> bool {
+        !orgs.is_empty()
+            && orgs
+                .iter()
+                .all(|o| self.failures.iter().any(|f| f.organization.id == o.id))
+    }
+}
+
+/// An organization whose tokens could not be listed, and why. Crosses IPC inside a
+/// [`crate::listing::TokenListing`], so the window can say so on one line with a Retry for it alone.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, rename = "UnavailableOrganization")]
 pub struct OrganizationFailure {
     pub organization: Organization,
     pub error: Error,
@@ -529,9 +545,10 @@ impl AzureDevOpsClient {
         filter: ListFilter,
         on_listing_done: impl Fn(usize) + Send + Sync,
     ) -> Result<Vec<PatToken>, Error> {
-        let outcome = self
-            .list_all_detailed(orgs, filter, on_listing_done)
-            .await?;
+        let mut outcome = self.list_all_detailed(orgs, filter, on_listing_done).await;
+        if outcome.nothing_listed(orgs) {
+            return Err(outcome.failures.swap_remove(0).error);
+        }
         match outcome.failures.into_iter().next() {
             Some(failure) => Err(failure.into_error()),
             None => Ok(outcome.tokens),
@@ -540,13 +557,13 @@ impl AzureDevOpsClient {
 
     /// Every organization's tokens, plus the organizations that could not be listed (a guest organization in
     /// another tenant, an organization that throttles…), so the window can show what it has and say what is
-    /// missing. Fails only when no organization could be listed at all.
+    /// missing. Never fails as a whole: when no organization could be listed, every one is in `failures`.
     pub async fn list_all_detailed(
         &self,
         orgs: &[Organization],
         filter: ListFilter,
         on_listing_done: impl Fn(usize) + Send + Sync,
-    ) -> Result<ListAllOutcome, Error> {
+    ) -> ListAllOutcome {
         self.remember_organizations(orgs);
         let filters: &[ListFilter] = match filter {
             ListFilter::All => &[ListFilter::Active, ListFilter::Expired, ListFilter::Revoked],
@@ -574,12 +591,10 @@ impl AzureDevOpsClient {
         let results: Vec<Listing> = futures::stream::iter(listings).buffered(4).collect().await;
         let mut seen = HashSet::new();
         let mut outcome = ListAllOutcome::default();
-        let mut succeeded = 0;
         for (index, r) in results {
             let org = &orgs[index];
             match r {
                 Ok(tokens) => {
-                    succeeded += 1;
                     for t in tokens {
                         if seen.insert(t.authorization_id.to_ascii_lowercase()) {
                             outcome.tokens.push(t);
@@ -596,10 +611,7 @@ impl AzureDevOpsClient {
                 }
             }
         }
-        if succeeded == 0 && !outcome.failures.is_empty() {
-            return Err(outcome.failures.swap_remove(0).error);
-        }
-        Ok(outcome)
+        outcome
     }
 
     /// One token by id, or `None` if the service does not know it (`tokenNotFound`).
@@ -1005,6 +1017,24 @@ fn classify(status: StatusCode, headers: &HeaderMap, body: Vec<u8>) -> Result<An
     // with an HTML body (a gateway's error page), so they are still retried rather than sending the person
     // to sign in again.
     let throttled_or_server = code == 429 || status.is_server_error();
+    // §8: texts of a 401/403 that "sign in again" cannot fix.
+    if (code == 401 || code == 403) && !is_html {
+        let vss = VssError::parse(&body);
+        if let Some(message) = &vss.message {
+            let refusal = if message.contains("VS403463") {
+                Some(ErrorCode::ConditionalAccess)
+            } else if message.contains("TF401444") {
+                Some(ErrorCode::FirstSignInNeeded)
+            } else {
+                None
+            };
+            if let Some(refusal) = refusal {
+                return Err(Error::from_code(refusal)
+                    .with_raw(message.clone())
+                    .with_status(code));
+            }
+        }
+    }
     if code == 203 || status.is_redirection() || code == 401 || (is_html && !throttled_or_server) {
         return Err(Error::from_code(ErrorCode::SessionExpired).with_status(code));
     }
@@ -1270,6 +1300,33 @@ mod tests {
             Some(ErrorCode::SessionExpired)
         );
         assert_eq!(code(answer(401, json, "")), Some(ErrorCode::SessionExpired));
+        // §8: every 401/403 text the contract names gets a sentence that can help, not "sign in again".
+        assert_eq!(
+            code(answer(
+                401,
+                json,
+                r#"{"message":"TF400813: The user '' is not authorized to access this resource.","typeKey":"UnauthorizedRequestException"}"#
+            )),
+            Some(ErrorCode::SessionExpired)
+        );
+        for status in [401, 403] {
+            assert_eq!(
+                code(answer(
+                    status,
+                    json,
+                    r#"{"message":"VS403463: The conditional access policy defined by your Azure Active Directory administrator has failed.","typeKey":"UnauthorizedRequestException"}"#
+                )),
+                Some(ErrorCode::ConditionalAccess)
+            );
+            assert_eq!(
+                code(answer(
+                    status,
+                    json,
+                    r#"{"message":"TF401444: Please sign-in at least once as user@contoso.example in a web browser to enable access to the service."}"#
+                )),
+                Some(ErrorCode::FirstSignInNeeded)
+            );
+        }
         assert_eq!(
             code(answer(
                 403,

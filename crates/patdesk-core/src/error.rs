@@ -59,6 +59,12 @@ pub enum ErrorCode {
     // --- HTTP ---
     /// 203 sign-in page, 401, 3xx or an HTML answer: sign in again.
     SessionExpired,
+    /// `VS403463`: the organization's Conditional Access policy refused this device or sign-in (signing in
+    /// again does not help).
+    ConditionalAccess,
+    /// `TF401444`: the person has never signed in to this organization through the web; one browser sign-in
+    /// fixes it.
+    FirstSignInNeeded,
     /// 403: the credentials cannot manage PATs (PAT/Basic caller, service principal, missing consent).
     NotAllowed,
     /// 404.
@@ -129,6 +135,8 @@ code_names!(
     UnknownServerError => "unknownServerError",
     CreatedButSecretLost => "createdButSecretLost",
     SessionExpired => "sessionExpired",
+    ConditionalAccess => "conditionalAccess",
+    FirstSignInNeeded => "firstSignInNeeded",
     NotAllowed => "notAllowed",
     OrganizationNotFound => "organizationNotFound",
     RateLimited => "rateLimited",
@@ -383,6 +391,8 @@ pub fn default_message(code: ErrorCode) -> &'static str {
         UnknownServerError => "Azure DevOps refused the request with an unexpected error. Please try again.",
         CreatedButSecretLost => "The token was created, but its value could not be received. Revoke it and create a new one.",
         SessionExpired => "Your sign-in has expired. Please sign in again.",
+        ConditionalAccess => "This organization's administrator only allows access from devices or sign-ins that meet their rules (Conditional Access), and this one did not. Signing in again will not help: try from a company-managed device or network, or ask your IT help desk which rule blocked you.",
+        FirstSignInNeeded => "You have not yet signed in to this organization on the web. Open it once in your browser (https://dev.azure.com/ and the organization's name), sign in there, then try again here.",
         NotAllowed => "Only a signed-in person can manage personal access tokens, and PAT Desk is not allowed to do this yet. Sign in again; if this keeps happening, an administrator may need to approve PAT Desk for your organization.",
         OrganizationNotFound => "This organization was not found. Check its name and that you are a member of it.",
         RateLimited => "Azure DevOps asked PAT Desk to slow down. Wait a little and try again.",

@@ -493,8 +493,7 @@ async fn list_all_reports_organizations_it_could_not_list() {
     let outcome = env
         .client
         .list_all_detailed(&profile.organizations, ListFilter::Active, |_| {})
-        .await
-        .unwrap();
+        .await;
     assert_eq!(outcome.failures.len(), 1, "{:?}", outcome.failures);
     assert_eq!(outcome.failures[0].organization, guest);
     assert_eq!(outcome.failures[0].error.code, ErrorCode::SessionExpired);
@@ -531,4 +530,115 @@ async fn list_all_reports_organizations_it_could_not_list() {
         seen.load(std::sync::atomic::Ordering::SeqCst),
         orgs.len() * 3
     );
+}
+
+/// A person in three organizations (two in their home tenant, one as a guest in another) when one of them
+/// refuses through a Conditional Access policy: the other two are listed, the third is one line with its own
+/// reason, and listing it alone again works once the policy lets the person in.
+#[tokio::test]
+async fn one_refusing_organization_never_hides_the_others() {
+    use patdesk_core::auth::StaticToken;
+    use patdesk_core::listing::{list_across, TokenListing};
+    use std::sync::Arc;
+
+    let env = start(Seed::Demo).await;
+    let profile = env.client.profile().await.unwrap();
+    let named = |name: &str| {
+        profile
+            .organizations
+            .iter()
+            .find(|o| o.name == name)
+            .unwrap_or_else(|| panic!("{name} in the profile"))
+            .clone()
+    };
+    let (web, data, guest) = (
+        named(CONTOSO_WEB),
+        named(CONTOSO_DATA),
+        named("fabrikam-tools"),
+    );
+    let fabrikam_tenant = env
+        .client
+        .discover_tenant(&guest.name)
+        .await
+        .unwrap()
+        .tenant_id
+        .expect("fabrikam-tools has a tenant");
+    let guest_token = env
+        .control(
+            reqwest::Method::POST,
+            "access-token",
+            Some(json!({"tenantId": fabrikam_tenant})),
+        )
+        .await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let home = Arc::new(env.client.clone());
+    let guest_client = Arc::new(env.client_with(Arc::new(StaticToken::new(guest_token))));
+    let groups = vec![
+        (home.clone(), vec![web.clone(), data.clone()]),
+        (guest_client.clone(), vec![guest.clone()]),
+    ];
+
+    env.policies(json!({"org": CONTOSO_DATA, "conditionalAccess": true}))
+        .await;
+    let TokenListing {
+        tokens,
+        unavailable,
+    } = list_across(&groups, ListFilter::All, |_| {}).await.unwrap();
+    assert_eq!(unavailable.len(), 1, "{unavailable:?}");
+    assert_eq!(unavailable[0].organization, data);
+    assert_eq!(unavailable[0].error.code, ErrorCode::ConditionalAccess);
+    assert!(
+        !unavailable[0].error.message.contains("sign in again"),
+        "{}",
+        unavailable[0].error.message
+    );
+    let state = env.state().await;
+    let listed: HashSet<String> = tokens
+        .iter()
+        .map(|t| t.authorization_id.to_ascii_lowercase())
+        .collect();
+    for org in [&web, &guest] {
+        let expected = expected_ids(&state, &org.name, "active");
+        assert!(!expected.is_empty(), "{} has active tokens", org.name);
+        assert!(expected.is_subset(&listed), "{}", org.name);
+    }
+    assert!(tokens.iter().all(|t| t.organization != data.name));
+    // The whole listing crossed IPC as {tokens, unavailable: [{organization, error: {code, message}}]}.
+    let wire = serde_json::to_value(TokenListing {
+        tokens: vec![],
+        unavailable: unavailable.clone(),
+    })
+    .unwrap();
+    assert_eq!(wire["unavailable"][0]["error"]["code"], "conditionalAccess");
+    assert_eq!(wire["unavailable"][0]["organization"]["name"], CONTOSO_DATA);
+
+    // Retry for that organization alone once the policy lets the person in.
+    env.policies(json!({"org": CONTOSO_DATA, "conditionalAccess": false}))
+        .await;
+    let retried = list_across(
+        &[(home.clone(), vec![data.clone()])],
+        ListFilter::All,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(retried.unavailable.is_empty());
+    assert_eq!(
+        retried
+            .tokens
+            .iter()
+            .filter(|t| t.status == TokenStatus::Active)
+            .map(|t| t.authorization_id.to_ascii_lowercase())
+            .collect::<HashSet<_>>(),
+        expected_ids(&state, &data.name, "active")
+    );
+
+    // Nothing listed at all: the listing fails with the first organization's own reason.
+    env.policies(json!({"conditionalAccess": true})).await;
+    let err = list_across(&groups, ListFilter::Active, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::ConditionalAccess);
 }

@@ -345,6 +345,9 @@ fn policies(shared: &Shared, body: &[u8]) -> Response<Body> {
     }
     for o in &orgs {
         let p = st.org_policies.entry(o.clone()).or_default();
+        if let Some(x) = b("conditionalAccess") {
+            p.conditional_access = x;
+        }
         if let Some(x) = b("restrictCreation") {
             p.restrict_creation = x;
         }

@@ -124,6 +124,14 @@ pub fn authenticate(
         if !member || !tenant_ok {
             return Err(unauthenticated(shared, ctx, tenant, &claims.oid));
         }
+        if st.org_policy(&org.account_id).conditional_access {
+            return Err(wire::vss_error(
+                StatusCode::UNAUTHORIZED,
+                "UnauthorizedRequestException",
+                "VS403463: The conditional access policy defined by your Azure Active Directory administrator has failed.",
+                3000,
+            ));
+        }
     }
     let scopes = claims.scopes();
     let has = |s: &str| scopes.iter().any(|x| x.eq_ignore_ascii_case(s));

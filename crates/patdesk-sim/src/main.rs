@@ -24,7 +24,7 @@ use patdesk_sim::{FaultKind, FaultRule, Seed, SimOptions, Simulator};
 ///   POST /_sim/clock            {"now": "ISO-8601"} or {"offsetSeconds": n}: set or shift the simulator's "now"
 ///   POST /_sim/seed             {"seed": "demo"|"empty"|"large:N"}: reset all state
 ///   POST /_sim/policies         {"org"?, "tenant"?, "restrictGlobal"?, "restrictFullScope"?, "maxLifespanDays"?,
-///                               "lifespanMode"?, "restrictCreation"?, "packagingOnly"?, "restrictCreationOnUpdate"?,
+///                               "lifespanMode"?, "conditionalAccess"?, "restrictCreation"?, "packagingOnly"?, "restrictCreationOnUpdate"?,
 ///                               "allowList"?, "globalCreationCutoff"?, "globalRetirement"?}
 ///   GET|POST /_sim/switches     behaviour variants of the contract's §11 (see README)
 ///   POST /_sim/device/approve   {"userCode", "userOid"?}; /_sim/device/decline {"userCode"}

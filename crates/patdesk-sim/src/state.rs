@@ -106,6 +106,9 @@ pub struct TenantPolicy {
 /// Organization policy "Restrict personal access token (PAT) creation" (§2.17).
 #[derive(Debug, Clone, Default)]
 pub struct OrgPolicy {
+    /// Every Azure DevOps request to the organization is refused with `401 VS403463` (a Conditional Access
+    /// policy this device or sign-in does not meet; §8).
+    pub conditional_access: bool,
     pub restrict_creation: bool,
     pub packaging_only: bool,
     pub on_update: bool,

@@ -3,6 +3,7 @@
 //! Long work reports progress through a `tauri::ipc::Channel` the window passes in.
 
 use patdesk_core::bulk::{self, BulkItem, BulkOptions};
+use patdesk_core::listing::TokenListing;
 use patdesk_core::model::{
     BulkProgress, BulkSummary, CreatedTokenReveal, ListFilter, NewTokenRequest, PatToken,
     RevokeOutcome, RevokeResult, ScopeCatalogue, UpdateTokenRequest,
@@ -15,17 +16,19 @@ use tauri::State;
 use crate::commands::saved;
 use crate::state::AppState;
 
-/// Every token of the signed-in person across their organizations, de-duplicated. `on_progress` receives
-/// how many organizations have been listed so far.
+/// Every token of the signed-in person across their organizations (or only `organizations`, to retry the
+/// ones that could not be listed), de-duplicated, with one entry per organization that could not be listed.
+/// `on_progress` receives how many organizations have been listed so far.
 #[tauri::command]
 pub async fn list_tokens(
     state: State<'_, AppState>,
     filter: ListFilter,
+    organizations: Option<Vec<String>>,
     on_progress: Channel<u32>,
-) -> Result<Vec<PatToken>, Error> {
+) -> Result<TokenListing, Error> {
     let session = state.require_session()?;
     tauri::async_runtime::spawn_blocking(move || {
-        session.list_tokens_blocking(filter, |organizations_listed| {
+        session.list_tokens_blocking(filter, organizations.as_deref(), |organizations_listed| {
             let _ = on_progress.send(organizations_listed);
         })
     })

@@ -502,3 +502,96 @@ async fn s7_policy_refusal_shows_its_sentence_body() {
     app.screenshot("s7_policy_refusal").await;
     app.finish().await;
 }
+
+#[tokio::test]
+async fn s8_one_organization_refusing_never_hides_the_others() {
+    within_limit(
+        "s8_one_organization_refusing_never_hides_the_others",
+        s8_one_organization_refusing_never_hides_the_others_body(),
+    )
+    .await;
+}
+
+/// A person in three organizations, one of which refuses (its Conditional Access policy): the other two
+/// organizations' tokens are listed, one clear line names the third with its own reason, and its Retry
+/// lists it alone once it lets the person in.
+async fn s8_one_organization_refusing_never_hides_the_others_body() {
+    let app = demo("s8_partial_list").await;
+    let state = app.sim.state().await;
+    // The demo person is in contoso-web, contoso-data and (as a guest) fabrikam-tools.
+    let organizations = state["organizations"].as_array().unwrap();
+    let refusing = organizations
+        .iter()
+        .find(|o| o["accountName"] == "contoso-data")
+        .expect("the demo's contoso-data");
+    let refusing_id = refusing["accountId"].as_str().unwrap().to_lowercase();
+    let tokens = own_tokens(&app).await;
+    // Tokens only contoso-data can show (global tokens show up in every organization).
+    let only_in_refusing = tokens
+        .iter()
+        .filter(|t| {
+            t["targetAccounts"].as_array().is_some_and(|a| {
+                a.iter()
+                    .all(|x| x.as_str().unwrap().eq_ignore_ascii_case(&refusing_id))
+            })
+        })
+        .count();
+    assert!(only_in_refusing > 0, "contoso-data has tokens of its own");
+
+    app.sim
+        .post(
+            "/_sim/policies",
+            json!({ "org": "contoso-data", "conditionalAccess": true }),
+        )
+        .await;
+    app.click("refresh-button").await;
+    let line = app.visible("unavailable-contoso-data").await;
+    let text = line.text().await.unwrap();
+    assert!(
+        text.contains("contoso-data") && text.contains("Conditional Access"),
+        "{text}"
+    );
+    assert!(!text.contains("sign in again"), "{text}");
+    assert_eq!(app.all("unavailable-organizations").await.len(), 1);
+    assert!(
+        app.all("list-error").await.is_empty(),
+        "no error instead of the list"
+    );
+    app.until("the other organizations' tokens", || async {
+        (filter_count(&app, "all").await == tokens.len() - only_in_refusing).then_some(())
+    })
+    .await;
+    app.screenshot("s8_partial_list").await;
+
+    app.sim
+        .post(
+            "/_sim/policies",
+            json!({ "org": "contoso-data", "conditionalAccess": false }),
+        )
+        .await;
+    app.sim
+        .send(reqwest::Method::DELETE, "/_sim/requests", None)
+        .await;
+    app.click("retry-organization-contoso-data").await;
+    app.gone("unavailable-organizations").await;
+    app.until("every organization's tokens", || async {
+        (filter_count(&app, "all").await == tokens.len()).then_some(())
+    })
+    .await;
+    // The Retry listed contoso-data alone.
+    let requests = app.sim.get("/_sim/requests").await;
+    let lists: Vec<&Value> = requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["route"] == "pats.list")
+        .collect();
+    assert!(!lists.is_empty(), "the Retry listed");
+    assert!(
+        lists
+            .iter()
+            .all(|r| r["path"].as_str().unwrap().contains("/contoso-data/")),
+        "{lists:?}"
+    );
+    app.finish().await;
+}

@@ -26,7 +26,9 @@ export type { ScopeLevel } from './generated/ScopeLevel';
 export type { ScopePreset } from './generated/ScopePreset';
 export type { SessionInfo } from './generated/SessionInfo';
 export type { SortBy } from './generated/SortBy';
+export type { TokenListing } from './generated/TokenListing';
 export type { TokenStatus } from './generated/TokenStatus';
+export type { UnavailableOrganization } from './generated/UnavailableOrganization';
 export type { UpdateTokenRequest } from './generated/UpdateTokenRequest';
 
 import type { AppError } from './generated/AppError';

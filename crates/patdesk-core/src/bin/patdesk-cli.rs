@@ -203,14 +203,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             let client = connect(endpoints).await?;
             let profile = client.profile().await?;
             let orgs = organizations(&profile, org.as_deref())?;
-            let (mut tokens, all_listed) = list(&client, &orgs, filter.into()).await;
+            let (mut tokens, some_listed) = list(&client, &orgs, filter.into()).await;
             sort_tokens(&mut tokens, sort);
             if json {
                 print_json(&tokens)?;
             } else {
                 print_table(&tokens);
             }
-            Ok(if all_listed {
+            Ok(if some_listed {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
@@ -282,8 +282,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             let items: Vec<BulkItem> = if expired {
                 let profile = client.profile().await?;
                 let orgs = organizations(&profile, org.as_deref())?;
-                let (tokens, all_listed) = list(&client, &orgs, ListFilter::Expired).await;
-                if !all_listed && tokens.is_empty() {
+                let (tokens, some_listed) = list(&client, &orgs, ListFilter::Expired).await;
+                if !some_listed {
                     return Ok(ExitCode::FAILURE);
                 }
                 tokens
@@ -388,40 +388,28 @@ fn organizations(profile: &Profile, wanted: Option<&str>) -> Result<Vec<Organiza
     }
 }
 
-/// Tokens of each organization, de-duplicated. An organization that cannot be listed (say, a guest
-/// organization in another tenant) is reported on stderr and skipped; the bool is false then.
+/// Tokens of each organization, de-duplicated (the window's listing: `patdesk_core::listing`). An
+/// organization that cannot be listed (say, a guest organization in another tenant) is reported on stderr
+/// with its own reason while the rest is still listed; the bool is false when nothing at all could be listed.
 async fn list(
     client: &AzureDevOpsClient,
     orgs: &[Organization],
     filter: ListFilter,
 ) -> (Vec<PatToken>, bool) {
-    let results = futures::future::join_all(orgs.iter().map(|org| async move {
-        (
-            org,
-            client.list_all(std::slice::from_ref(org), filter).await,
-        )
-    }))
-    .await;
-    let some_listed = results.iter().any(|(_, r)| r.is_ok());
-    let mut seen = std::collections::HashSet::new();
-    let mut tokens = Vec::new();
-    let mut all_listed = true;
-    for (org, result) in results {
-        match result {
-            Ok(list) => tokens.extend(
-                list.into_iter()
-                    .filter(|t| seen.insert(t.authorization_id.to_ascii_lowercase())),
-            ),
-            Err(e) => {
-                all_listed = false;
-                eprintln!("Could not list the tokens of {}: {}", org.name, e.message);
-                if e.code == ErrorCode::SessionExpired && some_listed {
-                    guest_hint(client, &org.name).await;
-                }
-            }
+    let groups = [(std::sync::Arc::new(client.clone()), orgs.to_vec())];
+    let listing = patdesk_core::listing::list_every_organization(&groups, filter, |_| {}).await;
+    let some_listed = !listing.nothing_listed(orgs.len());
+    for failure in &listing.unavailable {
+        let org = &failure.organization.name;
+        eprintln!(
+            "Could not list the tokens of {org}: {}",
+            failure.error.message
+        );
+        if failure.error.code == ErrorCode::SessionExpired && some_listed {
+            guest_hint(client, org).await;
         }
     }
-    (tokens, all_listed)
+    (listing.tokens, some_listed)
 }
 
 /// The sign-in worked elsewhere but not in `org`: most likely it belongs to another Entra tenant (the person

@@ -18,6 +18,7 @@ import type {
   BulkItem,
   RevokeResult,
   ScopeCatalogue,
+  TokenListing,
   SessionInfo,
   UpdateTokenRequest,
 } from '$lib/ipc';
@@ -63,8 +64,12 @@ export interface Backend {
   signOut(): Promise<void>;
   /** Parses a URL or bare name into an organization (rejects `invalidOrganization`). */
   validateOrganization(input: string): Promise<Organization>;
-  /** Every token of every organization, de-duplicated; `onProgress` receives organizations listed so far. */
-  listTokens(filter: ListFilter, onProgress: (listed: number) => void): Promise<PatToken[]>;
+  /**
+   * Every token of every organization (or only of `organizations`, to retry those that could not be listed),
+   * de-duplicated, with one entry per organization that could not be listed. Rejects only when no
+   * organization could be listed. `onProgress` receives organizations listed so far.
+   */
+  listTokens(filter: ListFilter, onProgress: (listed: number) => void, organizations?: string[]): Promise<TokenListing>;
   scopeCatalogue(): Promise<ScopeCatalogue>;
   createToken(request: NewTokenRequest): Promise<CreatedToken>;
   updateToken(request: UpdateTokenRequest): Promise<PatToken>;

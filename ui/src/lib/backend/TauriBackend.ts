@@ -16,6 +16,7 @@ import type {
   NewTokenRequest,
   Organization,
   PatToken,
+  TokenListing,
   BulkItem,
   RevokeResult,
   ScopeCatalogue,
@@ -116,10 +117,10 @@ export class TauriBackend implements Backend {
     return call('validate_organization', { input });
   }
 
-  listTokens(filter: ListFilter, onProgress: (listed: number) => void): Promise<PatToken[]> {
+  listTokens(filter: ListFilter, onProgress: (listed: number) => void, organizations?: string[]): Promise<TokenListing> {
     const channel = new Channel<number>();
     channel.onmessage = onProgress;
-    return call('list_tokens', { filter, onProgress: channel });
+    return call('list_tokens', { filter, organizations: organizations ?? null, onProgress: channel });
   }
 
   scopeCatalogue(): Promise<ScopeCatalogue> {

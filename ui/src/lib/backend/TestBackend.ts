@@ -18,6 +18,7 @@ import type {
   NewTokenRequest,
   Organization,
   PatToken,
+  TokenListing,
   Profile,
   BulkItem,
   RevokeResult,
@@ -248,6 +249,7 @@ export class TestBackend implements Backend {
 
   private readonly errors = new Map<BackendMethod, { error: AppError; persistent: boolean }>();
   private readonly holds = new Map<BackendMethod, Deferred>();
+  private readonly listingRefusals = new Map<string, AppError>();
   private bulkPauseAfter: number | null = null;
   private bulkResume: Deferred | null = null;
   private bulkCancelled = false;
@@ -453,15 +455,35 @@ export class TestBackend implements Backend {
     return known ?? { id: `org-${name}`, name, url: `https://dev.azure.com/${name}` };
   }
 
-  async listTokens(filter: ListFilter, onProgress: (listed: number) => void): Promise<PatToken[]> {
+  /** From now on, listing `organization` fails with this error (one line in the window, the rest listed). */
+  refuseListing(organization: string, code: ErrorCode, message: string): void {
+    this.listingRefusals.set(organization, appError(code, message));
+  }
+
+  /** Listing `organization` works again (for a Retry of that organization). */
+  allowListing(organization: string): void {
+    this.listingRefusals.delete(organization);
+  }
+
+  async listTokens(filter: ListFilter, onProgress: (listed: number) => void, organizations?: string[]): Promise<TokenListing> {
     // A hold on listTokens stops after the first organization, so a test sees the progress mid-way.
-    await this.enter('listTokens', [filter], { holdAtEntry: false });
+    await this.enter('listTokens', organizations ? [filter, organizations] : [filter], { holdAtEntry: false });
     this.requireSession();
-    for (let index = 0; index < demoOrganizations.length; index++) {
+    const orgs = demoOrganizations.filter((org) => !organizations || organizations.includes(org.name));
+    for (let index = 0; index < orgs.length; index++) {
       onProgress(index + 1);
       if (index === 0) await this.holds.get('listTokens')?.promise;
     }
-    return this.tokens.filter((token) => filter === 'all' || token.status === filter).map((t) => ({ ...t }));
+    const unavailable = orgs
+      .filter((org) => this.listingRefusals.has(org.name))
+      .map((org) => ({ organization: org, error: { ...this.listingRefusals.get(org.name)! } }));
+    if (orgs.length > 0 && unavailable.length === orgs.length) throw unavailable[0].error;
+    const listed = new Set(orgs.filter((org) => !this.listingRefusals.has(org.name)).map((org) => org.name));
+    const tokens = this.tokens
+      .filter((token) => filter === 'all' || token.status === filter)
+      .filter((token) => listed.has(token.organization) || (token.isGlobal && listed.size > 0))
+      .map((t) => ({ ...t }));
+    return { tokens, unavailable };
   }
 
   async scopeCatalogue(): Promise<ScopeCatalogue> {

@@ -40,6 +40,49 @@ describe('Token list', () => {
     expect(backend.callsOf('listTokens')).toHaveLength(2);
   });
 
+  it('shows the organizations that answered and one line with a Retry for the one that did not', async () => {
+    const backend = new TestBackend({ signedIn: true, tokens: [] });
+    backend.tokens.push(
+      token('Web deploy', 20, { organization: 'contoso' }),
+      token('Labs build', 20, { organization: 'contoso-labs' }),
+      token('Partner feed', 20, { organization: 'fabrikam-partners' }),
+    );
+    const policy = "This organization's administrator only allows access from devices or sign-ins that meet their rules.";
+    backend.refuseListing('contoso-labs', 'conditionalAccess', policy);
+    const { user } = await renderTokens({}, backend);
+    expect(names()).toEqual(['Partner feed', 'Web deploy']);
+    const notice = screen.getByTestId('unavailable-organizations');
+    expect(notice).toHaveTextContent('The tokens of 1 organization could not be listed.');
+    expect(within(notice).getAllByRole('listitem')).toHaveLength(1);
+    expect(screen.getByTestId('unavailable-contoso-labs')).toHaveTextContent(`contoso-labs: ${policy}`);
+    expect(screen.queryByTestId('list-error')).not.toBeInTheDocument();
+
+    // Still refused: the line stays, with the new reason; nothing else changes.
+    backend.refuseListing('contoso-labs', 'rateLimited', 'Azure DevOps asked PAT Desk to slow down.');
+    await user.click(screen.getByTestId('retry-organization-contoso-labs'));
+    await waitFor(() =>
+      expect(screen.getByTestId('unavailable-contoso-labs')).toHaveTextContent('Azure DevOps asked PAT Desk to slow down.'),
+    );
+    expect(names()).toEqual(['Partner feed', 'Web deploy']);
+
+    // Retry lists that organization alone and adds its tokens.
+    backend.allowListing('contoso-labs');
+    await user.click(screen.getByTestId('retry-organization-contoso-labs'));
+    await waitFor(() => expect(screen.queryByTestId('unavailable-organizations')).not.toBeInTheDocument());
+    expect(names()).toEqual(['Labs build', 'Partner feed', 'Web deploy']);
+    expect(backend.callsOf('listTokens')).toEqual([['all'], ['all', ['contoso-labs']], ['all', ['contoso-labs']]]);
+  });
+
+  it('shows the one error when no organization could be listed', async () => {
+    const backend = new TestBackend({ signedIn: true });
+    for (const org of ['contoso', 'contoso-labs', 'fabrikam-partners']) {
+      backend.refuseListing(org, 'conditionalAccess', 'Blocked by Conditional Access.');
+    }
+    renderApp({}, backend);
+    expect(await screen.findByTestId('list-error')).toHaveTextContent('Blocked by Conditional Access.');
+    expect(screen.queryByTestId('unavailable-organizations')).not.toBeInTheDocument();
+  });
+
   it('lists again on Refresh, picking up changes made elsewhere', async () => {
     const { user, backend } = await renderTokens({ tokens: [token('First', 20)] });
     expect(names()).toEqual(['First']);
