@@ -1,11 +1,12 @@
-//! The PAT scope catalogue (`scopes.json`, a copy of the shared contract's file) as the simulator uses it:
+//! The PAT scope catalogue as the simulator uses it (the one `scopes.json` of the repository, in
+//! `crates/patdesk-core`, a copy of the contract's file; the app reads the same file):
 //! deciding which `scope` strings Create and Update accept (§2.7, checklist item 20) and which scopes the
 //! packaging-only creation policy allows (§2.17).
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-const CATALOGUE: &str = include_str!("../scopes.json");
+const CATALOGUE: &str = include_str!("../../patdesk-core/scopes.json");
 
 /// Entra sign-in or system scopes that exist but never belong inside a PAT.
 const NEVER_IN_A_PAT: &[&str] = &[
