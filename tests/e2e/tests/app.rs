@@ -561,7 +561,7 @@ async fn s8_one_organization_refusing_never_hides_the_others_body() {
         (filter_count(&app, "all").await == tokens.len() - only_in_refusing).then_some(())
     })
     .await;
-    app.screenshot("s8_partial_list").await;
+    app.screenshot("s8_one_organization_unavailable").await;
 
     app.sim
         .post(
