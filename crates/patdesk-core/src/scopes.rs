@@ -308,6 +308,54 @@ impl Catalogue {
 mod tests {
     use super::*;
 
+    /// Scope fields whose summary the window's test backend must show as Rust does: the demo tokens' scopes
+    /// (`ui/src/lib/backend/TestBackend.ts`) and one case of each rule of [`Catalogue::describe`].
+    const SUMMARY_SAMPLES: &[&str] = &[
+        "",
+        "app_token",
+        "vso.code",
+        "vso.code_write",
+        "vso.agentpools_manage",
+        "vso.packaging",
+        "vso.packaging_write",
+        "vso.build_execute",
+        "vso.work_write vso.project",
+        "vso.release_execute vso.build",
+        "vso.analytics",
+        "vso.wiki",
+        "vso.work vso.analytics",
+        "vso.code app_token",
+        "VSO.CODE_WRITE vso.code_write  vso.packaging",
+        "vso.governance vso.made_up",
+    ];
+
+    /// Writes the catalogue as the window receives it (`scopeCatalogue.json`) and the summaries of
+    /// [`SUMMARY_SAMPLES`] (`scopeSummaries.json`) next to the ts-rs types, for the UI's test backend. Named
+    /// like ts-rs's tests so `cargo test -p patdesk-core export_bindings` writes them too; `make test`'s
+    /// generated-types step fails when the committed files differ.
+    #[test]
+    fn export_bindings_scope_catalogue() {
+        let dir = std::env::var_os("TS_RS_EXPORT_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/generated")
+            });
+        let c = Catalogue::load();
+        let write = |name: &str, text: String| std::fs::write(dir.join(name), text + "\n").unwrap();
+        write(
+            "scopeCatalogue.json",
+            serde_json::to_string_pretty(&c.to_ipc()).unwrap(),
+        );
+        let summaries: Vec<serde_json::Value> = SUMMARY_SAMPLES
+            .iter()
+            .map(|s| serde_json::json!({ "scope": s, "summary": c.describe(s) }))
+            .collect();
+        write(
+            "scopeSummaries.json",
+            serde_json::to_string_pretty(&summaries).unwrap(),
+        );
+    }
+
     #[test]
     fn describes_in_words() {
         let c = Catalogue::load();
