@@ -1,6 +1,7 @@
 // Hand-made tokens for tests that need exact names, dates and statuses.
 import type { PatToken } from '$lib/ipc';
-import { demoOrganizations, summarizeScope } from '$lib/backend/TestBackend';
+import { demoOrganizations } from '$lib/backend/TestBackend';
+import { describeScope } from '$lib/backend/demoCatalogue';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -11,7 +12,7 @@ export function token(displayName: string, days: number, overrides: Partial<PatT
     authorizationId: `id-${displayName.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
     displayName,
     scope,
-    scopeSummary: summarizeScope(scope),
+    scopeSummary: describeScope(scope),
     targetOrganizations: [org],
     isGlobal: false,
     validFrom: new Date(Date.now() - 30 * DAY).toISOString(),

@@ -28,7 +28,7 @@ import type {
   UpdateTokenRequest,
 } from '$lib/ipc';
 import type { Backend, Unsubscribe } from './Backend';
-import { demoCatalogue } from './demoCatalogue';
+import { demoCatalogue, describeScope } from './demoCatalogue';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -93,20 +93,6 @@ export const demoProfile: Profile = {
   organizations: demoOrganizations,
 };
 
-const scopeTitles = new Map<string, string>(
-  demoCatalogue.groups.flatMap((group) => group.levels.map((level) => [level.scope, level.title] as const)),
-);
-
-/** Scopes in words, as the shell computes them from the catalogue. */
-export function summarizeScope(scope: string): string[] {
-  if (scope.trim() === '' || scope === demoCatalogue.fullAccess.scope) return [demoCatalogue.fullAccess.label];
-  return scope
-    .split(' ')
-    .filter(Boolean)
-    .map((s) => scopeTitles.get(s) ?? s);
-}
-
-
 const tokenNames = [
   'Build agent – westeurope',
   'Release pipeline',
@@ -168,7 +154,7 @@ export function demoTokens(now: Date = new Date(), count = 40): PatToken[] {
       authorizationId: `a${String(i + 1).padStart(7, '0')}-6c1b-4e0a-9d7f-${String(i + 1).padStart(12, '0')}`,
       displayName,
       scope,
-      scopeSummary: summarizeScope(scope),
+      scopeSummary: describeScope(scope),
       targetOrganizations: [org],
       isGlobal: false,
       validFrom: validFrom.toISOString(),
@@ -181,7 +167,7 @@ export function demoTokens(now: Date = new Date(), count = 40): PatToken[] {
     authorizationId: 'g0000001-6c1b-4e0a-9d7f-global000001',
     displayName: 'Reporting across all orgs',
     scope: 'vso.work vso.analytics',
-    scopeSummary: summarizeScope('vso.work vso.analytics'),
+    scopeSummary: describeScope('vso.work vso.analytics'),
     targetOrganizations: null,
     isGlobal: true,
     validFrom: new Date(now.getTime() - 100 * DAY).toISOString(),
@@ -201,7 +187,7 @@ export function manyTokens(count: number, now: Date = new Date()): PatToken[] {
       authorizationId: `bulk-${i}`,
       displayName: `Token ${String(i).padStart(5, '0')}`,
       scope: 'vso.code',
-      scopeSummary: summarizeScope('vso.code'),
+      scopeSummary: describeScope('vso.code'),
       targetOrganizations: [org],
       isGlobal: false,
       validFrom: new Date(now.getTime() - 10 * DAY).toISOString(),
@@ -535,7 +521,7 @@ export class TestBackend implements Backend {
       authorizationId: `new-${++this.secretCounter}-${Date.now().toString(36)}`,
       displayName: name,
       scope,
-      scopeSummary: summarizeScope(scope),
+      scopeSummary: describeScope(scope),
       targetOrganizations: [org],
       isGlobal: false,
       validFrom: today.toISOString(),
@@ -556,7 +542,7 @@ export class TestBackend implements Backend {
     if (request.displayName !== undefined) token.displayName = request.displayName;
     if (request.scopes) {
       token.scope = request.scopes.join(' ');
-      token.scopeSummary = summarizeScope(token.scope);
+      token.scopeSummary = describeScope(token.scope);
     }
     if (request.lifespan) {
       token.validTo =

@@ -66,7 +66,7 @@ describe('New token', () => {
     expect(screen.getByTestId('scope-vso.code_write')).toBeChecked();
     expect(screen.getByTestId('scope-vso.agentpools_manage')).not.toBeChecked();
 
-    await user.click(screen.getByTestId('preset-packages'));
+    await user.click(screen.getByTestId('preset-packages-read'));
     expect(screen.getByTestId('scope-vso.packaging')).toBeChecked();
     expect(screen.getByTestId('scope-vso.code_write')).not.toBeChecked();
   });
@@ -162,7 +162,7 @@ describe('New token', () => {
 
   it('submits with Enter from the name field', async () => {
     const { user, backend } = await openNewToken();
-    await user.click(screen.getByTestId('preset-packages'));
+    await user.click(screen.getByTestId('preset-packages-read'));
     await user.type(screen.getByTestId('token-name-input'), 'Feed restore{Enter}');
     await screen.findByRole('heading', { name: 'Token created' });
     expect(backend.callsOf('createToken')[0][0]).toMatchObject({ displayName: 'Feed restore', scopes: ['vso.packaging'] });
