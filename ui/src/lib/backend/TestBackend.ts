@@ -29,6 +29,7 @@ import type {
 } from '$lib/ipc';
 import type { Backend, Unsubscribe } from './Backend';
 import { demoCatalogue, describeScope } from './demoCatalogue';
+import { tokenNameError, trimName } from '$lib/tokenName';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -482,10 +483,10 @@ export class TestBackend implements Backend {
     this.requireSession();
     const org = demoOrganizations.find((o) => o.name === request.organization);
     if (!org) throw appError('invalidInput', `You are not a member of the organization “${request.organization}”.`);
-    const name = request.displayName.trim();
-    if (!name || request.displayName.length > 256) {
-      throw appError('invalidInput', 'The name must be between 1 and 256 characters.');
-    }
+    // The core's `validate_display_name`: the same rule and sentences, code `invalidDisplayName`.
+    const nameError = tokenNameError(request.displayName);
+    if (nameError) throw appError('invalidDisplayName', nameError);
+    const name = trimName(request.displayName);
     if (this.policy.restrictCreation) {
       throw appError(
         'policyCreationRestricted',
