@@ -25,7 +25,6 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use ts_rs::TS;
@@ -33,6 +32,7 @@ use ts_rs::TS;
 pub use tokio_util::sync::CancellationToken;
 
 use crate::client::AzureDevOpsClient;
+use crate::http::{rate_limit_wait, RetryPolicy};
 use crate::model::{BulkProgress, BulkSummary, RevokeOutcome, RevokeResult};
 use crate::{Error, ErrorCode};
 
@@ -120,6 +120,18 @@ impl Default for BulkOptions {
             max_backoff: Duration::from_secs(8),
             default_rate_limit_pause: Duration::from_secs(30),
             max_rate_limit_pause: Duration::from_secs(300),
+        }
+    }
+}
+
+impl BulkOptions {
+    /// The per-token retries as a [`RetryPolicy`]: the core's one back-off from `base_backoff` to
+    /// `max_backoff` (a server's `Retry-After` on a non-`429` failure is honoured up to `max_backoff`).
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.max_attempts,
+            base_delay: self.base_backoff,
+            max_delay: self.max_backoff,
         }
     }
 }
@@ -232,10 +244,11 @@ where
                         // A 429 is the server refusing up front, so it does not count against the fault budget.
                         job.attempts -= 1;
                         congestion.on_throttled(generation);
-                        let pause = error
-                            .retry_after()
-                            .unwrap_or(options.default_rate_limit_pause)
-                            .min(options.max_rate_limit_pause);
+                        let pause = rate_limit_wait(
+                            error.retry_after(),
+                            options.default_rate_limit_pause,
+                            options.max_rate_limit_pause,
+                        );
                         let until = now + pause;
                         paused_until = Some(paused_until.map_or(until, |p| p.max(until)));
                         if job.rate_limited >= options.max_rate_limited {
@@ -251,7 +264,7 @@ where
                         if job.attempts >= options.max_attempts {
                             settle_failed(&items, &mut results, &mut done, total, index, error, &mut on_progress);
                         } else {
-                            let wait = backoff(options, job.attempts).max(error.retry_after().unwrap_or_default());
+                            let wait = options.retry_policy().delay_for(job.attempts, &error);
                             job.last_error = Some(error);
                             retries.push((now + wait, index));
                         }
@@ -407,18 +420,6 @@ fn take_due_retry(retries: &mut Vec<(Instant, usize)>, now: Instant) -> Option<u
         .filter(|(_, (at, _))| *at <= now)
         .min_by_key(|(_, (at, index))| (*at, *index))?;
     Some(retries.swap_remove(pos).1)
-}
-
-/// Exponential back-off with "equal jitter": half fixed, half random, so retries of tokens that failed
-/// together spread out but never come back immediately.
-fn backoff(options: &BulkOptions, attempts: u32) -> Duration {
-    let exp = options
-        .base_backoff
-        .saturating_mul(1u32 << attempts.saturating_sub(1).min(16))
-        .min(options.max_backoff);
-    let half = exp / 2;
-    let jitter = rand::thread_rng().gen_range(0..=half.as_micros() as u64);
-    half + Duration::from_micros(jitter)
 }
 
 async fn sleep_until(wake: Option<Instant>) {

@@ -3,7 +3,8 @@
 //! It owns the rules of the wire contract so that no caller has to know them: the headers every call carries,
 //! redirects never followed, `203`/`3xx`/HTML read as "signed out", one refresh-and-retry after a `401`,
 //! `patTokenError` turned into [`ErrorCode`]s, paging to the end, and retries with back-off that honour
-//! `Retry-After`. Create is special: it is never retried blindly (see [`AzureDevOpsClient::create_pat`]).
+//! `Retry-After` (the transport rules and the back-off themselves are in [`crate::http`]). Create is special:
+//! it is never retried blindly (see [`AzureDevOpsClient::create_pat`]).
 
 use std::collections::{HashMap, HashSet};
 use std::pin::Pin;
@@ -12,7 +13,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
-use rand::Rng;
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -23,6 +23,7 @@ use url::Url;
 use crate::auth::AccessTokenProvider;
 use crate::endpoints::{join, Endpoints};
 use crate::error::{Error, ErrorCode};
+use crate::http::retry_after;
 use crate::model::{
     initials_of, CreatedToken, ListFilter, NewTokenRequest, Organization, PatToken, Profile,
     RevokeOutcome, SortBy, TokenStatus, UpdateTokenRequest,
@@ -40,94 +41,11 @@ pub const PAT_API_VERSION: &str = "7.1-preview.1";
 pub const PROFILE_API_VERSION: &str = "7.1";
 /// Most tokens one page may hold (§2.5).
 pub const MAX_PAGE_SIZE: u32 = 100;
-/// Wait this long after a `429` without `Retry-After` (§2.15), capped by [`RetryPolicy::max_delay`].
-pub const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(30);
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// `PATDesk/{version}`
-pub fn user_agent() -> String {
-    format!("PATDesk/{}", env!("CARGO_PKG_VERSION"))
-}
-
-/// A reqwest client with the contract's transport rules: rustls, no redirects, timeouts.
-pub(crate) fn build_http_client(request_timeout: Duration) -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(CONNECT_TIMEOUT.min(request_timeout))
-        .timeout(request_timeout)
-        .user_agent(user_agent())
-        .build()
-        .map_err(Error::internal)
-}
-
-/// Prefix of `Error::raw` for connections that were never established.
-const CONNECT_FAILED: &str = "connect: ";
-
-/// A transport failure as an [`Error`].
-pub(crate) fn map_transport_error(e: reqwest::Error) -> Error {
-    let raw = format!("{e:?}");
-    if e.is_timeout() {
-        Error::from_code(ErrorCode::Timeout).with_raw(raw)
-    } else if e.is_connect() {
-        // Marked: a connection that was never made means the request was never sent (safe to repeat).
-        Error::from_code(ErrorCode::Network).with_raw(format!("{CONNECT_FAILED}{raw}"))
-    } else if e.is_request() || e.is_body() || e.is_decode() {
-        Error::from_code(ErrorCode::Network).with_raw(raw)
-    } else if e.is_builder() {
-        Error::internal(raw)
-    } else {
-        Error::from_code(ErrorCode::Network).with_raw(raw)
-    }
-}
-
-/// When and how often to retry transient failures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts in total, including the first.
-    pub max_attempts: u32,
-    pub base_delay: Duration,
-    /// No single wait is longer, not even a server's `Retry-After`.
-    pub max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 5,
-            base_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(30),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// No retries at all.
-    pub fn none() -> Self {
-        RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        }
-    }
-
-    /// How long to wait before attempt `attempt + 1` (`attempt` counts from 1) after `error`.
-    pub fn delay_for(&self, attempt: u32, error: &Error) -> Duration {
-        if error.is_rate_limited() {
-            return error
-                .retry_after()
-                .unwrap_or(DEFAULT_RATE_LIMIT_WAIT)
-                .min(self.max_delay);
-        }
-        let exp = self
-            .base_delay
-            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
-            .min(self.max_delay);
-        // Equal jitter: half fixed, half random, so parallel callers spread out.
-        let half = exp / 2;
-        let jitter = rand::thread_rng().gen_range(0..=half.as_millis().max(1) as u64);
-        (half + Duration::from_millis(jitter)).min(self.max_delay)
-    }
-}
+/// The sign-in code builds its reqwest client and maps its transport errors here too (now in [`crate::http`]).
+pub(crate) use crate::http::{build_client as build_http_client, map_transport_error};
+pub use crate::http::{
+    user_agent, RetryPolicy, CONNECT_TIMEOUT, DEFAULT_RATE_LIMIT_WAIT, REQUEST_TIMEOUT,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientOptions {
@@ -1071,32 +989,6 @@ fn classify(status: StatusCode, headers: &HeaderMap, body: Vec<u8>) -> Result<An
     Err(error.with_raw(raw).with_status(code))
 }
 
-/// `Retry-After` (delta-seconds or HTTP-date), else `X-RateLimit-Reset` (Unix time).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    if let Some(v) = headers.get("retry-after").and_then(|v| v.to_str().ok()) {
-        let v = v.trim();
-        if let Ok(secs) = v.parse::<f64>() {
-            if secs.is_finite() && secs >= 0.0 {
-                return Some(Duration::from_secs_f64(secs));
-            }
-        }
-        if let Ok(date) = DateTime::parse_from_rfc2822(v) {
-            let wait = date.with_timezone(&Utc) - Utc::now();
-            return Some(wait.to_std().unwrap_or(Duration::ZERO));
-        }
-    }
-    if let Some(v) = headers
-        .get("x-ratelimit-reset")
-        .and_then(|v| v.to_str().ok())
-    {
-        if let Ok(epoch) = v.trim().parse::<f64>() {
-            let wait = epoch - Utc::now().timestamp() as f64;
-            return Some(Duration::from_secs_f64(wait.max(0.0)));
-        }
-    }
-    None
-}
-
 fn tenant_from_headers(headers: &HeaderMap) -> TenantInfo {
     const ZERO: &str = "00000000-0000-0000-0000-000000000000";
     let mut candidates: Vec<String> = Vec::new();
@@ -1368,51 +1260,6 @@ mod tests {
         let e = answer(500, json, r#"{"$id":"1","message":"TF246017: x","typeKey":"VssServiceException","errorCode":0,"eventId":0}"#).err().unwrap();
         assert_eq!(e.raw.as_deref(), Some("VssServiceException: TF246017: x"));
         assert_eq!(e.status, Some(500));
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        let mut h = HeaderMap::new();
-        h.insert("retry-after", HeaderValue::from_static("7"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        let when = (Utc::now() + chrono::Duration::seconds(100)).to_rfc2822();
-        let when = when.replace("+0000", "GMT");
-        h.insert("retry-after", HeaderValue::from_str(&when).unwrap());
-        let w = retry_after(&h).unwrap();
-        assert!(
-            w > Duration::from_secs(90) && w <= Duration::from_secs(100),
-            "{w:?}"
-        );
-        let mut h = HeaderMap::new();
-        let reset = (Utc::now().timestamp() + 50).to_string();
-        h.insert("x-ratelimit-reset", HeaderValue::from_str(&reset).unwrap());
-        let w = retry_after(&h).unwrap();
-        assert!(w > Duration::from_secs(40) && w <= Duration::from_secs(50));
-        assert_eq!(retry_after(&HeaderMap::new()), None);
-    }
-
-    #[test]
-    fn delay_is_capped_and_honours_retry_after() {
-        let p = RetryPolicy {
-            max_attempts: 5,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(2),
-        };
-        let limited = Error::from_code(ErrorCode::RateLimited)
-            .with_retry_after(Some(Duration::from_secs(60)));
-        assert_eq!(p.delay_for(1, &limited), Duration::from_secs(2));
-        let limited = Error::from_code(ErrorCode::RateLimited)
-            .with_retry_after(Some(Duration::from_millis(300)));
-        assert_eq!(p.delay_for(1, &limited), Duration::from_millis(300));
-        let no_header = Error::from_code(ErrorCode::RateLimited);
-        assert_eq!(p.delay_for(1, &no_header), Duration::from_secs(2));
-        let server = Error::from_code(ErrorCode::ServerError);
-        for attempt in 1..10 {
-            let d = p.delay_for(attempt, &server);
-            assert!(d <= Duration::from_secs(2));
-        }
-        let d3 = p.delay_for(3, &server);
-        assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400));
     }
 
     #[test]

@@ -16,8 +16,17 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::http::RetryPolicy;
 pub use crate::model::ClipboardCountdown;
 use crate::secret::Sensitive;
+
+/// Retries of one clipboard operation: three attempts, waiting the core's back-off (about ¼ s, then ½ s) in
+/// between.
+const CLIPBOARD_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 3,
+    base_delay: Duration::from_millis(250),
+    max_delay: Duration::from_secs(1),
+};
 
 /// How long a copied secret stays on the clipboard unless told otherwise.
 pub const DEFAULT_CLEAR_AFTER: Duration = Duration::from_secs(30);
@@ -287,19 +296,18 @@ impl OwnerThread {
         &mut self,
         mut operation: impl FnMut(&mut arboard::Clipboard) -> std::result::Result<T, arboard::Error>,
     ) -> Result<T> {
-        const ATTEMPTS: u32 = 3;
         let mut attempt = 1;
         loop {
             match operation(self.clipboard()?) {
                 Ok(value) => return Ok(value),
-                Err(e) if attempt >= ATTEMPTS => {
+                Err(e) if attempt >= CLIPBOARD_RETRY.max_attempts => {
                     self.clipboard = None;
                     return Err(unavailable(e));
                 }
                 Err(_) => {
                     self.clipboard = None;
+                    std::thread::sleep(CLIPBOARD_RETRY.backoff(attempt));
                     attempt += 1;
-                    std::thread::sleep(Duration::from_millis(100 * u64::from(attempt)));
                 }
             }
         }

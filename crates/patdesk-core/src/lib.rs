@@ -12,6 +12,7 @@ pub mod clipboard;
 pub mod endpoints;
 pub mod error;
 pub mod git_credential;
+pub mod http;
 pub mod listing;
 pub mod model;
 pub mod scopes;

@@ -1,0 +1,151 @@
+//! HTTP plumbing shared by every client in the core: the Azure DevOps client, the Entra sign-in and, later, an
+//! Azure DevOps Server client.
+//!
+//! It exists so that the transport rules live in one place and cannot drift apart between those callers: how
+//! the reqwest client is built (user agent, timeouts, redirects never followed — contract §0.3), how a transport
+//! failure becomes an [`Error`] code, how `Retry-After` is read (§2.15), and the one back-off every retry in the
+//! core uses ([`backoff`]: the client's [`RetryPolicy`], the bulk-revoke engine and the clipboard).
+
+mod backoff;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::header::HeaderMap;
+
+use crate::error::{Error, ErrorCode};
+
+pub use backoff::{backoff, rate_limit_wait, RetryPolicy, DEFAULT_RATE_LIMIT_WAIT};
+
+/// Longest wait for a connection to be established.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest wait for a whole request (a hung server is a [`ErrorCode::Timeout`], never a frozen window).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `PATDesk/{version}`
+pub fn user_agent() -> String {
+    format!("PATDesk/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// A reqwest client with the contract's transport rules: rustls, no redirects (a redirect on an Azure DevOps
+/// API call means "not signed in", §2.13), a connect timeout and `request_timeout` for the whole request.
+pub fn build_client(request_timeout: Duration) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(CONNECT_TIMEOUT.min(request_timeout))
+        .timeout(request_timeout)
+        .user_agent(user_agent())
+        .build()
+        .map_err(Error::internal)
+}
+
+/// Prefix of `Error::raw` for connections that were never established.
+const CONNECT_FAILED: &str = "connect: ";
+
+/// A transport failure as an [`Error`]: [`ErrorCode::Timeout`] for timeouts, [`ErrorCode::Network`] for
+/// connections that failed or dropped (marked `connect: ` in `raw` when the connection was never made, so the
+/// request was never sent), [`ErrorCode::Internal`] for a request that could not even be built.
+pub fn map_transport_error(e: reqwest::Error) -> Error {
+    let raw = format!("{e:?}");
+    if e.is_timeout() {
+        Error::from_code(ErrorCode::Timeout).with_raw(raw)
+    } else if e.is_connect() {
+        Error::from_code(ErrorCode::Network).with_raw(format!("{CONNECT_FAILED}{raw}"))
+    } else if e.is_builder() {
+        Error::internal(raw)
+    } else {
+        // Request, body and decode failures, and anything reqwest adds later: the connection failed.
+        Error::from_code(ErrorCode::Network).with_raw(raw)
+    }
+}
+
+/// How long the server asked us to wait: `Retry-After` (delta-seconds or HTTP-date), else `X-RateLimit-Reset`
+/// (Unix time) — §2.15.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    retry_after_at(headers, Utc::now())
+}
+
+/// [`retry_after`], with "now" given (for the dates in the headers).
+pub fn retry_after_at(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    if let Some(v) = header_str(headers, "retry-after") {
+        if let Ok(secs) = v.parse::<f64>() {
+            if secs.is_finite() && secs >= 0.0 {
+                return Some(Duration::from_secs_f64(secs));
+            }
+        }
+        if let Ok(date) = DateTime::parse_from_rfc2822(v) {
+            let wait = date.with_timezone(&Utc) - now;
+            return Some(wait.to_std().unwrap_or(Duration::ZERO));
+        }
+    }
+    let epoch = header_str(headers, "x-ratelimit-reset")?
+        .parse::<f64>()
+        .ok()?;
+    let wait = epoch - now.timestamp_millis() as f64 / 1000.0;
+    (wait.is_finite()).then(|| Duration::from_secs_f64(wait.max(0.0)))
+}
+
+/// A header's value, trimmed, if it is text.
+pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-23T20:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("7"));
+        assert_eq!(retry_after_at(&h, now()), Some(Duration::from_secs(7)));
+        h.insert("retry-after", HeaderValue::from_static(" 0.5 "));
+        assert_eq!(retry_after_at(&h, now()), Some(Duration::from_millis(500)));
+        // An HTTP-date 100 s after "now".
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Mon, 23 Nov 2026 20:01:40 GMT"),
+        );
+        assert_eq!(retry_after_at(&h, now()), Some(Duration::from_secs(100)));
+        // A date in the past: no wait.
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Mon, 23 Nov 2026 19:00:00 GMT"),
+        );
+        assert_eq!(retry_after_at(&h, now()), Some(Duration::ZERO));
+        // No Retry-After: X-RateLimit-Reset.
+        let mut h = HeaderMap::new();
+        let reset = (now().timestamp() + 50).to_string();
+        h.insert("x-ratelimit-reset", HeaderValue::from_str(&reset).unwrap());
+        assert_eq!(retry_after_at(&h, now()), Some(Duration::from_secs(50)));
+        h.insert("retry-after", HeaderValue::from_static("soon"));
+        assert_eq!(retry_after_at(&h, now()), Some(Duration::from_secs(50)));
+        assert_eq!(retry_after_at(&HeaderMap::new(), now()), None);
+    }
+
+    #[tokio::test]
+    async fn refused_connections_are_marked_as_never_sent() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let http = build_client(Duration::from_secs(5)).unwrap();
+        let e = http
+            .get(format!("http://127.0.0.1:{port}/"))
+            .send()
+            .await
+            .map_err(map_transport_error)
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Network);
+        assert!(e.raw.unwrap().starts_with(CONNECT_FAILED));
+    }
+}
