@@ -12,10 +12,8 @@
 //! * `PATDESK_SIGN_IN_TIMEOUT_SECONDS`: how long the browser sign-in waits (default 600).
 //! * `PATDESK_KEYCHAIN_NAMESPACE`: the keychain service name PAT Desk's entries live under.
 
-pub mod account;
 pub mod commands;
 pub mod demo;
-pub mod session;
 pub mod state;
 
 use tauri::{Manager, RunEvent};

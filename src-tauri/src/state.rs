@@ -12,7 +12,7 @@ use patdesk_core::model::{KeychainStatus, PatToken};
 use patdesk_core::vault::Vault;
 use patdesk_core::{Error, Sensitive};
 
-use crate::session::Session;
+use patdesk_core::session::Session;
 
 /// How the app was started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

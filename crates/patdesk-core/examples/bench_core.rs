@@ -17,9 +17,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use patdesk_core::auth::{AccessTokenProvider, StaticToken};
 use patdesk_core::bulk::{bulk_revoke, BulkItem, BulkOptions, CancellationToken};
 use patdesk_core::client::AzureDevOpsClient;
+use patdesk_core::credentials::{AccessTokenProvider, StaticToken};
 use patdesk_core::endpoints::Endpoints;
 use patdesk_core::model::{BulkSummary, ListFilter, RevokeOutcome};
 use patdesk_sim::{Seed, SimOptions, Simulator};

@@ -20,7 +20,7 @@ use serde::Serialize;
 use ts_rs::TS;
 use url::Url;
 
-use crate::auth::AccessTokenProvider;
+use crate::credentials::AccessTokenProvider;
 use crate::endpoints::{join, Endpoints};
 use crate::error::{Error, ErrorCode};
 use crate::http::retry_after;

@@ -336,36 +336,6 @@ impl Error {
         };
         Error::new(code, message).with_raw(raw)
     }
-
-    /// Map an Entra token-endpoint `error` value (§3.7) to an error.
-    pub fn from_entra_error(error: &str, description: Option<&str>) -> Self {
-        let code = match error {
-            "authorization_declined" | "access_denied" => ErrorCode::SignInDeclined,
-            "expired_token" | "bad_verification_code" => ErrorCode::SignInExpired,
-            "invalid_client"
-            | "unauthorized_client"
-            | "invalid_scope"
-            | "invalid_resource"
-            | "unsupported_grant_type" => ErrorCode::SignInConfiguration,
-            "temporarily_unavailable" => ErrorCode::ServerBusy,
-            _ => ErrorCode::SignInFailed,
-        };
-        let message = match error {
-            "consent_required" => "Your organization must approve PAT Desk before you can use it (\"Need admin approval\"). Ask an administrator to grant consent, then sign in again.".to_string(),
-            "interaction_required" => "Microsoft needs you to confirm your sign-in again (for example with multi-factor authentication). Please sign in again.".to_string(),
-            "invalid_grant" => "Your sign-in has expired or was revoked. Please sign in again.".to_string(),
-            "bad_verification_code" => "The sign-in code was not recognised. Start the sign-in again to get a new code.".to_string(),
-            "temporarily_unavailable" => "Microsoft sign-in is busy right now. Please try again in a moment.".to_string(),
-            "invalid_resource" => "Azure DevOps is not available in your organization's Microsoft Entra tenant. Ask an administrator to enable it.".to_string(),
-            _ => default_message(code).to_string(),
-        };
-        let mut raw = error.to_string();
-        if let Some(d) = description {
-            raw.push_str(": ");
-            raw.push_str(d);
-        }
-        Error::new(code, message).with_raw(raw)
-    }
 }
 
 /// The standard, plain-language message for each code.

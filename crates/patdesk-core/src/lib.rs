@@ -5,11 +5,12 @@
 //! (or to `patdesk-sim`, which follows the same contract), and owns the token model, the scope catalogue,
 //! the bulk-revoke engine, the clipboard service and the one error type that crosses IPC.
 
-pub mod auth;
 pub mod bulk;
 pub mod client;
 pub mod clipboard;
+pub mod credentials;
 pub mod endpoints;
+pub mod entra;
 pub mod error;
 pub mod git_credential;
 pub mod http;
@@ -17,7 +18,7 @@ pub mod listing;
 pub mod model;
 pub mod scopes;
 pub mod secret;
-pub mod signin;
+pub mod session;
 pub mod vault;
 mod wire;
 

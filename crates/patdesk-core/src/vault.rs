@@ -232,7 +232,7 @@ impl Vault {
         }
     }
 
-    /// A hook for [`RefreshingProvider::with_refresh_hook`](crate::auth::RefreshingProvider::with_refresh_hook)
+    /// A hook for [`RefreshChain::set_rotation_hook`](crate::entra::RefreshChain::set_rotation_hook)
     /// that keeps `account`'s stored refresh token in step with every rotation.
     ///
     /// The provider calls the hook on an async task, so the write happens on a plain thread of its own (never
@@ -243,7 +243,7 @@ impl Vault {
         &self,
         account: RememberedAccount,
         on_error: Option<Arc<dyn Fn(Error) + Send + Sync>>,
-    ) -> crate::auth::RefreshTokenHook {
+    ) -> crate::entra::RefreshTokenHook {
         let vault = self.clone();
         let latest = Arc::new(Mutex::new(0u64));
         let issued = Arc::new(std::sync::atomic::AtomicU64::new(0));

@@ -3,7 +3,7 @@
 //! never leak into what the window sees. Everything here tolerates unknown and missing optional fields.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::secret::Sensitive;
 
@@ -130,48 +130,6 @@ impl VssError {
     pub fn parse(body: &[u8]) -> VssError {
         serde_json::from_slice(body).unwrap_or_default()
     }
-}
-
-/// Entra token response (§3.4).
-#[derive(Deserialize)]
-pub(crate) struct WireTokenResponse {
-    pub access_token: Sensitive<String>,
-    #[serde(default)]
-    pub refresh_token: Option<Sensitive<String>>,
-    #[serde(default, deserialize_with = "number_or_string")]
-    pub expires_in: Option<u64>,
-}
-
-/// Entra error body (§3.7).
-#[derive(Debug, Deserialize)]
-pub(crate) struct WireEntraError {
-    pub error: String,
-    #[serde(default)]
-    pub error_description: Option<String>,
-}
-
-/// Device-code start response (§3.6).
-#[derive(Debug, Deserialize)]
-pub(crate) struct WireDeviceCode {
-    pub user_code: String,
-    pub device_code: String,
-    pub verification_uri: String,
-    #[serde(default, deserialize_with = "number_or_string")]
-    pub expires_in: Option<u64>,
-    #[serde(default, deserialize_with = "number_or_string")]
-    pub interval: Option<u64>,
-    #[serde(default)]
-    pub message: Option<String>,
-}
-
-/// Entra has been seen sending numbers as strings (`"expires_in": "3599"`); accept both.
-fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let v = Option::<serde_json::Value>::deserialize(d)?;
-    Ok(match v {
-        Some(serde_json::Value::Number(n)) => n.as_u64(),
-        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    })
 }
 
 #[cfg(test)]

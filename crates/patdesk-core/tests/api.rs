@@ -537,7 +537,7 @@ async fn list_all_reports_organizations_it_could_not_list() {
 /// reason, and listing it alone again works once the policy lets the person in.
 #[tokio::test]
 async fn one_refusing_organization_never_hides_the_others() {
-    use patdesk_core::auth::StaticToken;
+    use patdesk_core::credentials::StaticToken;
     use patdesk_core::listing::{list_across, TokenListing};
     use std::sync::Arc;
 

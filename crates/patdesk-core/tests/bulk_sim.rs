@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::Env;
-use patdesk_core::auth::{AccessTokenProvider, StaticToken};
 use patdesk_core::bulk::{
     bulk_revoke, retry_failed, unfinished, BulkItem, BulkOptions, CancellationToken,
 };
 use patdesk_core::client::{AzureDevOpsClient, ClientOptions, RetryPolicy};
+use patdesk_core::credentials::{AccessTokenProvider, StaticToken};
 use patdesk_core::model::{BulkProgress, BulkSummary, RevokeOutcome};
 use patdesk_core::ErrorCode;
 use patdesk_sim::Seed;

@@ -8,14 +8,11 @@ use std::collections::BTreeSet;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use common::Env;
+use common::{Env, FABRIKAM_TENANT};
 use patdesk_sim::Seed;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
-
-/// The tenant of the demo user's guest organization `fabrikam-tools` (the simulator's seed).
-const FABRIKAM_TENANT: &str = "8e1d4a7b-2c3f-4b5a-a6d9-0f1e2d3c4b5a";
 
 const BIN: &str = env!("CARGO_BIN_EXE_patdesk-cli");
 

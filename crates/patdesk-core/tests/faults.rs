@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use patdesk_core::auth::StaticToken;
 use patdesk_core::client::{ClientOptions, ListQuery, RetryPolicy};
+use patdesk_core::credentials::StaticToken;
 use patdesk_core::model::{Lifespan, NewTokenRequest, RevokeOutcome, UpdateTokenRequest};
 use patdesk_core::ErrorCode;
 use patdesk_sim::Seed;

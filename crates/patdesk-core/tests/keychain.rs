@@ -442,9 +442,11 @@ fn locked_keychain_is_reported_and_never_deletes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotated_refresh_tokens_are_persisted_by_the_provider_hook() {
-    use patdesk_core::auth::{EntraConfig, RefreshingProvider};
+    use patdesk_core::credentials::AccessTokenProvider;
     use patdesk_core::endpoints::Endpoints;
-    use patdesk_core::signin::{LoopbackSignIn, TokenAccount};
+    use patdesk_core::entra::{
+        EntraConfig, LoopbackSignIn, RefreshChain, TenantTokens, TokenAccount,
+    };
 
     if !in_private_keyring("rotated_refresh_tokens_are_persisted_by_the_provider_hook") {
         return;
@@ -500,16 +502,16 @@ async fn rotated_refresh_tokens_are_persisted_by_the_provider_hook() {
     // The provider rotates; the hook writes the new token to the keychain.
     let errors = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = errors.clone();
-    let provider = RefreshingProvider::new(&endpoints, &config, tokens)
-        .unwrap()
-        .with_refresh_hook(vault.refresh_token_hook(
-            account.clone(),
-            Some(std::sync::Arc::new(move |e| sink.lock().unwrap().push(e))),
-        ));
+    let chain = RefreshChain::new(&endpoints, &config, tokens.refresh_token.clone());
+    chain.set_rotation_hook(vault.refresh_token_hook(
+        account.clone(),
+        Some(std::sync::Arc::new(move |e| sink.lock().unwrap().push(e))),
+    ));
+    let provider = TenantTokens::with_token(chain.clone(), &config.authority, &tokens);
     for _ in 0..3 {
-        provider.refresh_now().await.unwrap();
+        provider.refresh_after_unauthorized().await.unwrap();
     }
-    let newest = provider.refresh_token().await.unwrap();
+    let newest = chain.current().await.unwrap();
     assert_ne!(newest.expose(), first.expose());
 
     // The write happens on its own thread: wait for it (a start-up condition, not a timing assertion).

@@ -1,5 +1,5 @@
-//! Entra sign-in through the simulator: the device-code flow (§3.6) and refresh-token rotation (§3.5),
-//! including the client's refresh-and-retry after a `401`.
+//! Entra sign-in through the simulator: the device-code flow (§3.6) and the one token refresher (the refresh
+//! chain and its per-tenant access tokens, §3.5), including the client's refresh-and-retry after a `401`.
 
 mod common;
 
@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::*;
-use patdesk_core::auth::{
-    AccessTokenProvider, DeviceCodeFlow, DeviceCodePrompt, EntraConfig, RefreshingProvider,
-    TokenSet,
-};
 use patdesk_core::client::ListQuery;
+use patdesk_core::credentials::AccessTokenProvider;
+use patdesk_core::entra::{
+    DeviceCodeFlow, DeviceCodePrompt, EntraConfig, RefreshChain, TenantTokens, TokenSet,
+};
+use patdesk_core::model::ListFilter;
 use patdesk_core::{ErrorCode, Sensitive};
 use patdesk_sim::Seed;
 use serde_json::json;
@@ -20,6 +21,21 @@ use tokio_util::sync::CancellationToken;
 
 fn config() -> EntraConfig {
     EntraConfig::default()
+}
+
+/// The home tenant's access tokens, starting from a sign-in's tokens.
+fn home_tokens(env: &Env, tokens: &TokenSet) -> (Arc<RefreshChain>, TenantTokens) {
+    let chain = RefreshChain::new(&env.endpoints, &config(), tokens.refresh_token.clone());
+    let provider = TenantTokens::with_token(chain.clone(), "organizations", tokens);
+    (chain, provider)
+}
+
+/// The home tenant's access tokens from a stored refresh token alone: the first call redeems it.
+fn from_refresh_token(env: &Env, refresh_token: Sensitive<String>) -> TenantTokens {
+    TenantTokens::new(
+        RefreshChain::new(&env.endpoints, &config(), Some(refresh_token)),
+        "organizations",
+    )
 }
 
 /// Start a device code with a short poll interval (the simulator's default is 5 s).
@@ -70,8 +86,7 @@ async fn device_code_sign_in_yields_working_tokens() {
     assert!(tokens.expires_at > Utc::now());
     assert!(!format!("{tokens:?}").contains(tokens.access_token.expose().as_str()));
     // The access token works against Azure DevOps.
-    let provider = RefreshingProvider::new(&env.endpoints, &config(), tokens).unwrap();
-    let client = env.client_with(Arc::new(provider));
+    let client = env.client_with(Arc::new(home_tokens(&env, &tokens).1));
     let profile = client.profile().await.unwrap();
     assert_eq!(profile.display_name, env.sim.demo_user().display_name);
 }
@@ -155,20 +170,19 @@ async fn refresh_rotates_and_reports_the_new_refresh_token() {
     let tokens = sign_in(&env).await;
     let first_refresh = tokens.refresh_token.clone().unwrap();
     let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-    let provider = RefreshingProvider::new(&env.endpoints, &config(), tokens)
-        .unwrap()
-        .with_refresh_hook(Arc::new({
-            let seen = seen.clone();
-            move |t: &Sensitive<String>| seen.lock().unwrap().push(t.expose().clone())
-        }));
+    let (chain, provider) = home_tokens(&env, &tokens);
+    chain.set_rotation_hook(Arc::new({
+        let seen = seen.clone();
+        move |t: &Sensitive<String>| seen.lock().unwrap().push(t.expose().clone())
+    }));
     let before = provider.access_token().await.unwrap();
     env.clear_requests().await;
     // Fresh token: no refresh.
     assert_eq!(provider.access_token().await.unwrap(), before);
     assert_eq!(env.count_route("entra.token").await, 0);
-    let after = provider.refresh_now().await.unwrap();
+    let after = provider.refresh_after_unauthorized().await.unwrap();
     assert_ne!(after, before);
-    let second_refresh = provider.refresh_token().await.unwrap();
+    let second_refresh = chain.current().await.unwrap();
     assert_ne!(second_refresh, first_refresh, "the refresh token rotated");
     assert_eq!(*seen.lock().unwrap(), vec![second_refresh.expose().clone()]);
     // The rotated token keeps working.
@@ -184,19 +198,14 @@ async fn access_token_is_refreshed_near_expiry() {
     let env = start(Seed::Demo).await;
     let mut tokens = sign_in(&env).await;
     tokens.expires_at = Utc::now() + chrono::Duration::minutes(4);
-    let provider = RefreshingProvider::new(&env.endpoints, &config(), tokens.clone()).unwrap();
+    let (chain, provider) = home_tokens(&env, &tokens);
     env.clear_requests().await;
     let t = provider.access_token().await.unwrap();
     assert_ne!(t, tokens.access_token);
     assert_eq!(env.count_route("entra.token").await, 1);
-    assert!(provider.expires_at().await > Utc::now() + chrono::Duration::minutes(30));
+    assert!(provider.expires_at().await.unwrap() > Utc::now() + chrono::Duration::minutes(30));
     // Starting from a stored refresh token alone.
-    let restored = RefreshingProvider::from_refresh_token(
-        &env.endpoints,
-        &config(),
-        provider.refresh_token().await.unwrap(),
-    )
-    .unwrap();
+    let restored = from_refresh_token(&env, chain.current().await.unwrap());
     let client = env.client_with(Arc::new(restored));
     client.profile().await.unwrap();
 }
@@ -208,7 +217,7 @@ async fn unauthorized_answers_refresh_once_and_retry() {
     // An access token the service no longer accepts, though it looks fresh to us.
     tokens.access_token = Sensitive::new("revoked-or-garbage".to_string());
     tokens.expires_at = Utc::now() + chrono::Duration::hours(1);
-    let provider = Arc::new(RefreshingProvider::new(&env.endpoints, &config(), tokens).unwrap());
+    let provider = Arc::new(home_tokens(&env, &tokens).1);
     let client = env.client_with(provider.clone());
     env.clear_requests().await;
     let listed = client
@@ -245,15 +254,94 @@ async fn unauthorized_answers_refresh_once_and_retry() {
 #[tokio::test]
 async fn refused_refresh_token_means_sign_in_again() {
     let env = start(Seed::Demo).await;
-    let provider = RefreshingProvider::from_refresh_token(
-        &env.endpoints,
-        &config(),
-        Sensitive::new("not-a-refresh-token".to_string()),
-    )
-    .unwrap();
+    let provider = from_refresh_token(&env, Sensitive::new("not-a-refresh-token".to_string()));
     let e = provider.access_token().await.unwrap_err();
     assert_eq!(e.code, ErrorCode::SessionExpired);
     let client = env.client_with(Arc::new(provider));
     let e = client.profile().await.unwrap_err();
     assert_eq!(e.code, ErrorCode::SessionExpired);
+}
+
+/// The (method, route, status) of every request a simulator saw, in order.
+fn calls(requests: &[serde_json::Value]) -> Vec<(String, String, u64)> {
+    requests
+        .iter()
+        .map(|r| {
+            (
+                r["method"].as_str().unwrap_or_default().to_string(),
+                r["route"].as_str().unwrap_or_default().to_string(),
+                r["status"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// The demo signs in through exactly the path a person's device-code sign-in takes: the simulator sees the
+/// same calls, in the same order, from "Try the demo" as from "Sign in with a code" (the shell's
+/// `start_device_sign_in`: `DeviceCodeFlow`, then `Session::sign_in_with_tokens`). Both sessions then list the
+/// guest organization's tokens through its own tenant.
+#[tokio::test]
+async fn the_demo_signs_in_like_a_person_with_a_device_code() {
+    use patdesk_core::session::{demo, Session};
+    use patdesk_sim::SimOptions;
+
+    let approving = || SimOptions {
+        auto_approve: true,
+        device_pending_polls: 0,
+        ..SimOptions::default()
+    };
+    let demo_env = start_with(approving()).await;
+    let demo_session = demo::sign_in_to_simulator(&demo_env.sim).await.unwrap();
+    let demo_calls = calls(&demo_env.requests().await);
+
+    let person_env = start_with(approving()).await;
+    let config = EntraConfig::default();
+    let prompt = DeviceCodeFlow::start(&person_env.endpoints, &config)
+        .await
+        .unwrap();
+    let tokens = DeviceCodeFlow::poll_until_done(&prompt, &CancellationToken::new())
+        .await
+        .unwrap();
+    let person = Session::sign_in_with_tokens(
+        &person_env.endpoints,
+        &config,
+        &config.authority,
+        tokens,
+        None,
+    )
+    .await
+    .unwrap();
+    let person_calls = calls(&person_env.requests().await);
+
+    assert!(
+        demo_calls
+            .iter()
+            .any(|(_, route, _)| route == "entra.devicecode"),
+        "{demo_calls:?}"
+    );
+    assert_eq!(demo_calls, person_calls);
+    assert_eq!(demo_session.profile, person.profile);
+
+    for (env, session) in [(&demo_env, &demo_session), (&person_env, &person)] {
+        env.clear_requests().await;
+        let listing = session
+            .list_tokens(ListFilter::Active, None, |_| {})
+            .await
+            .unwrap();
+        assert!(listing.unavailable.is_empty(), "{:?}", listing.unavailable);
+        assert!(listing
+            .tokens
+            .iter()
+            .any(|t| t.organization == "fabrikam-tools"));
+        // The guest organization's access token was redeemed at its own tenant.
+        assert!(env
+            .requests()
+            .await
+            .iter()
+            .any(|r| r["route"] == "entra.token"
+                && r["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains(FABRIKAM_TENANT)));
+    }
 }

@@ -7,9 +7,10 @@
 
 use std::time::Duration;
 
-use patdesk_core::auth::EntraConfig;
 use patdesk_core::endpoints::Endpoints;
-use patdesk_core::signin::{self, LoopbackSignIn, PendingSignIn, SignInHints, TokenAccount};
+use patdesk_core::entra::{
+    EntraConfig, LoopbackSignIn, PendingSignIn, RefreshChain, SignInHints, TokenAccount, TokenSet,
+};
 use patdesk_core::{Error, ErrorCode, Sensitive};
 use patdesk_sim::{SimOptions, Simulator, TEST_CLIENT_ID};
 use tokio_util::sync::CancellationToken;
@@ -50,7 +51,7 @@ async fn world() -> World {
     }
 }
 
-type Waiting = tokio::task::JoinHandle<Result<patdesk_core::auth::TokenSet, Error>>;
+type Waiting = tokio::task::JoinHandle<Result<TokenSet, Error>>;
 
 /// Start waiting in the background, as the shell does while the browser is open.
 fn wait_in_background(pending: PendingSignIn, timeout: Duration) -> (Waiting, CancellationToken) {
@@ -121,7 +122,7 @@ impl World {
     }
 
     /// A full, successful sign-in.
-    async fn sign_in(&self) -> patdesk_core::auth::TokenSet {
+    async fn sign_in(&self) -> TokenSet {
         let pending = LoopbackSignIn::start(&self.endpoints, &self.config, None).unwrap();
         let url = pending.authorize_url().clone();
         let (waiting, _cancel) = wait_in_background(pending, WAIT);
@@ -395,29 +396,32 @@ async fn a_login_hint_and_a_tenant_reach_the_authorize_request() {
     assert_eq!(who.tenant_id, demo.tenant_id.to_lowercase());
 }
 
+/// Redeem `refresh_token` once, as a new refresh chain does.
+async fn redeem(w: &World, refresh_token: &Sensitive<String>) -> Result<TokenSet, Error> {
+    RefreshChain::new(&w.endpoints, &w.config, Some(refresh_token.clone()))
+        .redeem(&w.config.authority)
+        .await
+}
+
 #[tokio::test]
 async fn refresh_rotates_and_the_old_refresh_token_is_rejected() {
     let w = world().await;
     let first = w.sign_in().await;
     let rt1: Sensitive<String> = first.refresh_token.clone().unwrap();
 
-    let second = signin::refresh(&w.endpoints, &w.config, &rt1)
-        .await
-        .expect("refresh");
+    let second = redeem(&w, &rt1).await.expect("refresh");
     let rt2 = second.refresh_token.clone().unwrap();
     assert_ne!(rt1.expose(), rt2.expose(), "a new refresh token every time");
     assert_ne!(first.access_token.expose(), second.access_token.expose());
 
     // The old one is spent: sign in again.
-    let err = signin::refresh(&w.endpoints, &w.config, &rt1)
-        .await
-        .unwrap_err();
+    let err = redeem(&w, &rt1).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::SessionExpired);
     assert_plain(&err);
     assert!(err.raw.unwrap_or_default().starts_with("invalid_grant"));
 
     // The newest one still works.
-    let third = signin::refresh(&w.endpoints, &w.config, &rt2)
+    let third = redeem(&w, &rt2)
         .await
         .expect("refresh with the newest token");
     assert_ne!(third.refresh_token.unwrap().expose(), rt2.expose());

@@ -4,21 +4,22 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use patdesk_core::auth::{DeviceCodeFlow, EntraConfig, StaticToken, TokenSet};
 use patdesk_core::client::AzureDevOpsClient;
+use patdesk_core::credentials::StaticToken;
 use patdesk_core::endpoints::{parse_organization, Endpoints};
+use patdesk_core::entra::{
+    DeviceCodeFlow, EntraConfig, LoopbackSignIn, TokenSet, DEFAULT_SIGN_IN_TIMEOUT,
+};
 use patdesk_core::model::{
     AccountSummary, DeviceCodeInfo, KeychainStatus, Organization, SessionInfo, SignInWaiting,
 };
-use patdesk_core::signin::{LoopbackSignIn, DEFAULT_SIGN_IN_TIMEOUT};
+use patdesk_core::session::Session;
 use patdesk_core::vault::RememberedAccount;
 use patdesk_core::{Error, ErrorCode};
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::account::RefreshChain;
 use crate::demo;
-use crate::session::Session;
 use crate::state::{AppState, Keychain};
 
 /// `PATDESK_BROWSER=none`: do not open a browser (tests play the browser with the URL the window shows).
@@ -103,23 +104,14 @@ pub async fn current_session(state: State<'_, AppState>) -> Result<Option<Sessio
 
 /// Sign in again as a remembered account, from its refresh token in the keychain.
 async fn restore(state: &AppState, account: &RememberedAccount) -> Result<SessionInfo, Error> {
-    let vault = state.vault.clone();
-    let (tenant, user) = (account.tenant_id.clone(), account.user_id.clone());
-    let refresh_token = vault
-        .run(move |v| v.load_refresh_token(&tenant, &user))
-        .await?
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::SessionExpired,
-                "PAT Desk no longer remembers this sign-in. Please sign in again.",
-            )
-        })?;
-    let endpoints = Endpoints::from_env()?;
-    let config = EntraConfig::from_env();
-    let tokens = RefreshChain::new(&endpoints, &config, Some(refresh_token))
-        .redeem(&config.authority)
-        .await?;
-    establish(state, &endpoints, &config, tokens).await
+    let session = Session::restore(
+        &Endpoints::from_env()?,
+        &EntraConfig::from_env(),
+        &state.vault,
+        account,
+    )
+    .await?;
+    make_current(state, session).await
 }
 
 /// Turn the tokens of a sign-in into the current session (and remember it when the keychain can).
@@ -130,15 +122,15 @@ async fn establish(
     tokens: TokenSet,
 ) -> Result<SessionInfo, Error> {
     let vault = state.remembering_vault();
-    let signed_in =
+    let session =
         Session::sign_in_with_tokens(endpoints, config, &config.authority, tokens, vault.as_ref())
             .await?;
-    let label = signed_in
-        .account
-        .as_ref()
-        .map(|a| a.username.clone())
-        .unwrap_or_else(|| signed_in.profile.email.clone());
-    let session = Arc::new(Session::new(signed_in, false, label, None));
+    make_current(state, session).await
+}
+
+/// The new session replaces the current one (its bulk revoke and created secret end with it).
+async fn make_current(state: &AppState, session: Session) -> Result<SessionInfo, Error> {
+    let session = Arc::new(session);
     let info = session.info();
     let _changing = state.session_change.lock().await;
     state.cancel_bulk();

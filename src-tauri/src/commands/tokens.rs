@@ -27,10 +27,16 @@ pub async fn list_tokens(
     on_progress: Channel<u32>,
 ) -> Result<TokenListing, Error> {
     let session = state.require_session()?;
+    // The listing future is not provably `Send` (a higher-ranked lifetime in its stream closure), which
+    // async commands require, so it is driven on a blocking thread.
     tauri::async_runtime::spawn_blocking(move || {
-        session.list_tokens_blocking(filter, organizations.as_deref(), |organizations_listed| {
-            let _ = on_progress.send(organizations_listed);
-        })
+        tauri::async_runtime::block_on(session.list_tokens(
+            filter,
+            organizations.as_deref(),
+            |organizations_listed| {
+                let _ = on_progress.send(organizations_listed);
+            },
+        ))
     })
     .await
     .map_err(Error::internal)?

@@ -15,16 +15,15 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
-use patdesk_core::auth::{
-    AccessTokenProvider, DeviceCodeFlow, EntraConfig, RefreshingProvider, StaticToken,
-};
 use patdesk_core::bulk::{bulk_revoke, BulkItem, BulkOptions, CancellationToken};
-use patdesk_core::client::AzureDevOpsClient;
+use patdesk_core::credentials::StaticToken;
 use patdesk_core::endpoints::Endpoints;
+use patdesk_core::entra::{DeviceCodeFlow, EntraConfig};
 use patdesk_core::model::{
     BulkSummary, Lifespan, ListFilter, NewTokenRequest, Organization, PatToken, Profile,
     RevokeOutcome, TokenStatus,
 };
+use patdesk_core::session::Session;
 use patdesk_core::{Error, ErrorCode};
 
 #[derive(Parser)]
@@ -166,9 +165,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     let endpoints = Endpoints::from_env()?;
     match cli.command {
         Command::SignIn => {
-            let provider = sign_in(&endpoints, true).await?;
-            let client = AzureDevOpsClient::new(endpoints, provider)?;
-            let profile = client.profile().await?;
+            let session = connect(&endpoints, true).await?;
+            let profile = &session.profile;
             println!("Signed in as {} <{}>", profile.display_name, profile.email);
             if StaticToken::from_env().is_none() {
                 eprintln!(
@@ -179,10 +177,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Whoami { json } => {
-            let client = connect(endpoints).await?;
-            let profile = client.profile().await?;
+            let session = connect(&endpoints, false).await?;
+            let profile = &session.profile;
             if json {
-                print_json(&profile)?;
+                print_json(profile)?;
             } else {
                 println!("{} <{}>", profile.display_name, profile.email);
                 let names: Vec<&str> = profile
@@ -200,10 +198,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             sort,
             json,
         } => {
-            let client = connect(endpoints).await?;
-            let profile = client.profile().await?;
-            let orgs = organizations(&profile, org.as_deref())?;
-            let (mut tokens, some_listed) = list(&client, &orgs, filter.into()).await;
+            let session = connect(&endpoints, false).await?;
+            let orgs = organizations(&session.profile, org.as_deref())?;
+            let (mut tokens, some_listed) = list(&session, &orgs, filter.into()).await;
             sort_tokens(&mut tokens, sort);
             if json {
                 print_json(&tokens)?;
@@ -225,7 +222,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             until,
             json,
         } => {
-            let client = connect(endpoints).await?;
+            let session = connect(&endpoints, false).await?;
             let organization = patdesk_core::endpoints::parse_organization(&org)?;
             let scopes: Vec<String> = if full_access {
                 vec!["app_token".to_string()]
@@ -242,7 +239,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 (None, Some(date)) => Lifespan::Until { date },
                 (None, None) => unreachable!("clap requires --days or --until"),
             };
-            let created = client
+            let created = session
+                .client_for(&organization)
                 .create_pat(&NewTokenRequest {
                     organization,
                     display_name: name,
@@ -278,11 +276,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             json,
             ids,
         } => {
-            let client = connect(endpoints).await?;
+            let session = connect(&endpoints, false).await?;
             let items: Vec<BulkItem> = if expired {
-                let profile = client.profile().await?;
-                let orgs = organizations(&profile, org.as_deref())?;
-                let (tokens, some_listed) = list(&client, &orgs, ListFilter::Expired).await;
+                let orgs = organizations(&session.profile, org.as_deref())?;
+                let (tokens, some_listed) = list(&session, &orgs, ListFilter::Expired).await;
                 if !some_listed {
                     return Ok(ExitCode::FAILURE);
                 }
@@ -314,7 +311,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
                 return Ok(ExitCode::SUCCESS);
             }
-            let summary = revoke(&client, items, concurrency).await;
+            let summary = revoke(&session, items, concurrency).await;
             if json {
                 print_json(&summary)?;
             } else {
@@ -329,21 +326,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     }
 }
 
-/// The client, signed in with `PATDESK_ACCESS_TOKEN` or a device code.
-async fn connect(endpoints: Endpoints) -> Result<AzureDevOpsClient, Error> {
-    let provider = sign_in(&endpoints, false).await?;
-    AzureDevOpsClient::new(endpoints, provider)
-}
-
-async fn sign_in(
-    endpoints: &Endpoints,
-    explicit: bool,
-) -> Result<Arc<dyn AccessTokenProvider>, Error> {
+/// The signed-in person: with `PATDESK_ACCESS_TOKEN` (the home tenant only), or a device-code sign-in that
+/// reaches every organization, guest tenants included, exactly as the window signs in (`Session`).
+async fn connect(endpoints: &Endpoints, explicit: bool) -> Result<Session, Error> {
     if let Some(token) = StaticToken::from_env() {
         if explicit {
             eprintln!("Using the access token from PATDESK_ACCESS_TOKEN.");
         }
-        return Ok(Arc::new(token));
+        return Session::with_access_token(endpoints, Arc::new(token)).await;
     }
     let config = EntraConfig::from_env();
     let prompt = DeviceCodeFlow::start(endpoints, &config).await?;
@@ -358,8 +348,7 @@ async fn sign_in(
     });
     let tokens = DeviceCodeFlow::poll_until_done(&prompt, &cancel).await;
     watcher.abort();
-    let provider = RefreshingProvider::new(endpoints, &config, tokens?)?;
-    Ok(Arc::new(provider))
+    Session::sign_in_with_tokens(endpoints, &config, &config.authority, tokens?, None).await
 }
 
 fn organizations(profile: &Profile, wanted: Option<&str>) -> Result<Vec<Organization>, Error> {
@@ -392,12 +381,12 @@ fn organizations(profile: &Profile, wanted: Option<&str>) -> Result<Vec<Organiza
 /// organization that cannot be listed (say, a guest organization in another tenant) is reported on stderr
 /// with its own reason while the rest is still listed; the bool is false when nothing at all could be listed.
 async fn list(
-    client: &AzureDevOpsClient,
+    session: &Session,
     orgs: &[Organization],
     filter: ListFilter,
 ) -> (Vec<PatToken>, bool) {
-    let groups = [(std::sync::Arc::new(client.clone()), orgs.to_vec())];
-    let listing = patdesk_core::listing::list_every_organization(&groups, filter, |_| {}).await;
+    let names: Vec<String> = orgs.iter().map(|o| o.name.clone()).collect();
+    let listing = session.list_every_organization(filter, Some(&names)).await;
     let some_listed = !listing.nothing_listed(orgs.len());
     for failure in &listing.unavailable {
         let org = &failure.organization.name;
@@ -406,7 +395,7 @@ async fn list(
             failure.error.message
         );
         if failure.error.code == ErrorCode::SessionExpired && some_listed {
-            guest_hint(client, org).await;
+            guest_hint(session, org).await;
         }
     }
     (listing.tokens, some_listed)
@@ -414,8 +403,8 @@ async fn list(
 
 /// The sign-in worked elsewhere but not in `org`: most likely it belongs to another Entra tenant (the person
 /// is a guest there), which needs a sign-in of its own (§3.3).
-async fn guest_hint(client: &AzureDevOpsClient, org: &str) {
-    if let Ok(info) = client.discover_tenant(org).await {
+async fn guest_hint(session: &Session, org: &str) {
+    if let Ok(info) = session.client_for(org).discover_tenant(org).await {
         if let Some(tenant) = info.tenant_id {
             eprintln!(
                 "  {org} signs in through another Microsoft Entra tenant ({tenant}). To manage its tokens, \
@@ -439,11 +428,7 @@ fn sort_tokens(tokens: &mut [PatToken], sort: SortArg) {
 }
 
 /// The bulk engine, with one line of progress per token on stderr and Ctrl-C as "cancel".
-async fn revoke(
-    client: &AzureDevOpsClient,
-    items: Vec<BulkItem>,
-    concurrency: usize,
-) -> BulkSummary {
+async fn revoke(session: &Session, items: Vec<BulkItem>, concurrency: usize) -> BulkSummary {
     let options = BulkOptions {
         max_concurrency: concurrency,
         ..BulkOptions::default()
@@ -456,7 +441,7 @@ async fn revoke(
             on_ctrl_c.cancel();
         }
     });
-    let summary = bulk_revoke(client, items, &options, &cancel, |p| {
+    let summary = bulk_revoke(session, items, &options, &cancel, |p| {
         let what = match &p.latest.outcome {
             RevokeOutcome::Revoked => "revoked".to_string(),
             RevokeOutcome::AlreadyGone => "already revoked".to_string(),

@@ -5,14 +5,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use patdesk_core::auth::{AccessTokenProvider, StaticToken};
 use patdesk_core::client::{AzureDevOpsClient, ClientOptions, RetryPolicy};
+use patdesk_core::credentials::{AccessTokenProvider, StaticToken};
 use patdesk_core::endpoints::Endpoints;
 use patdesk_sim::{Seed, SimOptions, Simulator};
 use serde_json::{json, Value};
 
 pub const CONTOSO_WEB: &str = "contoso-web";
 pub const CONTOSO_DATA: &str = "contoso-data";
+/// The tenant of the demo user's guest organization `fabrikam-tools` (the simulator's seed).
+pub const FABRIKAM_TENANT: &str = "8e1d4a7b-2c3f-4b5a-a6d9-0f1e2d3c4b5a";
 
 pub struct Env {
     pub sim: Simulator,

@@ -1,23 +1,62 @@
-//! A real account's access tokens, one per Entra tenant, all minted from the account's one refresh token.
+//! The one token refresher: a signed-in account's access tokens, one per Entra tenant, all minted from the
+//! account's one refresh token (contract §3.3, §3.5).
 //!
-//! A guest's organization only accepts a token of its own tenant (contract §3.3), so the shell redeems the
-//! account's refresh token at `/{tenantId}` for each such tenant. Entra rotates the refresh token on every use
-//! and the previous one stops working (§3.5), so every tenant's provider goes through one [`RefreshChain`]:
-//! redemptions are serialized, each uses the newest refresh token, and each new one is handed to the keychain
-//! hook (when the keychain remembers this account). Access tokens stay in memory only.
+//! A guest's organization only accepts a token of its own tenant, so the account's refresh token is redeemed
+//! at `/{tenantId}` for each such tenant. Entra rotates the refresh token on every use and the previous one
+//! stops working, so every tenant's provider goes through one [`RefreshChain`]: redemptions are serialized,
+//! each uses the newest refresh token, and each new one is handed to the rotation hook (the keychain, when it
+//! remembers this account). Access tokens stay in memory only.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use patdesk_core::auth::{AccessTokenProvider, EntraConfig, RefreshTokenHook, TokenSet};
-use patdesk_core::endpoints::Endpoints;
-use patdesk_core::{signin, Error, ErrorCode, Sensitive};
+use oauth2::{RefreshToken, Scope};
 
-/// Refresh this long before an access token expires.
-const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+use super::{
+    map_token_error, oauth_client, token_scopes, token_set, EntraConfig, EntraUrls, TokenSet,
+    REFRESH_MARGIN, TOKEN_REQUEST_TIMEOUT,
+};
+use crate::credentials::AccessTokenProvider;
+use crate::endpoints::Endpoints;
+use crate::error::{Error, ErrorCode};
+use crate::http::build_client as build_http_client;
+use crate::secret::Sensitive;
+
+/// Called with the newest refresh token after every rotation, so a keychain can persist it.
+pub type RefreshTokenHook = Arc<dyn Fn(&Sensitive<String>) + Send + Sync>;
+
+/// Redeem a refresh token at `config`'s authority (§3.5). Entra returns a new refresh token every time: store
+/// it and forget the old one, which stops working; if a response has none, the old one is kept. A refused
+/// refresh token (`invalid_grant`, `interaction_required`, …) maps to [`ErrorCode::SessionExpired`]: sign in
+/// again.
+async fn redeem_refresh_token(
+    endpoints: &Endpoints,
+    config: &EntraConfig,
+    refresh_token: &Sensitive<String>,
+) -> Result<TokenSet, Error> {
+    let urls = EntraUrls::without_redirect(endpoints, config.tenant())?;
+    let http = build_http_client(TOKEN_REQUEST_TIMEOUT)?;
+    let rt = RefreshToken::new(refresh_token.expose().clone());
+    let response = oauth_client(&config.client_id, &urls)
+        .exchange_refresh_token(&rt)
+        .add_scopes(token_scopes(&config.scopes).into_iter().map(Scope::new))
+        .request_async(&http)
+        .await
+        .map_err(|e| match map_token_error(e) {
+            e if matches!(
+                e.code,
+                ErrorCode::SignInFailed | ErrorCode::SignInExpired | ErrorCode::SignInDeclined
+            ) =>
+            {
+                let raw = e.raw.clone().unwrap_or_default();
+                Error::new(ErrorCode::SessionExpired, e.message).with_raw(raw)
+            }
+            e => e,
+        })?;
+    Ok(token_set(&response, Some(refresh_token)))
+}
 
 /// The account's refresh token, shared by the providers of all its tenants.
 pub struct RefreshChain {
@@ -59,7 +98,8 @@ impl RefreshChain {
             return Err(Error::from_code(ErrorCode::SessionExpired));
         };
         let tokens =
-            signin::refresh(&self.endpoints, &self.config.for_tenant(tenant), &current).await?;
+            redeem_refresh_token(&self.endpoints, &self.config.for_tenant(tenant), &current)
+                .await?;
         if let Some(new) = &tokens.refresh_token {
             if new.expose() != current.expose() {
                 *slot = Some(new.clone());
@@ -106,6 +146,11 @@ impl TenantTokens {
         }
     }
 
+    /// When the access token in hand expires (`None` before the first one).
+    pub async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.current.lock().await.as_ref().map(|(_, at)| *at)
+    }
+
     async fn renew(
         &self,
         slot: &mut Option<(Sensitive<String>, DateTime<Utc>)>,
@@ -130,6 +175,8 @@ impl AccessTokenProvider for TenantTokens {
     }
 
     fn refresh_after_unauthorized(&self) -> BoxFuture<'_, Result<Sensitive<String>, Error>> {
+        // Always redeem: the chain serializes concurrent callers and each redemption uses the newest refresh
+        // token, so parallel 401s cost extra redemptions but never a lost rotation.
         async move {
             let mut slot = self.current.lock().await;
             self.renew(&mut slot).await

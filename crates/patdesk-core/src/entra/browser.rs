@@ -1,5 +1,5 @@
-//! "Sign in with Microsoft": the system browser, PKCE (S256) and a loopback redirect (contract §3.4), which is
-//! the primary sign-in of PAT Desk (the device code flow in `auth.rs` is the fallback).
+//! "Sign in with Microsoft": the system browser, PKCE (S256) and a loopback redirect (contract §3.4), the
+//! primary sign-in of PAT Desk (the device code in `device_code.rs` is the fallback).
 //!
 //! 1. [`LoopbackSignIn::start`] listens on `127.0.0.1:{free port}` and builds the authorize URL
 //!    (`{login}/{tenant}/oauth2/v2.0/authorize`, `redirect_uri=http://localhost:{port}`, `response_mode=query`,
@@ -15,42 +15,31 @@
 //! and the sign-in **keeps waiting** — its code is never redeemed. It is most likely an old browser tab from an
 //! earlier attempt, or another program poking the port; neither should end (or hijack) the sign-in the person
 //! is doing right now. The wait still ends on the timeout or on cancel, never hangs.
-//!
-//! [`refresh`] redeems a refresh token (§3.5) with the same `oauth2` client; Entra rotates the refresh token
-//! on every use, so callers must store the new one (see `vault.rs`).
 
 use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use chrono::Utc;
-use oauth2::basic::{BasicClient, BasicErrorResponse, BasicTokenResponse};
-use oauth2::{
-    AuthType, AuthUrl, AuthorizationCode, ClientId, CsrfToken, HttpClientError, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse, TokenUrl,
-};
-use serde::Deserialize;
+use oauth2::{AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::auth::{EntraConfig, TokenSet};
-use crate::client::{build_http_client, map_transport_error};
-use crate::endpoints::{join, Endpoints};
+use super::{
+    internal, map_token_error, oauth_client, scopes_of, token_scopes, token_set, EntraConfig,
+    EntraUrls, TokenSet, TOKEN_REQUEST_TIMEOUT,
+};
+use crate::endpoints::Endpoints;
 use crate::error::{Error, ErrorCode};
-use crate::secret::Sensitive;
+use crate::http::build_client as build_http_client;
 
 /// How long the browser may take to send its request once connected (a pre-connected idle socket is
 /// dropped after this, without holding up the real redirect).
 const REQUEST_READ_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest request head accepted on the loopback listener.
 const MAX_REQUEST_HEAD: usize = 16 * 1024;
-/// Timeout of the token request.
-const TOKEN_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Default for how long to wait for the browser: long enough to type a password and do MFA.
 pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(10 * 60);
@@ -266,116 +255,6 @@ impl PendingSignIn {
     }
 }
 
-/// Redeem a refresh token (§3.5). Entra returns a new refresh token every time: store it and forget the old
-/// one, which stops working. If a response has none, the old one is kept (as `auth.rs` does). A refused
-/// refresh token (`invalid_grant`, `interaction_required`, …) maps to [`ErrorCode::SessionExpired`]: sign in
-/// again.
-pub async fn refresh(
-    endpoints: &Endpoints,
-    config: &EntraConfig,
-    refresh_token: &Sensitive<String>,
-) -> Result<TokenSet, Error> {
-    let tenant = config.authority.trim_matches('/');
-    // The redirect URI is not part of a refresh; any well-formed one satisfies the client builder.
-    let urls = EntraUrls::new(endpoints, tenant, "http://localhost")?;
-    let client = oauth_client(&config.client_id, &urls);
-    let http = build_http_client(TOKEN_REQUEST_TIMEOUT)?;
-    let rt = RefreshToken::new(refresh_token.expose().clone());
-    let response = client
-        .exchange_refresh_token(&rt)
-        .add_scopes(token_scopes(&config.scopes).into_iter().map(Scope::new))
-        .request_async(&http)
-        .await
-        .map_err(|e| match map_token_error(e) {
-            e if matches!(
-                e.code,
-                ErrorCode::SignInFailed | ErrorCode::SignInExpired | ErrorCode::SignInDeclined
-            ) =>
-            {
-                let raw = e.raw.clone().unwrap_or_default();
-                Error::new(ErrorCode::SessionExpired, e.message).with_raw(raw)
-            }
-            e => e,
-        })?;
-    Ok(token_set(response, Some(refresh_token)))
-}
-
-/// Who a token belongs to, read from the access token's claims (§3.8) **for labels and keychain keys only**:
-/// the signature is not checked (PAT Desk treats tokens as opaque and never trusts these for access).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenAccount {
-    /// `tid`
-    pub tenant_id: String,
-    /// `oid`
-    pub object_id: String,
-    /// `upn`, `preferred_username`, `unique_name` or `email`, whichever comes first.
-    pub username: Option<String>,
-    /// `name`
-    pub display_name: Option<String>,
-}
-
-impl TokenAccount {
-    /// The account named in a JWT-shaped access (or ID) token, if it names one.
-    pub fn from_token(token: &Sensitive<String>) -> Option<TokenAccount> {
-        #[derive(Deserialize)]
-        struct Claims {
-            tid: Option<String>,
-            oid: Option<String>,
-            upn: Option<String>,
-            preferred_username: Option<String>,
-            unique_name: Option<String>,
-            email: Option<String>,
-            name: Option<String>,
-        }
-        let payload = token.expose().split('.').nth(1)?;
-        let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-        let c: Claims = serde_json::from_slice(&bytes).ok()?;
-        Some(TokenAccount {
-            tenant_id: c.tid?.to_ascii_lowercase(),
-            object_id: c.oid?.to_ascii_lowercase(),
-            username: c.upn.or(c.preferred_username).or(c.unique_name).or(c.email),
-            display_name: c.name,
-        })
-    }
-}
-
-// ----- the OAuth client ---------------------------------------------------------------------------------
-
-struct EntraUrls {
-    authorize: AuthUrl,
-    token: TokenUrl,
-    redirect: RedirectUrl,
-}
-
-impl EntraUrls {
-    fn new(endpoints: &Endpoints, tenant: &str, redirect_uri: &str) -> Result<Self, Error> {
-        let leaf = |name: &str| join(&endpoints.login, &format!("{tenant}/oauth2/v2.0/{name}"));
-        Ok(EntraUrls {
-            authorize: AuthUrl::from_url(leaf("authorize")),
-            token: TokenUrl::from_url(leaf("token")),
-            redirect: RedirectUrl::new(redirect_uri.to_string())
-                .map_err(|e| internal(e.to_string()))?,
-        })
-    }
-}
-
-type EntraClient = BasicClient<
-    oauth2::EndpointSet,
-    oauth2::EndpointNotSet,
-    oauth2::EndpointNotSet,
-    oauth2::EndpointNotSet,
-    oauth2::EndpointSet,
->;
-
-fn oauth_client(client_id: &str, urls: &EntraUrls) -> EntraClient {
-    BasicClient::new(ClientId::new(client_id.to_string()))
-        // A public client: the client id goes in the form, and there is no secret.
-        .set_auth_type(AuthType::RequestBody)
-        .set_auth_uri(urls.authorize.clone())
-        .set_token_uri(urls.token.clone())
-        .set_redirect_uri(urls.redirect.clone())
-}
-
 async fn exchange_code(
     http: &reqwest::Client,
     client_id: &str,
@@ -406,95 +285,7 @@ async fn exchange_code(
                 e
             }
         })?;
-    Ok(token_set(response, None))
-}
-
-fn token_set(response: BasicTokenResponse, previous: Option<&Sensitive<String>>) -> TokenSet {
-    let expires_in = response
-        .expires_in()
-        .unwrap_or(Duration::from_secs(3599))
-        .as_secs()
-        .min(i64::MAX as u64) as i64;
-    TokenSet {
-        access_token: Sensitive::new(response.access_token().secret().clone()),
-        refresh_token: response
-            .refresh_token()
-            .map(|t| Sensitive::new(t.secret().clone()))
-            .or_else(|| previous.cloned()),
-        expires_at: Utc::now() + chrono::Duration::seconds(expires_in),
-    }
-}
-
-fn map_token_error(
-    e: RequestTokenError<HttpClientError<reqwest::Error>, BasicErrorResponse>,
-) -> Error {
-    match e {
-        RequestTokenError::ServerResponse(err) => {
-            let error = err.error().as_ref().to_string();
-            let description = err.error_description().map(String::as_str);
-            entra_error(&error, description)
-        }
-        RequestTokenError::Request(HttpClientError::Reqwest(e)) => map_transport_error(*e),
-        RequestTokenError::Request(other) => {
-            Error::from_code(ErrorCode::Network).with_raw(other.to_string())
-        }
-        RequestTokenError::Parse(e, _) => Error::new(
-            ErrorCode::MalformedResponse,
-            "Microsoft sign-in sent an answer PAT Desk could not understand. Please try again in a moment.",
-        )
-        .with_raw(e.to_string()),
-        RequestTokenError::Other(text) => Error::new(
-            ErrorCode::MalformedResponse,
-            "Microsoft sign-in sent an answer PAT Desk could not understand. Please try again in a moment.",
-        )
-        .with_raw(text),
-    }
-}
-
-/// An Entra error (token endpoint or redirect) in plain words, with a few well-known AADSTS codes spelled
-/// out (contract §3.7).
-fn entra_error(error: &str, description: Option<&str>) -> Error {
-    let mut e = Error::from_entra_error(error, description);
-    let aadsts = description.unwrap_or("");
-    let special: Option<(ErrorCode, &str)> = if aadsts.contains("AADSTS50105") {
-        Some((ErrorCode::SignInConfiguration, "Your organization has not given you access to PAT Desk. Ask an administrator to assign you to the app, then sign in again."))
-    } else if aadsts.contains("AADSTS65004") {
-        Some((ErrorCode::SignInDeclined, "You declined to give PAT Desk access, so it can't manage your tokens. Sign in again and accept if you want to continue."))
-    } else if aadsts.contains("AADSTS50011") {
-        Some((ErrorCode::SignInConfiguration, "PAT Desk's sign-in address is not registered for this app (AADSTS50011). Ask your administrator to add http://localhost as a redirect URI under \"Mobile and desktop applications\"."))
-    } else if aadsts.contains("AADSTS700016") {
-        Some((ErrorCode::SignInConfiguration, "This app is not known in your organization's Microsoft Entra tenant (AADSTS700016). Ask your administrator to check PAT Desk's client id."))
-    } else {
-        match error {
-            "access_denied" => Some((ErrorCode::SignInDeclined, "The sign-in was declined, so PAT Desk can't manage your tokens. Sign in again and accept the request if you want to continue.")),
-            "login_required" => Some((ErrorCode::SignInFailed, "Microsoft needs you to sign in again. Please start the sign-in once more.")),
-            "server_error" => Some((ErrorCode::ServerBusy, "Microsoft sign-in had a problem. Please try again in a moment.")),
-            _ => None,
-        }
-    };
-    if let Some((code, message)) = special {
-        e.code = code;
-        e.message = message.to_string();
-    }
-    e
-}
-
-/// Scopes as sent to the authorize endpoint.
-fn scopes_of(scopes: &str) -> Vec<Scope> {
-    scopes
-        .split_whitespace()
-        .map(|s| Scope::new(s.to_string()))
-        .collect()
-}
-
-/// Scopes for the token endpoint (§3.4, §3.5): the configured ones without `openid`/`profile`, which only
-/// shape the ID token.
-fn token_scopes(scopes: &str) -> Vec<String> {
-    scopes
-        .split_whitespace()
-        .filter(|s| !matches!(*s, "openid" | "profile"))
-        .map(str::to_string)
-        .collect()
+    Ok(token_set(&response, None))
 }
 
 // ----- the loopback listener ----------------------------------------------------------------------------
@@ -610,7 +401,10 @@ fn classify(request: &Request, expected_state: &str) -> Callback {
         );
     }
     if let Some(error) = error {
-        return Callback::Refused(entra_error(error, request.param("error_description")));
+        return Callback::Refused(super::sign_in_error(
+            error,
+            request.param("error_description"),
+        ));
     }
     Callback::Code(code.unwrap_or_default().to_string())
 }
@@ -704,10 +498,6 @@ fn timed_out() -> Error {
     )
 }
 
-fn internal(raw: String) -> Error {
-    Error::from_code(ErrorCode::Internal).with_raw(raw)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -749,31 +539,8 @@ mod tests {
     }
 
     #[test]
-    fn token_scopes_drop_id_token_scopes() {
-        assert_eq!(
-            token_scopes(crate::auth::DEFAULT_SCOPES),
-            vec![
-                "499b84ac-1321-427f-aa17-267ca6975798/.default".to_string(),
-                "offline_access".to_string()
-            ]
-        );
-    }
-
-    #[test]
     fn pages_escape_text() {
         assert!(error_page("<script>").contains("&lt;script&gt;"));
         assert!(success_page().contains("You're signed in — you can return to PAT Desk"));
-    }
-
-    #[test]
-    fn token_account_reads_claims() {
-        let payload = URL_SAFE_NO_PAD
-            .encode(br#"{"tid":"T-1","oid":"O-2","upn":"ann@contoso.com","name":"Ann"}"#);
-        let token = Sensitive::new(format!("e30.{payload}.sig"));
-        let account = TokenAccount::from_token(&token).unwrap();
-        assert_eq!(account.tenant_id, "t-1");
-        assert_eq!(account.object_id, "o-2");
-        assert_eq!(account.username.as_deref(), Some("ann@contoso.com"));
-        assert!(TokenAccount::from_token(&Sensitive::new("opaque".to_string())).is_none());
     }
 }

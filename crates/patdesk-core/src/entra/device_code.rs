@@ -1,0 +1,127 @@
+//! The device-code sign-in (contract §3.6), the fallback when the browser sign-in cannot be used: Entra gives
+//! a short code, the person types it at `verification_uri` on any device, and PAT Desk polls the token
+//! endpoint until they are done. The demo signs in exactly this way against the simulator (which approves at
+//! once), so every demo exercises the real path.
+//!
+//! Both requests go through the `oauth2` crate's device grant (RFC 8628: `authorization_pending`, `slow_down`,
+//! expiry); errors are mapped by the one Entra mapping ([`super::sign_in_error`]).
+
+use std::time::Duration;
+
+use oauth2::{DeviceAuthorizationResponse, ExtraDeviceAuthorizationFields};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use super::{
+    map_token_error, oauth_client, scopes_of, token_set, EntraConfig, EntraUrls, TokenSet,
+    TOKEN_REQUEST_TIMEOUT,
+};
+use crate::endpoints::Endpoints;
+use crate::error::{Error, ErrorCode};
+use crate::http::build_client as build_http_client;
+
+/// Starts device-code sign-ins.
+pub struct DeviceCodeFlow;
+
+/// Entra's device-code answer carries a ready sentence (`message`) besides the standard fields.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EntraDeviceFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+}
+
+impl ExtraDeviceAuthorizationFields for EntraDeviceFields {}
+
+/// What to show the person while the device-code sign-in waits.
+#[derive(Clone)]
+pub struct DeviceCodePrompt {
+    pub user_code: String,
+    pub verification_uri: String,
+    pub message: String,
+    pub expires_in: Duration,
+    /// How often to poll. Taken from the server; tests may shorten it.
+    pub interval: Duration,
+    /// Added to `interval` after each `slow_down` (RFC 8628: 5 s); tests may shorten it.
+    pub slow_down_step: Duration,
+    details: DeviceAuthorizationResponse<EntraDeviceFields>,
+    urls: std::sync::Arc<EntraUrls>,
+    client_id: String,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for DeviceCodePrompt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceCodePrompt")
+            .field("user_code", &self.user_code)
+            .field("verification_uri", &self.verification_uri)
+            .field("expires_in", &self.expires_in)
+            .field("interval", &self.interval)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The step `oauth2` adds to the polling interval after each `slow_down` (RFC 8628 §3.5).
+const RFC_SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
+
+impl DeviceCodeFlow {
+    /// Ask Entra for a device code.
+    pub async fn start(
+        endpoints: &Endpoints,
+        config: &EntraConfig,
+    ) -> Result<DeviceCodePrompt, Error> {
+        let http = build_http_client(TOKEN_REQUEST_TIMEOUT)?;
+        let urls = EntraUrls::without_redirect(endpoints, config.tenant())?;
+        let details: DeviceAuthorizationResponse<EntraDeviceFields> =
+            oauth_client(&config.client_id, &urls)
+                .exchange_device_code()
+                .add_scopes(scopes_of(&config.scopes))
+                .request_async(&http)
+                .await
+                .map_err(map_token_error)?;
+        let user_code = details.user_code().secret().clone();
+        let verification_uri = details.verification_uri().to_string();
+        let message = details.extra_fields().message.clone().unwrap_or_else(|| {
+            format!(
+                "To sign in, open {verification_uri} in a web browser and enter the code {user_code}."
+            )
+        });
+        Ok(DeviceCodePrompt {
+            message,
+            expires_in: details.expires_in(),
+            interval: details.interval(),
+            slow_down_step: RFC_SLOW_DOWN_STEP,
+            user_code,
+            verification_uri,
+            details,
+            urls: std::sync::Arc::new(urls),
+            client_id: config.client_id.clone(),
+            http,
+        })
+    }
+
+    /// Poll until the person approves, declines, the code expires, or `cancel` fires.
+    pub async fn poll_until_done(
+        prompt: &DeviceCodePrompt,
+        cancel: &CancellationToken,
+    ) -> Result<TokenSet, Error> {
+        let client = oauth_client(&prompt.client_id, &prompt.urls);
+        // `oauth2` decides when to poll (the server's interval, plus 5 s per `slow_down`); the prompt's
+        // interval and step (shortened by tests) are applied to that decision.
+        let server_interval = prompt.details.interval();
+        let (interval, step) = (prompt.interval, prompt.slow_down_step);
+        let sleep = move |asked: Duration| {
+            let slow_downs = asked.saturating_sub(server_interval).as_secs_f64()
+                / RFC_SLOW_DOWN_STEP.as_secs_f64();
+            tokio::time::sleep(interval + step.mul_f64(slow_downs.max(0.0)))
+        };
+        let poll = client
+            .exchange_device_access_token(&prompt.details)
+            .request_async(&prompt.http, sleep, Some(prompt.expires_in));
+        let response = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => return Err(Error::from_code(ErrorCode::SignInCancelled)),
+            r = poll => r.map_err(map_token_error)?,
+        };
+        Ok(token_set(&response, None))
+    }
+}
