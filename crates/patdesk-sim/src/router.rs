@@ -210,6 +210,15 @@ pub async fn handle(
             Some(rule) => apply_terminal(&shared, &ctx, rule).await,
         }
     };
+    // Every answer carries the simulator's clock in `Date` (hyper would send the machine's), so a client that
+    // reasons about "now" from the server sees the moved clock.
+    let result = result.map(|mut r| {
+        let now = shared.lock().now();
+        if let Ok(v) = HeaderValue::from_str(&now.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
+            r.headers_mut().insert(axum::http::header::DATE, v);
+        }
+        r
+    });
     let status = match &result {
         Ok(r) => r.status().as_u16(),
         Err(_) => 0,

@@ -495,3 +495,29 @@ async fn binary_prints_one_json_line() {
     assert_eq!(s["tokens"], json!([]));
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_simulators_clock_in_date() {
+    let h = start().await;
+    let date_of = |r: &reqwest::Response| {
+        chrono::DateTime::parse_from_rfc2822(r.headers()["date"].to_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let url = format!(
+        "{}/_apis/profile/profiles/me?api-version=7.1",
+        h.ep.app_vssps
+    );
+    let r = h.ado(reqwest::Method::GET, &url).send().await.unwrap();
+    assert!(
+        (date_of(&r) - test_now()).num_minutes().abs() < 5,
+        "{:?}",
+        date_of(&r)
+    );
+    h.ctl("clock", json!({"now": "2027-03-01T12:00:00Z"})).await;
+    let r = h.ado(reqwest::Method::GET, &url).send().await.unwrap();
+    assert_eq!(
+        date_of(&r).date_naive(),
+        date("2027-03-01T12:00:00Z").date_naive()
+    );
+}
