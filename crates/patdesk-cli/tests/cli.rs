@@ -2,6 +2,8 @@
 //! in-process simulator on loopback, with the four endpoint variables and `PATDESK_ACCESS_TOKEN` from
 //! `POST /_sim/access-token` (or a real device-code sign-in). Outcomes are checked in the simulator's state.
 
+// The core's simulator set-up, until it lives in a crate of its own.
+#[path = "../../patdesk-core/tests/common/mod.rs"]
 mod common;
 
 use std::collections::BTreeSet;
