@@ -1,5 +1,6 @@
-// The token-name rule. The same cases are in `validate_display_name`'s test in crates/patdesk-core/src/client.rs:
-// change the rule on one side and a test fails until the other side follows.
+// The token-name rule. The same cases are in `validate_display_name`'s test in
+// crates/patdesk-core/src/client/validation.rs: change the rule on one side and a test fails until the other side
+// follows.
 import { describe, expect, it } from 'vitest';
 import { MAX_NAME_LENGTH, NAME_REQUIRED, NAME_TOO_LONG, encodedNameLength, tokenNameError, trimName } from './tokenName';
 

@@ -1,5 +1,6 @@
-// The token-name rule, the same as `validate_display_name` in crates/patdesk-core/src/client.rs (tests on
-// both sides check the same boundary cases, so a change on one side fails a test until the other follows).
+// The token-name rule, the same as `validate_display_name` in crates/patdesk-core/src/client/validation.rs
+// (tests on both sides check the same boundary cases, so a change on one side fails a test until the other
+// follows).
 //
 // Azure DevOps HTML-encodes a name, then refuses it if it is longer than 256 characters (contract §2.16).
 // Rust trims the name (Unicode White_Space), then counts Unicode code points, with & as 5, < and > as 4 and

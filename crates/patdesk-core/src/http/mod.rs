@@ -43,20 +43,42 @@ pub fn build_client(request_timeout: Duration) -> Result<reqwest::Client, Error>
 const CONNECT_FAILED: &str = "connect: ";
 
 /// A transport failure as an [`Error`]: [`ErrorCode::Timeout`] for timeouts, [`ErrorCode::Network`] for
-/// connections that failed or dropped (marked `connect: ` in `raw` when the connection was never made, so the
-/// request was never sent), [`ErrorCode::Internal`] for a request that could not even be built.
+/// connections that failed or dropped, [`ErrorCode::Internal`] for a request that could not even be built.
+/// A connection that was never made (refused, unreachable, or timed out while connecting) is marked, so
+/// [`never_sent`] can tell that the request never left.
 pub fn map_transport_error(e: reqwest::Error) -> Error {
     let raw = format!("{e:?}");
-    if e.is_timeout() {
+    let error = if e.is_timeout() {
         Error::from_code(ErrorCode::Timeout).with_raw(raw)
-    } else if e.is_connect() {
-        Error::from_code(ErrorCode::Network).with_raw(format!("{CONNECT_FAILED}{raw}"))
     } else if e.is_builder() {
-        Error::internal(raw)
+        return Error::internal(raw);
     } else {
-        // Request, body and decode failures, and anything reqwest adds later: the connection failed.
+        // Connect, request, body and decode failures, and anything reqwest adds later.
         Error::from_code(ErrorCode::Network).with_raw(raw)
+    };
+    if e.is_connect() {
+        mark_never_sent(error)
+    } else {
+        error
     }
+}
+
+/// Marks `error` as a request that never left because its connection was never made.
+pub fn mark_never_sent(error: Error) -> Error {
+    let raw = format!(
+        "{CONNECT_FAILED}{}",
+        error.raw.as_deref().unwrap_or_default()
+    );
+    error.with_raw(raw)
+}
+
+/// Whether `error` is a request that never reached the server (its connection was never made), so sending it
+/// again cannot do anything twice.
+pub fn never_sent(error: &Error) -> bool {
+    error
+        .raw
+        .as_deref()
+        .is_some_and(|raw| raw.starts_with(CONNECT_FAILED))
 }
 
 /// How long the server asked us to wait: `Retry-After` (delta-seconds or HTTP-date), else `X-RateLimit-Reset`
@@ -146,6 +168,7 @@ mod tests {
             .map_err(map_transport_error)
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::Network);
-        assert!(e.raw.unwrap().starts_with(CONNECT_FAILED));
+        assert!(never_sent(&e), "{:?}", e.raw);
+        assert!(!never_sent(&Error::from_code(ErrorCode::Network)));
     }
 }

@@ -1,0 +1,57 @@
+//! Update a token (§2.8): rename, change scopes or extend; targets are never changed.
+
+use chrono::Utc;
+use reqwest::Method;
+
+use super::list::status_for;
+use super::transport::parse_json;
+use super::validation::{normalise_scopes, round_to_10ms, validate_display_name};
+use super::AzureDevOpsClient;
+use crate::error::{Error, ErrorCode};
+use crate::model::{ListFilter, PatToken, UpdateTokenRequest};
+use crate::wire::{format_date, WirePatTokenResult, WireUpdateRequest};
+
+impl AzureDevOpsClient {
+    /// Rename, change scopes or extend. Fields left `None` keep their value; targets are never changed.
+    pub async fn update_pat(&self, request: &UpdateTokenRequest) -> Result<PatToken, Error> {
+        let org = request.organization.trim();
+        let display_name = match &request.display_name {
+            Some(n) => Some(validate_display_name(n)?),
+            None => None,
+        };
+        let scope = match &request.scopes {
+            Some(s) => Some(normalise_scopes(s)?),
+            None => None,
+        };
+        let valid_to = match &request.lifespan {
+            Some(l) => Some(format_date(round_to_10ms(l.valid_to(Utc::now(), None)?))),
+            None => None,
+        };
+        let body = serde_json::to_value(WireUpdateRequest {
+            authorization_id: &request.authorization_id,
+            display_name: display_name.as_deref(),
+            scope,
+            valid_to,
+        })
+        .map_err(Error::internal)?;
+        let url = self.pats_url(org, &[]);
+        let result: WirePatTokenResult = self
+            .with_retries(|| async {
+                let a = self.send_once(Method::PUT, &url, Some(&body)).await?;
+                let r: WirePatTokenResult = parse_json(&a.body)?;
+                if let Some(err) = r.business_error() {
+                    return Err(Error::from_pat_token_error(
+                        err,
+                        r.pat_token_error_message.as_deref(),
+                    ));
+                }
+                Ok(r)
+            })
+            .await?;
+        let w = result.pat_token.ok_or_else(|| {
+            Error::from_code(ErrorCode::MalformedResponse)
+                .with_raw("update answered without patToken")
+        })?;
+        Ok(self.to_model(w, org, status_for(ListFilter::All, Utc::now())))
+    }
+}
