@@ -60,6 +60,10 @@ enum Request {
     ClearNow {
         reply: Sender<Result<bool>>,
     },
+    CopyText {
+        text: String,
+        reply: Sender<Result<()>>,
+    },
     Shutdown,
 }
 
@@ -106,6 +110,17 @@ impl ClipboardService {
             secret: secret.clone(),
             clear_after,
             on_tick: Box::new(on_tick),
+            reply,
+        })?;
+        answer.recv().map_err(|_| owner_gone())?
+    }
+
+    /// Put text that is not secret on the clipboard (the diagnostics report): not marked secret and never
+    /// cleared. It replaces a copied secret, whose countdown then ends with its last tick (`cleared`).
+    pub fn copy_text(&self, text: &str) -> Result<()> {
+        let (reply, answer) = mpsc::channel();
+        self.send(Request::CopyText {
+            text: text.to_string(),
             reply,
         })?;
         answer.recv().map_err(|_| owner_gone())?
@@ -200,6 +215,9 @@ impl OwnerThread {
                 Some(Request::ClearNow { reply }) => {
                     let _ = reply.send(self.finish());
                 }
+                Some(Request::CopyText { text, reply }) => {
+                    let _ = reply.send(self.copy_text(&text));
+                }
                 Some(Request::Shutdown) => {
                     let _ = self.finish();
                     // Dropping the `Clipboard` here is what ends X11 ownership; by now our secret is gone.
@@ -237,6 +255,17 @@ impl OwnerThread {
             cleared: false,
         });
         self.countdown = Some(countdown);
+        Ok(())
+    }
+
+    fn copy_text(&mut self, text: &str) -> Result<()> {
+        self.with_retries(|clipboard| clipboard.set_text(text))?;
+        if let Some(countdown) = self.countdown.take() {
+            (countdown.on_tick)(ClipboardCountdown {
+                seconds_left: 0,
+                cleared: true,
+            });
+        }
         Ok(())
     }
 

@@ -9,6 +9,7 @@ pub mod bulk;
 pub mod client;
 pub mod clipboard;
 pub mod credentials;
+pub mod diagnostics;
 pub mod endpoints;
 pub mod entra;
 pub mod error;

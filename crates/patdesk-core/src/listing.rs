@@ -80,6 +80,28 @@ pub async fn list_every_organization(
         .map(|(client, orgs)| client.list_all_detailed(orgs, filter, on_one_done));
     let outcomes = futures::future::join_all(per_client).await;
 
+    for (_, orgs) in groups {
+        for org in orgs {
+            let failed = outcomes
+                .iter()
+                .flat_map(|o| &o.failures)
+                .find(|f| f.organization.id == org.id);
+            match failed {
+                Some(f) => {
+                    tracing::warn!(organization = %org.name, code = f.error.code.as_str(), "listing failed")
+                }
+                None => {
+                    let tokens = outcomes
+                        .iter()
+                        .flat_map(|o| &o.tokens)
+                        .filter(|t| t.organization.eq_ignore_ascii_case(&org.name))
+                        .count();
+                    tracing::info!(organization = %org.name, ?filter, tokens, code = "ok", "listed");
+                }
+            }
+        }
+    }
+
     let mut seen = HashSet::new();
     let mut listing = TokenListing::default();
     for outcome in outcomes {

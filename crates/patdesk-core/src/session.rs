@@ -44,7 +44,10 @@ pub enum SessionKind {
 pub type SideNote = Arc<dyn Fn(&str, &Error) + Send + Sync>;
 
 fn print_side_note() -> SideNote {
-    Arc::new(|what, e| eprintln!("PAT Desk: {what}: {e}"))
+    Arc::new(|what, e| {
+        tracing::warn!(code = e.code.as_str(), "{what}");
+        eprintln!("PAT Desk: {what}: {e}")
+    })
 }
 
 /// A signed-in person (real or demo).
@@ -188,6 +191,12 @@ impl Session {
             by_organization.insert(org.name.to_ascii_lowercase(), client);
         }
         home.remember_organizations(&profile.organizations);
+        tracing::info!(
+            organizations = profile.organizations.len(),
+            other_tenants = by_tenant.len(),
+            remembered,
+            "session established"
+        );
         Ok(Session {
             kind: SessionKind::Services,
             home,

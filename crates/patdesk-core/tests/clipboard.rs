@@ -316,3 +316,33 @@ fn dropping_the_service_clears_our_secret() {
         Some(secret.expose().as_str())
     );
 }
+
+#[test]
+fn plain_text_stays_on_the_clipboard_and_ends_a_secrets_countdown() {
+    let Some(_display) = display("plain_text_stays_on_the_clipboard_and_ends_a_secrets_countdown")
+    else {
+        return;
+    };
+    let service = ClipboardService::new();
+    let secret = Sensitive::from("pat-secret-3-q2w8e4r6t1");
+    let (on_tick, rx) = ticks();
+    service
+        .copy_secret(&secret, Duration::from_secs(60), on_tick)
+        .expect("copy the secret");
+    assert_eq!(rx.recv_timeout(HANG_GUARD).unwrap().seconds_left, 60);
+
+    let report = "PAT Desk 0.1.0 (linux x86_64)\nLast 2 line(s):\nlisted\nhttp\n";
+    service.copy_text(report).expect("copy the report");
+    assert_eq!(read_from_outside().as_deref(), Some(report));
+    // The secret was overwritten: its countdown ends at once, as cleared.
+    assert_eq!(
+        until_last_tick(&rx).last(),
+        Some(&ClipboardCountdown {
+            seconds_left: 0,
+            cleared: true
+        })
+    );
+    // Clearing now leaves the report alone: it is not the secret.
+    assert!(!service.clear_now().expect("clear"));
+    assert_eq!(read_from_outside().as_deref(), Some(report));
+}

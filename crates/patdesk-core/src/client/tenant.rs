@@ -8,7 +8,7 @@ use super::transport::encode_segment;
 use super::AzureDevOpsClient;
 use crate::endpoints::join;
 use crate::error::{Error, ErrorCode};
-use crate::http::{map_transport_error, user_agent};
+use crate::http::user_agent;
 
 /// Who signs in for an organization (§3.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,13 +25,8 @@ impl AzureDevOpsClient {
     /// Which Entra tenant signs in for `org` (unauthenticated `HEAD {dev}/{org}`, §3.3).
     pub async fn discover_tenant(&self, org: &str) -> Result<TenantInfo, Error> {
         let url = join(&self.endpoints.dev, &encode_segment(org));
-        let resp = self
-            .http
-            .head(url)
-            .header(USER_AGENT, user_agent())
-            .send()
-            .await
-            .map_err(map_transport_error)?;
+        let request = self.http.head(url).header(USER_AGENT, user_agent());
+        let resp = crate::http::send(request).await?;
         if resp.status() == StatusCode::NOT_FOUND {
             return Err(Error::from_code(ErrorCode::OrganizationNotFound).with_status(404));
         }

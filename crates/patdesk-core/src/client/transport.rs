@@ -68,7 +68,7 @@ impl AzureDevOpsClient {
                 .header(CONTENT_TYPE, "application/json")
                 .body(serde_json::to_vec(b).map_err(Error::internal)?);
         }
-        let resp = req.send().await.map_err(map_transport_error)?;
+        let resp = crate::http::send(req).await?;
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp.bytes().await.map_err(map_transport_error)?.to_vec();

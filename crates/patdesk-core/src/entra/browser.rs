@@ -28,8 +28,8 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::{
-    internal, map_token_error, oauth_client, scopes_of, token_scopes, token_set, EntraConfig,
-    EntraUrls, TokenSet, TOKEN_REQUEST_TIMEOUT,
+    internal, logged, map_token_error, oauth_client, scopes_of, token_scopes, token_set,
+    EntraConfig, EntraUrls, TokenSet, TOKEN_REQUEST_TIMEOUT,
 };
 use crate::endpoints::Endpoints;
 use crate::error::{Error, ErrorCode};
@@ -119,6 +119,8 @@ impl LoopbackSignIn {
             request = request.add_extra_param("domain_hint", hint.to_string());
         }
         let (authorize_url, state) = request.url();
+        // Not the authorize URL: its query holds the state and the PKCE challenge.
+        tracing::info!(tenant, port, "browser sign-in: waiting for the browser");
 
         Ok(PendingSignIn {
             listener,
@@ -223,13 +225,20 @@ impl PendingSignIn {
 
             match classify(&request, self.state.secret()) {
                 Callback::NotOurs(status, page) => {
+                    tracing::info!(
+                        status,
+                        "browser sign-in: a request that is not the sign-in's"
+                    );
                     respond(&mut stream, status, &page).await;
                 }
                 Callback::Refused(err) => {
+                    tracing::info!(code = err.code.as_str(), "browser sign-in: Entra refused");
                     respond(&mut stream, 200, &error_page(&err.message)).await;
                     return Err(err);
                 }
                 Callback::Code(code) => {
+                    // Never the code: it is redeemed once, here, and goes nowhere else.
+                    tracing::info!("browser sign-in: the browser came back; redeeming the code");
                     let verifier = verifier.take().expect("the code is redeemed once");
                     let exchange = exchange_code(
                         &http,
@@ -269,7 +278,7 @@ async fn exchange_code(
         .set_pkce_verifier(verifier)
         .set_redirect_uri(Cow::Borrowed(&urls.redirect))
         .add_extra_param("scope", scopes.join(" "))
-        .request_async(http)
+        .request_async(&logged(http))
         .await
         .map_err(|e| {
             let e = map_token_error(e);

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    map_token_error, oauth_client, scopes_of, token_set, EntraConfig, EntraUrls, TokenSet,
+    logged, map_token_error, oauth_client, scopes_of, token_set, EntraConfig, EntraUrls, TokenSet,
     TOKEN_REQUEST_TIMEOUT,
 };
 use crate::endpoints::Endpoints;
@@ -75,7 +75,7 @@ impl DeviceCodeFlow {
             oauth_client(&config.client_id, &urls)
                 .exchange_device_code()
                 .add_scopes(scopes_of(&config.scopes))
-                .request_async(&http)
+                .request_async(&logged(&http))
                 .await
                 .map_err(map_token_error)?;
         let user_code = details.user_code().secret().clone();
@@ -85,6 +85,12 @@ impl DeviceCodeFlow {
                 "To sign in, open {verification_uri} in a web browser and enter the code {user_code}."
             )
         });
+        // Never the code itself: with it, anyone could finish this sign-in.
+        tracing::info!(
+            tenant = config.tenant(),
+            expires_in_s = details.expires_in().as_secs(),
+            "device-code sign-in: code issued"
+        );
         Ok(DeviceCodePrompt {
             message,
             expires_in: details.expires_in(),
@@ -114,14 +120,19 @@ impl DeviceCodeFlow {
                 / RFC_SLOW_DOWN_STEP.as_secs_f64();
             tokio::time::sleep(interval + step.mul_f64(slow_downs.max(0.0)))
         };
+        let http = logged(&prompt.http);
         let poll = client
             .exchange_device_access_token(&prompt.details)
-            .request_async(&prompt.http, sleep, Some(prompt.expires_in));
+            .request_async(&http, sleep, Some(prompt.expires_in));
         let response = tokio::select! {
             biased;
-            _ = cancel.cancelled() => return Err(Error::from_code(ErrorCode::SignInCancelled)),
-            r = poll => r.map_err(map_token_error)?,
+            _ = cancel.cancelled() => Err(Error::from_code(ErrorCode::SignInCancelled)),
+            r = poll => r.map_err(map_token_error),
         };
-        Ok(token_set(&response, None))
+        match &response {
+            Ok(_) => tracing::info!("device-code sign-in: approved"),
+            Err(e) => tracing::info!(code = e.code.as_str(), "device-code sign-in: ended"),
+        }
+        Ok(token_set(&response?, None))
     }
 }

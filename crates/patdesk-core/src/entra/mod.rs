@@ -29,7 +29,7 @@ pub use tokens::{RefreshChain, RefreshTokenHook, TenantTokens};
 
 use crate::endpoints::{join, Endpoints};
 use crate::error::{default_message, Error, ErrorCode};
-use crate::http::map_transport_error;
+use crate::http::{log_response, map_transport_error, url_for_log};
 use crate::secret::Sensitive;
 
 /// The Azure DevOps resource id (§3.1).
@@ -230,6 +230,44 @@ fn token_set(response: &impl TokenResponse, previous: Option<&Sensitive<String>>
     }
 }
 
+/// `AADSTS50011` in an Entra error description, if there is one.
+fn aadsts_number(description: &str) -> Option<&str> {
+    let at = description.find("AADSTS")?;
+    let digits = description[at + 6..]
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(description.len() - at - 6);
+    (digits > 0).then(|| &description[at..at + 6 + digits])
+}
+
+/// The HTTP client of every Entra request: reqwest, with each request in the diagnostics log
+/// ([`crate::http::log_response`]: method, URL without its query, status, duration). The bodies, which hold
+/// codes and tokens, are never logged.
+fn logged(
+    http: &reqwest::Client,
+) -> impl Fn(
+    oauth2::HttpRequest,
+) -> futures::future::BoxFuture<
+    'static,
+    Result<oauth2::HttpResponse, HttpClientError<reqwest::Error>>,
+> + Send
+       + Sync {
+    let http = http.clone();
+    move |request: oauth2::HttpRequest| {
+        let http = http.clone();
+        Box::pin(async move {
+            let method = request.method().to_string();
+            let url = url::Url::parse(&request.uri().to_string())
+                .map(|u| url_for_log(&u))
+                .unwrap_or_default();
+            let started = std::time::Instant::now();
+            let answer = oauth2::AsyncHttpClient::call(&http, request).await;
+            let status = answer.as_ref().ok().map(|r| r.status().as_u16());
+            log_response(&method, &url, status, started.elapsed());
+            answer
+        })
+    }
+}
+
 /// Any `oauth2` request error, whichever flow, in PAT Desk's words.
 fn map_token_error<T>(
     e: RequestTokenError<HttpClientError<reqwest::Error>, StandardErrorResponse<T>>,
@@ -240,7 +278,12 @@ where
     match e {
         RequestTokenError::ServerResponse(err) => {
             let description = err.error_description().map(String::as_str);
-            sign_in_error(err.error().as_ref(), description)
+            let mapped = sign_in_error(err.error().as_ref(), description);
+            // The OAuth error and the AADSTS number only: the rest of Entra's answer is never logged.
+            let aadsts = description.and_then(aadsts_number).unwrap_or_default();
+            let error = err.error().as_ref();
+            tracing::warn!(code = mapped.code.as_str(), error, aadsts, "entra refused");
+            mapped
         }
         RequestTokenError::Request(HttpClientError::Reqwest(e)) => map_transport_error(*e),
         RequestTokenError::Request(other) => {
@@ -404,6 +447,20 @@ mod tests {
         )
         .message
         .contains("Allow public client flows"));
+    }
+
+    #[test]
+    fn aadsts_numbers_are_found() {
+        assert_eq!(
+            aadsts_number("AADSTS50011: The redirect URI does not match"),
+            Some("AADSTS50011")
+        );
+        assert_eq!(
+            aadsts_number("Trace: x AADSTS7000218"),
+            Some("AADSTS7000218")
+        );
+        assert_eq!(aadsts_number("AADSTS: none"), None);
+        assert_eq!(aadsts_number("no code"), None);
     }
 
     #[test]

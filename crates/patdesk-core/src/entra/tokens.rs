@@ -15,8 +15,8 @@ use futures::FutureExt;
 use oauth2::{RefreshToken, Scope};
 
 use super::{
-    map_token_error, oauth_client, token_scopes, token_set, EntraConfig, EntraUrls, TokenSet,
-    REFRESH_MARGIN, TOKEN_REQUEST_TIMEOUT,
+    logged, map_token_error, oauth_client, token_scopes, token_set, EntraConfig, EntraUrls,
+    TokenSet, REFRESH_MARGIN, TOKEN_REQUEST_TIMEOUT,
 };
 use crate::credentials::AccessTokenProvider;
 use crate::endpoints::Endpoints;
@@ -42,7 +42,7 @@ async fn redeem_refresh_token(
     let response = oauth_client(&config.client_id, &urls)
         .exchange_refresh_token(&rt)
         .add_scopes(token_scopes(&config.scopes).into_iter().map(Scope::new))
-        .request_async(&http)
+        .request_async(&logged(&http))
         .await
         .map_err(|e| match map_token_error(e) {
             e if matches!(
@@ -99,7 +99,11 @@ impl RefreshChain {
         };
         let tokens =
             redeem_refresh_token(&self.endpoints, &self.config.for_tenant(tenant), &current)
-                .await?;
+                .await
+                .inspect_err(|e| {
+                    tracing::warn!(tenant, code = e.code.as_str(), "refresh token not redeemed")
+                })?;
+        tracing::debug!(tenant, "refresh token redeemed");
         if let Some(new) = &tokens.refresh_token {
             if new.expose() != current.expose() {
                 *slot = Some(new.clone());

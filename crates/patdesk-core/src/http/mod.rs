@@ -63,6 +63,45 @@ pub fn map_transport_error(e: reqwest::Error) -> Error {
     }
 }
 
+/// `url` as it may appear in the diagnostics log: scheme, host, port and path only. The query and the fragment
+/// can hold codes and continuation tokens, and user info a password, so none of them is ever logged.
+pub fn url_for_log(url: &url::Url) -> String {
+    let mut shown = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    if let Some(port) = url.port() {
+        shown.push_str(&format!(":{port}"));
+    }
+    shown.push_str(url.path());
+    shown
+}
+
+/// Sends `request` and logs it (debug; info for an error status, warn for a transport failure): the method,
+/// [`url_for_log`], the status and how long it took. Never a header or a body.
+pub async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Error> {
+    let (client, request) = request.build_split();
+    let request = request.map_err(map_transport_error)?;
+    let (method, url) = (request.method().clone(), url_for_log(request.url()));
+    let started = std::time::Instant::now();
+    let answer = client.execute(request).await;
+    log_response(
+        method.as_str(),
+        &url,
+        answer.as_ref().map(|r| r.status().as_u16()).ok(),
+        started.elapsed(),
+    );
+    answer.map_err(map_transport_error)
+}
+
+/// One HTTP request in the diagnostics log (`url` already through [`url_for_log`]); `status` is `None` when no
+/// answer came.
+pub(crate) fn log_response(method: &str, url: &str, status: Option<u16>, took: Duration) {
+    let ms = took.as_millis() as u64;
+    match status {
+        Some(status) if status < 400 => tracing::debug!(method, url, status, ms, "http"),
+        Some(status) => tracing::info!(method, url, status, ms, "http"),
+        None => tracing::warn!(method, url, ms, "http: no answer"),
+    }
+}
+
 /// Marks `error` as a request that never left because its connection was never made.
 pub fn mark_never_sent(error: Error) -> Error {
     let raw = format!(
@@ -153,6 +192,26 @@ mod tests {
         h.insert("retry-after", HeaderValue::from_static("soon"));
         assert_eq!(retry_after_at(&h, now()), Some(Duration::from_secs(50)));
         assert_eq!(retry_after_at(&HeaderMap::new(), now()), None);
+    }
+
+    #[test]
+    fn logged_urls_have_no_query_fragment_or_password() {
+        let url = url::Url::parse(
+            "http://user:pw@localhost:4321/organizations/oauth2/v2.0/token?code=abc&state=s#frag",
+        )
+        .unwrap();
+        assert_eq!(
+            url_for_log(&url),
+            "http://localhost:4321/organizations/oauth2/v2.0/token"
+        );
+        let url = url::Url::parse(
+            "https://vssps.dev.azure.com/contoso/_apis/tokens/pats?continuationToken=x",
+        )
+        .unwrap();
+        assert_eq!(
+            url_for_log(&url),
+            "https://vssps.dev.azure.com/contoso/_apis/tokens/pats"
+        );
     }
 
     #[tokio::test]
