@@ -22,24 +22,7 @@ const CHILD_MARKER: &str = "PATDESK_SHELL_KEYCHAIN_TEST";
 
 /// `true` inside the private keyring re-run; `false` in the outer run (after the re-run passed).
 fn in_private_keyring(name: &str) -> bool {
-    if std::env::var(CHILD_MARKER).as_deref() == Ok(name) {
-        assert_eq!(std::env::var("PATDESK_PRIVATE_KEYRING").as_deref(), Ok("1"));
-        return true;
-    }
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/with-keyring.sh");
-    let output = Command::new(&script)
-        .arg(std::env::current_exe().unwrap())
-        .args(["--exact", name, "--nocapture", "--test-threads=1"])
-        .env(CHILD_MARKER, name)
-        .output()
-        .unwrap_or_else(|e| panic!("{name}: could not run {}: {e}", script.display()));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("test result: ok. 1 passed"),
-        "{name} failed inside a private keyring session\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
-    );
-    false
+    patdesk_test_support::keyring::in_private_keyring(CHILD_MARKER, name)
 }
 
 /// A simulator (approving device codes at once) and the app's environment pointing at it, with a keychain

@@ -2,16 +2,12 @@
 //! in-process simulator on loopback, with the four endpoint variables and `PATDESK_ACCESS_TOKEN` from
 //! `POST /_sim/access-token` (or a real device-code sign-in). Outcomes are checked in the simulator's state.
 
-// The core's simulator set-up, until it lives in a crate of its own.
-#[path = "../../patdesk-core/tests/common/mod.rs"]
-mod common;
-
 use std::collections::BTreeSet;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use common::{Env, FABRIKAM_TENANT};
 use patdesk_sim::Seed;
+use patdesk_test_support::{TestSim, FABRIKAM_TENANT};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
@@ -19,7 +15,7 @@ use tokio::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_patdesk-cli");
 
 /// The binary with the simulator's endpoints and no inherited PATDESK_* settings.
-fn command(env: &Env, access_token: Option<&str>) -> Command {
+fn command(env: &TestSim, access_token: Option<&str>) -> Command {
     let mut cmd = Command::new(BIN);
     for (key, _) in std::env::vars() {
         if key.starts_with("PATDESK_") {
@@ -39,14 +35,14 @@ fn command(env: &Env, access_token: Option<&str>) -> Command {
     cmd
 }
 
-async fn access_token(env: &Env) -> String {
+async fn access_token(env: &TestSim) -> String {
     let v = env
         .control(reqwest::Method::POST, "access-token", Some(json!({})))
         .await;
     v["accessToken"].as_str().expect("accessToken").to_string()
 }
 
-async fn cli(env: &Env, args: &[&str]) -> Output {
+async fn cli(env: &TestSim, args: &[&str]) -> Output {
     let token = access_token(env).await;
     command(env, Some(&token))
         .args(args)
@@ -70,7 +66,7 @@ fn assert_ok(out: &Output) {
 }
 
 /// The simulator's tokens of the demo user.
-async fn my_tokens(env: &Env) -> Vec<Value> {
+async fn my_tokens(env: &TestSim) -> Vec<Value> {
     let me = env.sim.demo_user().oid;
     env.state().await["tokens"]
         .as_array()
@@ -81,7 +77,7 @@ async fn my_tokens(env: &Env) -> Vec<Value> {
         .collect()
 }
 
-async fn org_id(env: &Env, name: &str) -> String {
+async fn org_id(env: &TestSim, name: &str) -> String {
     env.state().await["organizations"]
         .as_array()
         .unwrap()
@@ -92,7 +88,7 @@ async fn org_id(env: &Env, name: &str) -> String {
 }
 
 /// The demo user's tokens listed through `org` (its own plus global ones) with this status.
-async fn listed_in(env: &Env, org: &str, status: &str) -> BTreeSet<String> {
+async fn listed_in(env: &TestSim, org: &str, status: &str) -> BTreeSet<String> {
     let id = org_id(env, org).await;
     my_tokens(env)
         .await
@@ -116,7 +112,7 @@ fn ids_of(json: &Value) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_json_is_what_the_server_has() {
-    let env = common::start(Seed::Demo).await;
+    let env = TestSim::seeded(Seed::Demo).await;
     for (filter, status) in [
         ("active", "active"),
         ("expired", "expired"),
@@ -171,7 +167,7 @@ async fn list_json_is_what_the_server_has() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_of_every_organization_reports_the_ones_it_cannot_read() {
-    let env = common::start(Seed::Demo).await;
+    let env = TestSim::seeded(Seed::Demo).await;
     let out = cli(&env, &["list", "--filter", "all", "--json"]).await;
     let json: Value = serde_json::from_slice(&out.stdout).expect("stdout is only JSON");
     let mut expected = BTreeSet::new();
@@ -210,7 +206,7 @@ async fn list_of_every_organization_reports_the_ones_it_cannot_read() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_prints_the_secret_once_and_only_the_secret() {
-    let env = common::start(Seed::Demo).await;
+    let env = TestSim::seeded(Seed::Demo).await;
     let out = cli(
         &env,
         &[
@@ -278,7 +274,7 @@ async fn create_prints_the_secret_once_and_only_the_secret() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoke_by_id_then_again_is_already_revoked() {
-    let env = common::start(Seed::Demo).await;
+    let env = TestSim::seeded(Seed::Demo).await;
     let active: Vec<String> = listed_in(&env, "contoso-web", "active")
         .await
         .into_iter()
@@ -323,7 +319,7 @@ async fn revoke_by_id_then_again_is_already_revoked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoke_expired_revokes_every_expired_token_and_nothing_else() {
-    let env = common::start(Seed::Demo).await;
+    let env = TestSim::seeded(Seed::Demo).await;
     let expired = listed_in(&env, "contoso-data", "expired").await;
     assert!(
         expired.len() >= 2,
@@ -364,7 +360,7 @@ async fn revoke_expired_revokes_every_expired_token_and_nothing_else() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whoami_names_the_person_and_their_organizations() {
-    let env = common::start(Seed::Demo).await;
+    let env = TestSim::seeded(Seed::Demo).await;
     let out = cli(&env, &["whoami", "--json"]).await;
     assert_ok(&out);
     let profile: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -384,7 +380,7 @@ async fn whoami_names_the_person_and_their_organizations() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn usage_errors_exit_2_and_failures_exit_1_with_a_plain_message() {
-    let env = common::start(Seed::Demo).await;
+    let env = TestSim::seeded(Seed::Demo).await;
     for args in [
         vec![
             "create",
@@ -445,7 +441,7 @@ async fn usage_errors_exit_2_and_failures_exit_1_with_a_plain_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_with_a_device_code() {
-    let env = common::start(Seed::Demo).await;
+    let env = TestSim::seeded(Seed::Demo).await;
     env.switches(json!({"deviceIntervalSeconds": 1})).await;
     let mut child = command(&env, None)
         .arg("sign-in")
@@ -480,7 +476,7 @@ async fn sign_in_with_a_device_code() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_during_revoke_lets_requests_in_flight_finish_and_sends_no_more() {
-    let env = common::start(Seed::Large(120)).await;
+    let env = TestSim::seeded(Seed::Large(120)).await;
     let expired = listed_in(&env, "contoso-web", "expired").await;
     assert!(
         expired.len() >= 10,

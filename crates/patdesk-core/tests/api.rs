@@ -13,6 +13,7 @@ use patdesk_core::model::{
 };
 use patdesk_core::ErrorCode;
 use patdesk_sim::Seed;
+use patdesk_test_support::{CONTOSO_DATA, CONTOSO_WEB};
 use serde_json::{json, Value};
 
 fn org_id(state: &Value, name: &str) -> String {

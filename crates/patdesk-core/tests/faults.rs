@@ -11,6 +11,7 @@ use patdesk_core::credentials::StaticToken;
 use patdesk_core::model::{Lifespan, NewTokenRequest, RevokeOutcome, UpdateTokenRequest};
 use patdesk_core::ErrorCode;
 use patdesk_sim::Seed;
+use patdesk_test_support::CONTOSO_WEB;
 use serde_json::json;
 
 fn request(name: &str, scopes: &[&str], days: u32) -> NewTokenRequest {

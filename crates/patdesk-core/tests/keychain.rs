@@ -17,7 +17,6 @@
 //! Nothing passes vacuously: when no Secret Service can be reached (dbus or gnome-keyring missing, daemon
 //! not starting), each test fails and says why. `tests/keychain_unavailable.rs` covers the unavailable case.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use chrono::Utc;
@@ -33,34 +32,7 @@ const CHILD_MARKER: &str = "PATDESK_KEYCHAIN_TEST";
 /// `true`: run the test body here (we are the re-run, inside a private keyring session). `false`: this was
 /// the outer run; the test has been re-run through `scripts/with-keyring.sh` and passed.
 fn in_private_keyring(name: &str) -> bool {
-    if std::env::var(CHILD_MARKER).as_deref() == Ok(name) {
-        assert_eq!(
-            std::env::var("PATDESK_PRIVATE_KEYRING").as_deref(),
-            Ok("1"),
-            "{name}: expected to run inside scripts/with-keyring.sh"
-        );
-        return true;
-    }
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/with-keyring.sh");
-    let exe = std::env::current_exe().expect("path of this test binary");
-    let output = Command::new(&script)
-        .arg(&exe)
-        .args(["--exact", name, "--nocapture", "--test-threads=1"])
-        .env(CHILD_MARKER, name)
-        .env_remove(NAMESPACE_ENV)
-        .output()
-        .unwrap_or_else(|e| panic!("{name}: could not run {}: {e}", script.display()));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "{name} failed inside a private keyring session (scripts/with-keyring.sh; needs the Debian packages dbus and gnome-keyring)\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
-    );
-    assert!(
-        stdout.contains("test result: ok. 1 passed"),
-        "{name}: the re-run did not run exactly this test\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
-    );
-    false
+    patdesk_test_support::keyring::in_private_keyring(CHILD_MARKER, name)
 }
 
 /// A vault in a namespace of its own, checked to work (fails loudly without a Secret Service).
@@ -468,10 +440,7 @@ async fn rotated_refresh_tokens_are_persisted_by_the_provider_hook() {
     // A remembered sign-in: the browser flow against the simulator, the test playing the browser.
     let demo = sim.demo_user();
     let pending = LoopbackSignIn::start(&endpoints, &config, None).unwrap();
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let browser = patdesk_test_support::http_client();
     let authorize = browser
         .get(pending.authorize_url().clone())
         .send()

@@ -16,6 +16,7 @@ use patdesk_core::entra::{
 use patdesk_core::model::ListFilter;
 use patdesk_core::{ErrorCode, Sensitive};
 use patdesk_sim::Seed;
+use patdesk_test_support::{CONTOSO_WEB, FABRIKAM_TENANT};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 

@@ -5,6 +5,7 @@
 //! at once with a `302` to `redirect_uri?code=…&state=…`), does **not** follow the redirect, and GETs the
 //! `Location` itself on PAT Desk's loopback listener — exactly what a browser would do.
 
+use std::ops::Deref;
 use std::time::Duration;
 
 use patdesk_core::endpoints::Endpoints;
@@ -12,42 +13,46 @@ use patdesk_core::entra::{
     EntraConfig, LoopbackSignIn, PendingSignIn, RefreshChain, SignInHints, TokenAccount, TokenSet,
 };
 use patdesk_core::{Error, ErrorCode, Sensitive};
-use patdesk_sim::{SimOptions, Simulator, TEST_CLIENT_ID};
+use patdesk_sim::{SimOptions, TEST_CLIENT_ID};
+use patdesk_test_support::TestSim;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
 /// Long enough never to matter in a passing test; the tests that are about the timeout set their own.
 const WAIT: Duration = Duration::from_secs(120);
 
+/// The simulator, and the browser: `http`, which never follows redirects, so the test delivers each one itself.
 struct World {
-    sim: Simulator,
+    test_sim: TestSim,
     endpoints: Endpoints,
     config: EntraConfig,
-    browser: reqwest::Client,
+}
+
+impl Deref for World {
+    type Target = TestSim;
+
+    fn deref(&self) -> &TestSim {
+        &self.test_sim
+    }
 }
 
 async fn world() -> World {
-    let sim = Simulator::start(SimOptions {
+    let test_sim = TestSim::start(SimOptions {
         auto_approve: true,
         ..SimOptions::default()
     })
-    .await
-    .expect("simulator starts");
+    .await;
     let endpoints =
-        Endpoints::from_sim_json(&serde_json::to_string(&sim.endpoints()).unwrap()).unwrap();
+        Endpoints::from_sim_json(&serde_json::to_string(&test_sim.sim.endpoints()).unwrap())
+            .unwrap();
     let config = EntraConfig {
         client_id: TEST_CLIENT_ID.to_string(),
         ..EntraConfig::default()
     };
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
     World {
-        sim,
+        test_sim,
         endpoints,
         config,
-        browser,
     }
 }
 
@@ -88,7 +93,7 @@ fn with_param(url: &Url, name: &str, value: &str) -> Url {
 impl World {
     /// The browser at the sign-in page: returns where Entra sends it back to (the `Location`).
     async fn authorize(&self, url: &Url) -> Url {
-        let resp = self.browser.get(url.clone()).send().await.unwrap();
+        let resp = self.http.get(url.clone()).send().await.unwrap();
         assert_eq!(resp.status(), 302, "authorize should redirect at once");
         let location = resp.headers()["location"].to_str().unwrap().to_string();
         Url::parse(&location).unwrap()
@@ -96,7 +101,7 @@ impl World {
 
     /// The browser following the redirect to PAT Desk's loopback listener.
     async fn deliver(&self, location: &Url) -> (u16, String) {
-        let resp = self.browser.get(location.clone()).send().await.unwrap();
+        let resp = self.http.get(location.clone()).send().await.unwrap();
         let status = resp.status().as_u16();
         let ct = resp
             .headers()
@@ -104,21 +109,6 @@ impl World {
             .map(|v| v.to_str().unwrap().to_string());
         assert_eq!(ct.as_deref(), Some("text/html; charset=utf-8"));
         (status, resp.text().await.unwrap())
-    }
-
-    async fn set_switch(&self, body: serde_json::Value) {
-        let resp = self
-            .browser
-            .post(format!("{}/_sim/switches", self.sim.base_url()))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            resp.status().is_success(),
-            "switches: {:?}",
-            resp.text().await
-        );
     }
 
     /// A full, successful sign-in.
@@ -195,15 +185,7 @@ async fn signs_in_through_the_browser_with_pkce_and_a_loopback_redirect() {
     assert_eq!(who.tenant_id, demo.tenant_id.to_lowercase());
 
     // The code was redeemed from Rust: a form POST with the PKCE verifier, no Origin header, no secret.
-    let requests: serde_json::Value = w
-        .browser
-        .get(format!("{}/_sim/requests", w.sim.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let requests = serde_json::Value::Array(w.requests().await);
     let token_calls: Vec<&serde_json::Value> = requests
         .as_array()
         .unwrap()
@@ -306,7 +288,7 @@ async fn declined_and_refused_sign_ins_are_plain_sentences() {
             "confirm your sign-in again",
         ),
     ] {
-        w.set_switch(serde_json::json!({ "authorizeError": error }))
+        w.switches(serde_json::json!({ "authorizeError": error }))
             .await;
         let pending = LoopbackSignIn::start(&w.endpoints, &w.config, None).unwrap();
         let url = pending.authorize_url().clone();

@@ -320,7 +320,7 @@ async fn codes_expire_after_ten_minutes() {
     let code = q(&query_of(r.headers()["location"].to_str().unwrap()), "code")
         .unwrap()
         .to_string();
-    h.ctl("clock", json!({"offsetSeconds": 601})).await;
+    h.shift_clock(601).await;
     let (s, v) = token_post(
         &h,
         "organizations",
@@ -568,7 +568,7 @@ async fn device_code_declined_expired_bad_and_slow_down() {
     let (_, p) = device_poll(&h, &dc).await;
     assert_eq!(p["error"], "authorization_pending");
 
-    h.ctl("clock", json!({"offsetSeconds": 901})).await;
+    h.shift_clock(901).await;
     let (_, p) = device_poll(&h, &dc).await;
     assert_entra_error(&p, "expired_token", 70019);
 }
@@ -724,7 +724,7 @@ async fn refresh_for_a_guest_tenant_and_expiry() {
         .unwrap();
     assert_eq!(home.status(), 401);
     // After 90 days the (newest) refresh token has expired.
-    h.ctl("clock", json!({"offsetSeconds": 91 * 86400})).await;
+    h.shift_clock(91 * 86400).await;
     let (s, v) = refresh(&h, "organizations", t2["refresh_token"].as_str().unwrap()).await;
     assert_eq!(s, 400);
     assert_eq!(v["error"], "invalid_grant");
@@ -782,7 +782,7 @@ async fn access_tokens_expire_with_the_configured_ttl() {
             .status(),
         200
     );
-    h.ctl("clock", json!({"offsetSeconds": 121})).await;
+    h.shift_clock(121).await;
     let r = h
         .http
         .get(&url)

@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use patdesk_sim::{FaultKind, FaultRule, SimOptions, Simulator};
+use patdesk_test_support::{date, test_now};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -404,7 +405,7 @@ async fn control_clock_switch_validation_and_unknown_device_code() {
     let h = start().await;
     let before =
         chrono::DateTime::parse_from_rfc3339(h.state().await["now"].as_str().unwrap()).unwrap();
-    h.ctl("clock", json!({"offsetSeconds": 86400})).await;
+    h.shift_clock(86400).await;
     let after =
         chrono::DateTime::parse_from_rfc3339(h.state().await["now"].as_str().unwrap()).unwrap();
     assert!((after - before).num_hours() >= 23);
@@ -514,7 +515,7 @@ async fn every_answer_carries_the_simulators_clock_in_date() {
         "{:?}",
         date_of(&r)
     );
-    h.ctl("clock", json!({"now": "2027-03-01T12:00:00Z"})).await;
+    h.set_clock(date("2027-03-01T12:00:00Z")).await;
     let r = h.ado(reqwest::Method::GET, &url).send().await.unwrap();
     assert_eq!(
         date_of(&r).date_naive(),

@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use patdesk_sim::{Seed, SimOptions};
+use patdesk_test_support::date;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -848,7 +849,7 @@ async fn global_creation_cutoff_is_configurable() {
         .iter()
         .any(|p| p["authorizationId"] == id));
     // Move the clock past the configured cut-off (still before the retirement).
-    h.ctl("clock", json!({"now": "2026-10-01T09:00:00Z"})).await;
+    h.set_clock(date("2026-10-01T09:00:00Z")).await;
     h.token = h.ctl("access-token", json!({})).await["accessToken"]
         .as_str()
         .unwrap()
@@ -885,7 +886,7 @@ async fn clock_offset_expires_tokens() {
     let h = start().await;
     let p = h.new_pat("contoso-web", "short", "vso.code").await;
     let id = p["authorizationId"].clone();
-    h.ctl("clock", json!({"offsetSeconds": 31 * 86400})).await;
+    h.shift_clock(31 * 86400).await;
     // The demo token expired with the clock: mint a new one.
     let fresh = h.ctl("access-token", json!({})).await["accessToken"]
         .as_str()

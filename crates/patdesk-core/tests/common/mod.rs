@@ -1,28 +1,33 @@
-//! Shared set-up for the core's integration tests: a real simulator on loopback, a client pointed at it, and
-//! helpers for the simulator's `/_sim/` control routes (faults, state, recorded requests).
+//! Set-up for the core's integration tests: a real simulator on loopback with its `/_sim/` control helpers
+//! (`patdesk-test-support`'s [`TestSim`], reached through [`Env`]) and the core's client pointed at it.
 #![allow(dead_code)]
 
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
 use patdesk_core::client::{AzureDevOpsClient, ClientOptions, RetryPolicy};
 use patdesk_core::credentials::{AccessTokenProvider, StaticToken};
 use patdesk_core::endpoints::Endpoints;
-use patdesk_sim::{Seed, SimOptions, Simulator};
-use serde_json::{json, Value};
+use patdesk_sim::{Seed, SimOptions};
+use patdesk_test_support::TestSim;
+use serde_json::json;
 
-pub const CONTOSO_WEB: &str = "contoso-web";
-pub const CONTOSO_DATA: &str = "contoso-data";
-/// The tenant of the demo user's guest organization `fabrikam-tools` (the simulator's seed).
-pub const FABRIKAM_TENANT: &str = "8e1d4a7b-2c3f-4b5a-a6d9-0f1e2d3c4b5a";
-
+/// A simulator and the core's client for the demo user. The simulator's fields (`sim`, `http`, `base`) and
+/// control helpers (`control`, `fault`, `state`, `requests`, …) are reached through `Deref`.
 pub struct Env {
-    pub sim: Simulator,
+    pub test_sim: TestSim,
     pub endpoints: Endpoints,
     pub client: AzureDevOpsClient,
-    pub http: reqwest::Client,
-    pub base: String,
     pub token: String,
+}
+
+impl Deref for Env {
+    type Target = TestSim;
+
+    fn deref(&self) -> &TestSim {
+        &self.test_sim
+    }
 }
 
 /// Short back-off so retry tests stay fast.
@@ -50,21 +55,20 @@ pub async fn start(seed: Seed) -> Env {
 }
 
 pub async fn start_with(opts: SimOptions) -> Env {
-    let sim = Simulator::start(opts).await.expect("simulator starts");
-    let sim_json = serde_json::to_string(&sim.endpoints()).unwrap();
+    let test_sim = TestSim::start(opts).await;
+    let sim_json = serde_json::to_string(&test_sim.sim.endpoints()).unwrap();
     let endpoints = Endpoints::from_sim_json(&sim_json).expect("loopback endpoints are accepted");
-    let token = sim.mint_access_token(&sim.demo_user().oid);
+    let token = test_sim
+        .sim
+        .mint_access_token(&test_sim.sim.demo_user().oid);
     let provider: Arc<dyn AccessTokenProvider> = Arc::new(StaticToken::new(token.clone()));
     let client = AzureDevOpsClient::new(endpoints.clone(), provider)
         .unwrap()
         .with_options(fast_options());
-    let base = sim.base_url();
     Env {
-        sim,
+        test_sim,
         endpoints,
         client,
-        http: reqwest::Client::new(),
-        base,
         token,
     }
 }
@@ -74,76 +78,6 @@ impl Env {
         AzureDevOpsClient::new(self.endpoints.clone(), provider)
             .unwrap()
             .with_options(fast_options())
-    }
-
-    pub async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut req = self
-            .http
-            .request(method, format!("{}/_sim/{}", self.base, path));
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.expect("control route reachable");
-        let status = resp.status();
-        let v: Value = resp.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "control {path} failed: {status} {v}");
-        v
-    }
-
-    pub async fn fault(&self, rule: Value) {
-        self.control(reqwest::Method::POST, "faults", Some(rule))
-            .await;
-    }
-
-    pub async fn clear_faults(&self) {
-        self.control(reqwest::Method::DELETE, "faults", None).await;
-    }
-
-    pub async fn policies(&self, body: Value) {
-        self.control(reqwest::Method::POST, "policies", Some(body))
-            .await;
-    }
-
-    pub async fn switches(&self, body: Value) {
-        self.control(reqwest::Method::POST, "switches", Some(body))
-            .await;
-    }
-
-    pub async fn state(&self) -> Value {
-        self.control(reqwest::Method::GET, "state", None).await
-    }
-
-    pub async fn requests(&self) -> Vec<Value> {
-        match self.control(reqwest::Method::GET, "requests", None).await {
-            Value::Array(a) => a,
-            other => panic!("requests: {other}"),
-        }
-    }
-
-    pub async fn clear_requests(&self) {
-        self.control(reqwest::Method::DELETE, "requests", None)
-            .await;
-    }
-
-    /// Recorded requests on one route (`pats.create`, …).
-    pub async fn count_route(&self, route: &str) -> usize {
-        self.requests()
-            .await
-            .iter()
-            .filter(|r| r["route"].as_str() == Some(route))
-            .count()
-    }
-
-    /// Tokens in the simulator's state with this display name.
-    pub async fn tokens_named(&self, name: &str) -> Vec<Value> {
-        let st = self.state().await;
-        st["tokens"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|t| t["displayName"].as_str() == Some(name))
-            .cloned()
-            .collect()
     }
 
     /// Seed one PAT for the demo user; returns its id.

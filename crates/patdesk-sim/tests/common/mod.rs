@@ -1,10 +1,14 @@
-//! Shared set-up for the simulator's integration tests: a running simulator, a reqwest client that never
-//! follows redirects, and small helpers for the routes every test file uses.
+//! Set-up for the simulator's integration tests: a running simulator with its clock at a fixed date, a reqwest
+//! client that never follows redirects and the `/_sim/` control helpers (`patdesk-test-support`'s
+//! [`TestSim`], reached through [`Harness`]), plus helpers for the routes every test file here uses.
 #![allow(dead_code)]
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use patdesk_sim::{Endpoints, SimOptions, Simulator};
+use std::ops::Deref;
+
+use patdesk_sim::{Endpoints, SimOptions};
+use patdesk_test_support::TestSim;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -12,49 +16,38 @@ pub const API: &str = "api-version=7.1-preview.1";
 pub const ADO: &str = "499b84ac-1321-427f-aa17-267ca6975798";
 pub const CLIENT: &str = "872cd9fa-d31f-45e0-9eab-6e460a02d1f1";
 
+/// A simulator started at `patdesk_test_support::test_now` and the demo user's access token. The simulator's fields (`sim`,
+/// `http`, `base`) and control helpers (`control`, `state`, `set_clock`, …) are reached through `Deref`.
 pub struct Harness {
-    pub sim: Simulator,
-    pub http: reqwest::Client,
+    pub test_sim: TestSim,
     pub ep: Endpoints,
-    pub base: String,
     pub token: String,
+}
+
+impl Deref for Harness {
+    type Target = TestSim;
+
+    fn deref(&self) -> &TestSim {
+        &self.test_sim
+    }
 }
 
 pub async fn start() -> Harness {
     start_with(SimOptions::default()).await
 }
 
-/// The simulator's "now" at the start of every test here, unless a test sets its own: a fixed day after the
-/// 2026-12-01 global-PAT retirement, so no test depends on the day it runs (the suite also runs under
-/// `faketime` a year ahead and behind). Tests that need another date set `SimOptions::start_at` or
-/// move the clock with `Harness::set_now`.
-pub fn test_now() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339("2026-12-02T09:00:00Z")
-        .unwrap()
-        .with_timezone(&chrono::Utc)
-}
-
-pub fn date(iso: &str) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339(iso)
-        .unwrap()
-        .with_timezone(&chrono::Utc)
-}
-
-pub async fn start_with(mut opts: SimOptions) -> Harness {
-    opts.start_at.get_or_insert_with(test_now);
-    let sim = Simulator::start(opts).await.expect("simulator starts");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let ep = sim.endpoints();
-    let base = sim.base_url();
-    let token = sim.mint_access_token(&sim.demo_user().oid);
+/// The simulator's "now" at the start of every test here is `patdesk_test_support::test_now` (2026-12-02T09:00:00Z), unless a
+/// test sets its own `SimOptions::start_at`, so no test depends on the day it runs; tests move the clock with
+/// `set_clock` and `shift_clock`.
+pub async fn start_with(opts: SimOptions) -> Harness {
+    let test_sim = TestSim::start_at_test_now(opts).await;
+    let ep = test_sim.sim.endpoints();
+    let token = test_sim
+        .sim
+        .mint_access_token(&test_sim.sim.demo_user().oid);
     Harness {
-        sim,
-        http,
+        test_sim,
         ep,
-        base,
         token,
     }
 }
@@ -150,30 +143,9 @@ impl Harness {
         .unwrap()
     }
 
-    /// POST to a control route.
+    /// POST to a control route; it must succeed.
     pub async fn ctl(&self, route: &str, body: Value) -> Value {
-        let r = self
-            .http
-            .post(format!("{}/_sim/{route}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let v: Value = r.json().await.unwrap();
-        assert!(status.is_success(), "/_sim/{route}: {status} {v}");
-        v
-    }
-
-    pub async fn state(&self) -> Value {
-        self.http
-            .get(format!("{}/_sim/state", self.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        self.control(reqwest::Method::POST, route, Some(body)).await
     }
 
     /// The simulator's "now".
