@@ -114,6 +114,9 @@ pub struct PatToken {
     pub valid_from: DateTime<Utc>,
     pub valid_to: DateTime<Utc>,
     pub status: TokenStatus,
+    /// A global token past the retirement of global PATs (2026-12-01): listed, but it no longer works
+    /// anywhere (see `retirement`).
+    pub stopped_working: bool,
     /// The organization it was listed through (for a global PAT: the first one it was seen in).
     pub organization: String,
 }
@@ -368,6 +371,8 @@ pub struct SessionInfo {
     pub profile: Profile,
     pub demo: bool,
     pub account_label: String,
+    /// When global PATs stopped (or stop) working (`retirement::global_pat_retirement`).
+    pub global_pat_retirement: DateTime<Utc>,
 }
 
 /// The browser sign-in is waiting for the person: the URL opened in their browser, shown as a fallback to copy.

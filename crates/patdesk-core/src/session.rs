@@ -274,6 +274,7 @@ impl Session {
             profile: self.profile.clone(),
             demo: self.demo,
             account_label: self.account_label.clone(),
+            global_pat_retirement: crate::retirement::global_pat_retirement(),
         }
     }
 

@@ -54,6 +54,7 @@ fn sample_token() -> PatToken {
         valid_from: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
         valid_to: Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap(),
         status: TokenStatus::Active,
+        stopped_working: true,
         organization: "fab".into(),
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fantoccini::Locator;
-use patdesk_e2e::{clipboard, testid, within_limit, App};
+use patdesk_e2e::{app_bin, clipboard, secret_shapes, testid, within_limit, App};
 use serde_json::{json, Value};
 
 /// Signs in with "Try the demo" and waits for the token list.
@@ -104,6 +104,155 @@ async fn s1_demo_sign_in_body() {
     assert!(banner.text().await.unwrap().contains("Demo"));
     app.sim.ready().await;
     app.find("token-row").await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn s10_no_secret_reaches_the_diagnostics_log() {
+    within_limit(
+        "s10_no_secret_reaches_the_diagnostics_log",
+        s10_no_secret_reaches_the_diagnostics_log_body(),
+    )
+    .await;
+}
+
+/// The demo at the log's most detailed level (`PATDESK_LOG=debug`): sign in, list, create a token, reveal and
+/// copy it, revoke one token and three more in bulk, then open About and "Copy diagnostics". The log tells
+/// all of it, and neither the log nor the copied diagnostics hold the created token's value, an access or
+/// refresh token, a device code or an authorization code.
+async fn s10_no_secret_reaches_the_diagnostics_log_body() {
+    let mut app = App::launch_with(
+        "s10_diagnostics_log",
+        &app_bin(),
+        &[("PATDESK_LOG", "debug")],
+    )
+    .await;
+    app.click("demo-button").await;
+    app.visible("demo-banner").await;
+    app.sim.ready().await;
+    app.find("token-row").await;
+
+    // Create a token, reveal it and copy it.
+    app.click("new-token-button").await;
+    type_into(&app, "token-name-input", "e2e diagnostics").await;
+    app.click("preset-build-agent").await;
+    app.click("create-button").await;
+    let secret_box = app.visible("secret-value").await;
+    app.click("reveal-button").await;
+    let secret = app
+        .until("the revealed secret", || async {
+            let revealed = secret_box.attr("data-revealed").await.ok().flatten();
+            if revealed.as_deref() != Some("true") {
+                return None;
+            }
+            Some(secret_box.text().await.ok()?.trim().to_string())
+        })
+        .await;
+    assert!(secret.len() >= 52, "a PAT value");
+    app.remember_secret(&secret);
+    app.click("copy-button").await;
+    app.until("the secret on the clipboard", || async {
+        (clipboard::read().as_deref() == Some(&secret)).then_some(())
+    })
+    .await;
+    app.click("done-button").await;
+    app.visible("new-token-button").await;
+
+    // Revoke one token from its row.
+    let id = app.row_ids().await.first().unwrap().clone();
+    let row = app.row(&id).await;
+    let revoke = row
+        .find(Locator::Css(&testid("row-revoke-button")))
+        .await
+        .unwrap();
+    app.click_element(&revoke, "row-revoke-button").await;
+    app.click("confirm-button").await;
+    app.until("the token revoked", || async {
+        (status_of(&app.sim.state().await, &id) == "revoked").then_some(())
+    })
+    .await;
+
+    // Revoke three more in bulk.
+    let org = app.sim.state().await["organizations"][0]["accountName"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut bulk = BTreeSet::new();
+    for i in 1..=3 {
+        let made = app
+            .sim
+            .post(
+                "/_sim/pats",
+                json!({ "org": org, "displayName": format!("log-e2e-{i}"), "scope": "vso.code",
+                        "validTo": "2030-01-01T00:00:00Z" }),
+            )
+            .await;
+        bulk.insert(made["authorizationId"].as_str().unwrap().to_lowercase());
+    }
+    app.click("nav-profile").await;
+    app.click("nav-tokens").await;
+    app.find("token-row").await;
+    type_into(&app, "search-input", "log-e2e-").await;
+    app.until("the 3 new tokens listed", || async {
+        let shown = app.row_ids().await;
+        (shown.len() == 3 && shown.iter().all(|id| bulk.contains(&id.to_lowercase()))).then_some(())
+    })
+    .await;
+    app.click("select-all").await;
+    app.click("bulk-revoke-button").await;
+    app.click("confirm-button").await;
+    app.until("the 3 tokens revoked", || async {
+        let revoked = revoked_ids(&app.sim.state().await);
+        bulk.is_subset(&revoked).then_some(())
+    })
+    .await;
+    app.click("bulk-close-button").await;
+
+    // About: the version, where the log is, and "Copy diagnostics".
+    app.click("nav-about").await;
+    let version = app.visible("about-version").await.text().await.unwrap();
+    assert_eq!(version.trim(), env!("CARGO_PKG_VERSION"));
+    let shown_path = app.visible("about-log-file").await.text().await.unwrap();
+    app.screenshot("about").await;
+    app.click("copy-diagnostics-button").await;
+    app.visible("diagnostics-copied").await;
+    let copied = app
+        .until("the diagnostics on the clipboard", || async {
+            clipboard::read().filter(|text| text.starts_with("PAT Desk "))
+        })
+        .await;
+
+    // The log is the file About names, and it tells what happened.
+    let (path, log) = app.diagnostics_log();
+    assert_eq!(shown_path.trim(), path.display().to_string());
+    for expected in [
+        "sign-in ended kind=\"demo\" code=\"ok\"",
+        "session established organizations=3",
+        "listed organization=contoso-web",
+        "token created",
+        "token revoked",
+        "bulk revoke tokens=3 revoked=3",
+        "new token copied",
+        "http method=\"GET\"",
+        "/_apis/tokens/pats\" status=200",
+    ] {
+        assert!(log.contains(expected), "the log tells {expected:?}:\n{log}");
+    }
+    assert!(log.contains(&id), "the revoked token's id is logged");
+    assert!(
+        copied.contains(&format!("Log: {}", path.display())),
+        "{copied}"
+    );
+    assert!(
+        copied.contains("bulk revoke"),
+        "the copy ends with the log's last lines"
+    );
+    // Neither the log nor what was copied holds a secret.
+    for (what, text) in [("the log", &log), ("the copied diagnostics", &copied)] {
+        assert!(!text.contains(&secret), "{what} holds the created token");
+        let found = secret_shapes(text);
+        assert!(found.is_empty(), "{what} holds {found:?}");
+    }
     app.finish().await;
 }
 
@@ -593,5 +742,94 @@ async fn s8_one_organization_refusing_never_hides_the_others_body() {
             .all(|r| r["path"].as_str().unwrap().contains("/contoso-data/")),
         "{lists:?}"
     );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn s9_global_token_stops_working_when_the_server_clock_passes_the_retirement() {
+    within_limit(
+        "s9_global_token_stops_working_when_the_server_clock_passes_the_retirement",
+        s9_global_token_stops_working_body(),
+    )
+    .await;
+}
+
+/// The window judges the retirement of global PATs (1 Dec 2026) by the server's clock: before it, the global
+/// token is active with a warning in the future tense; once the simulator's clock passes it, the same token is
+/// "Stopped working", listed first and counted in its own banner.
+async fn s9_global_token_stops_working_body() {
+    let app = demo("s9_global_retirement").await;
+    let global = own_tokens(&app)
+        .await
+        .into_iter()
+        .find(|t| t["targetAccounts"].is_null() && t["status"] == "active")
+        .expect("the demo has an active global token");
+    let id = global["authorizationId"].as_str().unwrap().to_lowercase();
+    let name = global["displayName"].as_str().unwrap();
+
+    app.sim
+        .post("/_sim/clock", json!({ "now": "2026-11-20T09:00:00Z" }))
+        .await;
+    app.click("refresh-button").await;
+    let note = app.visible("global-note").await.text().await.unwrap();
+    // Only that token on screen (the list is virtualized).
+    type_into(&app, "search-input", name).await;
+    assert!(note.contains("stop working on 1 Dec 2026"), "{note}");
+    assert!(app.all("stopped-note").await.is_empty());
+    let flag = app
+        .row(&id)
+        .await
+        .find(Locator::Css("[data-testid=global-flag]"))
+        .await
+        .unwrap();
+    // textContent: the status cell may clip the flag visually in a narrow window.
+    assert_eq!(
+        flag.prop("textContent")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .trim(),
+        "Stops working on 1 Dec 2026"
+    );
+
+    app.sim
+        .post("/_sim/clock", json!({ "now": "2026-12-02T09:00:00Z" }))
+        .await;
+    app.click("refresh-button").await;
+    let note = app.visible("stopped-note").await.text().await.unwrap();
+    assert!(
+        note.contains(
+            "1 of your tokens stopped working on 1 Dec 2026 because it worked in all organizations"
+        ),
+        "{note}"
+    );
+    assert!(app.all("global-note").await.is_empty());
+    // A blank search shows every token again.
+    type_into(&app, "search-input", " ").await;
+    app.until(
+        "the stopped token listed first, the others after it",
+        || async {
+            let shown = app.row_ids().await;
+            (shown.len() > 1 && shown.first().map(|s| s.to_lowercase()) == Some(id.clone()))
+                .then_some(())
+        },
+    )
+    .await;
+    let badge = app
+        .row(&id)
+        .await
+        .find(Locator::Css("[data-testid=status-badge]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        badge
+            .prop("textContent")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .trim(),
+        "Stopped working"
+    );
+    app.screenshot("s9_stopped_working_banner").await;
     app.finish().await;
 }

@@ -4,9 +4,6 @@ import type { PatToken } from '$lib/ipc';
 
 const DAY = 24 * 60 * 60 * 1000;
 
-/** The day global PATs stop working (Microsoft retires tokens valid in all organizations). */
-export const GLOBAL_PAT_RETIREMENT = '2026-12-01';
-
 /** Days within which an active token is flagged as expiring soon. */
 export const EXPIRY_WARNING_DAYS = 7;
 
@@ -23,11 +20,15 @@ export function daysUntil(iso: string, now: Date = new Date()): number {
   return Math.ceil((new Date(iso).getTime() - now.getTime()) / DAY);
 }
 
-export type Badge = { kind: 'revoked' | 'expired' | 'warn' | 'ok'; text: string };
+export type Badge = { kind: 'revoked' | 'expired' | 'stopped' | 'warn' | 'ok'; text: string };
 
-/** The status badge of a row: revoked, expired, "expires in N days" (warned within a week) or active. */
+/**
+ * The status badge of a row: revoked, stopped working (a global token after the retirement of global PATs,
+ * as the core marks it), expired, "expires in N days" (warned within a week) or active.
+ */
 export function badgeFor(token: PatToken, now: Date = new Date()): Badge {
   if (token.status === 'revoked') return { kind: 'revoked', text: 'Revoked' };
+  if (token.stoppedWorking) return { kind: 'stopped', text: 'Stopped working' };
   const days = daysUntil(token.validTo, now);
   if (token.status === 'expired' || days < 0) return { kind: 'expired', text: 'Expired' };
   if (days <= EXPIRY_WARNING_DAYS) {

@@ -15,6 +15,7 @@ export function token(displayName: string, days: number, overrides: Partial<PatT
     scopeSummary: describeScope(scope),
     targetOrganizations: [org],
     isGlobal: false,
+    stoppedWorking: false,
     validFrom: new Date(Date.now() - 30 * DAY).toISOString(),
     // Mid-day offsets keep "in N days" away from day boundaries.
     validTo: new Date(Date.now() + days * DAY - 2 * 60 * 60 * 1000).toISOString(),

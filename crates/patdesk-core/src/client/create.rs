@@ -411,6 +411,7 @@ mod tests {
             valid_from: at("2026-11-23T20:00:00Z"),
             valid_to: at("2026-12-23T20:00:00Z"),
             status: TokenStatus::Active,
+            stopped_working: false,
             organization: "contoso-web".into(),
         }
     }

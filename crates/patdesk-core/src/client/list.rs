@@ -162,7 +162,7 @@ impl AzureDevOpsClient {
         }
         let url = self.pats_url(org, &params);
         let page: WirePagedPatTokens = self.get_json(&url).await?;
-        let now = Utc::now();
+        let now = self.clock.now();
         let tokens = page
             .pat_tokens
             .into_iter()
@@ -276,7 +276,7 @@ impl AzureDevOpsClient {
                 result.pat_token_error_message.as_deref(),
             ));
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         Ok(result.pat_token.map(|w| {
             let status = status_for(ListFilter::All, now);
             self.to_model(w, org, status)

@@ -24,13 +24,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::credentials::AccessTokenProvider;
 use crate::endpoints::Endpoints;
 use crate::error::Error;
 use crate::http::build_client as build_http_client;
 use crate::model::{Organization, PatToken, TokenStatus};
+use crate::retirement::{global_pat_retirement, stopped_working, ServerClock};
 use crate::scopes::Catalogue;
 use crate::wire::WirePatToken;
 
@@ -72,6 +73,9 @@ pub struct AzureDevOpsClient {
     options: ClientOptions,
     /// Organizations learned from the Accounts API, to name `targetAccounts` GUIDs.
     known_orgs: Arc<RwLock<HashMap<String, Organization>>>,
+    /// The server's "now" (from its `Date` headers): expiry and the global-PAT retirement are judged by it.
+    clock: Arc<ServerClock>,
+    global_pat_retirement: DateTime<Utc>,
 }
 
 impl std::fmt::Debug for AzureDevOpsClient {
@@ -99,6 +103,8 @@ impl AzureDevOpsClient {
             tokens,
             options,
             known_orgs: Arc::new(RwLock::new(HashMap::new())),
+            clock: Arc::new(ServerClock::default()),
+            global_pat_retirement: global_pat_retirement(),
         })
     }
 
@@ -128,8 +134,9 @@ impl AzureDevOpsClient {
     }
 
     fn to_model(&self, w: WirePatToken, listed_through: &str, status: TokenStatus) -> PatToken {
+        let now = self.clock.now();
         let status = match status {
-            TokenStatus::Active if w.valid_to <= Utc::now() => TokenStatus::Expired,
+            TokenStatus::Active if w.valid_to <= now => TokenStatus::Expired,
             s => s,
         };
         let known = self.known_orgs.read().expect("lock");
@@ -149,6 +156,11 @@ impl AzureDevOpsClient {
             display_name: w.display_name,
             scope: w.scope,
             is_global: target_organizations.is_none(),
+            stopped_working: stopped_working(
+                target_organizations.is_none() && status != TokenStatus::Revoked,
+                now,
+                self.global_pat_retirement,
+            ),
             target_organizations,
             valid_from: w.valid_from,
             valid_to: w.valid_to,

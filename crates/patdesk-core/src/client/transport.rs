@@ -71,6 +71,7 @@ impl AzureDevOpsClient {
         let resp = crate::http::send(req).await?;
         let status = resp.status();
         let headers = resp.headers().clone();
+        self.clock.observe(&headers);
         let body = resp.bytes().await.map_err(map_transport_error)?.to_vec();
         classify(status, &headers, body)
     }

@@ -3,6 +3,7 @@
 // opened with `?backend=test` uses it too. Knobs inject errors, latency, policies and pauses so each
 // screen's loading, empty, error and partial-failure states can be reached deterministically.
 import type {
+  AboutInfo,
   AccountSummary,
   DeviceCodeInfo,
   KeychainStatus,
@@ -40,6 +41,8 @@ export interface TestBackendOptions {
   latencyMs?: number;
   /** "Today" for generated expiry dates. */
   now?: Date;
+  /** When global PATs stop working (default: 1 Dec 2026, as the core says). */
+  globalPatRetirement?: string;
   /** Replace the generated tokens (e.g. [] for the empty state, or 10,000 for scale). */
   tokens?: PatToken[];
   /** Starts signed in (as the demo) instead of at the sign-in screen. */
@@ -158,6 +161,7 @@ export function demoTokens(now: Date = new Date(), count = 40): PatToken[] {
       scopeSummary: describeScope(scope),
       targetOrganizations: [org],
       isGlobal: false,
+      stoppedWorking: false,
       validFrom: validFrom.toISOString(),
       validTo: validTo.toISOString(),
       status,
@@ -171,6 +175,7 @@ export function demoTokens(now: Date = new Date(), count = 40): PatToken[] {
     scopeSummary: describeScope('vso.work vso.analytics'),
     targetOrganizations: null,
     isGlobal: true,
+    stoppedWorking: false,
     validFrom: new Date(now.getTime() - 100 * DAY).toISOString(),
     validTo: new Date(now.getTime() + 200 * DAY).toISOString(),
     status: 'active',
@@ -191,6 +196,7 @@ export function manyTokens(count: number, now: Date = new Date()): PatToken[] {
       scopeSummary: describeScope('vso.code'),
       targetOrganizations: [org],
       isGlobal: false,
+      stoppedWorking: false,
       validFrom: new Date(now.getTime() - 10 * DAY).toISOString(),
       validTo: new Date(now.getTime() + ((i % 400) - 100) * DAY).toISOString(),
       status: i % 400 < 100 ? 'expired' : 'active',
@@ -203,6 +209,7 @@ export function manyTokens(count: number, now: Date = new Date()): PatToken[] {
 export class TestBackend implements Backend {
   latencyMs: number;
   now: Date;
+  readonly globalPatRetirement: string;
   tokens: PatToken[];
   session: SessionInfo | null;
   policy: TestPolicy = {};
@@ -219,6 +226,10 @@ export class TestBackend implements Backend {
   gitInstalled = true;
   /** What `copySavedToken` put on the (pretend) clipboard, for tests. */
   clipboardText: string | null = null;
+  /** What the About screen shows. */
+  aboutInfo: AboutInfo = { version: '0.1.0', logFile: '/home/alex/.local/share/dev.patdesk.app/logs/patdesk.log' };
+  /** The diagnostics report `copyDiagnostics` puts on the (pretend) clipboard. */
+  diagnostics = 'PAT Desk 0.1.0 (linux x86_64)\nLog: /home/alex/.local/share/dev.patdesk.app/logs/patdesk.log\n(the log is empty)\n';
   /** The authorize URL the browser sign-in reports. */
   authorizeUrl = 'http://127.0.0.1:41000/login/organizations/oauth2/v2.0/authorize?client_id=test&state=s';
   deviceCode: DeviceCodeInfo = {
@@ -248,6 +259,7 @@ export class TestBackend implements Backend {
   constructor(options: TestBackendOptions = {}) {
     this.latencyMs = options.latencyMs ?? 0;
     this.now = options.now ?? new Date();
+    this.globalPatRetirement = options.globalPatRetirement ?? '2026-12-01T00:00:00Z';
     this.tokens = options.tokens ? [...options.tokens] : demoTokens(this.now);
     this.session = options.signedIn ? this.demoSession() : null;
     this.autoCountdown = options.autoCountdown ?? false;
@@ -466,10 +478,12 @@ export class TestBackend implements Backend {
       .map((org) => ({ organization: org, error: { ...this.listingRefusals.get(org.name)! } }));
     if (orgs.length > 0 && unavailable.length === orgs.length) throw unavailable[0].error;
     const listed = new Set(orgs.filter((org) => !this.listingRefusals.has(org.name)).map((org) => org.name));
+    // As the core does: a global token past the retirement (by the server's "now") stopped working.
+    const retired = Date.now() >= Date.parse(this.globalPatRetirement);
     const tokens = this.tokens
       .filter((token) => filter === 'all' || token.status === filter)
       .filter((token) => listed.has(token.organization) || (token.isGlobal && listed.size > 0))
-      .map((t) => ({ ...t }));
+      .map((t) => ({ ...t, stoppedWorking: t.isGlobal && t.status !== 'revoked' && retired }));
     return { tokens, unavailable };
   }
 
@@ -525,6 +539,7 @@ export class TestBackend implements Backend {
       scopeSummary: describeScope(scope),
       targetOrganizations: [org],
       isGlobal: false,
+      stoppedWorking: false,
       validFrom: today.toISOString(),
       validTo: validTo.toISOString(),
       status: 'active',
@@ -615,6 +630,16 @@ export class TestBackend implements Backend {
     return this.createdSecret !== null;
   }
 
+  async about(): Promise<AboutInfo> {
+    await this.enter('about');
+    return { ...this.aboutInfo };
+  }
+
+  async copyDiagnostics(): Promise<void> {
+    await this.enter('copyDiagnostics');
+    this.clipboardText = this.diagnostics;
+  }
+
   onClipboardCountdown(callback: (countdown: ClipboardCountdown) => void): Unsubscribe {
     this.countdownListeners.add(callback);
     return () => this.countdownListeners.delete(callback);
@@ -651,11 +676,17 @@ export class TestBackend implements Backend {
       profile: { ...demoProfile, displayName: account.displayName ?? account.username, email: account.username },
       demo: false,
       accountLabel: account.username,
+      globalPatRetirement: this.globalPatRetirement,
     };
   }
 
   private demoSession(): SessionInfo {
-    return { profile: demoProfile, demo: true, accountLabel: 'Demo account' };
+    return {
+      profile: demoProfile,
+      demo: true,
+      accountLabel: 'Demo account',
+      globalPatRetirement: this.globalPatRetirement,
+    };
   }
 
   private requireSession(): void {

@@ -16,6 +16,11 @@ scopeSummary: Array<string>,
  */
 targetOrganizations: Array<Organization> | null, isGlobal: boolean, validFrom: string, validTo: string, status: TokenStatus, 
 /**
+ * A global token past the retirement of global PATs (2026-12-01): listed, but it no longer works
+ * anywhere (see `retirement`).
+ */
+stoppedWorking: boolean, 
+/**
  * The organization it was listed through (for a global PAT: the first one it was seen in).
  */
 organization: string, };

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { TEST_NOW } from '../../test/now';
 import { screen, waitFor, within } from '@testing-library/svelte';
 import { names, renderApp, renderTokens, rowNamed, rows } from '../../test/render';
 import { token } from '../../test/tokens';
@@ -190,6 +191,28 @@ describe('Token list', () => {
       displayName: 'Reporting across all orgs',
       scopes: ['vso.analytics', 'vso.work'],
     });
+  });
+
+  it('after 1 Dec 2026 shows the global token as stopped working, first, counted in its own banner', async () => {
+    vi.setSystemTime(new Date('2026-12-02T09:00:00Z'));
+    try {
+      const { user } = await renderTokens();
+      const note = screen.getByTestId('stopped-note');
+      expect(note).toHaveTextContent(
+        '1 of your tokens stopped working on 1 Dec 2026 because it worked in all organizations.',
+      );
+      expect(screen.queryByTestId('global-note')).not.toBeInTheDocument();
+      // First among the active tokens, whatever the sort.
+      expect(names()[0]).toBe('Reporting across all orgs');
+      await user.selectOptions(screen.getByTestId('sort-select'), 'displayName');
+      expect(names()[0]).toBe('Reporting across all orgs');
+      const row = rowNamed('Reporting across all orgs');
+      expect(within(row).getByTestId('status-badge')).toHaveTextContent('Stopped working');
+      expect(within(row).getByTestId('global-flag')).toHaveTextContent('Since 1 Dec 2026');
+      expect(within(row).getByTestId('replace-button')).toBeInTheDocument();
+    } finally {
+      vi.setSystemTime(TEST_NOW);
+    }
   });
 
   it('keeps only a window of rows in the DOM for 10,000 tokens', async () => {
