@@ -37,6 +37,9 @@ const COMMANDS: &[&str] = &[
     "forget_saved_token",
     "git_status",
     "use_created_token_with_git",
+    // about and diagnostics
+    "about",
+    "copy_diagnostics",
 ];
 
 fn main() {

@@ -16,7 +16,14 @@ pub async fn ensure_demo_session(state: &AppState) -> Result<SessionInfo, Error>
     if let Some(session) = state.session().filter(|s| s.demo) {
         return Ok(session.info());
     }
-    let session = Arc::new(start_demo_session().await?);
+    tracing::info!(kind = "demo", "sign-in started");
+    let started = start_demo_session().await;
+    tracing::info!(
+        kind = "demo",
+        code = crate::logging::outcome(&started),
+        "sign-in ended"
+    );
+    let session = Arc::new(started?);
     let info = session.info();
     state.set_session(Some(session));
     Ok(info)

@@ -11,9 +11,13 @@
 //! * `PATDESK_BROWSER=none`: the browser sign-in does not open a browser (the window shows the URL).
 //! * `PATDESK_SIGN_IN_TIMEOUT_SECONDS`: how long the browser sign-in waits (default 600).
 //! * `PATDESK_KEYCHAIN_NAMESPACE`: the keychain service name PAT Desk's entries live under.
+//! * `PATDESK_LOG`: how much the diagnostics log (`patdesk.log` in the app's log directory, see [`logging`])
+//!   records: `info` by default; `debug` adds every HTTP request (method, URL without its query, status,
+//!   duration); also `warn`, `error`, `trace`.
 
 pub mod commands;
 pub mod demo;
+pub mod logging;
 pub mod state;
 
 use tauri::{Manager, RunEvent};
@@ -60,6 +64,8 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::saved::forget_saved_token,
             commands::saved::git_status,
             commands::saved::use_created_token_with_git,
+            commands::about::about,
+            commands::about::copy_diagnostics,
         ])
 }
 
@@ -84,6 +90,12 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build());
     app_builder(builder, launch)
         .setup(move |app| {
+            logging::start(app.handle());
+            tracing::info!(
+                version = %app.package_info().version,
+                demo = launch.demo,
+                "PAT Desk started"
+            );
             if launch.demo {
                 // Start the demo while the window loads; `current_session` waits for it.
                 let handle = app.handle().clone();
@@ -99,6 +111,7 @@ pub fn run() {
         .expect("PAT Desk could not start its window")
         .run(|app, event| {
             if let RunEvent::Exit = event {
+                tracing::info!("PAT Desk quit");
                 let state = app.state::<AppState>();
                 // A copied secret must not outlive the app on the clipboard.
                 let _ = state.clipboard.clear_now();

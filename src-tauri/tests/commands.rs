@@ -224,3 +224,15 @@ fn the_window_gets_no_core_permission_beyond_events() {
         "refused by the capability: {err}"
     );
 }
+
+#[test]
+fn about_names_the_version_and_the_log_file() {
+    let (_app, window) = app();
+    let about = invoke(&window, "about", json!({})).expect("about");
+    assert_eq!(about["version"], env!("CARGO_PKG_VERSION"));
+    let log_file = about["logFile"].as_str().expect("a path");
+    assert!(
+        log_file.ends_with("dev.patdesk.app/logs/patdesk.log"),
+        "in the app's log directory: {log_file}"
+    );
+}

@@ -23,6 +23,8 @@ pub async fn copy_secret<R: Runtime>(
         )
     })?;
     let clear_after = clear_after_from_env();
+    // Never the value: only that a secret went to the clipboard.
+    tracing::info!(clear_after_s = clear_after.as_secs(), "new token copied");
     let emitter = app.clone();
     // The clipboard service answers from its own thread; don't hold up the async runtime meanwhile.
     tauri::async_runtime::spawn_blocking(move || {

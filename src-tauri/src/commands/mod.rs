@@ -1,6 +1,7 @@
 //! The IPC commands of `docs/ipc.md`, one file per area of the window. Each command parses its input,
 //! calls `patdesk-core` and returns its result or a `patdesk_core::Error` (`{code, message}` on the wire).
 
+pub mod about;
 pub mod clipboard;
 pub mod saved;
 pub mod session;

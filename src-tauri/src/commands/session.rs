@@ -20,6 +20,7 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::demo;
+use crate::logging::outcome;
 use crate::state::{AppState, Keychain};
 
 /// `PATDESK_BROWSER=none`: do not open a browser (tests play the browser with the URL the window shows).
@@ -104,14 +105,30 @@ pub async fn current_session(state: State<'_, AppState>) -> Result<Option<Sessio
 
 /// Sign in again as a remembered account, from its refresh token in the keychain.
 async fn restore(state: &AppState, account: &RememberedAccount) -> Result<SessionInfo, Error> {
-    let session = Session::restore(
-        &Endpoints::from_env()?,
-        &EntraConfig::from_env(),
-        &state.vault,
-        account,
-    )
-    .await?;
-    make_current(state, session).await
+    tracing::info!(kind = "remembered", "sign-in started");
+    let restored = async {
+        let session = Session::restore(
+            &Endpoints::from_env()?,
+            &EntraConfig::from_env(),
+            &state.vault,
+            account,
+        )
+        .await?;
+        make_current(state, session).await
+    }
+    .await;
+    signed_in("remembered", &restored);
+    restored
+}
+
+/// The end of a sign-in of `kind` in the log, with its outcome code.
+fn signed_in(kind: &str, result: &Result<SessionInfo, Error>) {
+    match result {
+        Err(e) if e.code != ErrorCode::SignInCancelled => {
+            tracing::warn!(kind, code = e.code.as_str(), "sign-in ended")
+        }
+        _ => tracing::info!(kind, code = outcome(result), "sign-in ended"),
+    }
 }
 
 /// Turn the tokens of a sign-in into the current session (and remember it when the keychain can).
@@ -162,6 +179,17 @@ pub async fn sign_in(
     organization: String,
     on_waiting: Channel<SignInWaiting>,
 ) -> Result<SessionInfo, Error> {
+    tracing::info!(kind = "browser", "sign-in started");
+    let result = browser_sign_in(&state, organization, on_waiting).await;
+    signed_in("browser", &result);
+    result
+}
+
+async fn browser_sign_in(
+    state: &AppState,
+    organization: String,
+    on_waiting: Channel<SignInWaiting>,
+) -> Result<SessionInfo, Error> {
     let endpoints = Endpoints::from_env()?;
     let config = EntraConfig::from_env();
     check_organization(&endpoints, &organization).await?;
@@ -177,7 +205,7 @@ pub async fn sign_in(
         browser_opened,
     });
     let tokens = pending.wait(sign_in_timeout(), &cancel).await?;
-    establish(&state, &endpoints, &config, tokens).await
+    establish(state, &endpoints, &config, tokens).await
 }
 
 /// Stop the sign-in that is waiting (browser or device code); it ends with `signInCancelled`.
@@ -195,6 +223,17 @@ pub async fn start_device_sign_in(
     organization: String,
     on_code: Channel<DeviceCodeInfo>,
 ) -> Result<SessionInfo, Error> {
+    tracing::info!(kind = "device code", "sign-in started");
+    let result = device_sign_in(&state, organization, on_code).await;
+    signed_in("device code", &result);
+    result
+}
+
+async fn device_sign_in(
+    state: &AppState,
+    organization: String,
+    on_code: Channel<DeviceCodeInfo>,
+) -> Result<SessionInfo, Error> {
     let endpoints = Endpoints::from_env()?;
     let config = EntraConfig::from_env();
     check_organization(&endpoints, &organization).await?;
@@ -209,7 +248,7 @@ pub async fn start_device_sign_in(
     });
     let tokens = DeviceCodeFlow::poll_until_done(&prompt, &cancel).await;
     state.set_device_code(None);
-    establish(&state, &endpoints, &config, tokens?).await
+    establish(state, &endpoints, &config, tokens?).await
 }
 
 /// The accounts whose sign-in the keychain remembers (none when it is unavailable).
@@ -261,6 +300,7 @@ pub async fn switch_account(
 /// Leave the current session but keep remembering its account (to sign in with another one).
 #[tauri::command]
 pub async fn add_account(state: State<'_, AppState>) -> Result<(), Error> {
+    tracing::info!("left the session to add an account");
     end_session(&state).await;
     Ok(())
 }
@@ -281,6 +321,7 @@ async fn end_session(state: &AppState) -> Option<Arc<Session>> {
 /// created secret is forgotten and the clipboard cleared if it still holds it.
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Result<(), Error> {
+    tracing::info!("signed out");
     let previous = end_session(&state).await;
     if let Some(account) = previous.and_then(|s| s.account.clone()) {
         if state.keychain() == Keychain::Available {

@@ -14,6 +14,7 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::commands::saved;
+use crate::logging::outcome;
 use crate::state::AppState;
 
 /// Every token of the signed-in person across their organizations (or only `organizations`, to retry the
@@ -27,9 +28,10 @@ pub async fn list_tokens(
     on_progress: Channel<u32>,
 ) -> Result<TokenListing, Error> {
     let session = state.require_session()?;
+    let retry = organizations.is_some();
     // The listing future is not provably `Send` (a higher-ranked lifetime in its stream closure), which
     // async commands require, so it is driven on a blocking thread.
-    tauri::async_runtime::spawn_blocking(move || {
+    let listing = tauri::async_runtime::spawn_blocking(move || {
         tauri::async_runtime::block_on(session.list_tokens(
             filter,
             organizations.as_deref(),
@@ -39,7 +41,18 @@ pub async fn list_tokens(
         ))
     })
     .await
-    .map_err(Error::internal)?
+    .map_err(Error::internal)?;
+    match &listing {
+        Ok(l) => tracing::info!(
+            ?filter,
+            retry,
+            tokens = l.tokens.len(),
+            unavailable = l.unavailable.len(),
+            "token list"
+        ),
+        Err(e) => tracing::warn!(?filter, retry, code = e.code.as_str(), "token list failed"),
+    }
+    listing
 }
 
 /// The permissions a token can have, in words.
@@ -60,7 +73,14 @@ pub async fn create_token(
     let created = session
         .client_for(&request.organization)
         .create_pat(&request)
-        .await?;
+        .await;
+    tracing::info!(
+        organization = %request.organization,
+        id = created.as_ref().map(|c| c.token.authorization_id.as_str()).unwrap_or(""),
+        code = outcome(&created),
+        "token created"
+    );
+    let created = created?;
     let secret = created.secret.clone();
     let reveal = created.into_reveal();
     state.keep_created(reveal.token.clone(), secret);
@@ -74,10 +94,17 @@ pub async fn update_token(
     request: UpdateTokenRequest,
 ) -> Result<PatToken, Error> {
     let session = state.require_session()?;
-    session
+    let updated = session
         .client_for(&request.organization)
         .update_pat(&request)
-        .await
+        .await;
+    tracing::info!(
+        organization = %request.organization,
+        id = %request.authorization_id,
+        code = outcome(&updated),
+        "token updated"
+    );
+    updated
 }
 
 /// Revoke one token. A token that is already gone counts as done; a failure is reported in the outcome,
@@ -99,6 +126,12 @@ pub async fn revoke_token(
         Ok(outcome) => outcome,
         Err(error) => RevokeOutcome::Failed { error },
     };
+    tracing::info!(
+        organization = %organization,
+        id = %authorization_id,
+        code = revoke_code(&outcome),
+        "token revoked"
+    );
     if !matches!(outcome, RevokeOutcome::Failed { .. }) {
         saved::forget_revoked(&state, vec![(organization, authorization_id.clone())]).await;
     }
@@ -133,6 +166,24 @@ pub async fn bulk_revoke(
     )
     .await;
     state.end_bulk(run);
+    tracing::info!(
+        tokens = summary.results.len() + summary.cancelled as usize,
+        revoked = summary.revoked,
+        already_gone = summary.already_gone,
+        failed = summary.failed,
+        cancelled = summary.cancelled,
+        "bulk revoke"
+    );
+    for result in &summary.results {
+        if let RevokeOutcome::Failed { error } = &result.outcome {
+            tracing::warn!(
+                organization = organizations.get(&result.authorization_id).map_or("", |o| o.as_str()),
+                id = %result.authorization_id,
+                code = error.code.as_str(),
+                "bulk revoke: not revoked"
+            );
+        }
+    }
     let revoked = summary
         .results
         .iter()
@@ -147,8 +198,18 @@ pub async fn bulk_revoke(
     Ok(summary)
 }
 
+/// How the log names a revoke's outcome: `revoked`, `alreadyGone`, or the error's code.
+fn revoke_code(outcome: &RevokeOutcome) -> &'static str {
+    match outcome {
+        RevokeOutcome::Revoked => "revoked",
+        RevokeOutcome::AlreadyGone => "alreadyGone",
+        RevokeOutcome::Failed { error } => error.code.as_str(),
+    }
+}
+
 /// Stop the bulk revoke in progress: requests in flight finish, the rest are reported as cancelled.
 #[tauri::command]
 pub fn cancel_bulk_revoke(state: State<'_, AppState>) {
+    tracing::info!("bulk revoke: cancel asked");
     state.cancel_bulk();
 }

@@ -1,5 +1,6 @@
 // The one place the window imports IPC types from. Every type here is generated from Rust by ts-rs
 // (ui/src/lib/generated); this file only re-exports them so screens never redefine a contract type.
+export type { AboutInfo } from './generated/AboutInfo';
 export type { AccountSummary } from './generated/AccountSummary';
 export type { AppError } from './generated/AppError';
 export type { DeviceCodeInfo } from './generated/DeviceCodeInfo';

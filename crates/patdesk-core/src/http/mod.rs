@@ -74,8 +74,8 @@ pub fn url_for_log(url: &url::Url) -> String {
     shown
 }
 
-/// Sends `request` and logs it (debug; info for an error status, warn for a transport failure): the method,
-/// [`url_for_log`], the status and how long it took. Never a header or a body.
+/// Sends `request` and logs it (debug; info when the server is failing or throttling, warn when no answer
+/// came): the method, [`url_for_log`], the status and how long it took. Never a header or a body.
 pub async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Error> {
     let (client, request) = request.build_split();
     let request = request.map_err(map_transport_error)?;
@@ -96,8 +96,12 @@ pub async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response,
 pub(crate) fn log_response(method: &str, url: &str, status: Option<u16>, took: Duration) {
     let ms = took.as_millis() as u64;
     match status {
-        Some(status) if status < 400 => tracing::debug!(method, url, status, ms, "http"),
-        Some(status) => tracing::info!(method, url, status, ms, "http"),
+        // Other refusals (401, 403, 404) are the answers the callers expect or turn into an error code of
+        // their own, which they log.
+        Some(status) if status >= 500 || status == 429 => {
+            tracing::info!(method, url, status, ms, "http")
+        }
+        Some(status) => tracing::debug!(method, url, status, ms, "http"),
         None => tracing::warn!(method, url, ms, "http: no answer"),
     }
 }

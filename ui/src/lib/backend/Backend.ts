@@ -2,6 +2,7 @@
 // TauriBackend sends each call over IPC; TestBackend answers in memory so every screen state can be
 // exercised in Vitest and in a browser (`?backend=test`). Every method rejects with an `AppError`.
 import type {
+  AboutInfo,
   AccountSummary,
   DeviceCodeInfo,
   KeychainStatus,
@@ -81,6 +82,10 @@ export interface Backend {
   clearClipboard(): Promise<void>;
   /** Drops the secret Rust holds for the "Token created" screen. */
   forgetCreatedSecret(): Promise<void>;
+  /** The app's version and where its diagnostics log is. */
+  about(): Promise<AboutInfo>;
+  /** Copies the version and the last lines of the diagnostics log (no secrets) to the clipboard, in Rust. */
+  copyDiagnostics(): Promise<void>;
   /** Subscribes to `clipboard-countdown` events. */
   onClipboardCountdown(callback: (countdown: ClipboardCountdown) => void): Unsubscribe;
 }

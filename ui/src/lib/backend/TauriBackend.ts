@@ -3,6 +3,7 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
+  AboutInfo,
   AccountSummary,
   DeviceCodeInfo,
   KeychainStatus,
@@ -159,6 +160,14 @@ export class TauriBackend implements Backend {
 
   forgetCreatedSecret(): Promise<void> {
     return call('forget_created_secret');
+  }
+
+  about(): Promise<AboutInfo> {
+    return call('about');
+  }
+
+  copyDiagnostics(): Promise<void> {
+    return call('copy_diagnostics');
   }
 
   onClipboardCountdown(callback: (countdown: ClipboardCountdown) => void): Unsubscribe {

@@ -34,4 +34,7 @@ export type Command =
   | 'copy_saved_token'
   | 'forget_saved_token'
   | 'git_status'
-  | 'use_created_token_with_git';
+  | 'use_created_token_with_git'
+  // about and diagnostics
+  | 'about'
+  | 'copy_diagnostics';
