@@ -118,6 +118,48 @@ impl Drop for ProcessGroup {
     }
 }
 
+/// The app under test: `PATDESK_E2E_APP`, else `target/debug/patdesk`.
+pub fn app_bin() -> PathBuf {
+    std::env::var_os("PATDESK_E2E_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/debug/patdesk"))
+}
+
+/// Any JWT-shaped text (three base64url parts separated by dots; Entra's and the simulator's access tokens).
+pub fn find_jwt(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
+    text.match_indices("eyJ").find_map(|(at, _)| {
+        let rest = &text[at..];
+        let token: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        let parts: Vec<&str> = token.split('.').collect();
+        (parts.len() >= 3 && parts[1].starts_with("eyJ") && parts[1].len() > 20).then_some(token)
+    })
+}
+
+/// Whatever in `text` looks like a sign-in secret: an access or ID token (JWT-shaped), one of the simulator's
+/// refresh tokens (`1.AXkAsim…`) or device codes (`DAQABAAEAAAD…`), or an authorization code in a query
+/// (`?code=`, `&code=`). Empty when there is none.
+pub fn secret_shapes(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Some(jwt) = find_jwt(text.as_bytes()) {
+        found.push(format!("a JWT ({}…)", &jwt[..jwt.len().min(24)]));
+    }
+    for (shape, what) in [
+        ("1.AXkAsim", "a refresh token"),
+        ("DAQABAAEAAAD", "a device code"),
+        ("?code=", "an authorization code in a query"),
+        ("&code=", "an authorization code in a query"),
+    ] {
+        if text.contains(shape) {
+            found.push(format!("{what} ({shape}…)"));
+        }
+    }
+    found
+}
+
 /// The app's private, throw-away directories.
 pub struct Dirs {
     pub root: tempfile::TempDir,
@@ -172,10 +214,7 @@ impl App {
     /// Starts tauri-driver and, through it, a fresh `target/debug/patdesk` in an isolated home. `name` names
     /// the screenshots and the captured log in `tests/artifacts/`.
     pub async fn launch(name: &str) -> App {
-        let bin = std::env::var_os("PATDESK_E2E_APP")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo_root().join("target/debug/patdesk"));
-        App::launch_with(name, &bin, &[]).await
+        App::launch_with(name, &app_bin(), &[]).await
     }
 
     /// Starts `bin` (a Tauri app) through tauri-driver in an isolated home, with extra environment variables.
@@ -463,6 +502,23 @@ impl App {
         let mut places = Vec::new();
         collect_files(self.dirs.root.path(), &mut places);
         places
+    }
+
+    /// The app's diagnostics log (`patdesk.log` in its log directory under the throw-away home), and its text.
+    pub fn diagnostics_log(&self) -> (PathBuf, String) {
+        let logs: Vec<PathBuf> = self
+            .files()
+            .into_iter()
+            .filter(|f| f.file_name().is_some_and(|n| n == "patdesk.log"))
+            .collect();
+        assert_eq!(
+            logs.len(),
+            1,
+            "[{}] one patdesk.log under the app's home: {logs:?}",
+            self.name
+        );
+        let text = std::fs::read_to_string(&logs[0]).expect("read the diagnostics log");
+        (logs[0].clone(), text)
     }
 
     /// Closes the window (the app quits), ends tauri-driver's process group, then checks that no remembered

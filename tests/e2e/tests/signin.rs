@@ -12,15 +12,9 @@
 use std::process::Command;
 
 use patdesk_core::vault::Vault;
-use patdesk_e2e::{repo_root, within_limit, App};
+use patdesk_e2e::{app_bin, find_jwt, repo_root, secret_shapes, within_limit, App};
 use patdesk_sim::{SimOptions, Simulator};
 use serde_json::Value;
-
-fn app_bin() -> std::path::PathBuf {
-    std::env::var_os("PATDESK_E2E_APP")
-        .map(Into::into)
-        .unwrap_or_else(|| repo_root().join("target/debug/patdesk"))
-}
 
 /// Runs `test` of this binary again inside a private D-Bus session with an unlocked gnome-keyring.
 fn rerun_with_keyring(test: &str) {
@@ -72,23 +66,9 @@ async fn account_label(app: &App) -> String {
         .to_string()
 }
 
-/// Any JWT-shaped text (the simulator's access tokens look like Entra's).
-fn find_jwt(bytes: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(bytes);
-    text.match_indices("eyJ").find_map(|(at, _)| {
-        let rest = &text[at..];
-        let token: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .collect();
-        let parts: Vec<&str> = token.split('.').collect();
-        (parts.len() >= 3 && parts[1].starts_with("eyJ") && parts[1].len() > 20).then_some(token)
-    })
-}
-
 /// Plays the browser: load the authorize URL (the simulator approves at once and redirects), then load the
-/// redirect, which is the app's loopback listener.
-async fn play_browser(authorize_url: &str) {
+/// redirect, which is the app's loopback listener. Returns the authorization code the app was handed.
+async fn play_browser(authorize_url: &str) -> String {
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -117,6 +97,28 @@ async fn play_browser(authorize_url: &str) {
         body.contains("signed in"),
         "the browser tab ends on the \"signed in\" page"
     );
+    reqwest::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("a code in the redirect")
+}
+
+/// The diagnostics log holds no sign-in secret: nothing JWT-shaped, no refresh token or device code of the
+/// simulator's, no `code=` of a query, and none of `secrets` (an authorization code, a user code).
+fn assert_log_has_no_sign_in_secret(app: &App, secrets: &[&str]) {
+    let (path, log) = app.diagnostics_log();
+    assert!(!log.is_empty(), "{} is empty", path.display());
+    let found = secret_shapes(&log);
+    assert!(found.is_empty(), "{} holds {found:?}", path.display());
+    for secret in secrets {
+        assert!(
+            !log.contains(secret),
+            "{} holds a sign-in secret",
+            path.display()
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -147,6 +149,8 @@ async fn s20_body() {
         ("PATDESK_BROWSER", "none"),
         ("PATDESK_KEYCHAIN_NAMESPACE", namespace.as_str()),
         ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
+        // The most the log ever records (every HTTP request), for the checks that it holds no secret.
+        ("PATDESK_LOG", "debug"),
     ];
     // The test reads the keychain the app writes to (same private bus, same namespace).
     let vault = Vault::with_namespace(namespace.clone());
@@ -164,7 +168,7 @@ async fn s20_body() {
         "the window shows the simulator's authorize URL with PKCE: {url}"
     );
     app.screenshot("s20_waiting_for_browser").await;
-    play_browser(&url).await;
+    let code = play_browser(&url).await;
 
     // 2. Dana's tokens are listed, the guest organization's (another tenant, its own access token from the
     //    same refresh token) included: the "All" count is every token the simulator holds for her.
@@ -203,6 +207,20 @@ async fn s20_body() {
         "the window shows who is signed in"
     );
     app.screenshot("s20_signed_in").await;
+
+    // The diagnostics log tells the sign-in and its outcome, the session and every request to Entra, but
+    // holds neither token nor the authorization code (nor the authorize URL's query).
+    let (_, log) = app.diagnostics_log();
+    for expected in [
+        "browser sign-in: waiting for the browser",
+        "browser sign-in: the browser came back",
+        "sign-in ended kind=\"browser\" code=\"ok\"",
+        "session established",
+        "/organizations/oauth2/v2.0/token",
+    ] {
+        assert!(log.contains(expected), "the log tells {expected:?}:\n{log}");
+    }
+    assert_log_has_no_sign_in_secret(&app, &[&code]);
 
     // Create a token and keep it: "Save in my keychain", then it is under Saved tokens.
     app.click("new-token-button").await;
@@ -323,6 +341,9 @@ async fn s20_body() {
     .unwrap()
     .unwrap();
     assert!(left.is_empty(), "sign-out forgets the remembered account");
+    // Two runs of the app wrote the log (it appends); neither the refresh tokens (checked in `finish`) nor
+    // the access tokens nor the code are in it.
+    assert_log_has_no_sign_in_secret(&app, &[&code]);
 
     // Nothing about the session in any file the app wrote: no access token (JWT-shaped), and (in
     // `finish`) neither refresh token.
@@ -384,6 +405,7 @@ async fn s21_body() {
     assert!(code.trim().len() >= 6, "the user code is shown: {code}");
     app.screenshot("s21_device_code").await;
     app.find("token-row").await;
+    assert_log_has_no_sign_in_secret(&app, &[code.trim()]);
     app.screenshot("s21_signed_in_memory_only").await;
 
     // Reopened: nothing was remembered anywhere, so the keychain screen comes back (not a signed-in window).
@@ -402,7 +424,8 @@ async fn s21_body() {
     sim.shutdown().await;
 }
 
-/// The "no access token in any file" check recognises the simulator's access tokens (so it can fail).
+/// The "no access token in any file" and "no secret in the log" checks recognise the simulator's access tokens
+/// and the other shapes of a sign-in secret (so they can fail).
 #[tokio::test]
 async fn find_jwt_recognises_the_simulators_access_tokens() {
     let sim = Simulator::start(SimOptions::default()).await.unwrap();
@@ -410,5 +433,20 @@ async fn find_jwt_recognises_the_simulators_access_tokens() {
     let file = format!("{{\"cache\":\"{token}\"}}");
     assert_eq!(find_jwt(file.as_bytes()).as_deref(), Some(token.as_str()));
     assert_eq!(find_jwt(b"{\"theme\":\"eyJ-not-a-token\"}"), None);
+    // The log check's finder recognises the same token, and the other shapes of a sign-in secret.
+    let line = format!("INFO http url=\"http://127.0.0.1/\" bearer={token}");
+    assert_eq!(secret_shapes(&line).len(), 1, "{line}");
+    assert_eq!(
+        secret_shapes("GET http://localhost:5123/?code=0.AXkA&state=s").len(),
+        1
+    );
+    assert_eq!(
+        secret_shapes("refresh_token=1.AXkAsimQ2x device_code=DAQABAAEAAADx").len(),
+        2
+    );
+    assert!(secret_shapes(
+        "INFO patdesk_core::listing: listed organization=contoso-web code=\"ok\""
+    )
+    .is_empty());
     sim.shutdown().await;
 }
