@@ -422,6 +422,7 @@ fn seed_pat(shared: &Shared, body: &[u8]) -> Response<Body> {
     };
     let owner = req.user_oid.unwrap_or_else(|| st.world.demo_oid.clone());
     let id = uuid::Uuid::new_v4().to_string();
+    let secret = crate::pats::new_secret(false);
     st.world.add_pat(Pat {
         authorization_id: id.clone(),
         owner_oid: owner,
@@ -436,6 +437,8 @@ fn seed_pat(shared: &Shared, body: &[u8]) -> Response<Body> {
         valid_from,
         valid_to: wire::round_to_10ms(valid_to),
         revoked: req.revoked.unwrap_or(false),
+        secret_sha256: Some(crate::state::secret_digest(&secret)),
     });
-    ok(json!({ "authorizationId": id }))
+    // A test route: the secret is handed back so tests can authenticate with the token.
+    ok(json!({ "authorizationId": id, "token": secret }))
 }

@@ -192,36 +192,12 @@ pub fn handle(shared: &Arc<Shared>, ctx: &Ctx) -> Response<Body> {
                 Ok(c) => c,
                 Err(r) => return r,
             };
-            let Some(u) = st.world.user(&claims.oid) else {
-                return unauthenticated(shared, ctx, None, "");
-            };
-            let identity = json!({
-                "id": u.member_id,
-                "descriptor": format!("Microsoft.IdentityModel.Claims.ClaimsIdentity;{}\\{}", u.user.tenant_id, u.user.email),
-                "subjectDescriptor": format!("aad.{}", u.member_id.replace('-', "")),
-                "providerDisplayName": u.user.display_name,
-                "isActive": true,
-                "properties": { "Account": { "$type": "System.String", "$value": u.user.email } },
-                "resourceVersion": 2,
-                "metaTypeId": 0,
-            });
-            wire::json(
-                StatusCode::OK,
-                &json!({
-                    "authenticatedUser": identity,
-                    "authorizedUser": identity,
-                    "instanceId": "a5e3c4d1-0f9b-4e8a-b7c6-d5e4f3a2b1c0",
-                    "deploymentId": "b6f4d5e2-1a0c-4f9b-c8d7-e6f5a4b3c2d1",
-                    "deploymentType": "hosted",
-                    "locationServiceData": {
-                        "serviceOwner": "8d299418-9467-402b-a171-9165e2f703e2",
-                        "defaultAccessMappingMoniker": "PublicAccessMapping",
-                        "lastChangeId": 1,
-                        "lastChangeId64": 1,
-                    },
-                }),
-            )
+            match st.world.user(&claims.oid) {
+                Some(u) => connection_data(u),
+                None => unauthenticated(shared, ctx, None, ""),
+            }
         }
+        Route::OrgConnectionData { org } => org_connection_data(shared, &st, ctx, org),
         Route::Accounts => {
             let claims = match authenticate(shared, &st, ctx, None, Need::Any) {
                 Ok(c) => c,
@@ -287,6 +263,119 @@ pub fn handle(shared: &Arc<Shared>, ctx: &Ctx) -> Response<Body> {
             "Not found.",
             0,
         ),
+    }
+}
+
+/// `connectionData` for the person `u` (§4.3).
+fn connection_data(u: &crate::state::UserRecord) -> Response<Body> {
+    let identity = json!({
+        "id": u.member_id,
+        "descriptor": format!("Microsoft.IdentityModel.Claims.ClaimsIdentity;{}\\{}", u.user.tenant_id, u.user.email),
+        "subjectDescriptor": format!("aad.{}", u.member_id.replace('-', "")),
+        "providerDisplayName": u.user.display_name,
+        "isActive": true,
+        "properties": { "Account": { "$type": "System.String", "$value": u.user.email } },
+        "resourceVersion": 2,
+        "metaTypeId": 0,
+    });
+    wire::json(
+        StatusCode::OK,
+        &json!({
+            "authenticatedUser": identity,
+            "authorizedUser": identity,
+            "instanceId": "a5e3c4d1-0f9b-4e8a-b7c6-d5e4f3a2b1c0",
+            "deploymentId": "b6f4d5e2-1a0c-4f9b-c8d7-e6f5a4b3c2d1",
+            "deploymentType": "hosted",
+            "locationServiceData": {
+                "serviceOwner": "8d299418-9467-402b-a171-9165e2f703e2",
+                "defaultAccessMappingMoniker": "PublicAccessMapping",
+                "lastChangeId": 1,
+                "lastChangeId64": 1,
+            },
+        }),
+    )
+}
+
+/// An organization's API used with a PAT (Basic, any user name) or an Entra token: the call every tool that
+/// holds a PAT makes. A PAT works in the organizations it targets; a global one in all of the person's
+/// organizations until the retirement of global PATs (2026-12-01, `globalRetirement`), after which it is
+/// refused though it is still listed (`global-pat-retirement.md` §2; the exact answer is not documented, so
+/// the simulator gives the `401` an expired PAT gets, with its own message).
+fn org_connection_data(shared: &Shared, st: &SimState, ctx: &Ctx, org: &str) -> Response<Body> {
+    let Some(org) = st.world.org(org) else {
+        return wire::vss_error(
+            StatusCode::NOT_FOUND,
+            "AccountNotFoundException",
+            "TF400813: The organization could not be found.",
+            0,
+        );
+    };
+    let auth = ctx.header("authorization").unwrap_or_default();
+    let (scheme, value) = auth.trim().split_once(' ').unwrap_or((auth.trim(), ""));
+    if !scheme.eq_ignore_ascii_case("basic") {
+        let claims = match authenticate(shared, st, ctx, Some(org), Need::Any) {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        return match st.world.user(&claims.oid) {
+            Some(u) => connection_data(u),
+            None => unauthenticated(shared, ctx, None, ""),
+        };
+    }
+    let refused = |message: &str| {
+        wire::vss_error(
+            StatusCode::UNAUTHORIZED,
+            "UnauthorizedRequestException",
+            message,
+            3000,
+        )
+    };
+    use base64::Engine;
+    let password = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.split_once(':').map(|(_, p)| p.to_string()))
+        .unwrap_or_default();
+    let digest = crate::state::secret_digest(&password);
+    let now = st.now();
+    let Some(pat) = st
+        .world
+        .pats
+        .iter()
+        .find(|p| p.secret_sha256 == Some(digest) && !password.is_empty())
+    else {
+        return refused("TF400813: The user '' is not authorized to access this resource.");
+    };
+    if pat.revoked {
+        return refused("Access Denied: The Personal Access Token used has been revoked.");
+    }
+    if pat.valid_to <= now {
+        return refused("Access Denied: The Personal Access Token used has expired.");
+    }
+    match &pat.target_accounts {
+        None if now >= st.global_retirement => {
+            return refused("Access Denied: Personal Access Tokens scoped to all accessible organizations are no longer supported. Use a token scoped to this organization.");
+        }
+        None => {}
+        Some(targets)
+            if targets
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&org.account_id)) => {}
+        Some(_) => {
+            return refused("TF400813: The user '' is not authorized to access this resource.");
+        }
+    }
+    match st.world.user(&pat.owner_oid) {
+        Some(u)
+            if org
+                .members
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(&u.user.oid)) =>
+        {
+            connection_data(u)
+        }
+        _ => refused("TF400813: The user '' is not authorized to access this resource."),
     }
 }
 

@@ -615,12 +615,14 @@ fn create(
             valid_from: now,
             valid_to,
             revoked: false,
+            secret_sha256: None,
         })
     })();
     match outcome {
         Err(e) => result(e, v72, Value::Null),
-        Ok(p) => {
+        Ok(mut p) => {
             let secret = new_secret(st.switches.legacy_secrets);
+            p.secret_sha256 = Some(crate::state::secret_digest(&secret));
             let out = pat_json(&p, Some(secret));
             st.world.add_pat(p);
             result("none", v72, out)

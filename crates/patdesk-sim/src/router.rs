@@ -18,16 +18,32 @@ use crate::wire;
 /// The routes faults and the request log name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    Authorize { tenant: String },
-    AuthorizeApprove { tenant: String },
-    Token { tenant: String },
-    DeviceCode { tenant: String },
+    Authorize {
+        tenant: String,
+    },
+    AuthorizeApprove {
+        tenant: String,
+    },
+    Token {
+        tenant: String,
+    },
+    DeviceCode {
+        tenant: String,
+    },
     DeviceLogin,
     Profile,
     Accounts,
     ConnectionData,
-    Pats { org: String },
-    Discovery { org: String },
+    /// `GET {dev}/{org}/_apis/connectionData`: any Azure DevOps API a PAT is used with (Basic auth).
+    OrgConnectionData {
+        org: String,
+    },
+    Pats {
+        org: String,
+    },
+    Discovery {
+        org: String,
+    },
     NotFound,
 }
 
@@ -65,6 +81,7 @@ impl Ctx {
             Route::Profile => "profile",
             Route::Accounts => "accounts",
             Route::ConnectionData => "connectionData",
+            Route::OrgConnectionData { .. } => "org.connectionData",
             Route::Discovery { .. } => "discovery",
             Route::NotFound => "notFound",
             Route::Pats { .. } => match self.method {
@@ -116,6 +133,9 @@ fn classify(method: &Method, path: &str) -> Route {
         ["app_vssps", "_apis", "accounts"] => Route::Accounts,
         ["app_vssps", "_apis", "connectiondata"] => Route::ConnectionData,
         ["vssps", _, "_apis", "tokens", "pats"] => Route::Pats {
+            org: orig[1].to_string(),
+        },
+        ["dev", _, "_apis", "connectiondata"] => Route::OrgConnectionData {
             org: orig[1].to_string(),
         },
         ["dev", _] => Route::Discovery {
@@ -243,9 +263,11 @@ async fn dispatch(
         | Route::Token { .. }
         | Route::DeviceCode { .. }
         | Route::DeviceLogin => crate::entra::handle(shared, ctx),
-        Route::Profile | Route::Accounts | Route::ConnectionData | Route::Discovery { .. } => {
-            crate::devops::handle(shared, ctx)
-        }
+        Route::Profile
+        | Route::Accounts
+        | Route::ConnectionData
+        | Route::OrgConnectionData { .. }
+        | Route::Discovery { .. } => crate::devops::handle(shared, ctx),
         Route::Pats { .. } => crate::pats::handle(shared, ctx, forced_pat_error),
         Route::NotFound => wire::vss_error(
             StatusCode::NOT_FOUND,

@@ -420,6 +420,7 @@ fn make_pat(
         valid_from: created,
         valid_to: expires,
         revoked,
+        secret_sha256: None,
     }
 }
 

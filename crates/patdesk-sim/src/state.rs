@@ -48,7 +48,7 @@ pub struct Org {
     pub owner: Option<String>,
 }
 
-/// A personal access token. The secret is never stored.
+/// A personal access token. The secret itself is never stored, only its SHA-256 (to authenticate it).
 #[derive(Debug, Clone)]
 pub struct Pat {
     pub authorization_id: String,
@@ -61,6 +61,14 @@ pub struct Pat {
     pub valid_from: DateTime<Utc>,
     pub valid_to: DateTime<Utc>,
     pub revoked: bool,
+    /// SHA-256 of the secret, when the simulator issued one (seeded tokens have none).
+    pub secret_sha256: Option<[u8; 32]>,
+}
+
+/// The SHA-256 a PAT's secret is remembered by.
+pub fn secret_digest(secret: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(secret.as_bytes()).into()
 }
 
 /// The three states the contract's status rule derives (§13 item 18).

@@ -968,3 +968,79 @@ async fn demo_seed_is_believable() {
         2
     );
 }
+
+/// A PAT used with an organization's API (Basic auth, any user name): it works where it is scoped; a global
+/// one works everywhere until the retirement of global PATs, then is refused — and still listed.
+#[tokio::test]
+async fn a_global_pat_stops_authenticating_at_the_retirement_but_stays_listed() {
+    let mut h = start_with(SimOptions {
+        start_at: Some(date("2026-11-20T09:00:00Z")),
+        ..SimOptions::default()
+    })
+    .await;
+    let seeded = h
+        .ctl(
+            "pats",
+            json!({"org": "contoso-web", "displayName": "old global", "scope": "vso.code", "validTo": "2027-03-01T00:00:00Z", "global": true}),
+        )
+        .await;
+    let global = seeded["token"].as_str().unwrap().to_string();
+    let global_id = seeded["authorizationId"].clone();
+    let scoped = h.new_pat("contoso-web", "web only", "vso.code").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (http, dev) = (h.http.clone(), h.ep.dev.clone());
+    let use_pat = |org: &str, pat: &str| {
+        let url = format!("{dev}/{org}/_apis/connectionData");
+        let request = http.get(url).basic_auth("anything", Some(pat.to_string()));
+        async move {
+            let r = request.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    assert_eq!(use_pat("contoso-web", &scoped).await.0, 200);
+    assert_eq!(
+        use_pat("contoso-data", &scoped).await.0,
+        401,
+        "scoped to contoso-web"
+    );
+    let (status, body) = use_pat("contoso-data", &global).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["authenticatedUser"]["providerDisplayName"],
+        h.sim.demo_user().display_name
+    );
+    assert_eq!(use_pat("contoso-web", "not-a-token").await.0, 401);
+
+    // Past the retirement: refused everywhere, still listed; the scoped one keeps working.
+    h.ctl("clock", json!({"now": "2026-12-02T09:00:00Z"})).await;
+    h.token = h.ctl("access-token", json!({})).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = use_pat("contoso-web", &global).await;
+    assert_eq!(status, 401);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("no longer supported"),
+        "{body}"
+    );
+    assert_eq!(use_pat("contoso-web", &scoped).await.0, 200);
+    assert!(h
+        .list_all("contoso-web", "")
+        .await
+        .iter()
+        .any(|p| p["authorizationId"] == global_id));
+
+    // The date is configuration.
+    h.ctl(
+        "policies",
+        json!({"globalRetirement": "2027-01-15T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!(use_pat("contoso-web", &global).await.0, 200);
+}
