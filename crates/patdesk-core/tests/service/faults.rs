@@ -1,11 +1,9 @@
 //! Error mapping, retries and the never-twice create, driven by the simulator's policies and injected faults.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use patdesk_core::client::{ClientOptions, ListQuery, RetryPolicy};
 use patdesk_core::credentials::StaticToken;
 use patdesk_core::model::{Lifespan, NewTokenRequest, RevokeOutcome, UpdateTokenRequest};

@@ -1,13 +1,11 @@
 //! Entra sign-in through the simulator: the device-code flow (§3.6) and the one token refresher (the refresh
 //! chain and its per-tenant access tokens, §3.5), including the client's refresh-and-retry after a `401`.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::*;
 use chrono::Utc;
-use common::*;
 use patdesk_core::client::ListQuery;
 use patdesk_core::credentials::AccessTokenProvider;
 use patdesk_core::entra::{

@@ -2,13 +2,11 @@
 //! on the revoke route. What is checked is the simulator's own state (`GET /_sim/state`) and its request log,
 //! so "0 lost" and "exactly these tokens, nothing else" are facts of the server, not of the engine's report.
 
-mod common;
-
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::Env;
+use crate::common::{self, Env};
 use patdesk_core::bulk::{
     bulk_revoke, retry_failed, unfinished, BulkItem, BulkOptions, CancellationToken,
 };

@@ -1,6 +1,5 @@
-//! Set-up for the core's integration tests: a real simulator on loopback with its `/_sim/` control helpers
+//! Set-up for the core's tests against the simulator: a real simulator on loopback with its `/_sim/` control helpers
 //! (`patdesk-test-support`'s [`TestSim`], reached through [`Env`]) and the core's client pointed at it.
-#![allow(dead_code)]
 
 use std::ops::Deref;
 use std::sync::Arc;

@@ -1,11 +1,9 @@
 //! Every Azure DevOps operation of the client, over real loopback HTTP against the simulator.
 
-mod common;
-
 use std::collections::HashSet;
 
+use crate::common::*;
 use chrono::Utc;
-use common::*;
 use futures::StreamExt;
 use patdesk_core::client::ListQuery;
 use patdesk_core::model::{
