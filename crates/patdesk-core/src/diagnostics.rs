@@ -299,11 +299,11 @@ mod tests {
     fn about_info_is_camel_case() {
         let about = AboutInfo {
             version: "0.1.0".into(),
-            log_file: "/home/dana/.local/share/dev.patdesk/logs/patdesk.log".into(),
+            log_file: "~/.local/share/dev.patdesk.app/logs/patdesk.log".into(),
         };
         assert_eq!(
             serde_json::to_value(about).unwrap(),
-            serde_json::json!({"version": "0.1.0", "logFile": "/home/dana/.local/share/dev.patdesk/logs/patdesk.log"})
+            serde_json::json!({"version": "0.1.0", "logFile": "~/.local/share/dev.patdesk.app/logs/patdesk.log"})
         );
     }
 }

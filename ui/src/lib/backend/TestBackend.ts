@@ -227,9 +227,9 @@ export class TestBackend implements Backend {
   /** What `copySavedToken` put on the (pretend) clipboard, for tests. */
   clipboardText: string | null = null;
   /** What the About screen shows. */
-  aboutInfo: AboutInfo = { version: '0.1.0', logFile: '/home/alex/.local/share/dev.patdesk.app/logs/patdesk.log' };
+  aboutInfo: AboutInfo = { version: '0.1.0', logFile: '~/.local/share/dev.patdesk.app/logs/patdesk.log' };
   /** The diagnostics report `copyDiagnostics` puts on the (pretend) clipboard. */
-  diagnostics = 'PAT Desk 0.1.0 (linux x86_64)\nLog: /home/alex/.local/share/dev.patdesk.app/logs/patdesk.log\n(the log is empty)\n';
+  diagnostics = 'PAT Desk 0.1.0 (linux x86_64)\nLog: ~/.local/share/dev.patdesk.app/logs/patdesk.log\n(the log is empty)\n';
   /** The authorize URL the browser sign-in reports. */
   authorizeUrl = 'http://127.0.0.1:41000/login/organizations/oauth2/v2.0/authorize?client_id=test&state=s';
   deviceCode: DeviceCodeInfo = {

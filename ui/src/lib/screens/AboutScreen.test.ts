@@ -5,14 +5,14 @@ import { renderTokens } from '../../test/render';
 describe('About', () => {
   it('shows the version and where the diagnostics log is, from the sidebar', async () => {
     const { user, backend } = await renderTokens();
-    backend.aboutInfo = { version: '1.4.2', logFile: '/home/alex/.local/share/dev.patdesk.app/logs/patdesk.log' };
+    backend.aboutInfo = { version: '1.4.2', logFile: '~/.local/share/dev.patdesk.app/logs/patdesk.log' };
     await user.click(screen.getByTestId('nav-about'));
     expect(screen.getByTestId('nav-about')).toHaveAttribute('aria-current', 'page');
     expect(screen.getByTestId('nav-tokens')).not.toHaveAttribute('aria-current');
     expect(screen.getByRole('heading', { name: 'About PAT Desk' })).toBeInTheDocument();
     expect(await screen.findByTestId('about-version')).toHaveTextContent('1.4.2');
     expect(screen.getByTestId('about-log-file')).toHaveTextContent(
-      '/home/alex/.local/share/dev.patdesk.app/logs/patdesk.log',
+      '~/.local/share/dev.patdesk.app/logs/patdesk.log',
     );
     expect(backend.callsOf('about')).toHaveLength(1);
   });
