@@ -185,7 +185,7 @@ impl CreateProtocol {
                 let delay = self.policy.delay_for(self.attempt, &error);
                 self.wait(delay)
             }
-            Ok(None) => Step::Finish(Err(error)),
+            Ok(None) => Step::Finish(Err(nothing_created(error))),
         }
     }
 
@@ -380,6 +380,12 @@ fn secret_lost(orphan: &PatToken) -> Error {
         ),
     )
     .with_raw(orphan.authorization_id.clone())
+}
+
+/// The last attempt's error, once a listing has shown that it created nothing: the person may simply try again.
+fn nothing_created(e: Error) -> Error {
+    let message = format!("{} No token was created.", e.message);
+    Error { message, ..e }
 }
 
 fn outcome_unknown(e: Error) -> Error {
@@ -624,9 +630,12 @@ mod tests {
                 Event::Checked(Ok(None)),
             ],
         );
-        assert_eq!(
-            finished_with(&steps[2]).unwrap_err().code,
-            ErrorCode::Timeout
+        let e = finished_with(&steps[2]).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Timeout);
+        assert!(
+            e.message.ends_with("No token was created."),
+            "{}",
+            e.message
         );
     }
 
