@@ -160,6 +160,36 @@ describe('New token', () => {
     expect(backend.callsOf('createToken')[1]).toEqual(backend.callsOf('createToken')[0]);
   });
 
+  it.each([
+    [
+      'createdButSecretLost',
+      'The token "Release pipeline" was created, but its value could not be received, so it cannot be used. Revoke it from the list and create a new one.',
+      'The token was created, but its value was lost.',
+    ],
+    [
+      'serverError',
+      'Azure DevOps had a problem. Please try again in a moment. PAT Desk could not check whether the token was created: refresh the list before trying again.',
+      'Azure DevOps is having trouble.',
+    ],
+    [
+      'malformedResponse',
+      'Azure DevOps sent an answer PAT Desk could not understand. Please try again. No token was created.',
+      'Azure DevOps sent an unreadable answer.',
+    ],
+  ] as const)('never titles a %s failure "not created", since the token may exist', async (code, message, title) => {
+    const { user, backend } = await openNewToken();
+    backend.failWith('createToken', code, message);
+    await user.type(screen.getByTestId('token-name-input'), 'Release pipeline');
+    await user.click(screen.getByTestId('preset-build-agent'));
+    await user.click(screen.getByTestId('create-button'));
+
+    const error = await screen.findByTestId('form-error');
+    expect(error).toHaveAttribute('data-code', code);
+    expect(error.querySelector('strong')).toHaveTextContent(title);
+    expect(error).toHaveTextContent(message);
+    expect(error).not.toHaveTextContent('not created');
+  });
+
   it('submits with Enter from the name field', async () => {
     const { user, backend } = await openNewToken();
     await user.click(screen.getByTestId('preset-packages-read'));
