@@ -27,6 +27,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 pub use tokio_util::sync::CancellationToken;
@@ -76,9 +77,10 @@ impl<T: Revoker + ?Sized> Revoker for &T {
 }
 
 /// One token to revoke, as the window sends it to `bulk_revoke`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct BulkItem {
     /// The organization to send the `DELETE` through (one the PAT targets; any of the user's for a global PAT).
     pub organization: String,

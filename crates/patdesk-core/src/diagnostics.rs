@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 /// The log file's name in the app's log directory.
@@ -30,9 +31,10 @@ pub const LOG_LEVEL_ENV: &str = "PATDESK_LOG";
 pub const DIAGNOSTIC_LINES: usize = 200;
 
 /// What the About screen shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct AboutInfo {
     /// PAT Desk's version (`0.1.0`).
     pub version: String,

@@ -10,12 +10,14 @@ use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 /// What went wrong, in the categories the window acts on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum ErrorCode {
     // --- the person's input (patTokenError "fix the input" group and local validation) ---
     /// The token name is empty, too long or has characters the service refuses.
@@ -164,22 +166,23 @@ impl fmt::Display for ErrorCode {
 }
 
 /// The error of every fallible operation in PAT Desk. Serializes as exactly `{"code": …, "message": …}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export, rename = "AppError")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export, rename = "AppError"))]
 pub struct Error {
     pub code: ErrorCode,
     pub message: String,
     /// How long the server asked us to wait (429 `Retry-After`).
     #[serde(skip)]
-    #[ts(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
     pub retry_after: Option<Duration>,
     /// The raw server value (a `patTokenError`, an Entra `error`, a VSS `typeKey`) for diagnostics.
     #[serde(skip)]
-    #[ts(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
     pub raw: Option<String>,
     /// The HTTP status, when there was one.
     #[serde(skip)]
-    #[ts(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
     pub status: Option<u16>,
 }
 

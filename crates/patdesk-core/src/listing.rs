@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde::Serialize;
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 use crate::client::{AzureDevOpsClient, OrganizationFailure};
@@ -18,9 +19,10 @@ use crate::model::{ListFilter, Organization, PatToken};
 
 /// What listing found: the tokens of every organization that answered (de-duplicated by id: a global PAT
 /// shows up in each organization) and the organizations that did not.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct TokenListing {
     pub tokens: Vec<PatToken>,
     /// Organizations whose tokens could not be listed, in the order of the person's organizations.

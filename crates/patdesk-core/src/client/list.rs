@@ -7,6 +7,7 @@ use std::pin::Pin;
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use serde::Serialize;
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 use super::{AzureDevOpsClient, MAX_PAGE_SIZE};
@@ -68,9 +69,10 @@ impl ListAllOutcome {
 
 /// An organization whose tokens could not be listed, and why. Crosses IPC inside a
 /// [`crate::listing::TokenListing`], so the window can say so on one line with a Retry for it alone.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
-#[ts(export, rename = "UnavailableOrganization")]
+#[cfg_attr(feature = "ts", ts(export, rename = "UnavailableOrganization"))]
 pub struct OrganizationFailure {
     pub organization: Organization,
     pub error: Error,
