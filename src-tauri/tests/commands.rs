@@ -2,35 +2,17 @@
 //! configuration and capabilities (`patdesk_lib::context()`), over real loopback HTTP to the embedded demo
 //! simulator.
 
+mod support;
+
 use patdesk_lib::state::LaunchMode;
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tauri::test::MockRuntime;
+use tauri::{App, WebviewWindow};
+
+use support::invoke;
 
 fn app() -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = patdesk_lib::app_builder(mock_builder(), LaunchMode::default())
-        .build(patdesk_lib::context())
-        .expect("build the app on the mock runtime");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("main window");
-    (app, window)
-}
-
-/// Call `cmd` like the window does; `Ok` is the command's JSON result, `Err` the JSON error.
-fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("JSON result"))
+    support::app_with(LaunchMode::default())
 }
 
 #[test]

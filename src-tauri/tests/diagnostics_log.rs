@@ -7,25 +7,12 @@
 
 use std::path::PathBuf;
 
+mod support;
+
 use patdesk_lib::state::LaunchMode;
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{WebviewWindow, WebviewWindowBuilder};
 
-fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("JSON result"))
-}
+use support::invoke;
 
 /// Anything JWT-shaped: `eyJ…` `.` `eyJ…` `.` signature.
 fn has_jwt(text: &str) -> bool {
@@ -48,13 +35,9 @@ fn the_log_tells_what_happened_and_holds_no_secret() {
     std::env::set_var("XDG_DATA_HOME", home.join("data"));
     std::env::set_var("PATDESK_LOG", "debug");
 
-    let app = patdesk_lib::app_builder(mock_builder(), LaunchMode::default())
-        .build(patdesk_lib::context())
-        .expect("build the app on the mock runtime");
-    patdesk_lib::logging::start(app.handle());
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("main window");
+    let (_app, window) = support::app_then(LaunchMode::default(), |app| {
+        patdesk_lib::logging::start(app.handle())
+    });
 
     let about = invoke(&window, "about", json!({})).expect("about");
     let log_file = PathBuf::from(about["logFile"].as_str().unwrap());

@@ -6,6 +6,8 @@
 //! The browser sign-in is covered end to end in `tests/e2e/tests/signin.rs`; here the device-code sign-in
 //! (which the simulator approves at once) drives the same `establish` path: remember, restore, switch, forget.
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -13,10 +15,10 @@ use patdesk_core::vault::Vault;
 use patdesk_lib::state::LaunchMode;
 use patdesk_sim::{SimOptions, Simulator};
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tauri::test::MockRuntime;
+use tauri::{App, WebviewWindow};
+
+use support::invoke;
 
 const CHILD_MARKER: &str = "PATDESK_SHELL_KEYCHAIN_TEST";
 
@@ -56,26 +58,7 @@ fn app() -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
         demo: false,
         restore_session: true,
     };
-    let app = patdesk_lib::app_builder(mock_builder(), launch)
-        .build(patdesk_lib::context())
-        .expect("build the app on the mock runtime");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("main window");
-    (app, window)
-}
-
-fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("JSON result"))
+    support::app_with(launch)
 }
 
 fn device_sign_in(window: &WebviewWindow<MockRuntime>) -> Value {

@@ -7,6 +7,7 @@
 //! a file under the app's home, config, data or cache directories (webview storage included) or the captured
 //! stdout/stderr of the driver and the app.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -210,7 +211,71 @@ pub struct App {
     env: Vec<(String, String)>,
 }
 
+/// The token with `id` in a `/_sim/state` (ids compare case-insensitively).
+pub fn token_by_id<'a>(state: &'a Value, id: &str) -> &'a Value {
+    state["tokens"]
+        .as_array()
+        .expect("tokens in /_sim/state")
+        .iter()
+        .find(|t| {
+            t["authorizationId"]
+                .as_str()
+                .is_some_and(|x| x.eq_ignore_ascii_case(id))
+        })
+        .unwrap_or_else(|| panic!("the simulator has no token {id}"))
+}
+
 impl App {
+    /// [`App::launch`], then "Try the demo", waiting for the token list.
+    pub async fn demo(name: &str) -> App {
+        let app = App::launch(name).await;
+        app.click("demo-button").await;
+        app.visible("demo-banner").await;
+        app.sim.ready().await;
+        app.find("token-row").await;
+        app
+    }
+
+    /// Replaces the text of the field `id` with `text`, typed key by key.
+    pub async fn type_into(&self, id: &str, text: &str) {
+        let input = self.visible(id).await;
+        input.clear().await.unwrap();
+        input.send_keys(text).await.unwrap();
+    }
+
+    /// Makes `count` tokens named `{prefix}01`, `{prefix}02`, … in the person's first organization through the
+    /// simulator, reopens the token list so it fetches them, and searches for `prefix` until exactly those are
+    /// shown. Returns their ids (lower case).
+    pub async fn seed_tokens_and_show(&self, prefix: &str, count: usize) -> BTreeSet<String> {
+        let org = self.sim.state().await["organizations"][0]["accountName"]
+            .as_str()
+            .expect("an organization in /_sim/state")
+            .to_string();
+        let mut made = BTreeSet::new();
+        for i in 1..=count {
+            let token = self
+                .sim
+                .post(
+                    "/_sim/pats",
+                    json!({ "org": org, "displayName": format!("{prefix}{i:02}"), "scope": "vso.code",
+                            "validTo": "2030-01-01T00:00:00Z" }),
+                )
+                .await;
+            made.insert(token["authorizationId"].as_str().unwrap().to_lowercase());
+        }
+        self.click("nav-profile").await;
+        self.click("nav-tokens").await;
+        self.find("token-row").await;
+        self.type_into("search-input", prefix).await;
+        self.until(&format!("the {count} new tokens listed"), || async {
+            let shown = self.row_ids().await;
+            (!shown.is_empty() && shown.iter().all(|id| made.contains(&id.to_lowercase())))
+                .then_some(())
+        })
+        .await;
+        made
+    }
+
     /// Starts tauri-driver and, through it, a fresh `target/debug/patdesk` in an isolated home. `name` names
     /// the screenshots and the captured log in `tests/artifacts/`.
     pub async fn launch(name: &str) -> App {

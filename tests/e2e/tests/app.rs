@@ -6,18 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fantoccini::Locator;
-use patdesk_e2e::{app_bin, clipboard, secret_shapes, testid, within_limit, App};
+use patdesk_e2e::{app_bin, clipboard, secret_shapes, testid, token_by_id, within_limit, App};
 use serde_json::{json, Value};
-
-/// Signs in with "Try the demo" and waits for the token list.
-async fn demo(name: &str) -> App {
-    let app = App::launch(name).await;
-    app.click("demo-button").await;
-    app.visible("demo-banner").await;
-    app.sim.ready().await;
-    app.find("token-row").await;
-    app
-}
 
 /// The simulator's tokens owned by the signed-in person (the owner of the listed tokens).
 async fn own_tokens(app: &App) -> Vec<Value> {
@@ -37,19 +27,6 @@ async fn demo_owner(app: &App, state: &Value) -> Value {
     let shown = app.row_ids().await;
     let first = shown.first().expect("at least one token row");
     token_by_id(state, first)["ownerOid"].clone()
-}
-
-fn token_by_id<'a>(state: &'a Value, id: &str) -> &'a Value {
-    state["tokens"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| {
-            t["authorizationId"]
-                .as_str()
-                .is_some_and(|x| x.eq_ignore_ascii_case(id))
-        })
-        .unwrap_or_else(|| panic!("the simulator has no token {id}"))
 }
 
 /// The (lower-case) ids of every revoked token in a `/_sim/state`.
@@ -84,12 +61,6 @@ async fn filter_count(app: &App, filter: &str) -> usize {
         .trim()
         .parse()
         .expect("a number")
-}
-
-async fn type_into(app: &App, id: &str, text: &str) {
-    let input = app.visible(id).await;
-    input.clear().await.unwrap();
-    input.send_keys(text).await.unwrap();
 }
 
 #[tokio::test]
@@ -134,7 +105,7 @@ async fn s10_no_secret_reaches_the_diagnostics_log_body() {
 
     // Create a token, reveal it and copy it.
     app.click("new-token-button").await;
-    type_into(&app, "token-name-input", "e2e diagnostics").await;
+    app.type_into("token-name-input", "e2e diagnostics").await;
     app.click("preset-build-agent").await;
     app.click("create-button").await;
     let secret_box = app.visible("secret-value").await;
@@ -173,31 +144,7 @@ async fn s10_no_secret_reaches_the_diagnostics_log_body() {
     .await;
 
     // Revoke three more in bulk.
-    let org = app.sim.state().await["organizations"][0]["accountName"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut bulk = BTreeSet::new();
-    for i in 1..=3 {
-        let made = app
-            .sim
-            .post(
-                "/_sim/pats",
-                json!({ "org": org, "displayName": format!("log-e2e-{i}"), "scope": "vso.code",
-                        "validTo": "2030-01-01T00:00:00Z" }),
-            )
-            .await;
-        bulk.insert(made["authorizationId"].as_str().unwrap().to_lowercase());
-    }
-    app.click("nav-profile").await;
-    app.click("nav-tokens").await;
-    app.find("token-row").await;
-    type_into(&app, "search-input", "log-e2e-").await;
-    app.until("the 3 new tokens listed", || async {
-        let shown = app.row_ids().await;
-        (shown.len() == 3 && shown.iter().all(|id| bulk.contains(&id.to_lowercase()))).then_some(())
-    })
-    .await;
+    let bulk = app.seed_tokens_and_show("log-e2e-", 3).await;
     app.click("select-all").await;
     app.click("bulk-revoke-button").await;
     app.click("confirm-button").await;
@@ -266,7 +213,7 @@ async fn s2_profile_shows_the_demo_person() {
 }
 
 async fn s2_profile_shows_the_demo_person_body() {
-    let app = demo("s2_profile").await;
+    let app = App::demo("s2_profile").await;
     let state = app.sim.state().await;
     let owner = demo_owner(&app, &state).await;
     let person = state["users"]
@@ -294,7 +241,7 @@ async fn s3_list_filter_and_search() {
 }
 
 async fn s3_list_filter_and_search_body() {
-    let app = demo("s3_list").await;
+    let app = App::demo("s3_list").await;
     let tokens = own_tokens(&app).await;
     let mut expected: BTreeMap<&str, usize> = BTreeMap::new();
     for t in &tokens {
@@ -338,7 +285,7 @@ async fn s3_list_filter_and_search_body() {
         .iter()
         .find(|t| t["displayName"] == "npm-publish")
         .expect("the demo's npm-publish token");
-    type_into(&app, "search-input", "NPM-PUB").await;
+    app.type_into("search-input", "NPM-PUB").await;
     app.until("only npm-publish", || async {
         let shown = app.row_ids().await;
         (shown.len() == 1
@@ -347,7 +294,8 @@ async fn s3_list_filter_and_search_body() {
     })
     .await;
     app.screenshot("s3_search").await;
-    type_into(&app, "search-input", "no token is called this").await;
+    app.type_into("search-input", "no token is called this")
+        .await;
     app.visible("list-no-match").await;
     assert!(app.row_ids().await.is_empty());
     app.finish().await;
@@ -363,10 +311,10 @@ async fn s4_create_reveal_copy_and_clipboard_clearing() {
 }
 
 async fn s4_create_reveal_copy_and_clipboard_clearing_body() {
-    let mut app = demo("s4_create_copy").await;
+    let mut app = App::demo("s4_create_copy").await;
     let name = "e2e build agent";
     app.click("new-token-button").await;
-    type_into(&app, "token-name-input", name).await;
+    app.type_into("token-name-input", name).await;
     let org = app.visible("org-select").await;
     let organization = org
         .prop("value")
@@ -475,7 +423,7 @@ async fn s5_revoke_one() {
 }
 
 async fn s5_revoke_one_body() {
-    let app = demo("s5_revoke").await;
+    let app = App::demo("s5_revoke").await;
     let ids = app.row_ids().await;
     let id = ids.first().unwrap().clone();
     assert_eq!(status_of(&app.sim.state().await, &id), "active");
@@ -508,36 +456,11 @@ async fn s6_bulk_revoke_twenty_with_one_failure_then_retry() {
 }
 
 async fn s6_bulk_revoke_twenty_with_one_failure_then_retry_body() {
-    let app = demo("s6_bulk_revoke").await;
+    let app = App::demo("s6_bulk_revoke").await;
     let before = app.sim.state().await;
     let revoked_before = revoked_ids(&before);
-    let org = before["organizations"][0]["accountName"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut bulk = BTreeSet::new();
-    for i in 1..=20 {
-        let made = app
-            .sim
-            .post(
-                "/_sim/pats",
-                json!({ "org": org, "displayName": format!("bulk-e2e-{i:02}"), "scope": "vso.code",
-                        "validTo": "2030-01-01T00:00:00Z" }),
-            )
-            .await;
-        bulk.insert(made["authorizationId"].as_str().unwrap().to_lowercase());
-    }
-    // Reopen the list so it fetches the new tokens, then show exactly those 20 and select them all.
-    app.click("nav-profile").await;
-    app.click("nav-tokens").await;
-    app.find("token-row").await;
-    type_into(&app, "search-input", "bulk-e2e-").await;
-    app.until("the 20 new tokens listed", || async {
-        let shown = app.row_ids().await;
-        (!shown.is_empty() && shown.iter().all(|id| bulk.contains(&id.to_lowercase())))
-            .then_some(())
-    })
-    .await;
+    // The list shows exactly 20 new tokens; select them all.
+    let bulk = app.seed_tokens_and_show("bulk-e2e-", 20).await;
     app.click("select-all").await;
     let count = app.visible("selection-count").await.text().await.unwrap();
     assert!(count.starts_with("20 "), "selection: {count}");
@@ -616,7 +539,7 @@ async fn s7_policy_refusal_shows_its_sentence() {
 }
 
 async fn s7_policy_refusal_shows_its_sentence_body() {
-    let app = demo("s7_policy").await;
+    let app = App::demo("s7_policy").await;
     app.sim
         .post(
             "/_sim/policies",
@@ -625,7 +548,7 @@ async fn s7_policy_refusal_shows_its_sentence_body() {
         .await;
     let name = "e2e too long a life";
     app.click("new-token-button").await;
-    type_into(&app, "token-name-input", name).await;
+    app.type_into("token-name-input", name).await;
     app.click("preset-build-agent").await;
     app.click("lifespan-30").await;
     app.click("create-button").await;
@@ -665,7 +588,7 @@ async fn s8_one_organization_refusing_never_hides_the_others() {
 /// organizations' tokens are listed, one clear line names the third with its own reason, and its Retry
 /// lists it alone once it lets the person in.
 async fn s8_one_organization_refusing_never_hides_the_others_body() {
-    let app = demo("s8_partial_list").await;
+    let app = App::demo("s8_partial_list").await;
     let state = app.sim.state().await;
     // The demo person is in contoso-web, contoso-data and (as a guest) fabrikam-tools.
     let organizations = state["organizations"].as_array().unwrap();
@@ -758,7 +681,7 @@ async fn s9_global_token_stops_working_when_the_server_clock_passes_the_retireme
 /// token is active with a warning in the future tense; once the simulator's clock passes it, the same token is
 /// "Stopped working", listed first and counted in its own banner.
 async fn s9_global_token_stops_working_body() {
-    let app = demo("s9_global_retirement").await;
+    let app = App::demo("s9_global_retirement").await;
     let global = own_tokens(&app)
         .await
         .into_iter()
@@ -773,7 +696,7 @@ async fn s9_global_token_stops_working_body() {
     app.click("refresh-button").await;
     let note = app.visible("global-note").await.text().await.unwrap();
     // Only that token on screen (the list is virtualized).
-    type_into(&app, "search-input", name).await;
+    app.type_into("search-input", name).await;
     assert!(note.contains("stop working on 1 Dec 2026"), "{note}");
     assert!(app.all("stopped-note").await.is_empty());
     let flag = app
@@ -805,7 +728,7 @@ async fn s9_global_token_stops_working_body() {
     );
     assert!(app.all("global-note").await.is_empty());
     // A blank search shows every token again.
-    type_into(&app, "search-input", " ").await;
+    app.type_into("search-input", " ").await;
     app.until(
         "the stopped token listed first, the others after it",
         || async {

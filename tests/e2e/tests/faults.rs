@@ -26,21 +26,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use patdesk_e2e::{within_limit, App, PATIENCE};
+use patdesk_e2e::{token_by_id, within_limit, App, PATIENCE};
 use serde_json::{json, Value};
 
 /// Longer than the client's 30 s request timeout plus what the never-create-twice protocol does after it.
 const SLOW_PATIENCE: Duration = Duration::from_secs(120);
-
-/// Signs in with "Try the demo" and waits for the token list.
-async fn demo(name: &str) -> App {
-    let app = App::launch(name).await;
-    app.click("demo-button").await;
-    app.visible("demo-banner").await;
-    app.sim.ready().await;
-    app.find("token-row").await;
-    app
-}
 
 /// The Entra object id of the demo person: the owner of the first listed token.
 async fn demo_owner(app: &App) -> Value {
@@ -52,17 +42,6 @@ async fn demo_owner(app: &App) -> Value {
 
 fn tokens(state: &Value) -> &Vec<Value> {
     state["tokens"].as_array().expect("tokens in /_sim/state")
-}
-
-fn token_by_id<'a>(state: &'a Value, id: &str) -> &'a Value {
-    tokens(state)
-        .iter()
-        .find(|t| {
-            t["authorizationId"]
-                .as_str()
-                .is_some_and(|x| x.eq_ignore_ascii_case(id))
-        })
-        .unwrap_or_else(|| panic!("the simulator has no token {id}"))
 }
 
 /// How many tokens the demo person owns (what the "All" filter counts once everything is listed).
@@ -232,16 +211,10 @@ fn assert_plain(what: &str, sentence: &str) {
     }
 }
 
-async fn type_into(app: &App, id: &str, text: &str) {
-    let input = app.visible(id).await;
-    input.clear().await.unwrap();
-    input.send_keys(text).await.unwrap();
-}
-
 /// Opens "New token" and submits `name` with the build-agent preset in the first organization.
 async fn submit_new_token(app: &App, name: &str) {
     app.click("new-token-button").await;
-    type_into(app, "token-name-input", name).await;
+    app.type_into("token-name-input", name).await;
     app.click("preset-build-agent").await;
     app.click("create-button").await;
 }
@@ -285,7 +258,7 @@ async fn the_one_active(app: &App, name: &str) -> Value {
 
 /// Waits until the list shows a row for this token (searching its name).
 async fn listed(app: &App, name: &str, id: &str) {
-    type_into(app, "search-input", name).await;
+    app.type_into("search-input", name).await;
     app.until(&format!("{name:?} in the list"), || async {
         app.row_ids()
             .await
@@ -294,7 +267,7 @@ async fn listed(app: &App, name: &str, id: &str) {
             .then_some(())
     })
     .await;
-    type_into(app, "search-input", " ").await;
+    app.type_into("search-input", " ").await;
 }
 
 // ---- 1. a 429 storm on listing ----------------------------------------------------------------------------
@@ -307,7 +280,7 @@ async fn f1_rate_limited_listing() {
 /// A throttled listing is waited out (`Retry-After`) and the whole list arrives; a storm that outlasts every
 /// retry says "slow down, try again" in words, and Try again then lists everything.
 async fn f1_body() {
-    let app = demo("f1_rate_limited_listing").await;
+    let app = App::demo("f1_rate_limited_listing").await;
     let owner = demo_owner(&app).await;
     let total = own_count(&app, &owner).await;
     let before = statuses(&app).await;
@@ -388,7 +361,7 @@ async fn f2_server_errors_on_listing() {
 /// A few `500`s are retried and the list arrives; a service that keeps answering `503` gets a plain sentence
 /// and a Try again that works once it is back.
 async fn f2_body() {
-    let app = demo("f2_server_errors_on_listing").await;
+    let app = App::demo("f2_server_errors_on_listing").await;
     let owner = demo_owner(&app).await;
     let total = own_count(&app, &owner).await;
     let before = statuses(&app).await;
@@ -442,7 +415,7 @@ async fn f3_server_errors_on_create() {
 /// working token is made. A service that keeps failing: a plain sentence, nothing created, the form kept,
 /// and pressing Create again once it is back makes exactly one.
 async fn f3_body() {
-    let mut app = demo("f3_server_errors_on_create").await;
+    let mut app = App::demo("f3_server_errors_on_create").await;
 
     // Two 500s that did nothing.
     let name = "e2e after two 500s";
@@ -525,7 +498,7 @@ async fn f3b_two_creates_whose_answers_are_lost() {
 /// its value was lost and what to do, never "not created"; doing that (revoke it, create again) leaves
 /// exactly one working token.
 async fn f3b_body() {
-    let mut app = demo("f3b_two_creates_lost").await;
+    let mut app = App::demo("f3b_two_creates_lost").await;
     let name = "e2e two answers lost";
     inject(
         &app,
@@ -549,7 +522,7 @@ async fn f3b_body() {
     // What the sentence says: revoke it from the list, then create a new one.
     app.click("cancel-new-token").await;
     app.find("token-row").await;
-    type_into(&app, "search-input", name).await;
+    app.type_into("search-input", name).await;
     revoke_from_row(&app, &left_id).await;
     app.gone("revoke-dialog").await;
     assert!(
@@ -559,7 +532,7 @@ async fn f3b_body() {
             .all(|t| t["status"] == "revoked"),
         "both copies revoked"
     );
-    type_into(&app, "search-input", " ").await;
+    app.type_into("search-input", " ").await;
     submit_new_token(&app, name).await;
     app.visible("secret-value").await;
     the_one_active(&app, name).await;
@@ -578,7 +551,7 @@ async fn f4_create_that_times_out_after_creating() {
 /// The client finds the token, revokes it (nobody has its value) and makes it once more: the window shows the
 /// token created, and exactly one token with that name works.
 async fn f4_body() {
-    let mut app = demo("f4_create_that_times_out").await;
+    let mut app = App::demo("f4_create_that_times_out").await;
     let name = "e2e answer never came";
     clear_requests(&app).await;
     inject(
@@ -631,7 +604,7 @@ async fn f5_connection_resets_on_revoke() {
 /// Two reset connections are retried and the token is revoked once; a connection that keeps resetting gets a
 /// plain sentence and a Try again that revokes it once the connection is back.
 async fn f5_body() {
-    let app = demo("f5_connection_resets_on_revoke").await;
+    let app = App::demo("f5_connection_resets_on_revoke").await;
     let ids = app.row_ids().await;
     let (first, second) = (ids[0].to_lowercase(), ids[1].to_lowercase());
 
@@ -716,7 +689,7 @@ async fn f6_malformed_json_on_listing() {
 /// A truncated answer to one listing leaves that organization out with a plain sentence and its own Retry,
 /// which lists it; truncated answers everywhere get a Try again for the whole list.
 async fn f6_body() {
-    let app = demo("f6_malformed_json_on_listing").await;
+    let app = App::demo("f6_malformed_json_on_listing").await;
     let owner = demo_owner(&app).await;
     let total = own_count(&app, &owner).await;
     let before = statuses(&app).await;
@@ -768,7 +741,7 @@ async fn f7_sign_in_page_on_a_list() {
 /// One listing answered with the `203` sign-in page: the client renews its access token and lists again; the
 /// person sees the whole list and no word about signing in.
 async fn f7_body() {
-    let app = demo("f7_sign_in_page_on_a_list").await;
+    let app = App::demo("f7_sign_in_page_on_a_list").await;
     let owner = demo_owner(&app).await;
     let total = own_count(&app, &owner).await;
     let before = statuses(&app).await;
@@ -813,39 +786,14 @@ async fn f8_access_token_expires_mid_bulk_revoke() {
 /// are refused (`401`), the session renews its access token, and every token ends revoked, each by exactly
 /// one successful DELETE.
 async fn f8_body() {
-    let app = demo("f8_token_expiry_mid_bulk").await;
+    let app = App::demo("f8_token_expiry_mid_bulk").await;
     let state = app.sim.state().await;
-    let org = state["organizations"][0]["accountName"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let revoked_before: BTreeSet<String> = tokens(&state)
         .iter()
         .filter(|t| t["status"] == "revoked")
         .map(|t| t["authorizationId"].as_str().unwrap().to_lowercase())
         .collect();
-    let mut bulk = BTreeSet::new();
-    for i in 1..=12 {
-        let made = app
-            .sim
-            .post(
-                "/_sim/pats",
-                json!({ "org": org, "displayName": format!("expiry-e2e-{i:02}"), "scope": "vso.code",
-                        "validTo": "2030-01-01T00:00:00Z" }),
-            )
-            .await;
-        bulk.insert(made["authorizationId"].as_str().unwrap().to_lowercase());
-    }
-    app.click("nav-profile").await;
-    app.click("nav-tokens").await;
-    app.find("token-row").await;
-    type_into(&app, "search-input", "expiry-e2e-").await;
-    app.until("the 12 new tokens listed", || async {
-        let shown = app.row_ids().await;
-        (!shown.is_empty() && shown.iter().all(|id| bulk.contains(&id.to_lowercase())))
-            .then_some(())
-    })
-    .await;
+    let bulk = app.seed_tokens_and_show("expiry-e2e-", 12).await;
     app.click("select-all").await;
     let count = text_of(&app, "selection-count").await;
     assert!(count.starts_with("12 "), "selection: {count}");
@@ -932,7 +880,7 @@ async fn f8_body() {
     // Still signed in: the list refreshes with the renewed token.
     clear_faults(&app).await;
     app.click("bulk-close-button").await;
-    type_into(&app, "search-input", " ").await;
+    app.type_into("search-input", " ").await;
     app.click("refresh-button").await;
     app.until("the list again", || async {
         (!displayed(&app, "list-loading").await

@@ -1,0 +1,44 @@
+//! What the shell's test binaries share: the app built on Tauri's mock runtime with its real configuration and
+//! capabilities (`patdesk_lib::context()`), and calling a command exactly as the window does.
+#![allow(dead_code)] // each test binary uses its own part
+
+use patdesk_lib::state::LaunchMode;
+use serde_json::Value;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+/// The app started as `launch` says, with its main window.
+pub fn app_with(launch: LaunchMode) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    app_then(launch, |_| {})
+}
+
+/// [`app_with`], running `before_window` on the built app before the window opens (e.g. start logging).
+pub fn app_then(
+    launch: LaunchMode,
+    before_window: impl FnOnce(&App<MockRuntime>),
+) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = patdesk_lib::app_builder(mock_builder(), launch)
+        .build(patdesk_lib::context())
+        .expect("build the app on the mock runtime");
+    before_window(&app);
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main window");
+    (app, window)
+}
+
+/// Call `cmd` like the window does; `Ok` is the command's JSON result, `Err` the JSON error.
+pub fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("JSON result"))
+}
