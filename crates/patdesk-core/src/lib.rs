@@ -17,6 +17,7 @@ pub mod git_credential;
 pub mod http;
 pub mod listing;
 pub mod model;
+pub mod replacement;
 pub mod retirement;
 pub mod scopes;
 pub mod secret;

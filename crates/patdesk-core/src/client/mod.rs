@@ -121,6 +121,11 @@ impl AzureDevOpsClient {
         &self.options
     }
 
+    /// The service's "now", learnt from its `Date` headers (the machine's until one was seen).
+    pub fn server_now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     pub fn endpoints(&self) -> &Endpoints {
         &self.endpoints
     }

@@ -7,7 +7,7 @@ use reqwest::Method;
 use super::transport::parse_json;
 use super::{AzureDevOpsClient, ListQuery};
 use crate::error::{Error, ErrorCode};
-use crate::model::{ListFilter, RevokeOutcome};
+use crate::model::{ListFilter, PatToken, RevokeOutcome, TokenStatus};
 use crate::wire::WirePatTokenResult;
 
 impl AzureDevOpsClient {
@@ -60,6 +60,11 @@ impl AzureDevOpsClient {
         if result.pat_token.is_none() {
             return Ok(true);
         }
+        self.listed_as_revoked(org, authorization_id).await
+    }
+
+    /// Whether the service lists the token among the revoked ones (a `GET` by id does not say: §2.6).
+    async fn listed_as_revoked(&self, org: &str, authorization_id: &str) -> Result<bool, Error> {
         let id = authorization_id.to_ascii_lowercase();
         let mut pages = self.list_pat_pages(org, &ListQuery::with_filter(ListFilter::Revoked));
         while let Some(page) = pages.next().await {
@@ -71,5 +76,22 @@ impl AzureDevOpsClient {
             }
         }
         Ok(false)
+    }
+
+    /// The token if it exists and is still active: neither expired nor revoked.
+    pub async fn get_active_pat(
+        &self,
+        org: &str,
+        authorization_id: &str,
+    ) -> Result<Option<PatToken>, Error> {
+        match self.get_pat(org, authorization_id).await? {
+            Some(token)
+                if token.status == TokenStatus::Active
+                    && !self.listed_as_revoked(org, authorization_id).await? =>
+            {
+                Ok(Some(token))
+            }
+            _ => Ok(None),
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The core against the simulator over real loopback HTTP, one module per area: every Azure DevOps operation
 //! of the client (`api`), error mapping, retries and the never-twice create under injected faults (`faults`),
-//! bulk revoke checked in the simulator's own state (`bulk_sim`), device-code sign-in and the refresh chain
+//! bulk revoke checked in the simulator's own state (`bulk_sim`), replacing a global PAT (`replacement`), device-code sign-in and the refresh chain
 //! (`signin`) and the browser sign-in with its loopback redirect (`signin_loopback`).
 //!
 //! They are one test binary rather than one per file because linking each binary is a large part of
@@ -11,5 +11,6 @@ mod common;
 mod api;
 mod bulk_sim;
 mod faults;
+mod replacement;
 mod signin;
 mod signin_loopback;
