@@ -25,6 +25,10 @@ const COMMANDS: &[&str] = &[
     "revoke_token",
     "bulk_revoke",
     "cancel_bulk_revoke",
+    // replacing a global token
+    "plan_replacement",
+    "create_replacement",
+    "revoke_replaced_token",
     // clipboard
     "copy_secret",
     "clear_clipboard",

@@ -54,6 +54,9 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::tokens::revoke_token,
             commands::tokens::bulk_revoke,
             commands::tokens::cancel_bulk_revoke,
+            commands::replace::plan_replacement,
+            commands::replace::create_replacement,
+            commands::replace::revoke_replaced_token,
             commands::clipboard::copy_secret,
             commands::clipboard::clear_clipboard,
             commands::clipboard::forget_created_secret,
@@ -115,7 +118,7 @@ pub fn run() {
                 let state = app.state::<AppState>();
                 // A copied secret must not outlive the app on the clipboard.
                 let _ = state.clipboard.clear_now();
-                state.forget_created_secret();
+                state.forget_created_secret(None);
             }
         });
 }

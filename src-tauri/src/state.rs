@@ -1,4 +1,4 @@
-//! The one piece of state the shell manages: who is signed in, the secret of the token just created, the
+//! The one piece of state the shell manages: who is signed in, the secrets of the tokens just created, the
 //! running bulk revoke and the clipboard.
 //!
 //! Commands read it through `tauri::State<AppState>`; nothing else in the shell keeps state.
@@ -44,10 +44,10 @@ pub struct AppState {
     session: RwLock<Option<Arc<Session>>>,
     /// Serializes starting and ending sessions (a demo started at launch and by `current_session`).
     pub session_change: tokio::sync::Mutex<()>,
-    /// The token created last with its secret, for `copy_secret`, "Save in my keychain" and "Use with Git",
-    /// until `forget_created_secret`. One lock, so the token and its secret are always kept and dropped
-    /// together.
-    created: Mutex<Option<CreatedToken>>,
+    /// The tokens just created, each with its secret, for `copy_secret`, "Save in my keychain" and "Use with
+    /// Git", until `forget_created_secret`: one from New token, or one per organization from the Replace
+    /// assistant. One lock, so a token and its secret are always kept and dropped together.
+    created: Mutex<Vec<CreatedToken>>,
     /// Cancels the bulk revoke in progress, if any (with its run number, so a finished run never
     /// unregisters a newer one).
     bulk_cancel: Mutex<Option<(u64, CancellationToken)>>,
@@ -67,7 +67,7 @@ pub struct AppState {
     device_code: Mutex<Option<String>>,
 }
 
-/// The token created last and its secret (dropping it zeroizes the secret).
+/// A token just created and its secret (dropping it zeroizes the secret).
 #[derive(Clone)]
 pub struct CreatedToken {
     pub token: PatToken,
@@ -112,7 +112,7 @@ impl AppState {
             launch,
             session: RwLock::new(None),
             session_change: tokio::sync::Mutex::new(()),
-            created: Mutex::new(None),
+            created: Mutex::new(Vec::new()),
             bulk_cancel: Mutex::new(None),
             bulk_runs: AtomicU64::new(0),
             demo_left: AtomicBool::new(false),
@@ -213,35 +213,37 @@ impl AppState {
         self.demo_left.store(true, Ordering::Relaxed);
     }
 
-    /// Keep the token just created and its secret, replacing the previous ones.
+    /// Keep a token just created and its secret, beside those already kept.
     pub fn keep_created(&self, token: PatToken, secret: Sensitive<String>) {
-        *self.created.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some(CreatedToken { token, secret });
+        let mut created = self.created.lock().unwrap_or_else(|e| e.into_inner());
+        created.retain(|c| c.token.authorization_id != token.authorization_id);
+        created.push(CreatedToken { token, secret });
     }
 
-    /// The token created last with its secret.
-    pub fn created(&self) -> Option<CreatedToken> {
-        self.created
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+    /// The created token `authorization_id`, or the one created last when `None`.
+    pub fn created(&self, authorization_id: Option<&str>) -> Option<CreatedToken> {
+        let created = self.created.lock().unwrap_or_else(|e| e.into_inner());
+        match authorization_id {
+            Some(id) => created
+                .iter()
+                .find(|c| c.token.authorization_id.eq_ignore_ascii_case(id))
+                .cloned(),
+            None => created.last().cloned(),
+        }
     }
 
-    pub fn created_secret(&self) -> Option<Sensitive<String>> {
-        self.created
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .map(|created| created.secret.clone())
+    pub fn created_secret(&self, authorization_id: Option<&str>) -> Option<Sensitive<String>> {
+        self.created(authorization_id).map(|created| created.secret)
     }
 
-    /// Drop the token created last and its secret.
-    pub fn forget_created_secret(&self) {
+    /// Drop the created token `authorization_id` and its secret, or all of them when `None`.
+    pub fn forget_created_secret(&self, authorization_id: Option<&str>) {
         // Dropping the `Sensitive` zeroizes it.
-        self.created
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let mut created = self.created.lock().unwrap_or_else(|e| e.into_inner());
+        match authorization_id {
+            Some(id) => created.retain(|c| !c.token.authorization_id.eq_ignore_ascii_case(id)),
+            None => created.clear(),
+        }
     }
 
     /// Register a new bulk revoke (cancelling one still running) and get its run number and handle.

@@ -1,7 +1,7 @@
 //! Copying the secret of the token just created, and the end of its life in the shell.
 //!
-//! The window never sends the secret back: `copy_secret` copies the one the shell kept from
-//! `create_token`, and `forget_created_secret` drops it when the "Token created" screen closes.
+//! The window never sends the secret back: `copy_secret` copies one the shell kept from `create_token` or
+//! `create_replacement`, and `forget_created_secret` drops it when the screen that showed it closes.
 
 use patdesk_core::clipboard::{clear_after_from_env, ClipboardCountdown};
 use patdesk_core::{Error, ErrorCode};
@@ -10,18 +10,22 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use crate::state::AppState;
 use crate::CLIPBOARD_COUNTDOWN_EVENT;
 
-/// Copy the last created secret; the countdown arrives as `clipboard-countdown` events.
+/// Copy the secret of a token just created (`authorization_id`, or the last one); the countdown arrives as
+/// `clipboard-countdown` events.
 #[tauri::command]
 pub async fn copy_secret<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
+    authorization_id: Option<String>,
 ) -> Result<(), Error> {
-    let secret = state.created_secret().ok_or_else(|| {
-        Error::new(
+    let secret = state
+        .created_secret(authorization_id.as_deref())
+        .ok_or_else(|| {
+            Error::new(
             ErrorCode::TokenNotFound,
             "There is no new token to copy any more. Create a new token to get a value to copy.",
         )
-    })?;
+        })?;
     let clear_after = clear_after_from_env();
     // Never the value: only that a secret went to the clipboard.
     tracing::info!(clear_after_s = clear_after.as_secs(), "new token copied");
@@ -48,10 +52,11 @@ pub async fn clear_clipboard<R: Runtime>(app: AppHandle<R>) -> Result<(), Error>
         .map(|_| ())
 }
 
-/// The "Token created" screen was closed: drop the secret (it is zeroized).
+/// The screen that showed a new secret was closed: drop it (`authorization_id`), or every one kept when `None`
+/// (it is zeroized).
 #[tauri::command]
-pub fn forget_created_secret(state: State<'_, AppState>) {
-    state.forget_created_secret();
+pub fn forget_created_secret(state: State<'_, AppState>, authorization_id: Option<String>) {
+    state.forget_created_secret(authorization_id.as_deref());
 }
 
 /// Copy the device-code sign-in's code (not a secret; it is still cleared from the clipboard after the

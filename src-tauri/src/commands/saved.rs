@@ -40,11 +40,15 @@ fn to_ipc(pat: SavedPat) -> SavedToken {
     }
 }
 
-/// Save the token just created in the system keychain, labelled "PAT Desk — {organization} — {name}".
+/// Save a token just created (`authorization_id`, or the last one) in the system keychain, labelled
+/// "PAT Desk — {organization} — {name}".
 #[tauri::command]
-pub async fn save_created_token(state: State<'_, AppState>) -> Result<SavedToken, Error> {
+pub async fn save_created_token(
+    state: State<'_, AppState>,
+    authorization_id: Option<String>,
+) -> Result<SavedToken, Error> {
     let vault = keychain_needed(&state)?;
-    let Some(CreatedToken { token, secret }) = state.created() else {
+    let Some(CreatedToken { token, secret }) = state.created(authorization_id.as_deref()) else {
         return Err(no_created_token());
     };
     let pat = SavedPat {
@@ -144,11 +148,14 @@ pub async fn git_status() -> Result<bool, Error> {
         .map_err(Error::internal)
 }
 
-/// Hand the token just created to Git's credential helper for `https://dev.azure.com/{org}`; answers the
-/// sentence to show.
+/// Hand a token just created (`authorization_id`, or the last one) to Git's credential helper for
+/// `https://dev.azure.com/{org}`; answers the sentence to show.
 #[tauri::command]
-pub async fn use_created_token_with_git(state: State<'_, AppState>) -> Result<String, Error> {
-    let Some(CreatedToken { token, secret }) = state.created() else {
+pub async fn use_created_token_with_git(
+    state: State<'_, AppState>,
+    authorization_id: Option<String>,
+) -> Result<String, Error> {
+    let Some(CreatedToken { token, secret }) = state.created(authorization_id.as_deref()) else {
         return Err(no_created_token());
     };
     let organization = token.organization.clone();

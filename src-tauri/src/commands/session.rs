@@ -151,7 +151,7 @@ async fn make_current(state: &AppState, session: Session) -> Result<SessionInfo,
     let info = session.info();
     let _changing = state.session_change.lock().await;
     state.cancel_bulk();
-    state.forget_created_secret();
+    state.forget_created_secret(None);
     state.set_session(Some(session));
     Ok(info)
 }
@@ -312,7 +312,7 @@ async fn end_session(state: &AppState) -> Option<Arc<Session>> {
     if previous.as_ref().is_some_and(|s| s.demo) {
         state.note_demo_left();
     }
-    state.forget_created_secret();
+    state.forget_created_secret(None);
     let _ = state.clipboard.clear_now();
     previous
 }

@@ -69,7 +69,7 @@ pub async fn create_token(
 ) -> Result<CreatedTokenReveal, Error> {
     let session = state.require_session()?;
     // A new token replaces the previous secret even if creating this one fails.
-    state.forget_created_secret();
+    state.forget_created_secret(None);
     let created = session
         .client_for(&request.organization)
         .create_pat(&request)

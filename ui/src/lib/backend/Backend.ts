@@ -17,7 +17,10 @@ import type {
   Organization,
   PatToken,
   BulkItem,
+  ChosenReplacement,
+  ReplacementPlan,
   RevokeResult,
+  TokenRef,
   ScopeCatalogue,
   TokenListing,
   SessionInfo,
@@ -50,16 +53,16 @@ export interface Backend {
   switchAccount(tenantId: string, userId: string): Promise<SessionInfo>;
   /** Leaves the session but keeps remembering the account, to sign in with another one. */
   addAccount(): Promise<void>;
-  /** Saves the token just created in the system keychain. */
-  saveCreatedToken(): Promise<SavedToken>;
+  /** Saves a token just created (that one, or the last) in the system keychain. */
+  saveCreatedToken(authorizationId?: string): Promise<SavedToken>;
   savedTokens(): Promise<SavedToken[]>;
   /** Copies a saved token's value (read from the keychain in Rust). */
   copySavedToken(organization: string, authorizationId: string): Promise<void>;
   forgetSavedToken(organization: string, authorizationId: string): Promise<void>;
   /** Whether Git is installed (for "Use with Git"). */
   gitStatus(): Promise<boolean>;
-  /** Hands the token just created to Git's credential helper; resolves with the sentence to show. */
-  useCreatedTokenWithGit(): Promise<string>;
+  /** Hands a token just created (that one, or the last) to Git's credential helper; resolves with the sentence to show. */
+  useCreatedTokenWithGit(authorizationId?: string): Promise<string>;
   /** The session the shell already holds (e.g. after a reload), or null. */
   currentSession(): Promise<SessionInfo | null>;
   signOut(): Promise<void>;
@@ -77,11 +80,20 @@ export interface Backend {
   revokeToken(organization: string, authorizationId: string): Promise<RevokeResult>;
   bulkRevoke(items: BulkItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary>;
   cancelBulkRevoke(): Promise<void>;
-  /** Copies the last created secret; Rust holds it, the window never sends it back. */
-  copySecret(): Promise<void>;
+  /** One organization-scoped replacement per organization of the person, for a global token. */
+  planReplacement(organization: string, authorizationId: string): Promise<ReplacementPlan>;
+  /** Creates one replacement; unlike `createToken`, the secrets of replacements created before stay held. */
+  createReplacement(request: NewTokenRequest): Promise<CreatedToken>;
+  /**
+   * Revokes the global token once every chosen organization has its replacement (checked with the service);
+   * rejects, revoking nothing, otherwise.
+   */
+  revokeReplacedToken(original: TokenRef, chosen: ChosenReplacement[]): Promise<RevokeResult>;
+  /** Copies a created secret (that one, or the last); Rust holds it, the window never sends it back. */
+  copySecret(authorizationId?: string): Promise<void>;
   clearClipboard(): Promise<void>;
-  /** Drops the secret Rust holds for the "Token created" screen. */
-  forgetCreatedSecret(): Promise<void>;
+  /** Drops a created secret Rust holds (that one, or all of them) once the screen that showed it closes. */
+  forgetCreatedSecret(authorizationId?: string): Promise<void>;
   /** The app's version and where its diagnostics log is. */
   about(): Promise<AboutInfo>;
   /** Copies the version and the last lines of the diagnostics log (no secrets) to the clipboard, in Rust. */

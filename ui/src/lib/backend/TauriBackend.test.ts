@@ -56,9 +56,36 @@ describe('TauriBackend', () => {
       ['update_token', { request: { organization: 'contoso', authorizationId: 'a1', displayName: 'Renamed' } }],
       ['revoke_token', { organization: 'contoso', authorizationId: 'a1' }],
       ['cancel_bulk_revoke', {}],
-      ['copy_secret', {}],
+      ['copy_secret', { authorizationId: null }],
       ['clear_clipboard', {}],
-      ['forget_created_secret', {}],
+      ['forget_created_secret', { authorizationId: null }],
+    ]);
+  });
+
+  it('sends the Replace assistant commands, and names the created token a secret command is about', async () => {
+    const calls = record();
+    const backend = new TauriBackend();
+    const request = { organization: 'contoso', displayName: 'n (contoso)', scopes: ['vso.code'], lifespan: { kind: 'days', days: 90 } } as const;
+    await backend.planReplacement('contoso', 'g1');
+    await backend.createReplacement(request);
+    await backend.revokeReplacedToken({ organization: 'contoso', authorizationId: 'g1' }, [
+      { organization: 'contoso', authorizationId: 'n1' },
+    ]);
+    await backend.copySecret('n1');
+    await backend.saveCreatedToken('n1');
+    await backend.useCreatedTokenWithGit('n1');
+    await backend.forgetCreatedSecret('n1');
+    expect(calls.map((c) => [c.cmd, c.args])).toEqual([
+      ['plan_replacement', { organization: 'contoso', authorizationId: 'g1' }],
+      ['create_replacement', { request }],
+      [
+        'revoke_replaced_token',
+        { original: { organization: 'contoso', authorizationId: 'g1' }, chosen: [{ organization: 'contoso', authorizationId: 'n1' }] },
+      ],
+      ['copy_secret', { authorizationId: 'n1' }],
+      ['save_created_token', { authorizationId: 'n1' }],
+      ['use_created_token_with_git', { authorizationId: 'n1' }],
+      ['forget_created_secret', { authorizationId: 'n1' }],
     ]);
   });
 
@@ -86,12 +113,12 @@ describe('TauriBackend', () => {
       ['accounts', {}],
       ['switch_account', { tenantId: 't1', userId: 'u1' }],
       ['add_account', {}],
-      ['save_created_token', {}],
+      ['save_created_token', { authorizationId: null }],
       ['saved_tokens', {}],
       ['copy_saved_token', { organization: 'contoso', authorizationId: 'a1' }],
       ['forget_saved_token', { organization: 'contoso', authorizationId: 'a1' }],
       ['git_status', {}],
-      ['use_created_token_with_git', {}],
+      ['use_created_token_with_git', { authorizationId: null }],
     ]);
   });
 

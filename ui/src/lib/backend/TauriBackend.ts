@@ -19,6 +19,9 @@ import type {
   PatToken,
   TokenListing,
   BulkItem,
+  ChosenReplacement,
+  ReplacementPlan,
+  TokenRef,
   RevokeResult,
   ScopeCatalogue,
   SessionInfo,
@@ -82,8 +85,8 @@ export class TauriBackend implements Backend {
     return call('add_account');
   }
 
-  saveCreatedToken(): Promise<SavedToken> {
-    return call('save_created_token');
+  saveCreatedToken(authorizationId?: string): Promise<SavedToken> {
+    return call('save_created_token', { authorizationId: authorizationId ?? null });
   }
 
   savedTokens(): Promise<SavedToken[]> {
@@ -102,8 +105,8 @@ export class TauriBackend implements Backend {
     return call('git_status');
   }
 
-  useCreatedTokenWithGit(): Promise<string> {
-    return call('use_created_token_with_git');
+  useCreatedTokenWithGit(authorizationId?: string): Promise<string> {
+    return call('use_created_token_with_git', { authorizationId: authorizationId ?? null });
   }
 
   currentSession(): Promise<SessionInfo | null> {
@@ -150,16 +153,28 @@ export class TauriBackend implements Backend {
     return call('cancel_bulk_revoke');
   }
 
-  copySecret(): Promise<void> {
-    return call('copy_secret');
+  planReplacement(organization: string, authorizationId: string): Promise<ReplacementPlan> {
+    return call('plan_replacement', { organization, authorizationId });
+  }
+
+  createReplacement(request: NewTokenRequest): Promise<CreatedToken> {
+    return call('create_replacement', { request });
+  }
+
+  revokeReplacedToken(original: TokenRef, chosen: ChosenReplacement[]): Promise<RevokeResult> {
+    return call('revoke_replaced_token', { original, chosen });
+  }
+
+  copySecret(authorizationId?: string): Promise<void> {
+    return call('copy_secret', { authorizationId: authorizationId ?? null });
   }
 
   clearClipboard(): Promise<void> {
     return call('clear_clipboard');
   }
 
-  forgetCreatedSecret(): Promise<void> {
-    return call('forget_created_secret');
+  forgetCreatedSecret(authorizationId?: string): Promise<void> {
+    return call('forget_created_secret', { authorizationId: authorizationId ?? null });
   }
 
   about(): Promise<AboutInfo> {

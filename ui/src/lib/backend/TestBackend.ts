@@ -22,7 +22,10 @@ import type {
   TokenListing,
   Profile,
   BulkItem,
+  ChosenReplacement,
+  ReplacementPlan,
   RevokeResult,
+  TokenRef,
   ScopeCatalogue,
   SessionInfo,
   TokenStatus,
@@ -239,7 +242,10 @@ export class TestBackend implements Backend {
     expiresIn: 900,
   };
   private pendingSignIn: { resolve: (s: SessionInfo) => void; reject: (e: AppError) => void } | null = null;
-  private createdToken: PatToken | null = null;
+  /** The tokens just created with their secrets (what `forget_created_secret` drops). */
+  private created: { token: PatToken; secret: string }[] = [];
+  /** Creating a token in these organizations is refused with the given error (a policy of that organization). */
+  readonly creationRefusals = new Map<string, AppError>();
   /** Every call, in order, with its arguments (what a test checks was sent). */
   readonly calls: { method: BackendMethod; args: unknown[] }[] = [];
   /** Revokes of these ids fail with the given error (one-token and bulk). */
@@ -251,7 +257,6 @@ export class TestBackend implements Backend {
   private bulkPauseAfter: number | null = null;
   private bulkResume: Deferred | null = null;
   private bulkCancelled = false;
-  private createdSecret: string | null = null;
   private countdownListeners = new Set<(countdown: ClipboardCountdown) => void>();
   private countdownTimer: ReturnType<typeof setInterval> | null = null;
   private secretCounter = 0;
@@ -378,18 +383,18 @@ export class TestBackend implements Backend {
     this.session = null;
   }
 
-  async saveCreatedToken(): Promise<SavedToken> {
-    await this.enter('saveCreatedToken');
+  async saveCreatedToken(authorizationId?: string): Promise<SavedToken> {
+    await this.enter('saveCreatedToken', authorizationId === undefined ? [] : [authorizationId]);
     if (!this.keychain.available) throw appError('keychainUnavailable', "PAT Desk can't reach your system keychain.");
-    if (!this.createdToken || !this.createdSecret) throw appError('tokenNotFound', 'There is no new token to keep any more.');
+    const created = this.createdFor(authorizationId);
     const token: SavedToken = {
-      organization: this.createdToken.organization,
-      authorizationId: this.createdToken.authorizationId,
-      displayName: this.createdToken.displayName,
-      validTo: this.createdToken.validTo,
+      organization: created.token.organization,
+      authorizationId: created.token.authorizationId,
+      displayName: created.token.displayName,
+      validTo: created.token.validTo,
       savedAt: this.now.toISOString(),
     };
-    this.saved.set(token.authorizationId, { token, secret: this.createdSecret });
+    this.saved.set(token.authorizationId, { token, secret: created.secret });
     return { ...token };
   }
 
@@ -416,11 +421,11 @@ export class TestBackend implements Backend {
     return this.gitInstalled;
   }
 
-  async useCreatedTokenWithGit(): Promise<string> {
-    await this.enter('useCreatedTokenWithGit');
+  async useCreatedTokenWithGit(authorizationId?: string): Promise<string> {
+    await this.enter('useCreatedTokenWithGit', authorizationId === undefined ? [] : [authorizationId]);
     if (!this.gitInstalled) throw appError('gitUnavailable', 'Git is not installed on this computer.');
-    if (!this.createdToken) throw appError('tokenNotFound', 'There is no new token to keep any more.');
-    return `Git will now use this token for https://dev.azure.com/${this.createdToken.organization} — your Git credential helper keeps it.`;
+    const { token } = this.createdFor(authorizationId);
+    return `Git will now use this token for https://dev.azure.com/${token.organization} — your Git credential helper keeps it.`;
   }
 
   async currentSession(): Promise<SessionInfo | null> {
@@ -494,6 +499,54 @@ export class TestBackend implements Backend {
 
   async createToken(request: NewTokenRequest): Promise<CreatedToken> {
     await this.enter('createToken', [request]);
+    // As in the shell: a new token replaces the secrets kept before, even if creating it fails.
+    this.created = [];
+    return this.mint(request);
+  }
+
+  async planReplacement(organization: string, authorizationId: string): Promise<ReplacementPlan> {
+    await this.enter('planReplacement', [organization, authorizationId]);
+    this.requireSession();
+    const original = this.tokens.find((t) => t.authorizationId === authorizationId);
+    if (!original) throw appError('tokenNotFound', 'The token to replace no longer exists. Refresh the list.');
+    if (!original.isGlobal) throw appError('invalidInput', `“${original.displayName}” already works in one organization only.`);
+    // The core's `replacement::plan`: the old expiry while it is ahead and within a year, else 90 days.
+    const validTo = new Date(original.validTo).getTime();
+    const keepsExpiry = validTo > this.now.getTime() && validTo - this.now.getTime() <= 364 * DAY;
+    return {
+      original: { ...original },
+      replacements: demoOrganizations.map((org) => ({
+        organization: org.name,
+        displayName: `${original.displayName} (${org.name})`,
+        scopes: original.scope.split(' ').filter(Boolean),
+        lifespan: keepsExpiry ? { kind: 'until', date: original.validTo.slice(0, 10) } : { kind: 'days', days: 90 },
+        keepsExpiry,
+      })),
+    };
+  }
+
+  async createReplacement(request: NewTokenRequest): Promise<CreatedToken> {
+    await this.enter('createReplacement', [request]);
+    return this.mint(request);
+  }
+
+  async revokeReplacedToken(original: TokenRef, chosen: ChosenReplacement[]): Promise<RevokeResult> {
+    await this.enter('revokeReplacedToken', [{ ...original }, chosen.map((c) => ({ ...c }))]);
+    if (chosen.length === 0) throw appError('invalidInput', 'Create at least one replacement before revoking the old token.');
+    for (const line of chosen) {
+      const made = this.tokens.find((t) => t.authorizationId === line.authorizationId);
+      if (!line.authorizationId || !made || made.status !== 'active' || made.organization !== line.organization) {
+        throw appError(
+          'invalidInput',
+          `The new token for ${line.organization} has not been created yet, so PAT Desk left the old token alone.`,
+        );
+      }
+    }
+    return this.revokeOne({ ...original, displayName: '' });
+  }
+
+  /** Creates a token as the shell does, keeping its secret beside those already kept. */
+  private mint(request: NewTokenRequest): CreatedToken {
     this.requireSession();
     const org = demoOrganizations.find((o) => o.name === request.organization);
     if (!org) throw appError('invalidInput', `You are not a member of the organization “${request.organization}”.`);
@@ -501,6 +554,8 @@ export class TestBackend implements Backend {
     const nameError = tokenNameError(request.displayName);
     if (nameError) throw appError('invalidDisplayName', nameError);
     const name = trimName(request.displayName);
+    const refusal = this.creationRefusals.get(org.name);
+    if (refusal) throw { ...refusal };
     if (this.policy.restrictCreation) {
       throw appError(
         'policyCreationRestricted',
@@ -546,9 +601,9 @@ export class TestBackend implements Backend {
       organization: org.name,
     };
     this.tokens.unshift(token);
-    this.createdSecret = makeSecret(this.secretCounter);
-    this.createdToken = { ...token };
-    return { token: { ...token }, secret: this.createdSecret, clampedFrom };
+    const secret = makeSecret(this.secretCounter);
+    this.created.push({ token: { ...token }, secret });
+    return { token: { ...token }, secret, clampedFrom };
   }
 
   async updateToken(request: UpdateTokenRequest): Promise<PatToken> {
@@ -607,9 +662,9 @@ export class TestBackend implements Backend {
     this.bulkResume?.resolve();
   }
 
-  async copySecret(): Promise<void> {
-    await this.enter('copySecret');
-    if (!this.createdSecret) throw appError('tokenNotFound', 'The token value is no longer available to copy.');
+  async copySecret(authorizationId?: string): Promise<void> {
+    await this.enter('copySecret', authorizationId === undefined ? [] : [authorizationId]);
+    this.clipboardText = this.createdFor(authorizationId).secret;
     if (this.autoCountdown) this.startCountdown();
   }
 
@@ -619,15 +674,26 @@ export class TestBackend implements Backend {
     this.emitCountdown(0, true);
   }
 
-  async forgetCreatedSecret(): Promise<void> {
-    await this.enter('forgetCreatedSecret');
-    this.createdSecret = null;
-    this.createdToken = null;
+  async forgetCreatedSecret(authorizationId?: string): Promise<void> {
+    await this.enter('forgetCreatedSecret', authorizationId === undefined ? [] : [authorizationId]);
+    this.created = authorizationId === undefined ? [] : this.created.filter((c) => c.token.authorizationId !== authorizationId);
   }
 
   /** Whether a created secret is still held (what `forget_created_secret` drops). */
   get holdsSecret(): boolean {
-    return this.createdSecret !== null;
+    return this.created.length > 0;
+  }
+
+  /** How many created secrets are held. */
+  get heldSecrets(): number {
+    return this.created.length;
+  }
+
+  private createdFor(authorizationId?: string): { token: PatToken; secret: string } {
+    const created =
+      authorizationId === undefined ? this.created.at(-1) : this.created.find((c) => c.token.authorizationId === authorizationId);
+    if (!created) throw appError('tokenNotFound', 'There is no new token to keep any more. Create a new token first.');
+    return created;
   }
 
   async about(): Promise<AboutInfo> {

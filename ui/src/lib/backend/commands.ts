@@ -23,6 +23,10 @@ export type Command =
   | 'revoke_token'
   | 'bulk_revoke'
   | 'cancel_bulk_revoke'
+  // replacing a global token
+  | 'plan_replacement'
+  | 'create_replacement'
+  | 'revoke_replaced_token'
   // clipboard
   | 'copy_secret'
   | 'clear_clipboard'

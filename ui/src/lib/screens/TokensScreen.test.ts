@@ -170,7 +170,7 @@ describe('Token list', () => {
     expect(row).toHaveTextContent('contoso');
   });
 
-  it('flags the global PAT, explains it, and Replace opens New token prefilled for one organization', async () => {
+  it('flags the global PAT, explains it, and Replace opens the Replace assistant for it', async () => {
     const { user, backend } = await renderTokens();
     await user.type(screen.getByTestId('search-input'), 'Reporting');
     const row = rowNamed('Reporting across all orgs');
@@ -178,19 +178,9 @@ describe('Token list', () => {
     expect(row).toHaveTextContent('All organizations');
     expect(screen.getByTestId('global-note')).toHaveTextContent('1 token works in all your organizations');
     await user.click(within(row).getByTestId('replace-button'));
-    expect(await screen.findByRole('heading', { name: 'Replace token' })).toBeInTheDocument();
-    expect(screen.getByTestId('token-name-input')).toHaveValue('Reporting across all orgs');
-    expect(screen.getByTestId('org-select')).toHaveValue('contoso');
-    expect(within(screen.getByTestId('org-select')).queryByText(/all organizations/i)).toBeNull();
-    await waitFor(() => expect(screen.getByTestId('scope-vso.work')).toBeChecked());
-    expect(screen.getByTestId('scope-vso.analytics')).toBeChecked();
-    await user.click(screen.getByTestId('create-button'));
-    await screen.findByRole('heading', { name: 'Token created' });
-    expect(backend.callsOf('createToken')[0][0]).toMatchObject({
-      organization: 'contoso',
-      displayName: 'Reporting across all orgs',
-      scopes: ['vso.analytics', 'vso.work'],
-    });
+    expect(await screen.findByRole('heading', { name: 'Replace “Reporting across all orgs”' })).toBeInTheDocument();
+    expect(screen.getByText(/so it stops working on 1 Dec 2026/)).toBeInTheDocument();
+    expect(backend.callsOf('planReplacement')).toEqual([['contoso', 'g0000001-6c1b-4e0a-9d7f-global000001']]);
   });
 
   it('after 1 Dec 2026 shows the global token as stopped working, first, counted in its own banner', async () => {
