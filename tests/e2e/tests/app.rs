@@ -756,3 +756,159 @@ async fn s9_global_token_stops_working_body() {
     app.screenshot("s9_stopped_working_banner").await;
     app.finish().await;
 }
+
+#[tokio::test]
+async fn s11_replace_a_global_token_across_three_organizations() {
+    within_limit(
+        "s11_replace_a_global_token_across_three_organizations",
+        s11_replace_body(),
+    )
+    .await;
+}
+
+/// The Replace assistant after the retirement, with one organization refusing by policy: the other two
+/// replacements are created (each value shown on its own line, copyable), the refused one is created again with
+/// narrower scopes from its own line, and only then, after a confirmation, is the global token revoked — each
+/// step checked in the simulator's state.
+async fn s11_replace_body() {
+    let mut app = App::demo("s11_replace_assistant").await;
+    app.sim
+        .post("/_sim/clock", json!({ "now": "2026-12-02T09:00:00Z" }))
+        .await;
+    app.sim
+        .post(
+            "/_sim/policies",
+            json!({ "org": "fabrikam-tools", "packagingOnly": true }),
+        )
+        .await;
+    let global = own_tokens(&app)
+        .await
+        .into_iter()
+        .find(|t| t["targetAccounts"].is_null() && t["status"] == "active")
+        .expect("the demo has an active global token");
+    let global_id = global["authorizationId"].as_str().unwrap().to_string();
+    let name = global["displayName"].as_str().unwrap().to_string();
+
+    app.click("refresh-button").await;
+    app.visible("stopped-note").await;
+    app.click("banner-replace-button").await;
+    app.visible("create-replacements").await;
+    let lines = app.all("replacement-contoso-web").await.len()
+        + app.all("replacement-contoso-data").await.len()
+        + app.all("replacement-fabrikam-tools").await.len();
+    assert_eq!(lines, 3, "one line per organization");
+    app.click("create-replacements").await;
+
+    let progress = app.visible("replace-progress").await;
+    app.until("two of three created", || async {
+        progress
+            .text()
+            .await
+            .ok()
+            .filter(|t| t.contains("Created 2 of 3"))
+            .map(|_| ())
+    })
+    .await;
+    let refusal = app
+        .find_css(&format!(
+            "{} {}",
+            testid("replacement-fabrikam-tools"),
+            testid("line-error")
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!refusal.is_empty(), "the refusal is said on its line");
+    let state = app.sim.state().await;
+    let replacement = |state: &Value, org: &str| -> Option<Value> {
+        state["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["displayName"] == format!("{name} ({org})"))
+            .cloned()
+    };
+    for org in ["contoso-web", "contoso-data"] {
+        let made = replacement(&state, org).unwrap_or_else(|| panic!("a replacement in {org}"));
+        assert_eq!(made["status"], "active");
+        assert_eq!(made["org"], org);
+        assert_eq!(made["scope"], global["scope"]);
+    }
+    assert!(replacement(&state, "fabrikam-tools").is_none());
+    assert_eq!(status_of(&state, &global_id), "active");
+    assert!(app.all("revoke-original").await.is_empty());
+    app.screenshot("s11_replace_assistant_one_refused").await;
+
+    // Each value is on its line: reveal and copy the one for contoso-web.
+    let web = |id: &str| format!("{} {}", testid("replacement-contoso-web"), testid(id));
+    app.click_element(&app.find_css(&web("reveal-button")).await, "reveal")
+        .await;
+    let secret_box = app.find_css(&web("secret-value")).await;
+    let secret = app
+        .until("the revealed value", || async {
+            (secret_box
+                .attr("data-revealed")
+                .await
+                .ok()
+                .flatten()
+                .as_deref()
+                == Some("true"))
+            .then_some(())?;
+            Some(secret_box.text().await.ok()?.trim().to_string())
+        })
+        .await;
+    assert!(secret.len() >= 52, "a PAT value");
+    app.remember_secret(&secret);
+    app.click_element(&app.find_css(&web("copy-button")).await, "copy")
+        .await;
+    app.until("the value on the clipboard", || async {
+        (clipboard::read().as_deref() == Some(&secret)).then_some(())
+    })
+    .await;
+
+    // "Pick narrower scopes" on the refused line, then create it there.
+    app.click("pick-scopes-fabrikam-tools").await;
+    let packages = app
+        .find_css(&format!(
+            "{} {}",
+            testid("scope-picker-fabrikam-tools"),
+            testid("preset-packages-read")
+        ))
+        .await;
+    app.click_element(&packages, "packages-read").await;
+    app.click("create-fabrikam-tools").await;
+    app.visible("revoke-original").await;
+    let fabrikam = replacement(&app.sim.state().await, "fabrikam-tools").expect("created");
+    assert_eq!(fabrikam["status"], "active");
+    assert!(fabrikam["scope"]
+        .as_str()
+        .unwrap()
+        .contains("vso.packaging"));
+
+    // Revoke the old token: only after the confirmation.
+    app.click("revoke-original").await;
+    app.visible("revoke-original-dialog").await;
+    assert_eq!(status_of(&app.sim.state().await, &global_id), "active");
+    app.screenshot("s11_replace_assistant_confirm").await;
+    app.click("confirm-button").await;
+    app.visible("replace-done").await;
+    let state = app.sim.state().await;
+    assert_eq!(status_of(&state, &global_id), "revoked");
+    for org in ["contoso-web", "contoso-data", "fabrikam-tools"] {
+        assert_eq!(
+            replacement(&state, org).unwrap()["status"],
+            "active",
+            "{org}"
+        );
+    }
+    app.screenshot("s11_replace_assistant_done").await;
+
+    // Two values were never copied: leaving asks first.
+    app.click("replace-close").await;
+    let dialog = app.visible("leave-dialog").await.text().await.unwrap();
+    assert!(dialog.contains("contoso-data"), "{dialog}");
+    app.click("confirm-button").await;
+    app.visible("new-token-button").await;
+    app.finish().await;
+}

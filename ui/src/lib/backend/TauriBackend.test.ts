@@ -5,7 +5,7 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { Channel } from '@tauri-apps/api/core';
 import { emit } from '@tauri-apps/api/event';
 import { TauriBackend } from './TauriBackend';
-import type { BulkProgress, ClipboardCountdown } from '$lib/ipc';
+import type { BulkProgress, ClipboardCountdown, NewTokenRequest } from '$lib/ipc';
 
 type Call = { cmd: string; args: Record<string, unknown> };
 
@@ -65,7 +65,12 @@ describe('TauriBackend', () => {
   it('sends the Replace assistant commands, and names the created token a secret command is about', async () => {
     const calls = record();
     const backend = new TauriBackend();
-    const request = { organization: 'contoso', displayName: 'n (contoso)', scopes: ['vso.code'], lifespan: { kind: 'days', days: 90 } } as const;
+    const request: NewTokenRequest = {
+      organization: 'contoso',
+      displayName: 'n (contoso)',
+      scopes: ['vso.code'],
+      lifespan: { kind: 'days', days: 90 },
+    };
     await backend.planReplacement('contoso', 'g1');
     await backend.createReplacement(request);
     await backend.revokeReplacedToken({ organization: 'contoso', authorizationId: 'g1' }, [
