@@ -6,7 +6,7 @@ packages=(
   build-essential pkg-config file
   libwebkit2gtk-4.1-dev libgtk-3-dev libdbus-1-dev
   xvfb xauth webkit2gtk-driver dbus
-  gnome-keyring libsecret-tools xclip imagemagick git curl faketime
+  gnome-keyring libsecret-tools xclip xdotool imagemagick git curl faketime
 )
 missing=()
 for p in "${packages[@]}"; do

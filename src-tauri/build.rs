@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "plan_replacement",
     "create_replacement",
     "revoke_replaced_token",
+    "export_tokens",
     // clipboard
     "copy_secret",
     "clear_clipboard",

@@ -57,6 +57,7 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::replace::plan_replacement,
             commands::replace::create_replacement,
             commands::replace::revoke_replaced_token,
+            commands::export::export_tokens,
             commands::clipboard::copy_secret,
             commands::clipboard::clear_clipboard,
             commands::clipboard::forget_created_secret,
@@ -90,7 +91,8 @@ pub fn run() {
             }
         }))
         // Remembers the window's size and position; used from Rust only (no permission for the webview).
-        .plugin(tauri_plugin_window_state::Builder::default().build());
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init());
     app_builder(builder, launch)
         .setup(move |app| {
             logging::start(app.handle());

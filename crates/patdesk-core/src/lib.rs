@@ -13,6 +13,7 @@ pub mod diagnostics;
 pub mod endpoints;
 pub mod entra;
 pub mod error;
+pub mod export;
 pub mod git_credential;
 pub mod http;
 pub mod listing;

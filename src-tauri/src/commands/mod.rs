@@ -3,6 +3,7 @@
 
 pub mod about;
 pub mod clipboard;
+pub mod export;
 pub mod replace;
 pub mod saved;
 pub mod session;

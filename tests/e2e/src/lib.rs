@@ -779,3 +779,49 @@ pub mod clipboard {
         owner
     }
 }
+
+/// The system's file dialogs (GTK windows of the app, outside the webview, so WebDriver cannot reach them),
+/// answered with the keyboard through `xdotool` as a person would.
+pub mod file_dialog {
+    use std::path::Path;
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+
+    fn xdotool(args: &[&str]) -> Option<String> {
+        let out = Command::new("xdotool").args(args).output().ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    /// Waits for the save dialog titled `title`, types `path` into its name field and presses Enter.
+    pub async fn save_as(title: &str, path: &Path) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let window = loop {
+            if let Some(id) = xdotool(&["search", "--onlyvisible", "--name", title])
+                .and_then(|ids| ids.lines().last().map(str::to_string))
+            {
+                break id;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no save dialog titled {title:?} appeared (is xdotool installed?)"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        // Let GTK finish laying the dialog out and focusing its name field.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        xdotool(&["windowfocus", "--sync", &window]);
+        xdotool(&["key", "--window", &window, "ctrl+a"]);
+        xdotool(&[
+            "type",
+            "--window",
+            &window,
+            "--delay",
+            "5",
+            &path.display().to_string(),
+        ]);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        xdotool(&["key", "--window", &window, "Return"]);
+    }
+}

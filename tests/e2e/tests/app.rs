@@ -912,3 +912,88 @@ async fn s11_replace_body() {
     app.visible("new-token-button").await;
     app.finish().await;
 }
+
+#[tokio::test]
+async fn s13_export_the_shown_tokens_to_a_file() {
+    within_limit("s13_export_the_shown_tokens_to_a_file", s13_export_body()).await;
+}
+
+/// Export writes what the list shows (filter and search applied) through the system's save dialog: the file
+/// has a header and one row per shown token, and nothing secret-shaped — not even the value of a token created
+/// just before.
+async fn s13_export_body() {
+    let mut app = App::demo("s13_export").await;
+    // A token created (and its value seen) first: it must not reach the file.
+    app.click("new-token-button").await;
+    app.type_into("token-name-input", "export check").await;
+    app.click("preset-build-agent").await;
+    app.click("create-button").await;
+    let secret_box = app.visible("secret-value").await;
+    app.click("reveal-button").await;
+    let secret = app
+        .until("the revealed secret", || async {
+            (secret_box
+                .attr("data-revealed")
+                .await
+                .ok()
+                .flatten()
+                .as_deref()
+                == Some("true"))
+            .then_some(())?;
+            Some(secret_box.text().await.ok()?.trim().to_string())
+        })
+        .await;
+    app.remember_secret(&secret);
+    app.click("copy-button").await;
+    app.click("done-button").await;
+
+    app.type_into("search-input", "git").await;
+    let shown = app
+        .until("the Git tokens listed", || async {
+            let ids = app.row_ids().await;
+            (ids.len() > 1).then_some(ids)
+        })
+        .await;
+    let state = app.sim.state().await;
+    let mut expected: Vec<String> = shown
+        .iter()
+        .map(|id| {
+            token_by_id(&state, id)["displayName"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    expected.sort();
+
+    app.click("export-button").await;
+    app.visible("export-dialog").await;
+    app.screenshot("s13_export_dialog").await;
+    app.click("export-save-button").await;
+    let target = app.dirs.path("home").join("exported tokens.csv");
+    patdesk_e2e::file_dialog::save_as("Export tokens", &target).await;
+    let note = app.visible("export-result").await.text().await.unwrap();
+    assert!(note.contains("exported tokens.csv"), "{note}");
+    app.screenshot("s13_export_done").await;
+
+    let text = std::fs::read_to_string(&target).expect("the exported file");
+    let mut lines = text.split("\r\n").filter(|l| !l.is_empty());
+    assert_eq!(
+        lines.next(),
+        Some("Name,Organizations,Permissions,Scopes,Created,Expires,Status,Id")
+    );
+    let mut names: Vec<String> = lines
+        .map(|line| {
+            // The first field, unquoted (names with a comma or quote are quoted, quotes doubled).
+            match line.strip_prefix('"') {
+                Some(rest) => rest.split("\",").next().unwrap().replace("\"\"", "\""),
+                None => line.split(',').next().unwrap().to_string(),
+            }
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, expected, "one row per shown token");
+    assert!(!text.contains(&secret), "the created token's value");
+    assert_eq!(secret_shapes(&text), Vec::<String>::new());
+    app.finish().await;
+}

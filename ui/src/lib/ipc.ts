@@ -14,6 +14,7 @@ export type { ChosenReplacement } from './generated/ChosenReplacement';
 export type { ClipboardCountdown } from './generated/ClipboardCountdown';
 export type { CreatedToken } from './generated/CreatedToken';
 export type { ErrorCode } from './generated/ErrorCode';
+export type { ExportFormat } from './generated/ExportFormat';
 export type { Lifespan } from './generated/Lifespan';
 export type { ListFilter } from './generated/ListFilter';
 export type { NewTokenRequest } from './generated/NewTokenRequest';

@@ -18,6 +18,7 @@ import type {
   PatToken,
   BulkItem,
   ChosenReplacement,
+  ExportFormat,
   ReplacementPlan,
   RevokeResult,
   TokenRef,
@@ -80,6 +81,11 @@ export interface Backend {
   revokeToken(organization: string, authorizationId: string): Promise<RevokeResult>;
   bulkRevoke(items: BulkItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary>;
   cancelBulkRevoke(): Promise<void>;
+  /**
+   * Writes `tokens` (what the list shows) as CSV or JSON where the person picks in the system's save dialog;
+   * resolves with the path written, or null when they cancelled.
+   */
+  exportTokens(tokens: PatToken[], format: ExportFormat): Promise<string | null>;
   /** One organization-scoped replacement per organization of the person, for a global token. */
   planReplacement(organization: string, authorizationId: string): Promise<ReplacementPlan>;
   /** Creates one replacement; unlike `createToken`, the secrets of replacements created before stay held. */

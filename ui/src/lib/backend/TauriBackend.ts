@@ -20,6 +20,7 @@ import type {
   TokenListing,
   BulkItem,
   ChosenReplacement,
+  ExportFormat,
   ReplacementPlan,
   TokenRef,
   RevokeResult,
@@ -151,6 +152,10 @@ export class TauriBackend implements Backend {
 
   cancelBulkRevoke(): Promise<void> {
     return call('cancel_bulk_revoke');
+  }
+
+  exportTokens(tokens: PatToken[], format: ExportFormat): Promise<string | null> {
+    return call('export_tokens', { tokens, format });
   }
 
   planReplacement(organization: string, authorizationId: string): Promise<ReplacementPlan> {

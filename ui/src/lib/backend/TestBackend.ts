@@ -23,6 +23,7 @@ import type {
   Profile,
   BulkItem,
   ChosenReplacement,
+  ExportFormat,
   ReplacementPlan,
   RevokeResult,
   TokenRef,
@@ -502,6 +503,14 @@ export class TestBackend implements Backend {
     // As in the shell: a new token replaces the secrets kept before, even if creating it fails.
     this.created = [];
     return this.mint(request);
+  }
+
+  /** Where `exportTokens` says it saved (the save dialog's answer); null plays "Cancel". */
+  exportPath: string | null = '/home/alex/Documents/pat-desk-tokens.csv';
+
+  async exportTokens(tokens: PatToken[], format: ExportFormat): Promise<string | null> {
+    await this.enter('exportTokens', [tokens.map((t) => t.displayName), format]);
+    return this.exportPath;
   }
 
   async planReplacement(organization: string, authorizationId: string): Promise<ReplacementPlan> {

@@ -27,6 +27,7 @@ export type Command =
   | 'plan_replacement'
   | 'create_replacement'
   | 'revoke_replaced_token'
+  | 'export_tokens'
   // clipboard
   | 'copy_secret'
   | 'clear_clipboard'
