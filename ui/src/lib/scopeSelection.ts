@@ -2,8 +2,8 @@
 // selection, and the conversion to the `scopes` list of a NewTokenRequest.
 import type { ScopeCatalogue } from '$lib/ipc';
 
-/** What the New token form starts from (e.g. "Replace" of a global PAT: same name and scopes). */
-export type NewTokenPrefill = { displayName: string; organization: string; scopes: string[] };
+/** What the New token form starts from (a quick pick on the token list: a suggested name, organization and scopes). */
+export type NewTokenPrefill = { displayName: string; organization: string; scopes: string[]; preset?: string };
 
 /** groupId → the chosen level's scope, or absent for "None". */
 export type ScopeChoice = Record<string, string>;
