@@ -144,7 +144,9 @@ async fn hundreds_of_tokens_under_mixed_faults_lose_nothing() {
 
     for rule in [
         json!({"kind": "latency", "route": "pats.revoke", "latencyMs": 20}),
-        json!({"kind": "rateLimit", "route": "pats.revoke", "ratePerSec": 150}),
+        // Silent (only the 429 tells), so the engine's answer to a 429 is what is tested here; pacing by
+        // announced limits is tested in `pacing`.
+        json!({"kind": "rateLimit", "route": "pats.revoke", "ratePerSec": 150, "announce": false}),
         json!({"kind": "status", "route": "pats.revoke", "status": 500, "ratio": 0.08}),
         json!({"kind": "status", "route": "pats.revoke", "status": 503, "count": 6, "afterEffect": true}),
         json!({"kind": "reset", "route": "pats.revoke", "ratio": 0.04}),
