@@ -37,7 +37,7 @@ use ts_rs::TS;
 pub use tokio_util::sync::CancellationToken;
 
 use crate::client::AzureDevOpsClient;
-use crate::http::{rate_limit_wait, Pace, Pacer, RateLimit, RetryPolicy};
+use crate::http::{rate_limit_wait, Pace, Pacer, RateLimit, RetryPolicy, Sent};
 use crate::model::{BulkProgress, BulkSummary, RevokeOutcome, RevokeResult};
 use crate::{Error, ErrorCode};
 
@@ -219,7 +219,7 @@ where
         (
             usize,
             u64,
-            crate::http::Sent,
+            Sent,
             Result<RevokeOutcome, Error>,
             Option<RateLimit>,
         ),
