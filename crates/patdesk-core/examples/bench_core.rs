@@ -5,9 +5,12 @@
 //! 1. Bulk revoke of 1,000 tokens at 50 ms per DELETE: the engine (concurrency 8, and 4 as the contract's
 //!    §2.9 suggests) beside the one-at-a-time loop that scripts and the web page use, and the floor
 //!    N × latency ÷ concurrency.
-//! 2. Bulk revoke of 200 tokens under a 20 requests/s rate limit (sliding one-second window, `429` +
-//!    `Retry-After`): nothing lost, time against N ÷ rate.
-//! 3. Listing 10,000 tokens at 50 ms per page, in a child process so its peak memory (VmHWM) is the client's
+//! 2. Bulk revoke of 200 tokens under a 20 requests/s rate limit (sliding one-second window) that only the
+//!    `429` + `Retry-After` tells: nothing lost, time against N ÷ rate.
+//! 3. Bulk revoke of 1,000 tokens under the same limit announced in headers on every answer
+//!    (`X-RateLimit-Remaining` / `-Reset`, §2.15, which the engine paces itself by): `429`s received (target 0),
+//!    nothing lost, time against N ÷ rate (target ≤ 1.1 ×).
+//! 4. Listing 10,000 tokens at 50 ms per page, in a child process so its peak memory (VmHWM) is the client's
 //!    alone: time against pages × latency.
 //!
 //! Options: `--sequential-full` times the one-at-a-time loop on all 1,000 tokens (50 s) instead of 200 and
@@ -29,6 +32,7 @@ const LATENCY_MS: u64 = 50;
 const BULK_N: usize = 1000;
 const SEQUENTIAL_SAMPLE: usize = 200;
 const RATE_N: usize = 200;
+const ANNOUNCED_N: usize = 1000;
 const RATE_PER_SEC: f64 = 20.0;
 const LIST_N: usize = 10_000;
 
@@ -284,12 +288,12 @@ async fn parent(sequential_full: bool) {
     drop(sim);
     println!();
 
-    // ---- 2. rate limit 20/s ----------------------------------------------------------------------------
+    // ---- 2. rate limit 20/s, told only by 429s ------------------------------------------------------------
     let sim = Sim::start(Seed::Large(400)).await;
     sim.control(
         "POST",
         "faults",
-        json!({"kind": "rateLimit", "route": "pats.revoke", "ratePerSec": RATE_PER_SEC}),
+        json!({"kind": "rateLimit", "route": "pats.revoke", "ratePerSec": RATE_PER_SEC, "announce": false}),
     )
     .await;
     let items: Vec<BulkItem> = sim.revocable().await.into_iter().take(RATE_N).collect();
@@ -302,7 +306,7 @@ async fn parent(sequential_full: bool) {
         .iter()
         .filter(|r| r["route"] == "pats.revoke" && r["status"] == 429)
         .count();
-    println!("2. Bulk revoke of {RATE_N} tokens under a {RATE_PER_SEC} requests/s rate limit (engine, concurrency 8)");
+    println!("2. Bulk revoke of {RATE_N} tokens under a {RATE_PER_SEC} requests/s rate limit told only by 429s (engine, concurrency 8)");
     // The sliding window lets the first `rate` requests through at once, so the server's own floor is
     // (N − rate) ÷ rate.
     let server_floor = (RATE_N as f64 - RATE_PER_SEC) / RATE_PER_SEC;
@@ -321,7 +325,50 @@ async fn parent(sequential_full: bool) {
     drop(sim);
     println!();
 
-    // ---- 3. listing 10,000 -----------------------------------------------------------------------------
+    // ---- 3. rate limit 20/s, announced in headers -----------------------------------------------------------
+    let sim = Sim::start(Seed::Large(2000)).await;
+    let items: Vec<BulkItem> = sim
+        .revocable()
+        .await
+        .into_iter()
+        .take(ANNOUNCED_N)
+        .collect();
+    assert_eq!(items.len(), ANNOUNCED_N, "seed too small");
+    sim.control(
+        "POST",
+        "faults",
+        json!({"kind": "rateLimit", "route": "pats.revoke", "ratePerSec": RATE_PER_SEC}),
+    )
+    .await;
+    sim.control("DELETE", "requests", json!({})).await;
+    let (t, s) = engine_run(&sim, items.clone(), 8).await;
+    let lost_announced = lost(&sim, &items).await;
+    let floor = ANNOUNCED_N as f64 / RATE_PER_SEC;
+    let deletes: Vec<Value> = sim
+        .requests()
+        .await
+        .into_iter()
+        .filter(|r| r["route"] == "pats.revoke")
+        .collect();
+    let throttled = deletes.iter().filter(|r| r["status"] == 429).count();
+    let ratio = t.as_secs_f64() / floor;
+    println!("3. Bulk revoke of {ANNOUNCED_N} tokens at {RATE_PER_SEC} requests/s announced in headers (X-RateLimit-*; engine, concurrency 8)");
+    // As in 2, the sliding window lets the first `rate` requests through at once.
+    let server_floor = (ANNOUNCED_N as f64 - RATE_PER_SEC) / RATE_PER_SEC;
+    println!(
+        "   {:>7.2} s   N ÷ rate {floor:>6.2} s   {ratio:.3} × (target ≤ 1.1: {})   (N − rate) ÷ rate {server_floor:.2} s ({:.3} ×)   429s received {throttled} (target 0: {})   DELETEs {}   revoked {} / failed {} / lost {lost_announced}",
+        t.as_secs_f64(),
+        verdict(ratio <= 1.1),
+        t.as_secs_f64() / server_floor,
+        verdict(throttled == 0),
+        deletes.len(),
+        s.revoked + s.already_gone,
+        s.failed,
+    );
+    drop(sim);
+    println!();
+
+    // ---- 4. listing 10,000 -----------------------------------------------------------------------------
     let sim = Sim::start(Seed::Large(LIST_N)).await;
     sim.control(
         "POST",
@@ -329,7 +376,7 @@ async fn parent(sequential_full: bool) {
         json!({"kind": "latency", "route": "pats.list", "latencyMs": LATENCY_MS}),
     )
     .await;
-    println!("3. Listing {LIST_N} tokens, {LATENCY_MS} ms injected latency per page (100 per page), child process");
+    println!("4. Listing {LIST_N} tokens, {LATENCY_MS} ms injected latency per page (100 per page), child process");
     for mode in ["one-listing", "list-all", "one-listing-no-latency"] {
         if mode == "one-listing-no-latency" {
             sim.control("DELETE", "faults", json!({})).await;

@@ -8,6 +8,10 @@
 //! * **adaptive (AIMD)** — a `429` halves the concurrency (once per congestion event, minimum 1) and pauses the
 //!   *whole batch* for the server's `Retry-After`; every success adds `1/concurrency` back, so the window climbs
 //!   one slot per round of successes up to the maximum;
+//! * **paced by the server's announcements** — the rate limit Azure DevOps announces on its answers
+//!   (`X-RateLimit-Remaining`, `-Reset`, a delayed answer's `Retry-After`, §2.15) is read on every answer: the
+//!   engine never sends more than the server said it has room for, and holds the batch until the announced
+//!   reset when the room is used up, so it slows down *before* the first `429` ([`crate::http::Pacer`]);
 //! * **per-token retries** — transient failures (429, 5xx, timeouts, dropped connections) are retried with
 //!   jittered exponential back-off up to a bound; anything else is final for that token;
 //! * **cancellation** — requests in flight finish, tokens not yet sent are reported as cancelled and never sent;
@@ -33,7 +37,7 @@ use ts_rs::TS;
 pub use tokio_util::sync::CancellationToken;
 
 use crate::client::AzureDevOpsClient;
-use crate::http::{rate_limit_wait, RetryPolicy};
+use crate::http::{rate_limit_wait, Pace, Pacer, RateLimit, RetryPolicy, Sent};
 use crate::model::{BulkProgress, BulkSummary, RevokeOutcome, RevokeResult};
 use crate::{Error, ErrorCode};
 
@@ -44,6 +48,18 @@ pub trait Revoker: Send + Sync {
         organization: &'a str,
         authorization_id: &'a str,
     ) -> BoxFuture<'a, Result<RevokeOutcome, Error>>;
+
+    /// [`Self::revoke_once`], plus the rate limit its answer announced (§2.15), so the engine can slow down
+    /// before the server throttles. A revoker that cannot see headers announces nothing (the default).
+    fn revoke_once_with_rate_limit<'a>(
+        &'a self,
+        organization: &'a str,
+        authorization_id: &'a str,
+    ) -> BoxFuture<'a, (Result<RevokeOutcome, Error>, Option<RateLimit>)> {
+        self.revoke_once(organization, authorization_id)
+            .map(|result| (result, None))
+            .boxed()
+    }
 }
 
 impl Revoker for AzureDevOpsClient {
@@ -53,6 +69,15 @@ impl Revoker for AzureDevOpsClient {
         authorization_id: &'a str,
     ) -> BoxFuture<'a, Result<RevokeOutcome, Error>> {
         self.revoke_pat_once(organization, authorization_id).boxed()
+    }
+
+    fn revoke_once_with_rate_limit<'a>(
+        &'a self,
+        organization: &'a str,
+        authorization_id: &'a str,
+    ) -> BoxFuture<'a, (Result<RevokeOutcome, Error>, Option<RateLimit>)> {
+        self.revoke_pat_once_with_rate_limit(organization, authorization_id)
+            .boxed()
     }
 }
 
@@ -64,6 +89,14 @@ impl<T: Revoker + ?Sized> Revoker for Arc<T> {
     ) -> BoxFuture<'a, Result<RevokeOutcome, Error>> {
         (**self).revoke_once(organization, authorization_id)
     }
+
+    fn revoke_once_with_rate_limit<'a>(
+        &'a self,
+        organization: &'a str,
+        authorization_id: &'a str,
+    ) -> BoxFuture<'a, (Result<RevokeOutcome, Error>, Option<RateLimit>)> {
+        (**self).revoke_once_with_rate_limit(organization, authorization_id)
+    }
 }
 
 impl<T: Revoker + ?Sized> Revoker for &T {
@@ -73,6 +106,14 @@ impl<T: Revoker + ?Sized> Revoker for &T {
         authorization_id: &'a str,
     ) -> BoxFuture<'a, Result<RevokeOutcome, Error>> {
         (**self).revoke_once(organization, authorization_id)
+    }
+
+    fn revoke_once_with_rate_limit<'a>(
+        &'a self,
+        organization: &'a str,
+        authorization_id: &'a str,
+    ) -> BoxFuture<'a, (Result<RevokeOutcome, Error>, Option<RateLimit>)> {
+        (**self).revoke_once_with_rate_limit(organization, authorization_id)
     }
 }
 
@@ -104,7 +145,8 @@ pub struct BulkOptions {
     pub max_backoff: Duration,
     /// Batch pause after a `429` without a usable `Retry-After` (contract §2.15: 30 s).
     pub default_rate_limit_pause: Duration,
-    /// Longest batch pause honoured for one `Retry-After`, so a bogus header cannot stall the batch for hours.
+    /// Longest batch pause honoured for one `Retry-After` or announced `X-RateLimit-Reset`, so a bogus header
+    /// cannot stall the batch for hours.
     pub max_rate_limit_pause: Duration,
 }
 
@@ -168,7 +210,20 @@ where
     // Organizations that refused this sign-in outright (signed out, not allowed), with their error.
     let mut blocked: HashMap<String, Error> = HashMap::new();
 
-    type Attempt<'a> = BoxFuture<'a, (usize, u64, Result<RevokeOutcome, Error>)>;
+    // What the server announces about its rate limit on the answers (§2.15): never send more than it has room
+    // for, and when the room is used up, hold everything until its usage is back to zero.
+    let mut pacer = Pacer::new(options.max_rate_limit_pause);
+
+    type Attempt<'a> = BoxFuture<
+        'a,
+        (
+            usize,
+            u64,
+            Sent,
+            Result<RevokeOutcome, Error>,
+            Option<RateLimit>,
+        ),
+    >;
     let mut in_flight: FuturesUnordered<Attempt<'_>> = FuturesUnordered::new();
 
     loop {
@@ -179,8 +234,17 @@ where
         if paused_until.is_some_and(|until| until <= now) {
             paused_until = None;
         }
-        // Launch what the window, the pause and the back-offs allow.
+        // Launch what the window, the pause, the announced rate limit and the back-offs allow.
+        let mut pace_hold = None;
         while !cancelled && paused_until.is_none() && in_flight.len() < congestion.window() {
+            match pacer.poll(now) {
+                Pace::Go => {}
+                Pace::WaitUntil(until) => {
+                    pace_hold = Some(until);
+                    break;
+                }
+                Pace::WaitForAnswer => break,
+            }
             let next = take_due_retry(&mut retries, now).or_else(|| fresh.pop_front());
             let Some(index) = next else { break };
             if let Some(error) = blocked.get(&org_key(&items[index].organization)) {
@@ -200,10 +264,11 @@ where
             jobs[index].attempts += 1;
             let generation = congestion.generation;
             let item = &items[index];
+            let sent = pacer.sent();
             in_flight.push(
                 revoker
-                    .revoke_once(&item.organization, &item.authorization_id)
-                    .map(move |result| (index, generation, result))
+                    .revoke_once_with_rate_limit(&item.organization, &item.authorization_id)
+                    .map(move |(result, rate)| (index, generation, sent, result, rate))
                     .boxed(),
             );
         }
@@ -216,6 +281,9 @@ where
             None
         } else if let Some(until) = paused_until {
             Some(until)
+        } else if let Some(until) = pace_hold {
+            // Nothing may be sent before the announced reset, not even a retry that is due.
+            Some(until)
         } else if in_flight.len() < congestion.window() && fresh.is_empty() {
             retries.iter().map(|(at, _)| *at).min()
         } else {
@@ -223,8 +291,9 @@ where
         };
 
         tokio::select! {
-            Some((index, generation, result)) = in_flight.next(), if !in_flight.is_empty() => {
+            Some((index, generation, sent, result, rate)) = in_flight.next(), if !in_flight.is_empty() => {
                 let now = Instant::now();
+                pacer.answered(sent, rate.as_ref(), now);
                 // A revoker that reports a failure as an outcome is treated like one that returns it as an error.
                 let result = result.and_then(|outcome| match outcome {
                     RevokeOutcome::Failed { error } => Err(error),

@@ -16,7 +16,11 @@ use crate::state::{ActiveFault, SimState};
 pub enum FaultKind {
     /// Delays the response by `latencyMs`.
     Latency,
-    /// Answers `429` beyond `ratePerSec` requests in a sliding one-second window.
+    /// Answers `429` beyond `ratePerSec` requests in a sliding one-second window. While the rule is active,
+    /// every answer it lets through announces the limit (`X-RateLimit-Limit`, `-Remaining`, `-Reset`, §2.15)
+    /// unless `announce` is `false`; with `maxDelayMs`, a request beyond the rate is first held until the window
+    /// has room (answered with `X-RateLimit-Delay` and `Retry-After`), and refused only when that would take
+    /// longer.
     RateLimit,
     /// Answers `status` with a VSS JSON (or Entra) error body.
     Status,
@@ -61,6 +65,14 @@ pub struct FaultRule {
     /// For `status`, `timeout`, `reset` and `malformedJson`: perform the real operation first, then fail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_effect: Option<bool>,
+    /// For `rateLimit`: announce the limit on the answers it lets through, as Azure DevOps does (§2.15).
+    /// Default `true`; `false` leaves only the `429` to tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announce: Option<bool>,
+    /// For `rateLimit`: hold a request beyond the rate up to this long until the window has room, before
+    /// refusing it with `429` ("first delayed, then blocked", §2.15). Default 0: refused at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_delay_ms: Option<u64>,
 }
 
 impl FaultRule {
@@ -77,6 +89,8 @@ impl FaultRule {
             authorization_id: None,
             pat_error: None,
             after_effect: None,
+            announce: None,
+            max_delay_ms: None,
         }
     }
 
@@ -102,12 +116,28 @@ pub struct Throttle {
     pub reset_epoch: i64,
 }
 
+/// The rate limit announced on an answer a rate-limit rule let through (§2.15).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Announcement {
+    pub limit: f64,
+    /// Requests left in the window after this one.
+    pub remaining: f64,
+    /// Unix time (on the simulator's clock, to the millisecond) at which the window is empty again.
+    pub reset_epoch: f64,
+    /// How long this request was held back, when it was.
+    pub delay: Option<Duration>,
+    /// Sent with a held-back request: whole seconds until the window has room again.
+    pub retry_after_secs: Option<u64>,
+}
+
 /// What the faults decided for one request.
 #[derive(Debug, Default)]
 pub struct FaultPlan {
     pub latency: Duration,
     pub throttle: Option<Throttle>,
     pub terminal: Option<FaultRule>,
+    /// Headers announcing the rate limit, for an answer that is not throttled.
+    pub announce: Option<Announcement>,
 }
 
 /// Evaluates every rule against one request, consuming counts and rate-limit budget.
@@ -115,6 +145,12 @@ pub fn plan(state: &mut SimState, route: &str, authorization_id: Option<&str>) -
     let mut out = FaultPlan::default();
     let now = Instant::now();
     let epoch = sim_epoch(state);
+    let epoch_ms = state.now().timestamp_millis();
+    // An instant as Unix time on the simulator's clock, rounded up to the millisecond.
+    let epoch_at = |at: Instant| {
+        let ahead = at.saturating_duration_since(now).as_secs_f64();
+        ((epoch_ms as f64 / 1000.0 + ahead) * 1000.0).ceil() / 1000.0
+    };
     let mut rng = rand::thread_rng();
     for f in state.faults.iter_mut() {
         if f.remaining == Some(0) || !f.rule.matches(route, authorization_id) {
@@ -132,19 +168,53 @@ pub fn plan(state: &mut SimState, route: &str, authorization_id: Option<&str>) -
             FaultKind::RateLimit => {
                 let limit = f.rule.rate_per_sec.unwrap_or(20.0).max(0.001);
                 let window = Duration::from_secs(1);
+                // The instants requests count from, in order; a held-back request's lies ahead.
                 while f
                     .window
                     .front()
-                    .is_some_and(|t| now.duration_since(*t) >= window)
+                    .is_some_and(|t| now.saturating_duration_since(*t) >= window)
                 {
                     f.window.pop_front();
                 }
-                if (f.window.len() as f64) < limit {
-                    f.window.push_back(now);
+                let announce = f.rule.announce.unwrap_or(true);
+                let max_delay = Duration::from_millis(f.rule.max_delay_ms.unwrap_or(0));
+                // The window has room again once enough of its oldest entries have left it.
+                let room_at = |w: &VecDeque<Instant>| match (w.len() + 1)
+                    .saturating_sub(limit.ceil() as usize)
+                {
+                    0 => now,
+                    must_leave => w[must_leave - 1] + window,
+                };
+                let wait = room_at(&f.window).saturating_duration_since(now);
+                if wait.is_zero() {
+                    count_at(&mut f.window, now);
+                    if announce && out.announce.is_none() {
+                        let newest = f.window.back().copied().unwrap_or(now);
+                        out.announce = Some(Announcement {
+                            limit,
+                            remaining: (limit - f.window.len() as f64).floor().max(0.0),
+                            reset_epoch: epoch_at(newest + window),
+                            delay: None,
+                            retry_after_secs: None,
+                        });
+                    }
                     false
+                } else if wait <= max_delay && out.throttle.is_none() {
+                    // First delayed: the request counts from when the window has room, and is answered then.
+                    let room = now + wait;
+                    count_at(&mut f.window, room);
+                    out.latency += wait;
+                    let again = room_at(&f.window).saturating_duration_since(room);
+                    out.announce = Some(Announcement {
+                        limit,
+                        remaining: 0.0,
+                        reset_epoch: epoch_at(f.window.back().copied().unwrap_or(room) + window),
+                        delay: Some(wait),
+                        retry_after_secs: Some(again.as_secs_f64().ceil().max(1.0) as u64),
+                    });
+                    true
                 } else if out.throttle.is_none() {
-                    let oldest = f.window.front().copied().unwrap_or(now);
-                    let wait = window.saturating_sub(now.duration_since(oldest));
+                    // Then blocked.
                     let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
                     out.throttle = Some(Throttle {
                         retry_after_secs: secs,
@@ -173,6 +243,12 @@ pub fn plan(state: &mut SimState, route: &str, authorization_id: Option<&str>) -
     }
     state.faults.retain(|f| f.remaining != Some(0));
     out
+}
+
+/// Counts a request from `at` in a rate-limit window, keeping the window in order.
+fn count_at(window: &mut VecDeque<Instant>, at: Instant) {
+    let pos = window.partition_point(|t| *t <= at);
+    window.insert(pos, at);
 }
 
 fn sim_epoch(state: &SimState) -> i64 {

@@ -19,7 +19,8 @@ use patdesk_sim::{FaultKind, FaultRule, Seed, SimOptions, Simulator};
 ///   GET  /_sim/requests         recorded requests [{method,path,query,route,status,headers,body}]
 ///   DELETE /_sim/requests       clear the log (and the counters)
 ///   POST /_sim/faults           add a FaultRule {kind, route?, latencyMs?, ratePerSec?, status?, ratio?,
-///                               count?, authorizationId?, patError?, afterEffect?} -> {"id": n}
+///                               count?, authorizationId?, patError?, afterEffect?, announce?, maxDelayMs?}
+///                               -> {"id": n}
 ///   GET|DELETE /_sim/faults     list or clear the fault rules
 ///   POST /_sim/clock            {"now": "ISO-8601"} or {"offsetSeconds": n}: set or shift the simulator's "now"
 ///   POST /_sim/seed             {"seed": "demo"|"empty"|"large:N"}: reset all state
@@ -51,9 +52,13 @@ struct Args {
     /// Delay every response by N milliseconds.
     #[arg(long)]
     latency_ms: Option<u64>,
-    /// Answer 429 (TF400733, Retry-After) beyond N requests per second.
+    /// Answer 429 (TF400733, Retry-After) beyond N requests per second; the answers let through announce the
+    /// limit (X-RateLimit-Limit, -Remaining, -Reset).
     #[arg(long)]
     rate_limit: Option<f64>,
+    /// With --rate-limit: announce nothing on the answers let through (only the 429s tell).
+    #[arg(long)]
+    silent_rate_limit: bool,
     /// Share (0..1) of requests answered 500 with a VSS error body.
     #[arg(long)]
     fail_ratio: Option<f64>,
@@ -97,6 +102,7 @@ async fn main() -> std::io::Result<()> {
     if let Some(rate) = args.rate_limit {
         opts.faults.push(FaultRule {
             rate_per_sec: Some(rate),
+            announce: Some(!args.silent_rate_limit),
             ..FaultRule::new(FaultKind::RateLimit)
         });
     }

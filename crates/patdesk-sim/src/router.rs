@@ -222,6 +222,8 @@ pub async fn handle(
     if !plan.latency.is_zero() {
         tokio::time::sleep(plan.latency).await;
     }
+    // A throttled answer carries its own rate-limit headers.
+    let announce = plan.announce.filter(|_| plan.throttle.is_none());
     let result = if let Some(t) = plan.throttle {
         Ok(throttled(&t))
     } else {
@@ -230,6 +232,12 @@ pub async fn handle(
             Some(rule) => apply_terminal(&shared, &ctx, rule).await,
         }
     };
+    let result = result.map(|mut r| {
+        if let Some(a) = &announce {
+            announced(r.headers_mut(), a);
+        }
+        r
+    });
     // Every answer carries the simulator's clock in `Date` (hyper would send the machine's), so a client that
     // reasons about "now" from the server sees the moved clock.
     let result = result.map(|mut r| {
@@ -348,6 +356,26 @@ async fn apply_terminal(
             }
         }
         FaultKind::Latency | FaultKind::RateLimit => Ok(dispatch(shared, ctx, None).await),
+    }
+}
+
+/// The rate-limit headers of an answer a rate-limit rule let through (§2.15): the limit, what is left of it and
+/// when the window is empty again; for a request that was held back, how long and how long to pause.
+fn announced(h: &mut HeaderMap, a: &crate::faults::Announcement) {
+    let mut put = |k: &'static str, v: String| {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.insert(k, v);
+        }
+    };
+    put("x-ratelimit-resource", "patdesk-sim/Simulated".into());
+    put("x-ratelimit-limit", format!("{}", a.limit));
+    put("x-ratelimit-remaining", format!("{}", a.remaining));
+    put("x-ratelimit-reset", format!("{:.3}", a.reset_epoch));
+    if let Some(delay) = a.delay {
+        put("x-ratelimit-delay", format!("{:.3}", delay.as_secs_f64()));
+    }
+    if let Some(secs) = a.retry_after_secs {
+        put("retry-after", secs.to_string());
     }
 }
 

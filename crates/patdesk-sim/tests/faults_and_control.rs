@@ -276,6 +276,142 @@ async fn entra_faults_use_the_entra_error_body() {
     assert_eq!(v["error"], "temporarily_unavailable");
 }
 
+fn header(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+fn number(r: &reqwest::Response, name: &str) -> f64 {
+    header(r, name)
+        .unwrap_or_else(|| panic!("{name} missing"))
+        .parse()
+        .unwrap()
+}
+
+/// `n` listings of contoso-web sent at once.
+async fn list_at_once(h: &Harness, n: usize) -> Vec<reqwest::Response> {
+    let url = format!("{}?{API}", h.pats("contoso-web"));
+    futures::future::join_all((0..n).map(|_| h.ado(Method::GET, &url).send()))
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// §2.15: while a rate-limit rule is active, the answers it lets through announce the limit, what is left of
+/// it and when the window is empty again, on the simulator's clock.
+#[tokio::test]
+async fn rate_limit_announces_the_limit_on_the_answers_it_lets_through() {
+    let h = start().await;
+    h.ctl(
+        "faults",
+        json!({"kind": "rateLimit", "route": "pats.list", "ratePerSec": 3}),
+    )
+    .await;
+    let answers = list_at_once(&h, 4).await;
+    let (ok, refused): (Vec<&reqwest::Response>, Vec<&reqwest::Response>) =
+        answers.iter().partition(|r| r.status() == 200);
+    assert_eq!((ok.len(), refused.len()), (3, 1));
+    let mut left: Vec<f64> = ok
+        .iter()
+        .map(|r| number(r, "x-ratelimit-remaining"))
+        .collect();
+    left.sort_by(f64::total_cmp);
+    assert_eq!(left, [0.0, 1.0, 2.0], "one fewer left with each request");
+    for r in &ok {
+        assert_eq!(number(r, "x-ratelimit-limit"), 3.0);
+        assert!(header(r, "x-ratelimit-resource").is_some());
+        // The window empties at most a second after the newest request, on the simulator's clock (pinned
+        // near test_now(), whose `Date` has whole seconds); the time has milliseconds.
+        let date = chrono::DateTime::parse_from_rfc2822(&header(r, "date").unwrap())
+            .unwrap()
+            .timestamp() as f64;
+        assert!((date - test_now().timestamp() as f64).abs() < 600.0);
+        let reset = number(r, "x-ratelimit-reset");
+        assert!(
+            reset > date && reset <= date + 2.0,
+            "reset {reset}, date {date}"
+        );
+        assert!(
+            header(r, "retry-after").is_none() && header(r, "x-ratelimit-delay").is_none(),
+            "nothing was delayed"
+        );
+    }
+    // The refusal is the usual 429 with its own headers.
+    assert_eq!(
+        header(refused[0], "x-ratelimit-remaining").as_deref(),
+        Some("0")
+    );
+    assert!(header(refused[0], "retry-after").is_some());
+    // Other routes are not limited, and say nothing.
+    let p = format!(
+        "{}/_apis/profile/profiles/me?api-version=7.1",
+        h.ep.app_vssps
+    );
+    let r = h.ado(Method::GET, &p).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(header(&r, "x-ratelimit-remaining").is_none());
+    // Once the rule is gone, nothing is announced.
+    h.clear_faults().await;
+    for r in list_at_once(&h, 2).await {
+        assert_eq!(r.status(), 200);
+        assert!(header(&r, "x-ratelimit-limit").is_none());
+    }
+}
+
+/// `announce: false`: the limit is only told by the 429 (§11: the client must cope without the headers).
+#[tokio::test]
+async fn a_silent_rate_limit_says_nothing_until_it_refuses() {
+    let h = start().await;
+    h.ctl(
+        "faults",
+        json!({"kind": "rateLimit", "route": "pats.list", "ratePerSec": 2, "announce": false}),
+    )
+    .await;
+    let answers = list_at_once(&h, 3).await;
+    for r in answers.iter().filter(|r| r.status() == 200) {
+        assert!(header(r, "x-ratelimit-remaining").is_none());
+        assert!(header(r, "x-ratelimit-reset").is_none());
+    }
+    assert_eq!(answers.iter().filter(|r| r.status() == 429).count(), 1);
+}
+
+/// `maxDelayMs`: beyond the rate, a request is first held back and answered late with `X-RateLimit-Delay`,
+/// `Retry-After` and nothing remaining; only a longer wait is refused.
+#[tokio::test]
+async fn rate_limit_first_delays_then_blocks() {
+    let h = start().await;
+    h.ctl(
+        "faults",
+        json!({"kind": "rateLimit", "route": "pats.list", "ratePerSec": 2, "maxDelayMs": 5000}),
+    )
+    .await;
+    let answers = list_at_once(&h, 3).await;
+    assert!(
+        answers.iter().all(|r| r.status() == 200),
+        "held back, not refused"
+    );
+    let delayed: Vec<&reqwest::Response> = answers
+        .iter()
+        .filter(|r| header(r, "x-ratelimit-delay").is_some())
+        .collect();
+    assert_eq!(delayed.len(), 1);
+    let r = delayed[0];
+    assert!(number(r, "x-ratelimit-delay") > 0.0);
+    assert!(number(r, "retry-after") >= 1.0);
+    assert_eq!(number(r, "x-ratelimit-remaining"), 0.0);
+
+    h.clear_faults().await;
+    h.ctl(
+        "faults",
+        json!({"kind": "rateLimit", "route": "pats.list", "ratePerSec": 1, "maxDelayMs": 1}),
+    )
+    .await;
+    let answers = list_at_once(&h, 3).await;
+    assert!(answers.iter().any(|r| r.status() == 429));
+}
+
 #[tokio::test]
 async fn initial_faults_from_options() {
     let rule = FaultRule {

@@ -5,7 +5,7 @@
 //! two tokens; giving up can leave one whose secret nobody has. [`CreateProtocol`] decides, from what each step
 //! found out, what to do next; [`AzureDevOpsClient::create_pat`] only performs the steps (send, list, revoke,
 //! wait). The protocol does no I/O, so every path is unit-tested below without a server, and
-//! `tests/faults.rs` drives the same paths through the simulator.
+//! `tests/service/faults.rs` drives the same paths through the simulator.
 //!
 //! ```text
 //!            ┌────────── Refused, transient (429, failedToIssueAccessToken…) ──► Waiting ──┐

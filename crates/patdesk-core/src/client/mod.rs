@@ -29,7 +29,7 @@ use chrono::{DateTime, Utc};
 use crate::credentials::AccessTokenProvider;
 use crate::endpoints::Endpoints;
 use crate::error::Error;
-use crate::http::build_client as build_http_client;
+use crate::http::{build_client as build_http_client, SharedPacer};
 use crate::model::{Organization, PatToken, TokenStatus};
 use crate::retirement::{global_pat_retirement, stopped_working, ServerClock};
 use crate::scopes::Catalogue;
@@ -76,6 +76,8 @@ pub struct AzureDevOpsClient {
     /// The server's "now" (from its `Date` headers): expiry and the global-PAT retirement are judged by it.
     clock: Arc<ServerClock>,
     global_pat_retirement: DateTime<Utc>,
+    /// Paces reads (listing, Get) by the rate limit the server announces (§2.15); shared by clones.
+    reads: Arc<SharedPacer>,
 }
 
 impl std::fmt::Debug for AzureDevOpsClient {
@@ -105,6 +107,7 @@ impl AzureDevOpsClient {
             known_orgs: Arc::new(RwLock::new(HashMap::new())),
             clock: Arc::new(ServerClock::default()),
             global_pat_retirement: global_pat_retirement(),
+            reads: Arc::new(SharedPacer::new(options.retry.max_delay)),
         })
     }
 
@@ -113,6 +116,7 @@ impl AzureDevOpsClient {
         if let Ok(http) = build_http_client(options.request_timeout) {
             self.http = http;
         }
+        self.reads = Arc::new(SharedPacer::new(options.retry.max_delay));
         self.options = options;
         self
     }
@@ -191,6 +195,7 @@ mod tests {
         send(client.create_pat(req));
         send(client.revoke_pat("o", "i"));
         send(client.revoke_pat_once("o", "i"));
+        send(client.revoke_pat_once_with_rate_limit("o", "i"));
         send(client.profile());
     }
 }

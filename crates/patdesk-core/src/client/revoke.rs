@@ -7,6 +7,7 @@ use reqwest::Method;
 use super::transport::parse_json;
 use super::{AzureDevOpsClient, ListQuery};
 use crate::error::{Error, ErrorCode};
+use crate::http::RateLimit;
 use crate::model::{ListFilter, PatToken, RevokeOutcome, TokenStatus};
 use crate::wire::WirePatTokenResult;
 
@@ -19,9 +20,22 @@ impl AzureDevOpsClient {
         org: &str,
         authorization_id: &str,
     ) -> Result<RevokeOutcome, Error> {
+        self.revoke_pat_once_with_rate_limit(org, authorization_id)
+            .await
+            .0
+    }
+
+    /// [`Self::revoke_pat_once`], plus the rate limit the `DELETE`'s answer announced (§2.15), for a caller
+    /// that paces many revokes (the bulk-revoke engine). A refusal announces nothing here: a `429` carries its
+    /// wait in the error.
+    pub async fn revoke_pat_once_with_rate_limit(
+        &self,
+        org: &str,
+        authorization_id: &str,
+    ) -> (Result<RevokeOutcome, Error>, Option<RateLimit>) {
         let url = self.pats_url(org, &[("authorizationId", authorization_id)]);
         let error = match self.send_once(Method::DELETE, &url, None).await {
-            Ok(_) => return Ok(RevokeOutcome::Revoked),
+            Ok(answer) => return (Ok(RevokeOutcome::Revoked), answer.rate_limit),
             Err(e) => e,
         };
         if matches!(
@@ -29,14 +43,15 @@ impl AzureDevOpsClient {
             ErrorCode::RateLimited | ErrorCode::SessionExpired | ErrorCode::NotAllowed
         ) {
             // The request was refused before it did anything.
-            return Err(error);
+            return (Err(error), None);
         }
         let got_an_answer = error.status.is_some();
-        match self.is_gone(org, authorization_id).await {
+        let outcome = match self.is_gone(org, authorization_id).await {
             Ok(true) if got_an_answer => Ok(RevokeOutcome::AlreadyGone),
             Ok(true) => Ok(RevokeOutcome::Revoked),
             _ => Err(error),
-        }
+        };
+        (outcome, None)
     }
 
     /// [`Self::revoke_pat_once`] with the retry policy for transient failures.

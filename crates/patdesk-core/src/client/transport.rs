@@ -1,7 +1,7 @@
 //! The request every Azure DevOps call makes, and how its answer is read (§2.13, §2.14).
 //!
 //! Shared by every operation of the client: the headers, one refresh-and-retry after "signed out", the retry
-//! policy for reads, and [`classify`], which turns a status, its headers and body into success or an
+//! policy for reads, the pacing of reads by the rate limit the server announces (§2.15), and [`classify`], which turns a status, its headers and body into success or an
 //! [`Error`] with the code the contract gives it.
 
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
@@ -12,13 +12,15 @@ use url::Url;
 use super::{AzureDevOpsClient, PAT_API_VERSION};
 use crate::endpoints::join;
 use crate::error::{Error, ErrorCode};
-use crate::http::{map_transport_error, retry_after, user_agent};
+use crate::http::{map_transport_error, retry_after, user_agent, RateLimit};
 use crate::secret::Sensitive;
 use crate::wire::VssError;
 
 /// A successful HTTP answer.
 pub(super) struct Answer {
     pub(super) body: Vec<u8>,
+    /// The rate limit it announced (§2.15), if any.
+    pub(super) rate_limit: Option<RateLimit>,
 }
 
 impl AzureDevOpsClient {
@@ -73,7 +75,9 @@ impl AzureDevOpsClient {
         let headers = resp.headers().clone();
         self.clock.observe(&headers);
         let body = resp.bytes().await.map_err(map_transport_error)?.to_vec();
-        classify(status, &headers, body)
+        let mut answer = classify(status, &headers, body)?;
+        answer.rate_limit = RateLimit::from_headers(&headers);
+        Ok(answer)
     }
 
     /// Run `op` with the retry policy: transient failures are retried with back-off.
@@ -95,10 +99,14 @@ impl AzureDevOpsClient {
         }
     }
 
+    /// A read (`GET`, retried for transient failures), paced by the rate limit the earlier reads' answers
+    /// announced, so parallel listings slow down before the server refuses them.
     pub(super) async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<T, Error> {
         self.with_retries(|| async {
-            let a = self.send_once(Method::GET, url, None).await?;
-            parse_json(&a.body)
+            let ticket = self.reads.admit().await;
+            let answer = self.send_once(Method::GET, url, None).await;
+            ticket.answered(answer.as_ref().ok().and_then(|a| a.rate_limit.as_ref()));
+            parse_json(&answer?.body)
         })
         .await
     }
@@ -167,7 +175,10 @@ pub(super) fn classify(
         return Err(Error::from_code(ErrorCode::SessionExpired).with_status(code));
     }
     if status.is_success() {
-        return Ok(Answer { body });
+        return Ok(Answer {
+            body,
+            rate_limit: None,
+        });
     }
     let vss = VssError::parse(&body);
     let raw = match (&vss.type_key, &vss.message) {

@@ -4,9 +4,12 @@
 //! It exists so that the transport rules live in one place and cannot drift apart between those callers: how
 //! the reqwest client is built (user agent, timeouts, redirects never followed — contract §0.3), how a transport
 //! failure becomes an [`Error`] code, how `Retry-After` is read (§2.15), and the one back-off every retry in the
-//! core uses ([`backoff`]: the client's [`RetryPolicy`], the bulk-revoke engine and the clipboard).
+//! core uses ([`backoff`]: the client's [`RetryPolicy`], the bulk-revoke engine and the clipboard), and how
+//! the rate limit a server announces on its answers is read and kept under ([`rate_limit`]: the [`Pacer`] of
+//! the bulk-revoke engine and of the client's reads).
 
 mod backoff;
+mod rate_limit;
 
 use std::time::Duration;
 
@@ -16,6 +19,7 @@ use reqwest::header::HeaderMap;
 use crate::error::{Error, ErrorCode};
 
 pub use backoff::{backoff, rate_limit_wait, RetryPolicy, DEFAULT_RATE_LIMIT_WAIT};
+pub use rate_limit::{Pace, PaceTicket, Pacer, RateLimit, Sent, SharedPacer};
 
 /// Longest wait for a connection to be established.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -132,22 +136,25 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// [`retry_after`], with "now" given (for the dates in the headers).
 pub fn retry_after_at(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
-    if let Some(v) = header_str(headers, "retry-after") {
-        if let Ok(secs) = v.parse::<f64>() {
-            if secs.is_finite() && secs >= 0.0 {
-                return Some(Duration::from_secs_f64(secs));
-            }
-        }
-        if let Ok(date) = DateTime::parse_from_rfc2822(v) {
-            let wait = date.with_timezone(&Utc) - now;
-            return Some(wait.to_std().unwrap_or(Duration::ZERO));
-        }
+    if let Some(wait) = retry_after_header(headers, now) {
+        return Some(wait);
     }
     let epoch = header_str(headers, "x-ratelimit-reset")?
         .parse::<f64>()
         .ok()?;
     let wait = epoch - now.timestamp_millis() as f64 / 1000.0;
     (wait.is_finite()).then(|| Duration::from_secs_f64(wait.max(0.0)))
+}
+
+/// `Retry-After` alone, as delta-seconds or an HTTP-date (§11 #23).
+fn retry_after_header(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let v = header_str(headers, "retry-after")?;
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let date = DateTime::parse_from_rfc2822(v).ok()?;
+    let wait = date.with_timezone(&Utc) - now;
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
 /// A header's value, trimmed, if it is text.

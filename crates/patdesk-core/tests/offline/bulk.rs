@@ -1,5 +1,5 @@
 //! The bulk-revoke engine against a scripted in-memory revoker: the concurrency bound, the AIMD reaction to
-//! throttling, per-token retries, cancellation and "retry failed". These run on tokio's paused clock, so the
+//! throttling, pacing by an announced rate limit, per-token retries, cancellation and "retry failed". These run on tokio's paused clock, so the
 //! waits (latency, `Retry-After`, back-off) are virtual and the order of events is deterministic; nothing here
 //! measures speed.
 
@@ -12,6 +12,7 @@ use futures::FutureExt;
 use patdesk_core::bulk::{
     bulk_revoke, retry_failed, unfinished, BulkItem, BulkOptions, CancellationToken, Revoker,
 };
+use patdesk_core::http::RateLimit;
 use patdesk_core::model::{BulkProgress, BulkSummary, RevokeOutcome};
 use patdesk_core::{Error, ErrorCode};
 use tokio::time::Instant;
@@ -689,4 +690,114 @@ async fn an_organization_that_refuses_the_sign_in_is_not_sent_the_rest() {
         "only the requests already in flight reached the refusing organization, not {refused_calls}"
     );
     assert_eq!(retry_failed(&summary, &input).len(), 20);
+}
+
+/// A server with a sliding one-second window of `rate` requests that announces what is left on every answer
+/// (§2.15), as Azure DevOps and the simulator do. Requests reach it and come back after varying delays, so
+/// they are counted and answered out of order.
+struct AnnouncingServer {
+    rate: usize,
+    state: Mutex<AnnouncingState>,
+}
+
+#[derive(Default)]
+struct AnnouncingState {
+    /// When each request still in the window was counted.
+    window: VecDeque<Instant>,
+    revoked: HashSet<String>,
+    refused: usize,
+    calls: usize,
+    /// The most requests the window held at once.
+    fullest: usize,
+    sent: usize,
+}
+
+impl AnnouncingServer {
+    fn new(rate: usize) -> Self {
+        AnnouncingServer {
+            rate,
+            state: Mutex::default(),
+        }
+    }
+}
+
+impl Revoker for AnnouncingServer {
+    fn revoke_once<'a>(
+        &'a self,
+        organization: &'a str,
+        authorization_id: &'a str,
+    ) -> BoxFuture<'a, Result<RevokeOutcome, Error>> {
+        self.revoke_once_with_rate_limit(organization, authorization_id)
+            .map(|(result, _)| result)
+            .boxed()
+    }
+
+    fn revoke_once_with_rate_limit<'a>(
+        &'a self,
+        _organization: &'a str,
+        authorization_id: &'a str,
+    ) -> BoxFuture<'a, (Result<RevokeOutcome, Error>, Option<RateLimit>)> {
+        async move {
+            let n = {
+                let mut s = self.state.lock().unwrap();
+                s.sent += 1;
+                s.sent
+            };
+            // Uplink and downlink of 1–13 ms and 1–7 ms, different for neighbouring requests.
+            tokio::time::sleep(Duration::from_millis(1 + (n * 7 % 13) as u64)).await;
+            let answer = {
+                let mut s = self.state.lock().unwrap();
+                s.calls += 1;
+                let now = Instant::now();
+                while s
+                    .window
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+                {
+                    s.window.pop_front();
+                }
+                if s.window.len() >= self.rate {
+                    s.refused += 1;
+                    (Err(rate_limited(Duration::from_secs(1))), None)
+                } else {
+                    s.window.push_back(now);
+                    s.fullest = s.fullest.max(s.window.len());
+                    s.revoked.insert(authorization_id.to_string());
+                    let rate = RateLimit {
+                        limit: Some(self.rate as f64),
+                        remaining: Some((self.rate - s.window.len()) as f64),
+                        reset_in: Some(Duration::from_secs(1)),
+                        ..RateLimit::default()
+                    };
+                    (Ok(RevokeOutcome::Revoked), Some(rate))
+                }
+            };
+            tokio::time::sleep(Duration::from_millis(1 + (n * 5 % 7) as u64)).await;
+            answer
+        }
+        .boxed()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_announced_rate_limit_is_kept_without_a_single_429() {
+    let server = AnnouncingServer::new(20);
+    let input = items(300);
+    let summary = bulk_revoke(
+        &server,
+        input.clone(),
+        &BulkOptions::default(),
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await;
+
+    assert_complete(&summary, &input);
+    assert_eq!(summary.revoked, 300);
+    let s = server.state.lock().unwrap();
+    assert_eq!(s.refused, 0, "the server never had to refuse");
+    assert_eq!(s.calls, 300, "one DELETE per token");
+    assert_eq!(s.revoked.len(), 300);
+    // Paced, not merely slowed to one at a time: the whole window was used.
+    assert_eq!(s.fullest, 20);
 }

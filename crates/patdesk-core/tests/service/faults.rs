@@ -302,8 +302,11 @@ async fn rate_limited_errors_carry_retry_after() {
         .client
         .clone()
         .with_options(no_retry(Duration::from_secs(10)));
-    env.fault(json!({"kind": "rateLimit", "route": "pats.list", "ratePerSec": 1}))
-        .await;
+    // Silent: an announced limit would be waited out before the second listing (see `pacing`).
+    env.fault(
+        json!({"kind": "rateLimit", "route": "pats.list", "ratePerSec": 1, "announce": false}),
+    )
+    .await;
     client
         .list_pats(CONTOSO_WEB, &ListQuery::default())
         .await
