@@ -997,3 +997,67 @@ async fn s13_export_body() {
     assert_eq!(secret_shapes(&text), Vec::<String>::new());
     app.finish().await;
 }
+
+#[tokio::test]
+async fn s14_three_clicks_from_the_list_to_a_copied_token() {
+    within_limit(
+        "s14_three_clicks_from_the_list_to_a_copied_token",
+        s14_three_clicks_body(),
+    )
+    .await;
+}
+
+/// The common case in three clicks: from the token list, a quick pick ("Build agent"), Create, Copy — and the
+/// value on the X clipboard is the token the simulator now holds. The window itself counts the clicks (a
+/// listener on the document), so a flow that needs a fourth one fails here.
+async fn s14_three_clicks_body() {
+    let mut app = App::demo("s14_three_clicks").await;
+    app.visible("quick-pick-build-agent").await;
+    app.client
+        .execute(
+            "window.__clicks = 0; document.addEventListener('click', () => { window.__clicks += 1; }, true);",
+            vec![],
+        )
+        .await
+        .unwrap();
+
+    app.click("quick-pick-build-agent").await;
+    app.click("create-button").await;
+    let secret_box = app.visible("secret-value").await;
+    app.click("copy-button").await;
+    let copied = app
+        .until("a value on the clipboard", || async {
+            clipboard::read().filter(|text| text.len() >= 52)
+        })
+        .await;
+    app.remember_secret(&copied);
+
+    let clicks = app
+        .client
+        .execute("return window.__clicks;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(clicks, json!(3), "pick, Create, Copy");
+
+    // The copied value is the one the window shows for the token the simulator created.
+    app.click("reveal-button").await;
+    app.until("the revealed value", || async {
+        (secret_box.text().await.ok()?.trim() == copied).then_some(())
+    })
+    .await;
+    let state = app.sim.state().await;
+    let made: Vec<&Value> = state["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["displayName"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("Build agent, "))
+        })
+        .collect();
+    assert_eq!(made.len(), 1, "one token created");
+    assert_eq!(made[0]["scope"], "vso.agentpools_manage");
+    app.screenshot("s14_three_clicks_copied").await;
+    app.finish().await;
+}
