@@ -18,6 +18,7 @@
 pub mod commands;
 pub mod demo;
 pub mod logging;
+pub mod reminders;
 pub mod state;
 
 use tauri::{Manager, RunEvent};
@@ -92,7 +93,8 @@ pub fn run() {
         }))
         // Remembers the window's size and position; used from Rust only (no permission for the webview).
         .plugin(tauri_plugin_window_state::Builder::default().build())
-        .plugin(tauri_plugin_dialog::init());
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init());
     app_builder(builder, launch)
         .setup(move |app| {
             logging::start(app.handle());
@@ -109,6 +111,7 @@ pub fn run() {
                     let _ = demo::ensure_demo_session(&state).await;
                 });
             }
+            reminders::start(app.handle());
             exit_cleanly_on_signals(app.handle().clone());
             Ok(())
         })

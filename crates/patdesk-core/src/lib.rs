@@ -18,6 +18,7 @@ pub mod git_credential;
 pub mod http;
 pub mod listing;
 pub mod model;
+pub mod reminders;
 pub mod replacement;
 pub mod retirement;
 pub mod scopes;

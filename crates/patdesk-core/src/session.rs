@@ -265,6 +265,11 @@ impl Session {
         self
     }
 
+    /// The service's "now" (learnt from its answers' `Date` headers; the machine's until one was seen).
+    pub fn server_now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.home.server_now()
+    }
+
     pub fn kind(&self) -> SessionKind {
         self.kind
     }

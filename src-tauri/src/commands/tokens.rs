@@ -11,23 +11,26 @@ use patdesk_core::model::{
 use patdesk_core::scopes::Catalogue;
 use patdesk_core::Error;
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::commands::saved;
 use crate::logging::outcome;
+use crate::reminders;
 use crate::state::AppState;
 
 /// Every token of the signed-in person across their organizations (or only `organizations`, to retry the
 /// ones that could not be listed), de-duplicated, with one entry per organization that could not be listed.
 /// `on_progress` receives how many organizations have been listed so far.
 #[tauri::command]
-pub async fn list_tokens(
+pub async fn list_tokens<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     filter: ListFilter,
     organizations: Option<Vec<String>>,
     on_progress: Channel<u32>,
 ) -> Result<TokenListing, Error> {
     let session = state.require_session()?;
+    let reminding = session.clone();
     let retry = organizations.is_some();
     // The listing future is not provably `Send` (a higher-ranked lifetime in its stream closure), which
     // async commands require, so it is driven on a blocking thread.
@@ -51,6 +54,9 @@ pub async fn list_tokens(
             "token list"
         ),
         Err(e) => tracing::warn!(?filter, retry, code = e.code.as_str(), "token list failed"),
+    }
+    if let Ok(l) = &listing {
+        reminders::check(&app, &l.tokens, reminding.server_now()).await;
     }
     listing
 }

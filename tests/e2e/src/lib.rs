@@ -19,6 +19,8 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
+pub mod notifications;
+
 /// How long any awaited element or condition may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 /// How long one whole test may take before it fails (and its app is ended).
@@ -89,6 +91,11 @@ impl ProcessGroup {
 
     pub fn id(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The leader's standard output, when it was piped (once).
+    pub fn take_stdout(&mut self) -> Option<std::process::ChildStdout> {
+        self.child.stdout.take()
     }
 
     /// Ends every process of the group (SIGTERM, then SIGKILL after 5 s) and waits for the leader.
@@ -228,7 +235,12 @@ pub fn token_by_id<'a>(state: &'a Value, id: &str) -> &'a Value {
 impl App {
     /// [`App::launch`], then "Try the demo", waiting for the token list.
     pub async fn demo(name: &str) -> App {
-        let app = App::launch(name).await;
+        App::demo_with(name, &[]).await
+    }
+
+    /// [`App::demo`] with extra environment variables.
+    pub async fn demo_with(name: &str, env: &[(&str, &str)]) -> App {
+        let app = App::launch_with(name, &app_bin(), env).await;
         app.click("demo-button").await;
         app.visible("demo-banner").await;
         app.sim.ready().await;

@@ -1061,3 +1061,112 @@ async fn s14_three_clicks_body() {
     app.screenshot("s14_three_clicks_copied").await;
     app.finish().await;
 }
+
+#[tokio::test]
+async fn s15_expiry_reminders_as_desktop_notifications() {
+    within_limit(
+        "s15_expiry_reminders_as_desktop_notifications",
+        s15_expiry_reminders_body(),
+    )
+    .await;
+}
+
+/// The names of the person's active tokens that expire within `days` of the simulator's clock.
+fn expiring_within(state: &Value, owner: &Value, days: i64) -> BTreeSet<String> {
+    let now = chrono::DateTime::parse_from_rfc3339(state["now"].as_str().unwrap()).unwrap();
+    state["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            &t["ownerOid"] == owner && t["status"] == "active" && !t["targetAccounts"].is_null()
+        })
+        .filter(|t| {
+            let to = chrono::DateTime::parse_from_rfc3339(t["validTo"].as_str().unwrap()).unwrap();
+            to > now && to - now <= chrono::Duration::days(days)
+        })
+        .map(|t| t["displayName"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Reminders reach the desktop's notification daemon (here on a private D-Bus): one per token expiring within
+/// 14 days when the list is first shown; more on the timer, without a refresh, when the server's clock moves a
+/// week on; none again after a restart for what was already announced.
+async fn s15_expiry_reminders_body() {
+    let daemon = patdesk_e2e::notifications::NotificationDaemon::start().await;
+    let env = [
+        ("DBUS_SESSION_BUS_ADDRESS", daemon.address.as_str()),
+        ("PATDESK_REMINDER_CHECK_SECONDS", "2"),
+    ];
+    let app = App::demo_with("s15_reminders", &env).await;
+    let state = app.sim.state().await;
+    let owner = demo_owner(&app, &state).await;
+    let expected = expiring_within(&state, &owner, 14);
+    assert!(!expected.is_empty(), "the demo has tokens expiring soon");
+    let named = |shown: &[patdesk_e2e::notifications::Shown]| -> BTreeSet<String> {
+        shown
+            .iter()
+            .filter_map(|n| {
+                n.summary
+                    .strip_prefix('“')
+                    .and_then(|s| s.split_once("” expires"))
+                    .map(|(name, _)| name.to_string())
+            })
+            .collect()
+    };
+    let first = app
+        .until(
+            "a reminder for each token expiring within 14 days",
+            || async {
+                let shown = daemon.shown();
+                (named(&shown) == expected).then_some(shown)
+            },
+        )
+        .await;
+    assert_eq!(first.len(), expected.len(), "one each: {first:?}");
+    assert!(
+        first
+            .iter()
+            .all(|n| n.body.contains("Open PAT Desk to extend it.")),
+        "{first:?}"
+    );
+
+    // A week later by the server's clock: the timer finds the tokens crossing 7 and 1 days, no refresh needed.
+    let moved = app
+        .sim
+        .post("/_sim/clock", json!({ "offsetSeconds": 7 * 86_400 }))
+        .await;
+    assert!(moved["now"].is_string(), "{moved}");
+    let state = app.sim.state().await;
+    let now_within_7 = expiring_within(&state, &owner, 7);
+    let crossing: BTreeSet<String> = now_within_7
+        .iter()
+        .filter(|n| expected.contains(*n))
+        .cloned()
+        .collect();
+    assert!(!crossing.is_empty(), "some token crosses 7 days in a week");
+    let later = app
+        .until(
+            "reminders for the tokens that crossed a threshold",
+            || async {
+                let shown = daemon.shown();
+                let again = named(&shown[first.len()..]);
+                crossing.is_subset(&again).then_some(shown)
+            },
+        )
+        .await;
+
+    // Restarted (the demo starts again at today's clock): nothing already announced is shown again.
+    let app = app.restart("s15_reminders_restarted").await;
+    app.click("demo-button").await;
+    app.find("token-row").await;
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    let after = daemon.shown();
+    assert_eq!(
+        after.len(),
+        later.len(),
+        "no repeat after the restart: {:?}",
+        &after[later.len()..]
+    );
+    app.finish().await;
+}
