@@ -138,12 +138,14 @@ describe('Token list', () => {
     expect(names()).toEqual(['alpha', 'Charlie', 'Bravo', 'Delta']);
   });
 
-  it('badges tokens that expire within a week, expired and revoked ones', async () => {
+  it('badges tokens at 14, 7 and 1 days before expiry, expired and revoked ones', async () => {
     const tokens = [
       token('Soon', 3),
       token('Tomorrow', 1),
       token('Week', 7),
       token('Later', 8),
+      token('Fortnight', 14),
+      token('Month', 15),
       token('Past', -2),
       token('Gone', 30, { status: 'revoked' }),
     ];
@@ -153,9 +155,14 @@ describe('Token list', () => {
     expect(badge('Soon')).toHaveTextContent('Expires in 3 days');
     expect(badge('Soon')).toHaveClass('warn');
     expect(badge('Tomorrow')).toHaveTextContent('Expires in 1 day');
+    expect(badge('Tomorrow')).toHaveClass('urgent');
     expect(badge('Week')).toHaveTextContent('Expires in 7 days');
-    expect(badge('Later')).toHaveTextContent('Active');
-    expect(badge('Later')).not.toHaveClass('warn');
+    expect(badge('Week')).toHaveClass('warn');
+    expect(badge('Later')).toHaveTextContent('Expires in 8 days');
+    expect(badge('Later')).toHaveClass('soon');
+    expect(badge('Fortnight')).toHaveTextContent('Expires in 14 days');
+    expect(badge('Month')).toHaveTextContent('Active');
+    expect(badge('Month')).not.toHaveClass('soon');
     expect(badge('Past')).toHaveTextContent('Expired');
     expect(badge('Gone')).toHaveTextContent('Revoked');
     expect(within(rowNamed('Gone')).queryByTestId('row-revoke-button')).not.toBeInTheDocument();
