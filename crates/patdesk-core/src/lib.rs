@@ -15,6 +15,7 @@ pub mod entra;
 pub mod error;
 pub mod git_credential;
 pub mod http;
+pub mod lifecycle;
 pub mod listing;
 pub mod model;
 pub mod retirement;

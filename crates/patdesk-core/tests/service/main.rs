@@ -1,7 +1,8 @@
 //! The core against the simulator over real loopback HTTP, one module per area: every Azure DevOps operation
 //! of the client (`api`), error mapping, retries and the never-twice create under injected faults (`faults`),
-//! bulk revoke checked in the simulator's own state (`bulk_sim`), device-code sign-in and the refresh chain
-//! (`signin`) and the browser sign-in with its loopback redirect (`signin_loopback`).
+//! bulk revoke checked in the simulator's own state (`bulk_sim`), Edit, Extend and Regenerate (`lifecycle`),
+//! device-code sign-in and the refresh chain (`signin`) and the browser sign-in with its loopback redirect
+//! (`signin_loopback`).
 //!
 //! They are one test binary rather than one per file because linking each binary is a large part of
 //! `make test`; `cargo test -p patdesk-core --test service api::` runs one area.
@@ -11,5 +12,6 @@ mod common;
 mod api;
 mod bulk_sim;
 mod faults;
+mod lifecycle;
 mod signin;
 mod signin_loopback;
