@@ -6,14 +6,17 @@
 //! token. A create that fails leaves the old token untouched (the error is returned); a revoke that fails is
 //! reported in [`Regenerated::previous`] (both tokens then exist and are listed), never hidden.
 //!
-//! Where PAT Desk had saved the old value in the keychain ("Save in my keychain"), the new value replaces it
-//! there ([`replace_saved_copy`]); the window tells the person which places were updated. Anywhere else the
-//! old value was pasted is the person's to change, which is why the window says so.
+//! Where PAT Desk itself had put the old value, the new value replaces it: the copy saved in the keychain
+//! ("Save in my keychain", [`replace_saved_copy`]) and Git's credential for the organization when PAT Desk
+//! had handed the old token to Git ("Use with Git", noted in the keychain's index; [`replace_git_copy`]). The
+//! window tells the person which places were updated. Anywhere else the old value was pasted is the person's
+//! to change, which is why the window says so.
 
 use chrono::Utc;
 
 use crate::client::AzureDevOpsClient;
 use crate::error::{Error, ErrorCode};
+use crate::git_credential::GitCredentials;
 use crate::model::{
     CreatedToken, NewTokenRequest, RegenerateRequest, RegeneratedTokenReveal, ReplacedCopy,
     RevokeOutcome, RevokeResult,
@@ -114,10 +117,32 @@ pub fn replace_saved_copy(vault: &Vault, old_id: &str, new: &CreatedToken) -> Re
     Ok(true)
 }
 
-/// [`replace_saved_copy`] from async code, for a keychain that may be unavailable (`None`: nothing was saved
-/// there this run). Answers the places updated and, if the keychain copy could not be replaced, why.
+/// If PAT Desk had handed the token `old_id` to Git for the new token's organization, hand Git the new value
+/// instead (`git credential approve` replaces the organization's stored value) and note the new token.
+/// `Ok(true)` when Git now holds the new value, `Ok(false)` when Git was never given the old one by PAT Desk.
+pub fn replace_git_copy(
+    vault: &Vault,
+    git: &GitCredentials,
+    old_id: &str,
+    new: &CreatedToken,
+) -> Result<bool, Error> {
+    let organization = &new.token.organization;
+    match vault.handed_to_git(organization)? {
+        Some(h) if h.authorization_id.eq_ignore_ascii_case(old_id) => {}
+        _ => return Ok(false),
+    }
+    git.approve(organization, None, &new.secret)?;
+    vault.note_handed_to_git(organization, &new.token.authorization_id)?;
+    Ok(true)
+}
+
+/// Every copy PAT Desk had made of the old value, replaced by the new one, from async code. `vault` is
+/// `None` when the keychain is not used this run (then PAT Desk kept no copy and noted no hand-off). Answers
+/// the places updated and, for any place that could not be updated, why (the new value is still on the
+/// screen to copy).
 pub async fn replace_copies(
     vault: Option<&Vault>,
+    git: &GitCredentials,
     regenerated: &Regenerated,
 ) -> (Vec<ReplacedCopy>, Option<Error>) {
     let Some(vault) = vault else {
@@ -125,21 +150,48 @@ pub async fn replace_copies(
     };
     let old_id = regenerated.previous.authorization_id.clone();
     let new = regenerated.created.clone();
-    match vault
-        .run(move |v| replace_saved_copy(v, &old_id, &new))
-        .await
-    {
-        Ok(true) => (vec![ReplacedCopy::Keychain], None),
-        Ok(false) => (Vec::new(), None),
-        Err(e) => (
-            Vec::new(),
-            Some(Error {
-                message: format!(
-                    "The copy saved in your keychain could not be replaced: {} Copy the new value now, or save it again.",
-                    e.message
-                ),
-                ..e
-            }),
+    let git = git.clone();
+    let outcome = vault
+        .run(move |v| {
+            let keychain = replace_saved_copy(v, &old_id, &new);
+            let git = replace_git_copy(v, &git, &old_id, &new);
+            Ok((keychain, git))
+        })
+        .await;
+    let (keychain, git) = match outcome {
+        Ok(both) => both,
+        Err(e) => (Err(e.clone()), Err(e)),
+    };
+    let mut replaced = Vec::new();
+    let mut problems = Vec::new();
+    let mut first_error: Option<Error> = None;
+    for (place, result, sentence) in [
+        (
+            ReplacedCopy::Keychain,
+            keychain,
+            "The copy saved in your keychain could not be replaced",
         ),
+        (
+            ReplacedCopy::Git,
+            git,
+            "Git's stored value could not be replaced",
+        ),
+    ] {
+        match result {
+            Ok(true) => replaced.push(place),
+            Ok(false) => {}
+            Err(e) => {
+                problems.push(format!("{sentence}: {}", e.message));
+                first_error.get_or_insert(e);
+            }
+        }
     }
+    let error = first_error.map(|e| Error {
+        message: format!(
+            "{} Copy the new value now and put it there yourself.",
+            problems.join(" ")
+        ),
+        ..e
+    });
+    (replaced, error)
 }

@@ -371,6 +371,8 @@ pub struct RegenerateRequest {
 pub enum ReplacedCopy {
     /// The copy saved in the system keychain ("Save in my keychain").
     Keychain,
+    /// Git's credential for `https://dev.azure.com/{organization}` ("Use with Git").
+    Git,
 }
 
 /// What the window receives after Regenerate (`RegeneratedToken` in TypeScript): the new token with its

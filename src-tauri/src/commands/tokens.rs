@@ -3,6 +3,7 @@
 //! Long work reports progress through a `tauri::ipc::Channel` the window passes in.
 
 use patdesk_core::bulk::{self, BulkItem, BulkOptions};
+use patdesk_core::git_credential::GitCredentials;
 use patdesk_core::lifecycle;
 use patdesk_core::listing::TokenListing;
 use patdesk_core::model::{
@@ -111,8 +112,8 @@ pub async fn update_token(
 
 /// Regenerate a token: a new one with the same name, scopes and organization, then the old one revoked
 /// (a failed revoke is in the result). The new token becomes "the created token": its secret crosses to the
-/// window here, once, and the shell keeps it for Copy, the keychain and Git, as after Create. A copy PAT Desk
-/// had saved in the keychain is replaced by the new value.
+/// window here, once, and the shell keeps it for Copy, the keychain and Git, as after Create. Where PAT Desk
+/// had put the old value (a copy saved in the keychain, Git's credential) the new value replaces it.
 #[tauri::command]
 pub async fn regenerate_token(
     state: State<'_, AppState>,
@@ -135,8 +136,12 @@ pub async fn regenerate_token(
     let regenerated = regenerated?;
     let new = &regenerated.created;
     state.keep_created(new.token.clone(), new.secret.clone());
-    let (replaced, replace_error) =
-        lifecycle::replace_copies(state.remembering_vault().as_ref(), &regenerated).await;
+    let (replaced, replace_error) = lifecycle::replace_copies(
+        state.remembering_vault().as_ref(),
+        &GitCredentials::default(),
+        &regenerated,
+    )
+    .await;
     Ok(regenerated.into_reveal(replaced, replace_error))
 }
 

@@ -225,6 +225,8 @@ export class TestBackend implements Backend {
   keychain: KeychainStatus = { available: true, memoryOnly: false, message: null };
   /** Accounts whose sign-in is remembered (the first is restored by `currentSession`). */
   remembered: AccountSummary[] = [];
+  /** Which token PAT Desk handed to Git, by organization (the shell notes it in the keychain's index). */
+  readonly handedToGit = new Map<string, string>();
   /** Tokens saved in the keychain, with their values (never handed to the window). */
   readonly saved = new Map<string, { token: SavedToken; secret: string }>();
   /** Whether `git` is installed. */
@@ -425,6 +427,8 @@ export class TestBackend implements Backend {
     await this.enter('useCreatedTokenWithGit');
     if (!this.gitInstalled) throw appError('gitUnavailable', 'Git is not installed on this computer.');
     if (!this.createdToken) throw appError('tokenNotFound', 'There is no new token to keep any more.');
+    // As the shell: which token Git was given is noted (in the keychain's index) for Regenerate.
+    if (this.keychain.available) this.handedToGit.set(this.createdToken.organization, this.createdToken.authorizationId);
     return `Git will now use this token for https://dev.azure.com/${this.createdToken.organization} — your Git credential helper keeps it.`;
   }
 
@@ -639,6 +643,10 @@ export class TestBackend implements Backend {
         secret: created.secret,
       });
       replaced.push('keychain');
+    }
+    if (this.keychain.available && this.handedToGit.get(old.organization) === old.authorizationId) {
+      this.handedToGit.set(old.organization, created.token.authorizationId);
+      replaced.push('git');
     }
     const previous = this.revokeOne({ organization: old.organization, authorizationId: old.authorizationId, displayName: old.displayName });
     return { created, previous, replaced, replaceError: null };

@@ -192,6 +192,18 @@ describe('Regenerate', () => {
     await waitFor(() => expect(rows().filter((r) => r.textContent?.includes('Alpha'))).toHaveLength(1));
   });
 
+  it('hands Git the new value where PAT Desk had handed it the old one, and says so', async () => {
+    const { user, backend } = await renderTokens({ tokens: tokens() });
+    backend.handedToGit.set('contoso', 'id-alpha');
+    await openMenuItem(user, 'Alpha', 'regenerate');
+    await user.click(screen.getByTestId('confirm-regenerate'));
+    const note = await screen.findByTestId('replaced-note');
+    expect(note).toHaveTextContent("Updated for you: Git's stored value for https://dev.azure.com/contoso now holds the new value.");
+    expect(screen.getByTestId('git-result')).toHaveTextContent('Git now uses the new value');
+    const fresh = backend.tokens.find((t) => t.displayName === 'Alpha' && t.authorizationId !== 'id-alpha');
+    expect(backend.handedToGit.get('contoso')).toBe(fresh?.authorizationId);
+  });
+
   it('says so when the old token could not be revoked, keeps both and the new value copyable', async () => {
     const { user, backend } = await renderTokens({ tokens: tokens() });
     backend.failingRevokes.set('id-alpha', appError('serverError', 'Azure DevOps had a problem. Please try again in a moment.'));
