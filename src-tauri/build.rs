@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "scope_catalogue",
     "create_token",
     "update_token",
+    "regenerate_token",
     "revoke_token",
     "bulk_revoke",
     "cancel_bulk_revoke",

@@ -52,6 +52,7 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::tokens::scope_catalogue,
             commands::tokens::create_token,
             commands::tokens::update_token,
+            commands::tokens::regenerate_token,
             commands::tokens::revoke_token,
             commands::tokens::bulk_revoke,
             commands::tokens::cancel_bulk_revoke,

@@ -16,6 +16,7 @@ pub mod error;
 pub mod export;
 pub mod git_credential;
 pub mod http;
+pub mod lifecycle;
 pub mod listing;
 pub mod model;
 pub mod reminders;

@@ -339,6 +339,58 @@ pub struct UpdateTokenRequest {
     pub lifespan: Option<Lifespan>,
 }
 
+/// What Update answered (Edit, Extend): the token as it is now and, when the service shortened the expiry
+/// that was asked for (policy clamp, contract §11 #2), the date that was asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct UpdatedToken {
+    pub token: PatToken,
+    pub clamped_from: Option<DateTime<Utc>>,
+}
+
+/// Regenerate a token (contract §2.10): a new token with the same name, scopes and organization and a fresh
+/// expiry, then the old one revoked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct RegenerateRequest {
+    pub organization: String,
+    pub authorization_id: String,
+    pub lifespan: Lifespan,
+}
+
+/// A place outside Azure DevOps where PAT Desk itself had put the old token's value, and where the new value
+/// replaced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub enum ReplacedCopy {
+    /// The copy saved in the system keychain ("Save in my keychain").
+    Keychain,
+    /// Git's credential for `https://dev.azure.com/{organization}` ("Use with Git").
+    Git,
+}
+
+/// What the window receives after Regenerate (`RegeneratedToken` in TypeScript): the new token with its
+/// secret (the one reveal, as after Create), what happened to the old token, and where the new value replaced
+/// the old one. Build it only with [`crate::lifecycle::Regenerated::into_reveal`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export, rename = "RegeneratedToken"))]
+pub struct RegeneratedTokenReveal {
+    pub created: CreatedTokenReveal,
+    /// The old token: `revoked`, `alreadyGone`, or `failed` (then both tokens exist and are listed).
+    pub previous: RevokeResult,
+    pub replaced: Vec<ReplacedCopy>,
+    /// A copy that could not be replaced, and why (the new value is still on the screen to copy).
+    pub replace_error: Option<Error>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(tag = "kind", rename_all = "camelCase")]

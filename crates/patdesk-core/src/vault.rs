@@ -9,7 +9,9 @@
 //! * **saved PATs** a person chose to keep (entry `pat:{org}:{authorizationId}`, shown in the keychain as
 //!   "PAT Desk — {org} — {name}");
 //! * **an index** of the remembered accounts and saved PATs (entry `index`): names, organizations and ids
-//!   only — *no secrets* — so the window can list them without reading any secret.
+//!   only — *no secrets* — so the window can list them without reading any secret. It also notes which
+//!   token PAT Desk handed to Git for each organization ("Use with Git"), so that Regenerate can hand Git the
+//!   new value where PAT Desk itself had put the old one.
 //!
 //! All entries live under one keychain *service* name, the **namespace**: `dev.patdesk.app` for release
 //! builds, `dev.patdesk.app.dev` for debug builds (so a development build can never read, rotate or delete a
@@ -108,6 +110,16 @@ impl SavedPat {
     }
 }
 
+/// The token PAT Desk last handed to Git's credential helper for an organization ("Use with Git"). Git keeps
+/// one value per organization, so there is at most one per organization. Non-secret: it lives in the index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GitHandOff {
+    pub organization: String,
+    pub authorization_id: String,
+    pub handed_at: DateTime<Utc>,
+}
+
 /// The non-secret index stored in the `index` entry.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -117,6 +129,8 @@ struct Index {
     accounts: Vec<RememberedAccount>,
     #[serde(default)]
     pats: Vec<SavedPat>,
+    #[serde(default)]
+    git: Vec<GitHandOff>,
 }
 
 /// PAT Desk's corner of the OS keychain. Cheap to clone; every call goes to the keychain (no cache).
@@ -352,6 +366,39 @@ impl Vault {
         let name = pat_entry(organization, authorization_id);
         delete_entry(&self.entry(&name, "")?)?;
         self.update_index(|index| index.pats.retain(|p| p.entry_name() != name))
+    }
+
+    // ----- tokens handed to Git -----------------------------------------------------------------------
+
+    /// Note that the token `authorization_id` was handed to Git for `organization` (replacing the previous
+    /// note for that organization: Git keeps one value per organization).
+    pub fn note_handed_to_git(
+        &self,
+        organization: &str,
+        authorization_id: &str,
+    ) -> Result<(), Error> {
+        ensure_store()?;
+        let hand_off = GitHandOff {
+            organization: organization.to_string(),
+            authorization_id: authorization_id.to_ascii_lowercase(),
+            handed_at: Utc::now(),
+        };
+        self.update_index(|index| {
+            index
+                .git
+                .retain(|g| !g.organization.eq_ignore_ascii_case(organization));
+            index.git.push(hand_off);
+        })
+    }
+
+    /// The token PAT Desk last handed to Git for `organization`, if any.
+    pub fn handed_to_git(&self, organization: &str) -> Result<Option<GitHandOff>, Error> {
+        ensure_store()?;
+        Ok(self
+            .read_index()?
+            .git
+            .into_iter()
+            .find(|g| g.organization.eq_ignore_ascii_case(organization)))
     }
 
     // ----- plumbing -----------------------------------------------------------------------------------

@@ -510,3 +510,149 @@ async fn rotated_refresh_tokens_are_persisted_by_the_provider_hook() {
     assert_eq!(vault.accounts().unwrap().len(), 1);
     sim.shutdown().await;
 }
+
+/// Regenerate's clean-up: where PAT Desk had put the old value (a copy saved in the keychain, Git's
+/// credential through "Use with Git"), the new value replaces it; a token PAT Desk kept no copy of is left
+/// alone. Git is real (`credential.helper store` in a throw-away HOME), checked with `git credential fill`.
+#[test]
+fn regenerate_replaces_the_copies_pat_desk_made() {
+    use patdesk_core::git_credential::GitCredentials;
+    use patdesk_core::lifecycle::{replace_copies, Regenerated};
+    use patdesk_core::model::{
+        CreatedToken, PatToken, ReplacedCopy, RevokeOutcome, RevokeResult, TokenStatus,
+    };
+
+    if !in_private_keyring("regenerate_replaces_the_copies_pat_desk_made") {
+        return;
+    }
+    let vault = fresh_vault();
+    let home = std::env::temp_dir().join(format!("patdesk-git-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(home.join("config")).unwrap();
+    let git_env = |cmd: &mut Command| {
+        cmd.env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env_remove("GIT_CONFIG_GLOBAL")
+            .env_remove("GIT_ASKPASS");
+    };
+    let mut config = Command::new("git");
+    config.args(["config", "--global", "credential.helper", "store"]);
+    git_env(&mut config);
+    assert!(config.status().unwrap().success());
+    let git = GitCredentials::new()
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GIT_CONFIG_GLOBAL")
+        .env_remove("GIT_ASKPASS");
+    let fill = || {
+        use std::io::Write;
+        let mut cmd = Command::new("git");
+        cmd.args(["credential", "fill"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        git_env(&mut cmd);
+        let mut child = cmd.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(
+                b"protocol=https\nhost=dev.azure.com\nusername=contoso-web\npath=contoso-web\n\n",
+            )
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("password=").map(str::to_string))
+    };
+
+    // The old token: saved in the keychain and handed to Git by PAT Desk.
+    let old_secret = Sensitive::new("old-value-0000".to_string());
+    vault
+        .save_pat(&pat("contoso-web", "old-id", "deploy bot"), &old_secret)
+        .unwrap();
+    git.approve("contoso-web", None, &old_secret).unwrap();
+    vault.note_handed_to_git("contoso-web", "old-id").unwrap();
+    assert_eq!(fill().as_deref(), Some("old-value-0000"));
+
+    let new_token = PatToken {
+        authorization_id: "new-id".into(),
+        display_name: "deploy bot".into(),
+        scope: "vso.code".into(),
+        scope_summary: vec![],
+        target_organizations: None,
+        is_global: false,
+        valid_from: Utc::now(),
+        valid_to: Utc::now() + chrono::Duration::days(30),
+        status: TokenStatus::Active,
+        stopped_working: false,
+        organization: "contoso-web".into(),
+    };
+    let regenerated = |old: &str| Regenerated {
+        created: CreatedToken {
+            token: new_token.clone(),
+            secret: Sensitive::new("new-value-1111".to_string()),
+            clamped_from: None,
+        },
+        previous: RevokeResult {
+            authorization_id: old.into(),
+            display_name: "deploy bot".into(),
+            outcome: RevokeOutcome::Revoked,
+        },
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    // A token PAT Desk kept nothing of: nothing is touched.
+    let (replaced, error) =
+        runtime.block_on(replace_copies(Some(&vault), &git, &regenerated("other-id")));
+    assert!(
+        replaced.is_empty() && error.is_none(),
+        "{replaced:?} {error:?}"
+    );
+    assert_eq!(fill().as_deref(), Some("old-value-0000"));
+
+    let (replaced, error) =
+        runtime.block_on(replace_copies(Some(&vault), &git, &regenerated("old-id")));
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(replaced, vec![ReplacedCopy::Keychain, ReplacedCopy::Git]);
+    let saved = vault.saved_pats().unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].authorization_id, "new-id");
+    assert_eq!(
+        vault
+            .saved_pat_secret("contoso-web", "new-id")
+            .unwrap()
+            .expose(),
+        "new-value-1111"
+    );
+    assert_eq!(
+        vault
+            .saved_pat_secret("contoso-web", "old-id")
+            .unwrap_err()
+            .code,
+        ErrorCode::TokenNotFound
+    );
+    assert_eq!(
+        fill().as_deref(),
+        Some("new-value-1111"),
+        "Git has the new value"
+    );
+    assert_eq!(
+        vault
+            .handed_to_git("contoso-web")
+            .unwrap()
+            .unwrap()
+            .authorization_id,
+        "new-id"
+    );
+    // Without the keychain this run, PAT Desk kept no copy and noted no hand-off.
+    let (replaced, error) = runtime.block_on(replace_copies(None, &git, &regenerated("new-id")));
+    assert!(replaced.is_empty() && error.is_none());
+    let _ = std::fs::remove_dir_all(&home);
+}

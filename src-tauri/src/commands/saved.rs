@@ -167,6 +167,13 @@ pub async fn use_created_token_with_git(
     })
     .await
     .map_err(Error::internal)??;
+    // Noted (no secret) so that Regenerate can hand Git the new value; best effort, like forgetting a copy.
+    if let Some(vault) = state.remembering_vault() {
+        let (organization, id) = (token.organization.clone(), token.authorization_id.clone());
+        let _ = vault
+            .run(move |v| v.note_handed_to_git(&organization, &id))
+            .await;
+    }
     Ok(format!(
         "Git will now use this token for https://dev.azure.com/{} — your Git credential helper keeps it, so git clone, pull and push there no longer ask for a password.",
         token.organization

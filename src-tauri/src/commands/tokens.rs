@@ -1,12 +1,15 @@
-//! The token list and everything done to tokens: list, create, edit, revoke one or many.
+//! The token list and everything done to tokens: list, create, edit and extend, regenerate, revoke one or many.
 //!
 //! Long work reports progress through a `tauri::ipc::Channel` the window passes in.
 
 use patdesk_core::bulk::{self, BulkItem, BulkOptions};
+use patdesk_core::git_credential::GitCredentials;
+use patdesk_core::lifecycle;
 use patdesk_core::listing::TokenListing;
 use patdesk_core::model::{
-    BulkProgress, BulkSummary, CreatedTokenReveal, ListFilter, NewTokenRequest, PatToken,
-    RevokeOutcome, RevokeResult, ScopeCatalogue, UpdateTokenRequest,
+    BulkProgress, BulkSummary, CreatedTokenReveal, ListFilter, NewTokenRequest, RegenerateRequest,
+    RegeneratedTokenReveal, RevokeOutcome, RevokeResult, ScopeCatalogue, UpdateTokenRequest,
+    UpdatedToken,
 };
 use patdesk_core::scopes::Catalogue;
 use patdesk_core::Error;
@@ -93,12 +96,12 @@ pub async fn create_token(
     Ok(reveal)
 }
 
-/// Rename a token, change its permissions or extend it.
+/// Rename a token, change its permissions or extend it (the value stays the same).
 #[tauri::command]
 pub async fn update_token(
     state: State<'_, AppState>,
     request: UpdateTokenRequest,
-) -> Result<PatToken, Error> {
+) -> Result<UpdatedToken, Error> {
     let session = state.require_session()?;
     let updated = session
         .client_for(&request.organization)
@@ -111,6 +114,41 @@ pub async fn update_token(
         "token updated"
     );
     updated
+}
+
+/// Regenerate a token: a new one with the same name, scopes and organization, then the old one revoked
+/// (a failed revoke is in the result). The new token becomes "the created token": its secret crosses to the
+/// window here, once, and the shell keeps it for Copy, the keychain and Git, as after Create. Where PAT Desk
+/// had put the old value (a copy saved in the keychain, Git's credential) the new value replaces it.
+#[tauri::command]
+pub async fn regenerate_token(
+    state: State<'_, AppState>,
+    request: RegenerateRequest,
+) -> Result<RegeneratedTokenReveal, Error> {
+    let session = state.require_session()?;
+    state.forget_created_secret(None);
+    let regenerated = session
+        .client_for(&request.organization)
+        .regenerate_pat(&request)
+        .await;
+    tracing::info!(
+        organization = %request.organization,
+        id = %request.authorization_id,
+        new_id = regenerated.as_ref().map(|r| r.created.token.authorization_id.as_str()).unwrap_or(""),
+        code = outcome(&regenerated),
+        previous = regenerated.as_ref().map(|r| revoke_code(&r.previous.outcome)).unwrap_or(""),
+        "token regenerated"
+    );
+    let regenerated = regenerated?;
+    let new = &regenerated.created;
+    state.keep_created(new.token.clone(), new.secret.clone());
+    let (replaced, replace_error) = lifecycle::replace_copies(
+        state.remembering_vault().as_ref(),
+        &GitCredentials::default(),
+        &regenerated,
+    )
+    .await;
+    Ok(regenerated.into_reveal(replaced, replace_error))
 }
 
 /// Revoke one token. A token that is already gone counts as done; a failure is reported in the outcome,

@@ -36,6 +36,10 @@ export type { TokenRef } from './generated/TokenRef';
 export type { TokenStatus } from './generated/TokenStatus';
 export type { UnavailableOrganization } from './generated/UnavailableOrganization';
 export type { UpdateTokenRequest } from './generated/UpdateTokenRequest';
+export type { UpdatedToken } from './generated/UpdatedToken';
+export type { RegenerateRequest } from './generated/RegenerateRequest';
+export type { RegeneratedToken } from './generated/RegeneratedToken';
+export type { ReplacedCopy } from './generated/ReplacedCopy';
 
 import type { AppError } from './generated/AppError';
 

@@ -1,4 +1,5 @@
-//! Update a token (§2.8): rename, change scopes or extend; targets are never changed.
+//! Update a token (§2.8): rename, change scopes or extend; targets are never changed. As after Create, an
+//! expiry the service shortened (policy clamp, §11 #2) is reported with the date that was asked for.
 
 use chrono::Utc;
 use reqwest::Method;
@@ -8,12 +9,13 @@ use super::transport::parse_json;
 use super::validation::{normalise_scopes, round_to_10ms, validate_display_name};
 use super::AzureDevOpsClient;
 use crate::error::{Error, ErrorCode};
-use crate::model::{ListFilter, PatToken, UpdateTokenRequest};
+use crate::model::{ListFilter, UpdateTokenRequest, UpdatedToken};
 use crate::wire::{format_date, WirePatTokenResult, WireUpdateRequest};
 
 impl AzureDevOpsClient {
     /// Rename, change scopes or extend. Fields left `None` keep their value; targets are never changed.
-    pub async fn update_pat(&self, request: &UpdateTokenRequest) -> Result<PatToken, Error> {
+    /// `clamped_from` is the expiry that was asked for when the service kept an earlier one.
+    pub async fn update_pat(&self, request: &UpdateTokenRequest) -> Result<UpdatedToken, Error> {
         let org = request.organization.trim();
         let display_name = match &request.display_name {
             Some(n) => Some(validate_display_name(n)?),
@@ -23,10 +25,11 @@ impl AzureDevOpsClient {
             Some(s) => Some(normalise_scopes(s)?),
             None => None,
         };
-        let valid_to = match &request.lifespan {
-            Some(l) => Some(format_date(round_to_10ms(l.valid_to(Utc::now(), None)?))),
+        let asked = match &request.lifespan {
+            Some(l) => Some(round_to_10ms(l.valid_to(Utc::now(), None)?)),
             None => None,
         };
+        let valid_to = asked.map(format_date);
         let body = serde_json::to_value(WireUpdateRequest {
             authorization_id: &request.authorization_id,
             display_name: display_name.as_deref(),
@@ -52,6 +55,12 @@ impl AzureDevOpsClient {
             Error::from_code(ErrorCode::MalformedResponse)
                 .with_raw("update answered without patToken")
         })?;
-        Ok(self.to_model(w, org, status_for(ListFilter::All, Utc::now())))
+        let token = self.to_model(w, org, status_for(ListFilter::All, Utc::now()));
+        let clamped_from =
+            asked.filter(|asked| token.valid_to < *asked - chrono::Duration::seconds(1));
+        Ok(UpdatedToken {
+            token,
+            clamped_from,
+        })
     }
 }

@@ -394,6 +394,8 @@ async fn update_renames_rescopes_and_extends() {
         })
         .await
         .unwrap();
+    assert!(updated.clamped_from.is_none());
+    let updated = updated.token;
     assert_eq!(updated.authorization_id, id);
     assert_eq!(updated.display_name, "after");
     assert_eq!(updated.scope, "vso.code_write");
@@ -413,7 +415,8 @@ async fn update_renames_rescopes_and_extends() {
             lifespan: None,
         })
         .await
-        .unwrap();
+        .unwrap()
+        .token;
     assert_eq!(renamed.scope, "vso.code_write");
     assert_eq!(renamed.valid_to, updated.valid_to);
 }

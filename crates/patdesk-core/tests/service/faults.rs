@@ -140,7 +140,12 @@ async fn update_errors_for_expired_revoked_and_unknown_tokens() {
     assert_eq!(e.code, ErrorCode::TokenNotFound);
     // The older behaviour: extending an expired token reactivates it.
     env.switches(json!({"expiredUpdate": "allow"})).await;
-    let t = env.client.update_pat(&extend(&expired)).await.unwrap();
+    let t = env
+        .client
+        .update_pat(&extend(&expired))
+        .await
+        .unwrap()
+        .token;
     assert_eq!(t.status, patdesk_core::model::TokenStatus::Active);
 }
 

@@ -15,10 +15,10 @@ import type {
   ListFilter,
   NewTokenRequest,
   Organization,
-  PatToken,
   BulkItem,
   ChosenReplacement,
   ExportFormat,
+  PatToken,
   ReplacementPlan,
   RevokeResult,
   TokenRef,
@@ -26,6 +26,9 @@ import type {
   TokenListing,
   SessionInfo,
   UpdateTokenRequest,
+  UpdatedToken,
+  RegenerateRequest,
+  RegeneratedToken,
 } from '$lib/ipc';
 
 export type Unsubscribe = () => void;
@@ -77,7 +80,13 @@ export interface Backend {
   listTokens(filter: ListFilter, onProgress: (listed: number) => void, organizations?: string[]): Promise<TokenListing>;
   scopeCatalogue(): Promise<ScopeCatalogue>;
   createToken(request: NewTokenRequest): Promise<CreatedToken>;
-  updateToken(request: UpdateTokenRequest): Promise<PatToken>;
+  /** Edit or extend: the value stays the same. `clampedFrom` is the expiry asked for when a policy shortened it. */
+  updateToken(request: UpdateTokenRequest): Promise<UpdatedToken>;
+  /**
+   * A new token with the same name, scopes and organization, then the old one revoked (`previous.outcome`
+   * says whether that worked). The new token becomes the created token: Copy, keychain and Git use it.
+   */
+  regenerateToken(request: RegenerateRequest): Promise<RegeneratedToken>;
   revokeToken(organization: string, authorizationId: string): Promise<RevokeResult>;
   bulkRevoke(items: BulkItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary>;
   cancelBulkRevoke(): Promise<void>;

@@ -41,6 +41,7 @@ describe('TauriBackend', () => {
     await backend.scopeCatalogue();
     await backend.createToken(request);
     await backend.updateToken({ organization: 'contoso', authorizationId: 'a1', displayName: 'Renamed' });
+    await backend.regenerateToken({ organization: 'contoso', authorizationId: 'a1', lifespan: { kind: 'days', days: 30 } });
     await backend.revokeToken('contoso', 'a1');
     await backend.cancelBulkRevoke();
     await backend.copySecret();
@@ -54,6 +55,7 @@ describe('TauriBackend', () => {
       ['scope_catalogue', {}],
       ['create_token', { request }],
       ['update_token', { request: { organization: 'contoso', authorizationId: 'a1', displayName: 'Renamed' } }],
+      ['regenerate_token', { request: { organization: 'contoso', authorizationId: 'a1', lifespan: { kind: 'days', days: 30 } } }],
       ['revoke_token', { organization: 'contoso', authorizationId: 'a1' }],
       ['cancel_bulk_revoke', {}],
       ['copy_secret', { authorizationId: null }],

@@ -16,17 +16,20 @@ import type {
   ListFilter,
   NewTokenRequest,
   Organization,
-  PatToken,
   TokenListing,
   BulkItem,
   ChosenReplacement,
   ExportFormat,
+  PatToken,
   ReplacementPlan,
   TokenRef,
   RevokeResult,
   ScopeCatalogue,
   SessionInfo,
   UpdateTokenRequest,
+  UpdatedToken,
+  RegenerateRequest,
+  RegeneratedToken,
 } from '$lib/ipc';
 import { toAppError } from '$lib/ipc';
 import type { Backend, Unsubscribe } from './Backend';
@@ -136,8 +139,12 @@ export class TauriBackend implements Backend {
     return call('create_token', { request });
   }
 
-  updateToken(request: UpdateTokenRequest): Promise<PatToken> {
+  updateToken(request: UpdateTokenRequest): Promise<UpdatedToken> {
     return call('update_token', { request });
+  }
+
+  regenerateToken(request: RegenerateRequest): Promise<RegeneratedToken> {
+    return call('regenerate_token', { request });
   }
 
   revokeToken(organization: string, authorizationId: string): Promise<RevokeResult> {

@@ -31,6 +31,11 @@ import type {
   SessionInfo,
   TokenStatus,
   UpdateTokenRequest,
+  UpdatedToken,
+  Lifespan,
+  RegenerateRequest,
+  RegeneratedToken,
+  ReplacedCopy,
 } from '$lib/ipc';
 import type { Backend, Unsubscribe } from './Backend';
 import { demoCatalogue, describeScope } from './demoCatalogue';
@@ -224,6 +229,8 @@ export class TestBackend implements Backend {
   keychain: KeychainStatus = { available: true, memoryOnly: false, message: null };
   /** Accounts whose sign-in is remembered (the first is restored by `currentSession`). */
   remembered: AccountSummary[] = [];
+  /** Which token PAT Desk handed to Git, by organization (the shell notes it in the keychain's index). */
+  readonly handedToGit = new Map<string, string>();
   /** Tokens saved in the keychain, with their values (never handed to the window). */
   readonly saved = new Map<string, { token: SavedToken; secret: string }>();
   /** Whether `git` is installed. */
@@ -426,6 +433,8 @@ export class TestBackend implements Backend {
     await this.enter('useCreatedTokenWithGit', authorizationId === undefined ? [] : [authorizationId]);
     if (!this.gitInstalled) throw appError('gitUnavailable', 'Git is not installed on this computer.');
     const { token } = this.createdFor(authorizationId);
+    // As the shell: which token Git was given is noted (in the keychain's index) for Regenerate.
+    if (this.keychain.available) this.handedToGit.set(token.organization, token.authorizationId);
     return `Git will now use this token for https://dev.azure.com/${token.organization} — your Git credential helper keeps it.`;
   }
 
@@ -579,22 +588,7 @@ export class TestBackend implements Backend {
       );
     }
     const today = new Date(this.now);
-    let validTo =
-      request.lifespan.kind === 'days'
-        ? new Date(today.getTime() + request.lifespan.days * DAY)
-        : new Date(`${request.lifespan.date}T23:59:59Z`);
-    let clampedFrom: string | null = null;
-    const limit = this.policy.maxLifespanDays;
-    if (limit && validTo.getTime() > today.getTime() + limit.days * DAY) {
-      if (limit.mode === 'refuse') {
-        throw appError(
-          'policyLifespan',
-          `Your organization allows tokens to last at most ${limit.days} days. Choose a shorter lifespan.`,
-        );
-      }
-      clampedFrom = validTo.toISOString();
-      validTo = new Date(today.getTime() + limit.days * DAY);
-    }
+    const { validTo, clampedFrom } = this.expiryFor(request.lifespan);
     const scope = fullAccess ? demoCatalogue.fullAccess.scope : request.scopes.join(' ');
     const token: PatToken = {
       authorizationId: `new-${++this.secretCounter}-${Date.now().toString(36)}`,
@@ -615,22 +609,107 @@ export class TestBackend implements Backend {
     return { token: { ...token }, secret, clampedFrom };
   }
 
-  async updateToken(request: UpdateTokenRequest): Promise<PatToken> {
+  /** The expiry a lifespan asks for, shortened or refused by the lifespan policy, as the simulator does. */
+  private expiryFor(lifespan: Lifespan): { validTo: Date; clampedFrom: string | null } {
+    const today = new Date(this.now);
+    let validTo =
+      lifespan.kind === 'days'
+        ? new Date(today.getTime() + lifespan.days * DAY)
+        : new Date(`${lifespan.date}T23:59:59Z`);
+    let clampedFrom: string | null = null;
+    const limit = this.policy.maxLifespanDays;
+    if (limit && validTo.getTime() > today.getTime() + limit.days * DAY) {
+      if (limit.mode === 'refuse') {
+        throw appError(
+          'policyLifespan',
+          `Your organization allows tokens to last at most ${limit.days} days. Choose a shorter lifespan.`,
+        );
+      }
+      clampedFrom = validTo.toISOString();
+      validTo = new Date(today.getTime() + limit.days * DAY);
+    }
+    return { validTo, clampedFrom };
+  }
+
+  async updateToken(request: UpdateTokenRequest): Promise<UpdatedToken> {
     await this.enter('updateToken', [request]);
+    this.requireSession();
     const token = this.tokens.find((t) => t.authorizationId === request.authorizationId);
-    if (!token) throw appError('tokenNotFound', 'This token no longer exists.');
-    if (request.displayName !== undefined) token.displayName = request.displayName;
+    if (!token) throw appError('tokenNotFound', 'This token no longer exists. Refresh the list to see your current tokens.');
+    // The simulator's default (contract §11 #6): revoked and expired tokens cannot be changed.
+    if (token.status === 'revoked') {
+      throw appError('tokenInvalid', 'This token has been revoked and can no longer be changed. Refresh the list, or create a new token.');
+    }
+    if (token.status === 'expired' || Date.parse(token.validTo) <= this.now.getTime()) {
+      throw appError(
+        'expiredCannotExtend',
+        'This token has already expired and can no longer be extended. Regenerate it to get a new token with the same name and permissions.',
+      );
+    }
+    let name = token.displayName;
+    if (request.displayName !== undefined) {
+      const nameError = tokenNameError(request.displayName);
+      if (nameError) throw appError('invalidDisplayName', nameError);
+      name = trimName(request.displayName);
+    }
+    let scope = token.scope;
     if (request.scopes) {
-      token.scope = request.scopes.join(' ');
-      token.scopeSummary = describeScope(token.scope);
+      if (request.scopes.length === 0) throw appError('invalidScope', 'Choose at least one permission, or Full access.');
+      const fullAccess = request.scopes.includes(demoCatalogue.fullAccess.scope);
+      if (fullAccess && this.policy.restrictFullScope) {
+        throw appError('policyFullScope', 'Your organization does not allow full-access tokens. Choose the scopes the token needs.');
+      }
+      scope = fullAccess ? demoCatalogue.fullAccess.scope : request.scopes.join(' ');
     }
-    if (request.lifespan) {
-      token.validTo =
-        request.lifespan.kind === 'days'
-          ? new Date(this.now.getTime() + request.lifespan.days * DAY).toISOString()
-          : new Date(`${request.lifespan.date}T23:59:59Z`).toISOString();
+    const expiry = request.lifespan ? this.expiryFor(request.lifespan) : null;
+    token.displayName = name;
+    token.scope = scope;
+    token.scopeSummary = describeScope(scope);
+    if (expiry) token.validTo = expiry.validTo.toISOString();
+    return { token: { ...token }, clampedFrom: expiry?.clampedFrom ?? null };
+  }
+
+  async regenerateToken(request: RegenerateRequest): Promise<RegeneratedToken> {
+    await this.enter('regenerateToken', [request]);
+    this.requireSession();
+    const old = this.tokens.find((t) => t.authorizationId === request.authorizationId);
+    if (!old) throw appError('tokenNotFound', 'This token no longer exists. Refresh the list to see your current tokens.');
+    if (old.isGlobal) {
+      throw appError(
+        'globalPatRetired',
+        'This token works in all organizations, and such tokens can no longer be created. Use Replace to make a token for one organization instead.',
+      );
     }
-    return { ...token };
+    // As the core: the new token first, then the old one revoked; as the shell, it replaces the secrets kept before.
+    this.created = [];
+    const created = this.mint({
+      organization: old.organization,
+      displayName: old.displayName,
+      scopes: old.scope.split(' ').filter(Boolean),
+      lifespan: request.lifespan,
+    });
+    const replaced: ReplacedCopy[] = [];
+    const kept = this.saved.get(old.authorizationId);
+    if (kept && this.keychain.available) {
+      this.saved.delete(old.authorizationId);
+      this.saved.set(created.token.authorizationId, {
+        token: {
+          organization: created.token.organization,
+          authorizationId: created.token.authorizationId,
+          displayName: created.token.displayName,
+          validTo: created.token.validTo,
+          savedAt: this.now.toISOString(),
+        },
+        secret: created.secret,
+      });
+      replaced.push('keychain');
+    }
+    if (this.keychain.available && this.handedToGit.get(old.organization) === old.authorizationId) {
+      this.handedToGit.set(old.organization, created.token.authorizationId);
+      replaced.push('git');
+    }
+    const previous = this.revokeOne({ organization: old.organization, authorizationId: old.authorizationId, displayName: old.displayName });
+    return { created, previous, replaced, replaceError: null };
   }
 
   async revokeToken(organization: string, authorizationId: string): Promise<RevokeResult> {

@@ -20,6 +20,7 @@ export type Command =
   | 'scope_catalogue'
   | 'create_token'
   | 'update_token'
+  | 'regenerate_token'
   | 'revoke_token'
   | 'bulk_revoke'
   | 'cancel_bulk_revoke'

@@ -41,6 +41,16 @@ describe('Token created', () => {
     await waitFor(() => expect(screen.getByTestId('clipboard-countdown')).toHaveTextContent('Clipboard cleared.'));
   });
 
+  it('ignores a countdown still running from an earlier copy', async () => {
+    const { user, backend } = await createToken();
+    backend.emitCountdown(3);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(screen.getByTestId('clipboard-countdown').textContent?.trim()).toBe('');
+    await user.click(screen.getByTestId('copy-button'));
+    backend.emitCountdown(30);
+    await waitFor(() => expect(screen.getByTestId('clipboard-countdown')).toHaveTextContent('Clipboard clears in 30 s'));
+  });
+
   it('shows why copying failed', async () => {
     const { user, backend } = await createToken();
     backend.failWith('copySecret', 'clipboardUnavailable', 'The clipboard is not available right now.');
