@@ -1130,6 +1130,20 @@ async fn s15_expiry_reminders_body() {
             .all(|n| n.body.contains("Open PAT Desk to extend it.")),
         "{first:?}"
     );
+    // The window's banner lists the ones within a week, each with Extend.
+    let within_week = expiring_within(&state, &owner, 7).len();
+    let banner = app.visible("expiring-note").await.text().await.unwrap();
+    let count = if within_week == 1 {
+        "1 token expires within 7 days.".to_string()
+    } else {
+        format!("{within_week} tokens expire within 7 days.")
+    };
+    assert!(banner.contains(&count), "{banner}");
+    assert_eq!(
+        app.all("expiring-extend-button").await.len(),
+        within_week.min(3)
+    );
+    app.screenshot("s15_expiring_banner").await;
 
     // A week later by the server's clock: the timer finds the tokens crossing 7 and 1 days, no refresh needed.
     let moved = app
