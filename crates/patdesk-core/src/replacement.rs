@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ts")]
 use ts_rs::TS;
 
+use crate::client::validation::{encoded_name_length, MAX_NAME_LENGTH};
 use crate::error::{Error, ErrorCode};
 use crate::model::{
     Lifespan, NewTokenRequest, Organization, PatToken, RevokeOutcome, RevokeResult, TokenStatus,
@@ -149,27 +150,13 @@ pub fn plan(
     })
 }
 
-/// The longest name the service takes, counted as the service counts it (`& < > "` HTML-encoded).
-const MAX_NAME_LENGTH: usize = 256;
-
-fn encoded_len(s: &str) -> usize {
-    s.chars()
-        .map(|c| match c {
-            '&' => 5,
-            '<' | '>' => 4,
-            '"' => 6,
-            _ => 1,
-        })
-        .sum()
-}
-
 /// "{name} ({organization})", shortening the name (never the organization) to stay within the service's limit.
 pub fn replacement_name(name: &str, organization: &str) -> String {
     let suffix = format!(" ({organization})");
-    let room = MAX_NAME_LENGTH.saturating_sub(encoded_len(&suffix));
+    let room = MAX_NAME_LENGTH.saturating_sub(encoded_name_length(&suffix));
     let mut base = String::new();
     for c in name.trim().chars() {
-        if encoded_len(&base) + encoded_len(c.encode_utf8(&mut [0; 4])) > room {
+        if encoded_name_length(&base) + encoded_name_length(c.encode_utf8(&mut [0; 4])) > room {
             base = base.trim_end().to_string();
             base.push('…');
             break;
@@ -354,7 +341,7 @@ mod tests {
         let name = replacement_name(&long, "fabrikam-tools");
         assert!(name.ends_with(" (fabrikam-tools)"));
         assert!(name.contains('…'));
-        assert!(encoded_len(&name) <= MAX_NAME_LENGTH);
+        assert!(encoded_name_length(&name) <= MAX_NAME_LENGTH);
         assert_eq!(replacement_name("  ci  ", "web"), "ci (web)");
     }
 }

@@ -7,8 +7,7 @@ use patdesk_core::replacement::{ChosenReplacement, ReplacementPlan, TokenRef};
 use patdesk_core::Error;
 use tauri::State;
 
-use crate::commands::saved;
-use crate::logging::outcome;
+use crate::commands::{saved, tokens};
 use crate::state::AppState;
 
 /// One organization-scoped replacement per organization of the person, for the global token `authorization_id`.
@@ -32,21 +31,7 @@ pub async fn create_replacement(
     request: NewTokenRequest,
 ) -> Result<CreatedTokenReveal, Error> {
     let session = state.require_session()?;
-    let created = session
-        .client_for(&request.organization)
-        .create_pat(&request)
-        .await;
-    tracing::info!(
-        organization = %request.organization,
-        id = created.as_ref().map(|c| c.token.authorization_id.as_str()).unwrap_or(""),
-        code = outcome(&created),
-        "replacement created"
-    );
-    let created = created?;
-    let secret = created.secret.clone();
-    let reveal = created.into_reveal();
-    state.keep_created(reveal.token.clone(), secret);
-    Ok(reveal)
+    tokens::create_and_keep(&state, &session, &request, "replacement created").await
 }
 
 /// Revoke the global token `original` once every organization in `chosen` has its replacement (checked with the

@@ -12,6 +12,7 @@ use patdesk_core::model::{
     UpdatedToken,
 };
 use patdesk_core::scopes::Catalogue;
+use patdesk_core::session::Session;
 use patdesk_core::Error;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -79,15 +80,26 @@ pub async fn create_token(
     let session = state.require_session()?;
     // A new token replaces the previous secret even if creating this one fails.
     state.forget_created_secret(None);
+    create_and_keep(&state, &session, &request, "token created").await
+}
+
+/// Creates `request`'s token, logs the outcome as `event`, keeps the secret in the shell (beside any kept
+/// before) and hands the window its one reveal.
+pub async fn create_and_keep(
+    state: &AppState,
+    session: &Session,
+    request: &NewTokenRequest,
+    event: &str,
+) -> Result<CreatedTokenReveal, Error> {
     let created = session
         .client_for(&request.organization)
-        .create_pat(&request)
+        .create_pat(request)
         .await;
     tracing::info!(
         organization = %request.organization,
         id = created.as_ref().map(|c| c.token.authorization_id.as_str()).unwrap_or(""),
         code = outcome(&created),
-        "token created"
+        "{event}"
     );
     let created = created?;
     let secret = created.secret.clone();

@@ -248,6 +248,37 @@ impl App {
         app
     }
 
+    /// New token → the name → the "Build agent" preset → Create.
+    pub async fn submit_new_token(&self, name: &str) {
+        self.click("new-token-button").await;
+        self.type_into("token-name-input", name).await;
+        self.click("preset-build-agent").await;
+        self.click("create-button").await;
+    }
+
+    /// On the screen that shows a new token's value once ("Token created", "Token regenerated"): Reveal, wait
+    /// for the value, and remember it so that [`App::finish`] proves it was written nowhere.
+    pub async fn reveal_new_secret(&mut self) -> String {
+        let secret_box = self.visible("secret-value").await;
+        self.click("reveal-button").await;
+        let secret = self
+            .until("the revealed secret", || async {
+                let revealed = secret_box.attr("data-revealed").await.ok().flatten();
+                if revealed.as_deref() != Some("true") {
+                    return None;
+                }
+                Some(secret_box.text().await.ok()?.trim().to_string())
+            })
+            .await;
+        assert!(
+            secret.len() >= 52 && secret.chars().all(|c| c.is_ascii_alphanumeric()),
+            "a PAT value: {} characters",
+            secret.len()
+        );
+        self.remember_secret(&secret);
+        secret
+    }
+
     /// Replaces the text of the field `id` with `text`, typed key by key.
     pub async fn type_into(&self, id: &str, text: &str) {
         let input = self.visible(id).await;
@@ -790,6 +821,23 @@ pub mod clipboard {
         }
         owner
     }
+}
+
+/// Runs `test` of the calling test binary again inside a private D-Bus session with an unlocked gnome-keyring
+/// (`scripts/with-keyring.sh`), and fails unless it passed there.
+pub fn rerun_with_keyring(test: &str) {
+    let output = Command::new(repo_root().join("scripts/with-keyring.sh"))
+        .arg(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .output()
+        .expect("run scripts/with-keyring.sh");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Printed only on failure: the runner's totals count "test result:" lines.
+    assert!(
+        output.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{test} failed inside the private keyring (scripts/with-keyring.sh)\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
 }
 
 /// The system's file dialogs (GTK windows of the app, outside the webview, so WebDriver cannot reach them),

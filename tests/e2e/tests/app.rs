@@ -104,23 +104,8 @@ async fn s10_no_secret_reaches_the_diagnostics_log_body() {
     app.find("token-row").await;
 
     // Create a token, reveal it and copy it.
-    app.click("new-token-button").await;
-    app.type_into("token-name-input", "e2e diagnostics").await;
-    app.click("preset-build-agent").await;
-    app.click("create-button").await;
-    let secret_box = app.visible("secret-value").await;
-    app.click("reveal-button").await;
-    let secret = app
-        .until("the revealed secret", || async {
-            let revealed = secret_box.attr("data-revealed").await.ok().flatten();
-            if revealed.as_deref() != Some("true") {
-                return None;
-            }
-            Some(secret_box.text().await.ok()?.trim().to_string())
-        })
-        .await;
-    assert!(secret.len() >= 52, "a PAT value");
-    app.remember_secret(&secret);
+    app.submit_new_token("e2e diagnostics").await;
+    let secret = app.reveal_new_secret().await;
     app.click("copy-button").await;
     app.until("the secret on the clipboard", || async {
         (clipboard::read().as_deref() == Some(&secret)).then_some(())
@@ -324,25 +309,7 @@ async fn s4_create_reveal_copy_and_clipboard_clearing_body() {
     app.click("preset-build-agent").await;
     app.click("create-button").await;
 
-    let secret_box = app.visible("secret-value").await;
-    app.click("reveal-button").await;
-    app.until("the revealed secret", || async {
-        (secret_box
-            .attr("data-revealed")
-            .await
-            .ok()
-            .flatten()
-            .as_deref()
-            == Some("true"))
-        .then_some(())
-    })
-    .await;
-    let secret = secret_box.text().await.unwrap().trim().to_string();
-    assert!(
-        secret.len() >= 52 && secret.chars().all(|c| c.is_ascii_alphanumeric()),
-        "a PAT value"
-    );
-    app.remember_secret(&secret);
+    let secret = app.reveal_new_secret().await;
 
     let state = app.sim.state().await;
     let created: Vec<&Value> = state["tokens"]
@@ -924,26 +891,8 @@ async fn s13_export_the_shown_tokens_to_a_file() {
 async fn s13_export_body() {
     let mut app = App::demo("s13_export").await;
     // A token created (and its value seen) first: it must not reach the file.
-    app.click("new-token-button").await;
-    app.type_into("token-name-input", "export check").await;
-    app.click("preset-build-agent").await;
-    app.click("create-button").await;
-    let secret_box = app.visible("secret-value").await;
-    app.click("reveal-button").await;
-    let secret = app
-        .until("the revealed secret", || async {
-            (secret_box
-                .attr("data-revealed")
-                .await
-                .ok()
-                .flatten()
-                .as_deref()
-                == Some("true"))
-            .then_some(())?;
-            Some(secret_box.text().await.ok()?.trim().to_string())
-        })
-        .await;
-    app.remember_secret(&secret);
+    app.submit_new_token("export check").await;
+    let secret = app.reveal_new_secret().await;
     app.click("copy-button").await;
     app.click("done-button").await;
 

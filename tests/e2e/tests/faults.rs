@@ -211,30 +211,10 @@ fn assert_plain(what: &str, sentence: &str) {
     }
 }
 
-/// Opens "New token" and submits `name` with the build-agent preset in the first organization.
-async fn submit_new_token(app: &App, name: &str) {
-    app.click("new-token-button").await;
-    app.type_into("token-name-input", name).await;
-    app.click("preset-build-agent").await;
-    app.click("create-button").await;
-}
-
 /// On the "token created" screen: reveals the value (remembered, so `finish` proves it was written nowhere),
 /// then closes the screen without copying and waits for the list.
 async fn take_created_token(app: &mut App) {
-    let secret_box = app.visible("secret-value").await;
-    app.click("reveal-button").await;
-    let secret = app
-        .until("the revealed secret", || async {
-            let revealed = secret_box.attr("data-revealed").await.ok().flatten();
-            if revealed.as_deref() != Some("true") {
-                return None;
-            }
-            Some(secret_box.text().await.ok()?.trim().to_string())
-        })
-        .await;
-    assert!(secret.len() >= 52, "a PAT value");
-    app.remember_secret(&secret);
+    app.reveal_new_secret().await;
     app.click("done-button").await;
     app.click("confirm-button").await;
     app.visible("new-token-button").await;
@@ -426,7 +406,7 @@ async fn f3_body() {
         json!({ "kind": "status", "status": 500, "route": "pats.create", "count": 2 }),
     )
     .await;
-    submit_new_token(&app, name).await;
+    app.submit_new_token(name).await;
     let shown = first_of(&app, &["secret-value", "form-error"], PATIENCE).await;
     assert_eq!(shown, "secret-value", "the token was created");
     let seen = requests(&app).await;
@@ -444,7 +424,7 @@ async fn f3_body() {
         json!({ "kind": "status", "status": 500, "route": "pats.create", "count": 1, "afterEffect": true }),
     )
     .await;
-    submit_new_token(&app, name).await;
+    app.submit_new_token(name).await;
     let shown = first_of(&app, &["secret-value", "form-error"], PATIENCE).await;
     assert_eq!(shown, "secret-value", "the token was created");
     let working = the_one_active(&app, name).await;
@@ -464,7 +444,7 @@ async fn f3_body() {
         json!({ "kind": "status", "status": 503, "route": "pats.create", "count": 1000 }),
     )
     .await;
-    submit_new_token(&app, name).await;
+    app.submit_new_token(name).await;
     let error = app.visible("form-error").await;
     let sentence = error.text().await.unwrap();
     assert_plain("a create answered 503", &sentence);
@@ -506,7 +486,7 @@ async fn f3b_body() {
         json!({ "kind": "status", "status": 500, "route": "pats.create", "count": 2, "afterEffect": true }),
     )
     .await;
-    submit_new_token(&app, name).await;
+    app.submit_new_token(name).await;
     let error = app.visible("form-error").await;
     let sentence = error.text().await.unwrap();
     assert_plain("a create whose answers were lost", &sentence);
@@ -534,7 +514,7 @@ async fn f3b_body() {
         "both copies revoked"
     );
     app.type_into("search-input", " ").await;
-    submit_new_token(&app, name).await;
+    app.submit_new_token(name).await;
     app.visible("secret-value").await;
     the_one_active(&app, name).await;
     take_created_token(&mut app).await;
@@ -560,7 +540,7 @@ async fn f4_body() {
         json!({ "kind": "timeout", "route": "pats.create", "count": 1, "afterEffect": true }),
     )
     .await;
-    submit_new_token(&app, name).await;
+    app.submit_new_token(name).await;
     // Meanwhile the button says what is happening, and the token already exists on the server.
     let button = app.visible("create-button").await;
     assert!(button.text().await.unwrap().contains("Creating"));

@@ -8,12 +8,10 @@
 //! The keychain test re-runs itself through `scripts/with-keyring.sh` when it is not already inside one
 //! (`PATDESK_PRIVATE_KEYRING`), so it never touches a developer's own keychain.
 
-use std::process::Command;
-
 use chrono::{DateTime, Duration, Utc};
 use fantoccini::Locator;
 use patdesk_core::vault::Vault;
-use patdesk_e2e::{app_bin, clipboard, repo_root, testid, token_by_id, within_limit, App};
+use patdesk_e2e::{app_bin, clipboard, rerun_with_keyring, testid, token_by_id, within_limit, App};
 use serde_json::{json, Value};
 
 /// The simulator's "now".
@@ -65,20 +63,6 @@ async fn choose(app: &App, id: &str, item: &str) {
         .expect("a More button in the row");
     app.click_element(&more, "row-menu").await;
     app.click(&format!("menu-{item}")).await;
-}
-
-/// The new token's value on the "Token regenerated" screen, revealed.
-async fn reveal(app: &App) -> String {
-    let secret_box = app.visible("secret-value").await;
-    app.click("reveal-button").await;
-    app.until("the revealed secret", || async {
-        let revealed = secret_box.attr("data-revealed").await.ok().flatten();
-        if revealed.as_deref() != Some("true") {
-            return None;
-        }
-        Some(secret_box.text().await.ok()?.trim().to_string())
-    })
-    .await
 }
 
 #[tokio::test]
@@ -176,21 +160,6 @@ async fn s31_body() {
     app.finish().await;
 }
 
-/// Runs `test` of this binary again inside a private D-Bus session with an unlocked gnome-keyring.
-fn rerun_with_keyring(test: &str) {
-    let output = Command::new(repo_root().join("scripts/with-keyring.sh"))
-        .arg(std::env::current_exe().unwrap())
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .output()
-        .expect("run scripts/with-keyring.sh");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("test result: ok. 1 passed"),
-        "{test} failed inside the private keyring (scripts/with-keyring.sh)\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
-    );
-}
-
 #[tokio::test]
 async fn s32_regenerate_replaces_the_keychain_copy_and_revokes_the_old_token() {
     if std::env::var_os("PATDESK_PRIVATE_KEYRING").is_none() {
@@ -220,7 +189,7 @@ async fn s32_body() {
     app.type_into("token-name-input", name).await;
     app.click("preset-build-agent").await;
     app.click("create-button").await;
-    let old_secret = reveal(&app).await;
+    let old_secret = app.reveal_new_secret().await;
     app.remember_secret(&old_secret);
     app.click("save-keychain-button").await;
     app.visible("save-keychain-result").await;
@@ -256,7 +225,7 @@ async fn s32_body() {
     app.visible("previous-revoked").await;
     let replaced = app.visible("replaced-note").await.text().await.unwrap();
     assert!(replaced.contains("keychain"), "{replaced}");
-    let new_secret = reveal(&app).await;
+    let new_secret = app.reveal_new_secret().await;
     app.remember_secret(&new_secret);
     assert_ne!(new_secret, old_secret);
     app.screenshot("s32_regenerated").await;
@@ -331,7 +300,7 @@ async fn s33_body() {
         .await
         .unwrap();
     assert!(failed.contains("could not be revoked"), "{failed}");
-    let secret = reveal(&app).await;
+    let secret = app.reveal_new_secret().await;
     app.remember_secret(&secret);
     app.screenshot("s33_regenerated_revoke_failed").await;
 

@@ -9,28 +9,10 @@
 //! The keychain test re-runs itself through `scripts/with-keyring.sh` when it is not already inside one
 //! (`PATDESK_PRIVATE_KEYRING`), so it never touches a developer's own keychain.
 
-use std::process::Command;
-
 use patdesk_core::vault::Vault;
-use patdesk_e2e::{app_bin, find_jwt, repo_root, secret_shapes, within_limit, App};
+use patdesk_e2e::{app_bin, find_jwt, rerun_with_keyring, secret_shapes, within_limit, App};
 use patdesk_sim::{SimOptions, Simulator};
 use serde_json::Value;
-
-/// Runs `test` of this binary again inside a private D-Bus session with an unlocked gnome-keyring.
-fn rerun_with_keyring(test: &str) {
-    let output = Command::new(repo_root().join("scripts/with-keyring.sh"))
-        .arg(std::env::current_exe().unwrap())
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .output()
-        .expect("run scripts/with-keyring.sh");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    // Printed only on failure: the runner's totals count "test result:" lines.
-    assert!(
-        output.status.success() && stdout.contains("test result: ok. 1 passed"),
-        "{test} failed inside the private keyring (scripts/with-keyring.sh)\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
-    );
-}
 
 /// The simulator's tokens of `oid` (every status), as (lower-case id, organization).
 async fn tokens_of(sim: &Simulator, oid: &str) -> Vec<(String, String)> {
@@ -223,24 +205,8 @@ async fn s20_body() {
     assert_log_has_no_sign_in_secret(&app, &[&code]);
 
     // Create a token and keep it: "Save in my keychain", then it is under Saved tokens.
-    app.click("new-token-button").await;
-    let name = app.visible("token-name-input").await;
-    name.send_keys("e2e kept in keychain").await.unwrap();
-    app.click("preset-build-agent").await;
-    app.click("create-button").await;
-    let secret_box = app.visible("secret-value").await;
-    app.click("reveal-button").await;
-    let secret = app
-        .until("the revealed secret", || async {
-            let revealed = secret_box.attr("data-revealed").await.ok().flatten();
-            if revealed.as_deref() != Some("true") {
-                return None;
-            }
-            Some(secret_box.text().await.ok()?.trim().to_string())
-        })
-        .await;
-    assert!(secret.len() >= 52, "a PAT value");
-    app.remember_secret(&secret);
+    app.submit_new_token("e2e kept in keychain").await;
+    let secret = app.reveal_new_secret().await;
     app.click("save-keychain-button").await;
     let note = app
         .visible("save-keychain-result")

@@ -18,7 +18,7 @@ mod revoke;
 mod tenant;
 mod transport;
 mod update;
-mod validation;
+pub(crate) mod validation;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

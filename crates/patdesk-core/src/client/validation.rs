@@ -6,6 +6,21 @@ use chrono::{DateTime, Utc};
 use crate::error::{Error, ErrorCode};
 use crate::scopes::{Catalogue, FULL_ACCESS};
 
+/// The longest name the service takes, counted as [`encoded_name_length`] counts (§2.16).
+pub(crate) const MAX_NAME_LENGTH: usize = 256;
+
+/// A name's length as the service counts it: `&`, `<`, `>` and `"` HTML-encoded.
+pub(crate) fn encoded_name_length(name: &str) -> usize {
+    name.chars()
+        .map(|c| match c {
+            '&' => 5,
+            '<' | '>' => 4,
+            '"' => 6,
+            _ => 1,
+        })
+        .sum()
+}
+
 /// Names longer than 256 characters after HTML-encoding are refused (§2.16). The New-token form checks the
 /// same rule with the same sentences (ui/src/lib/tokenName.ts); both sides test the same cases.
 pub(super) fn validate_display_name(name: &str) -> Result<String, Error> {
@@ -16,16 +31,7 @@ pub(super) fn validate_display_name(name: &str) -> Result<String, Error> {
             "The token needs a name. Type a name and try again.",
         ));
     }
-    let encoded_len: usize = name
-        .chars()
-        .map(|c| match c {
-            '&' => 5,
-            '<' | '>' => 4,
-            '"' => 6,
-            _ => 1,
-        })
-        .sum();
-    if encoded_len > 256 {
+    if encoded_name_length(name) > MAX_NAME_LENGTH {
         return Err(Error::new(
             ErrorCode::InvalidDisplayName,
             "The name is too long. Use at most 256 characters (& < > and \" count as several).",
