@@ -140,3 +140,17 @@ describe('Replace assistant', () => {
     expect(backend.callsOf('createReplacement')).toHaveLength(1);
   });
 });
+
+describe('Replace assistant and lifespan policies', () => {
+  beforeEach(() => vi.setSystemTime(new Date('2026-12-02T09:00:00Z')));
+  afterEach(() => vi.setSystemTime(TEST_NOW));
+
+  it("says on a line when the organization's policy shortened the expiry", async () => {
+    const backend = new TestBackend({ signedIn: true });
+    backend.policy.maxLifespanDays = { days: 30, mode: 'clamp' };
+    const { user } = await openAssistant(backend);
+    await user.click(screen.getByTestId('create-replacements'));
+    await waitFor(() => expect(screen.getByTestId('replace-progress')).toHaveTextContent('Created 3 of 3 replacements.'));
+    expect(within(line('contoso')).getByTestId('line-clamped')).toHaveTextContent("contoso's policy shortened it: it works until 1 Jan 2027");
+  });
+});
