@@ -80,8 +80,20 @@ impl Default for Settings {
 #[cfg_attr(feature = "ts", ts(export))]
 pub struct SettingsView {
     pub settings: Settings,
+    /// What "Reset to defaults" goes back to.
+    pub defaults: Settings,
     /// Set when the settings file was unreadable and the defaults are used instead.
     pub notice: Option<String>,
+}
+
+impl SettingsView {
+    pub fn new(settings: Settings, notice: Option<String>) -> Self {
+        SettingsView {
+            settings,
+            defaults: Settings::default(),
+            notice,
+        }
+    }
 }
 
 /// The file's layout: the version, then the settings.

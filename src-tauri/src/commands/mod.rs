@@ -6,4 +6,5 @@ pub mod clipboard;
 pub mod replace;
 pub mod saved;
 pub mod session;
+pub mod settings;
 pub mod tokens;

@@ -6,6 +6,10 @@ import type { Settings } from "./Settings";
  */
 export type SettingsView = { settings: Settings, 
 /**
+ * What "Reset to defaults" goes back to.
+ */
+defaults: Settings, 
+/**
  * Set when the settings file was unreadable and the defaults are used instead.
  */
 notice: string | null, };
