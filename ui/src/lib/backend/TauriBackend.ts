@@ -25,6 +25,8 @@ import type {
   RevokeResult,
   ScopeCatalogue,
   SessionInfo,
+  Settings,
+  SettingsView,
   UpdateTokenRequest,
 } from '$lib/ipc';
 import { toAppError } from '$lib/ipc';
@@ -183,6 +185,14 @@ export class TauriBackend implements Backend {
 
   copyDiagnostics(): Promise<void> {
     return call('copy_diagnostics');
+  }
+
+  settings(): Promise<SettingsView> {
+    return call('settings');
+  }
+
+  saveSettings(settings: Settings): Promise<SettingsView> {
+    return call('save_settings', { settings });
   }
 
   onClipboardCountdown(callback: (countdown: ClipboardCountdown) => void): Unsubscribe {

@@ -41,4 +41,7 @@ export type Command =
   | 'use_created_token_with_git'
   // about and diagnostics
   | 'about'
-  | 'copy_diagnostics';
+  | 'copy_diagnostics'
+  // settings
+  | 'settings'
+  | 'save_settings';
