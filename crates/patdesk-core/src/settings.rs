@@ -188,13 +188,21 @@ pub fn backup_file(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// The one line the window shows when the settings file could not be used.
-pub fn unreadable_notice(path: &Path) -> String {
-    let bak = backup_file(path);
-    let name = bak.file_name().unwrap_or_default().to_string_lossy();
-    format!(
-        "PAT Desk could not read its settings file, so it is using the default settings; the old file is kept as {name}."
-    )
+/// The one line the window shows when the settings file could not be used: where the old file is kept, or
+/// that it was left in place when it could not be moved aside.
+pub fn unreadable_notice(path: &Path, kept_aside: bool) -> String {
+    if kept_aside {
+        let bak = backup_file(path);
+        let name = bak.file_name().unwrap_or_default().to_string_lossy();
+        format!(
+            "PAT Desk could not read its settings file, so it is using the default settings; the old file is kept as {name}."
+        )
+    } else {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        format!(
+            "PAT Desk could not read its settings file, so it is using the default settings; the old file is still there as {name}."
+        )
+    }
 }
 
 /// The settings in `path`: the defaults when there is no file yet; when the file cannot be read or understood
@@ -215,7 +223,10 @@ pub fn load(path: &Path) -> (Settings, Option<String>) {
                 kept = moved.is_ok(),
                 "settings file unreadable; defaults used"
             );
-            (Settings::default(), Some(unreadable_notice(path)))
+            (
+                Settings::default(),
+                Some(unreadable_notice(path, moved.is_ok())),
+            )
         }
     }
 }

@@ -274,3 +274,17 @@ fn the_clipboard_timeout_and_the_sign_in_app_come_from_the_settings() {
         assert_eq!(Settings::default().entra_config(), Default::default());
     }
 }
+
+#[test]
+fn a_file_that_cannot_be_moved_aside_is_left_in_place_and_the_notice_says_so() {
+    let dir = ConfigDir::new();
+    dir.write("not json");
+    // A directory in the way of settings.json.bak (with something in it) makes the move fail.
+    fs::create_dir_all(backup_file(&dir.file()).join("in-the-way")).unwrap();
+    let (loaded, notice) = settings::load(&dir.file());
+    assert_eq!(loaded, Settings::default());
+    let notice = notice.expect("a notice");
+    assert!(notice.contains("still there as settings.json"), "{notice}");
+    assert!(!notice.contains(".bak"), "{notice}");
+    assert_eq!(fs::read_to_string(dir.file()).unwrap(), "not json");
+}
