@@ -46,6 +46,9 @@ const COMMANDS: &[&str] = &[
     // about and diagnostics
     "about",
     "copy_diagnostics",
+    // settings
+    "settings",
+    "save_settings",
 ];
 
 fn main() {

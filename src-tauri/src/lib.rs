@@ -5,9 +5,10 @@
 //! * `PATDESK_DEMO=1` (or the `--demo` argument): open straight into the offline demo.
 //! * `PATDESK_DEMO_PORT`: port of the demo's embedded simulator (default: a free one), so tests can reach
 //!   `http://127.0.0.1:{port}/_sim/`.
-//! * `PATDESK_CLIPBOARD_CLEAR_SECONDS`: how long a copied secret stays on the clipboard (default 30).
+//! * `PATDESK_CLIPBOARD_CLEAR_SECONDS`: how long a copied secret stays on the clipboard; wins over the
+//!   Settings screen's choice (default 30).
 //! * `PATDESK_LOGIN_URL`, `PATDESK_APP_VSSPS_URL`, `PATDESK_VSSPS_URL`, `PATDESK_DEV_URL`: the hosts signed in
-//!   to (default: the real Microsoft ones); `PATDESK_CLIENT_ID`, `PATDESK_AUTHORITY`: the Entra app.
+//!   to (default: the real Microsoft ones); `PATDESK_CLIENT_ID`, `PATDESK_AUTHORITY`: the Entra app (win over Settings › Advanced).
 //! * `PATDESK_BROWSER=none`: the browser sign-in does not open a browser (the window shows the URL).
 //! * `PATDESK_SIGN_IN_TIMEOUT_SECONDS`: how long the browser sign-in waits (default 600).
 //! * `PATDESK_KEYCHAIN_NAMESPACE`: the keychain service name PAT Desk's entries live under.
@@ -72,6 +73,8 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::saved::use_created_token_with_git,
             commands::about::about,
             commands::about::copy_diagnostics,
+            commands::settings::settings,
+            commands::settings::save_settings,
         ])
 }
 
@@ -99,6 +102,11 @@ pub fn run() {
     app_builder(builder, launch)
         .setup(move |app| {
             logging::start(app.handle());
+            // Read the settings now: the notice of an unreadable file is logged and waits for the window.
+            let state = app.state::<AppState>();
+            if commands::settings::use_config_dir(app.handle(), &state).is_ok() {
+                state.settings_view();
+            }
             tracing::info!(
                 version = %app.package_info().version,
                 demo = launch.demo,

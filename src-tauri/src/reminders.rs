@@ -54,19 +54,20 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-/// Whether reminders may be shown (`PATDESK_NOTIFICATIONS=0` turns them off).
-fn enabled() -> bool {
-    !matches!(
+/// Whether reminders may be shown: Settings › Reminders, unless `PATDESK_NOTIFICATIONS=0` turns them off.
+fn enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
+    let switched_off = matches!(
         std::env::var("PATDESK_NOTIFICATIONS")
             .as_deref()
             .map(str::trim),
         Ok("0" | "false" | "no" | "off")
-    )
+    );
+    !switched_off && app.state::<AppState>().settings().notifications
 }
 
 /// Shows the reminders due for `tokens` at `now` that were not shown before, and remembers them.
 pub async fn check<R: Runtime>(app: &AppHandle<R>, tokens: &[PatToken], now: DateTime<Utc>) {
-    if !enabled() {
+    if !enabled(app) {
         return;
     }
     let Some(reminders) = app.try_state::<Reminders>() else {

@@ -1,14 +1,16 @@
 //! The one piece of state the shell manages: who is signed in, the secrets of the tokens just created, the
-//! running bulk revoke and the clipboard.
+//! running bulk revoke, the clipboard and the person's settings.
 //!
 //! Commands read it through `tauri::State<AppState>`; nothing else in the shell keeps state.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use patdesk_core::bulk::CancellationToken;
 use patdesk_core::clipboard::ClipboardService;
 use patdesk_core::model::{KeychainStatus, PatToken};
+use patdesk_core::settings::{self, Settings, SettingsView};
 use patdesk_core::vault::Vault;
 use patdesk_core::{Error, Sensitive};
 
@@ -65,6 +67,16 @@ pub struct AppState {
     sign_in_cancel: Mutex<Option<CancellationToken>>,
     /// The device-code sign-in's user code, for "Copy" (not a secret).
     device_code: Mutex<Option<String>>,
+    /// The person's settings, read from their file the first time they are needed.
+    settings: Mutex<SettingsSlot>,
+}
+
+/// Where the settings file is (the app's config directory, known once the app is built) and what was read
+/// from it.
+#[derive(Default)]
+struct SettingsSlot {
+    path: Option<PathBuf>,
+    view: Option<SettingsView>,
 }
 
 /// A token just created and its secret (dropping it zeroizes the secret).
@@ -122,7 +134,61 @@ impl AppState {
             restore_tried: AtomicBool::new(false),
             sign_in_cancel: Mutex::new(None),
             device_code: Mutex::new(None),
+            settings: Mutex::new(SettingsSlot::default()),
         }
+    }
+
+    /// Keep the settings in `path` (read again when next needed).
+    pub fn use_settings_file(&self, path: PathBuf) {
+        *self.settings.lock().unwrap_or_else(|e| e.into_inner()) = SettingsSlot {
+            path: Some(path),
+            view: None,
+        };
+    }
+
+    pub fn settings_file(&self) -> Option<PathBuf> {
+        self.settings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .path
+            .clone()
+    }
+
+    /// The settings and the notice of an unreadable file, read from the file the first time. Without a file
+    /// (the command tests that set none), the defaults.
+    pub fn settings_view(&self) -> SettingsView {
+        let mut slot = self.settings.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(view) = &slot.view {
+            return view.clone();
+        }
+        let view = match &slot.path {
+            Some(path) => {
+                let (settings, notice) = settings::load(path);
+                SettingsView::new(settings, notice)
+            }
+            None => SettingsView::new(Settings::default(), None),
+        };
+        if slot.path.is_some() {
+            slot.view = Some(view.clone());
+        }
+        view
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings_view().settings
+    }
+
+    /// Validate and save `settings` to the settings file; the notice of an unreadable file is gone once the
+    /// person saved new settings.
+    pub fn save_settings(&self, next: &Settings) -> Result<SettingsView, Error> {
+        let mut slot = self.settings.lock().unwrap_or_else(|e| e.into_inner());
+        let path = slot.path.clone().ok_or_else(|| {
+            Error::internal("no settings file: the app's config directory is unknown")
+        })?;
+        let saved = settings::save(&path, next)?;
+        let view = SettingsView::new(saved, None);
+        slot.view = Some(view.clone());
+        Ok(view)
     }
 
     pub fn keychain(&self) -> Keychain {

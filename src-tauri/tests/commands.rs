@@ -4,10 +4,11 @@
 
 mod support;
 
+use patdesk_lib::state::AppState;
 use patdesk_lib::state::LaunchMode;
 use serde_json::{json, Value};
 use tauri::test::MockRuntime;
-use tauri::{App, WebviewWindow};
+use tauri::{App, Manager, WebviewWindow};
 
 use support::invoke;
 
@@ -217,4 +218,97 @@ fn about_names_the_version_and_the_log_file() {
         log_file.ends_with("dev.patdesk.app/logs/patdesk.log"),
         "in the app's log directory: {log_file}"
     );
+}
+
+/// A settings file of its own for the app's state, in a throw-away directory (removed at the end).
+fn settings_app(
+    tag: &str,
+) -> (
+    App<MockRuntime>,
+    WebviewWindow<MockRuntime>,
+    std::path::PathBuf,
+) {
+    let dir = std::env::temp_dir().join(format!(
+        "patdesk-settings-{tag}-{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+    ));
+    let file = dir.join("settings.json");
+    let (app, window) = app();
+    app.state::<AppState>().use_settings_file(file.clone());
+    (app, window, dir)
+}
+
+#[test]
+fn settings_are_saved_validated_and_read_back() {
+    let (app, window, dir) = settings_app("saved");
+    let view = invoke(&window, "settings", json!({})).expect("settings");
+    assert_eq!(view["notice"], Value::Null);
+    assert_eq!(view["settings"]["clipboardClearSeconds"], 30);
+    assert_eq!(view["settings"]["theme"], "system");
+    assert_eq!(view["settings"]["authority"], "organizations");
+    assert_eq!(view["defaults"], view["settings"]);
+
+    let mut chosen = view["settings"].clone();
+    chosen["clipboardClearSeconds"] = json!(10);
+    chosen["theme"] = json!("dark");
+    chosen["notifications"] = json!(false);
+    let saved = invoke(&window, "save_settings", json!({ "settings": chosen })).expect("saved");
+    assert_eq!(saved["settings"], chosen);
+    let on_disk: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("settings.json")).unwrap()).unwrap();
+    assert_eq!(on_disk["settings"], chosen);
+    // The copy commands and the sign-in read what was saved.
+    assert_eq!(
+        app.state::<AppState>().settings().clipboard_clear_seconds,
+        10
+    );
+
+    let mut bad = chosen.clone();
+    bad["clientId"] = json!("not a client id");
+    let err = invoke(&window, "save_settings", json!({ "settings": bad })).expect_err("refused");
+    assert_eq!(err.as_object().unwrap().len(), 2, "code and message: {err}");
+    assert_eq!(err["code"], "invalidClientId");
+    let mut bad = chosen.clone();
+    bad["authority"] = json!("consumers");
+    let err = invoke(&window, "save_settings", json!({ "settings": bad })).expect_err("refused");
+    assert_eq!(err["code"], "invalidAuthority");
+    // Nothing changed.
+    let after = invoke(&window, "settings", json!({})).expect("settings");
+    assert_eq!(after["settings"], chosen);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn an_unreadable_settings_file_gives_the_defaults_and_a_notice_until_saved() {
+    let (_app, window, dir) = settings_app("unreadable");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("settings.json"),
+        "{\"version\": 1, \"settings\": [",
+    )
+    .unwrap();
+    let view = invoke(&window, "settings", json!({})).expect("settings");
+    assert_eq!(view["settings"]["clipboardClearSeconds"], 30);
+    let notice = view["notice"].as_str().expect("a notice");
+    assert!(notice.contains("settings.json.bak"), "{notice}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("settings.json.bak")).unwrap(),
+        "{\"version\": 1, \"settings\": ["
+    );
+    // Asked again (the Settings screen after the start), the notice is still there; saving ends it.
+    let again = invoke(&window, "settings", json!({})).expect("settings");
+    assert_eq!(again["notice"], view["notice"]);
+    let saved = invoke(
+        &window,
+        "save_settings",
+        json!({ "settings": view["settings"] }),
+    )
+    .expect("saved");
+    assert_eq!(saved["notice"], Value::Null);
+    assert!(dir.join("settings.json.bak").exists(), "the .bak stays");
+    let _ = std::fs::remove_dir_all(dir);
 }

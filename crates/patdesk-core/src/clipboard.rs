@@ -37,15 +37,25 @@ pub const CLEAR_SECONDS_ENV: &str = "PATDESK_CLIPBOARD_CLEAR_SECONDS";
 /// How long to keep a copied secret: `PATDESK_CLIPBOARD_CLEAR_SECONDS` if set to a positive whole number,
 /// otherwise [`DEFAULT_CLEAR_AFTER`].
 pub fn clear_after_from_env() -> Duration {
-    clear_after_from(std::env::var(CLEAR_SECONDS_ENV).ok().as_deref())
+    clear_after_override().unwrap_or(DEFAULT_CLEAR_AFTER)
 }
 
-fn clear_after_from(seconds: Option<&str>) -> Duration {
+/// `PATDESK_CLIPBOARD_CLEAR_SECONDS` when it is set to a positive whole number: it wins over the person's
+/// setting (`settings::Settings::clear_after`). Empty or anything else means no override.
+pub fn clear_after_override() -> Option<Duration> {
+    seconds_from(std::env::var(CLEAR_SECONDS_ENV).ok().as_deref())
+}
+
+fn seconds_from(seconds: Option<&str>) -> Option<Duration> {
     seconds
         .and_then(|v| v.trim().parse::<u64>().ok())
         .filter(|s| *s > 0)
         .map(Duration::from_secs)
-        .unwrap_or(DEFAULT_CLEAR_AFTER)
+}
+
+#[cfg(test)]
+fn clear_after_from(seconds: Option<&str>) -> Duration {
+    seconds_from(seconds).unwrap_or(DEFAULT_CLEAR_AFTER)
 }
 
 type Tick = Box<dyn Fn(ClipboardCountdown) + Send + 'static>;

@@ -30,6 +30,10 @@ pub enum ErrorCode {
     InvalidInput,
     /// What was typed is not an organization name or URL.
     InvalidOrganization,
+    /// The sign-in client id in Settings is not a GUID.
+    InvalidClientId,
+    /// The sign-in authority in Settings is not `organizations`, `common`, a tenant id or a tenant domain.
+    InvalidAuthority,
     // --- blocked by a policy ---
     /// "Restrict global PAT creation".
     PolicyGlobalPat,
@@ -123,6 +127,8 @@ code_names!(
     InvalidScope => "invalidScope",
     InvalidInput => "invalidInput",
     InvalidOrganization => "invalidOrganization",
+    InvalidClientId => "invalidClientId",
+    InvalidAuthority => "invalidAuthority",
     PolicyGlobalPat => "policyGlobalPat",
     PolicyFullScope => "policyFullScope",
     PolicyLifespan => "policyLifespan",
@@ -350,6 +356,8 @@ pub fn default_message(code: ErrorCode) -> &'static str {
         InvalidScope => "Choose at least one permission, or Full access.",
         InvalidInput => "Azure DevOps did not accept this request. Refresh the list and try again.",
         InvalidOrganization => "That does not look like an Azure DevOps organization. Type its name (for example \"fabrikam\") or paste its address (https://dev.azure.com/fabrikam).",
+        InvalidClientId => "A client id looks like 872cd9fa-d31f-45e0-9eab-6e460a02d1f1 (digits and the letters a to f, in groups of 8-4-4-4-12). Copy it from your app registration, or choose Reset to defaults.",
+        InvalidAuthority => "The authority must be organizations, common, your tenant id (a GUID) or your tenant's domain, such as contoso.onmicrosoft.com. Choose Reset to defaults if you are not sure.",
         PolicyGlobalPat => "Your organization's administrator does not allow tokens for all organizations. Create a token for one organization instead.",
         PolicyFullScope => "Your organization's administrator does not allow full-access tokens. Choose only the permissions you need and try again.",
         PolicyLifespan => "Your organization's administrator limits how long tokens may last. Pick a shorter lifespan and try again.",

@@ -25,6 +25,7 @@ pub mod retirement;
 pub mod scopes;
 pub mod secret;
 pub mod session;
+pub mod settings;
 pub mod vault;
 mod wire;
 

@@ -3,7 +3,7 @@
 //! The window never sends the secret back: `copy_secret` copies one the shell kept from `create_token` or
 //! `create_replacement`, and `forget_created_secret` drops it when the screen that showed it closes.
 
-use patdesk_core::clipboard::{clear_after_from_env, ClipboardCountdown};
+use patdesk_core::clipboard::ClipboardCountdown;
 use patdesk_core::{Error, ErrorCode};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
@@ -26,7 +26,8 @@ pub async fn copy_secret<R: Runtime>(
             "There is no new token to copy any more. Create a new token to get a value to copy.",
         )
         })?;
-    let clear_after = clear_after_from_env();
+    // The person's setting, unless PATDESK_CLIPBOARD_CLEAR_SECONDS overrides it.
+    let clear_after = state.settings().clear_after();
     // Never the value: only that a secret went to the clipboard.
     tracing::info!(clear_after_s = clear_after.as_secs(), "new token copied");
     let emitter = app.clone();
@@ -73,7 +74,8 @@ pub async fn copy_device_code<R: Runtime>(
         )
     })?;
     let code = patdesk_core::Sensitive::new(code);
-    let clear_after = clear_after_from_env();
+    // The person's setting, unless PATDESK_CLIPBOARD_CLEAR_SECONDS overrides it.
+    let clear_after = state.settings().clear_after();
     tauri::async_runtime::spawn_blocking(move || {
         app.state::<AppState>().clipboard.copy_secret(
             &code,

@@ -7,4 +7,5 @@ pub mod export;
 pub mod replace;
 pub mod saved;
 pub mod session;
+pub mod settings;
 pub mod tokens;

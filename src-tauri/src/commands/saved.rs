@@ -4,7 +4,7 @@
 //! The secret never comes back from the window: both use the one the shell kept from `create_token`, and
 //! copying a saved token reads it from the keychain in Rust.
 
-use patdesk_core::clipboard::{clear_after_from_env, ClipboardCountdown};
+use patdesk_core::clipboard::ClipboardCountdown;
 use patdesk_core::git_credential;
 use patdesk_core::model::SavedToken;
 use patdesk_core::vault::{SavedPat, Vault};
@@ -90,7 +90,8 @@ pub async fn copy_saved_token<R: Runtime>(
     let secret = vault
         .run(move |v| v.saved_pat_secret(&organization, &authorization_id))
         .await?;
-    let clear_after = clear_after_from_env();
+    // The person's setting, unless PATDESK_CLIPBOARD_CLEAR_SECONDS overrides it.
+    let clear_after = state.settings().clear_after();
     let emitter = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         app.state::<AppState>().clipboard.copy_secret(

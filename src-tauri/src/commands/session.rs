@@ -109,7 +109,7 @@ async fn restore(state: &AppState, account: &RememberedAccount) -> Result<Sessio
     let restored = async {
         let session = Session::restore(
             &Endpoints::from_env()?,
-            &EntraConfig::from_env(),
+            &state.settings().entra_config(),
             &state.vault,
             account,
         )
@@ -191,7 +191,7 @@ async fn browser_sign_in(
     on_waiting: Channel<SignInWaiting>,
 ) -> Result<SessionInfo, Error> {
     let endpoints = Endpoints::from_env()?;
-    let config = EntraConfig::from_env();
+    let config = state.settings().entra_config();
     check_organization(&endpoints, &organization).await?;
     let cancel = state.begin_sign_in();
     let pending = LoopbackSignIn::start(&endpoints, &config, None)?;
@@ -235,7 +235,7 @@ async fn device_sign_in(
     on_code: Channel<DeviceCodeInfo>,
 ) -> Result<SessionInfo, Error> {
     let endpoints = Endpoints::from_env()?;
-    let config = EntraConfig::from_env();
+    let config = state.settings().entra_config();
     check_organization(&endpoints, &organization).await?;
     let cancel = state.begin_sign_in();
     let prompt = DeviceCodeFlow::start(&endpoints, &config).await?;

@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fantoccini::Locator;
-use patdesk_e2e::{app_bin, clipboard, secret_shapes, testid, token_by_id, within_limit, App};
+use patdesk_e2e::{
+    app_bin, clipboard, secret_shapes, testid, token_by_id, within_limit, App, Dirs,
+};
 use serde_json::{json, Value};
 
 /// The simulator's tokens owned by the signed-in person (the owner of the listed tokens).
@@ -1130,6 +1132,247 @@ async fn s15_expiry_reminders_body() {
         later.len(),
         "no repeat after the restart: {:?}",
         &after[later.len()..]
+    );
+    app.finish().await;
+}
+
+/// The settings file in the app's config directory under the throw-away home.
+fn settings_file(dirs: &Dirs) -> std::path::PathBuf {
+    dirs.path("config")
+        .join("dev.patdesk.app")
+        .join("settings.json")
+}
+
+/// The `data-theme` attribute of `<html>` and the page's computed background colour.
+async fn theme_and_background(app: &App) -> (Value, Value) {
+    let got = app
+        .client
+        .execute(
+            "const root = document.documentElement;
+             return [root.getAttribute('data-theme'), getComputedStyle(root).backgroundColor];",
+            vec![],
+        )
+        .await
+        .expect("read the theme");
+    (got[0].clone(), got[1].clone())
+}
+
+/// Waits until the window shows `theme` with `background` (`rgb(…)`, the `--bg` of app.css).
+async fn wait_for_theme(app: &App, theme: &str, background: &str) {
+    app.until(&format!("the {theme} theme ({background})"), || async {
+        let (t, bg) = theme_and_background(app).await;
+        (t == theme && bg == background).then_some(())
+    })
+    .await;
+}
+
+/// "Try the demo" and the token list.
+async fn into_demo(app: &App) {
+    app.click("demo-button").await;
+    app.visible("demo-banner").await;
+    app.sim.ready().await;
+    app.find("token-row").await;
+}
+
+/// Chooses an option of the `<select>` with this `data-testid`, as a person would.
+async fn choose(app: &App, select: &str, value: &str) {
+    let option = app
+        .find_css(&format!("{} option[value='{value}']", testid(select)))
+        .await;
+    app.click_element(&option, &format!("{select} {value}"))
+        .await;
+}
+
+const LIGHT_BG: &str = "rgb(246, 247, 249)";
+const DARK_BG: &str = "rgb(21, 23, 27)";
+
+#[tokio::test]
+async fn s12_settings_clipboard_timeout_and_theme_kept_after_restart() {
+    within_limit(
+        "s12_settings_clipboard_timeout_and_theme_kept_after_restart",
+        s12_settings_body(),
+    )
+    .await;
+}
+
+/// Settings changes the clipboard timeout to 10 s (the copy's countdown starts at 10 s at most, and the
+/// shell logs the 10 s it used) and the theme, applied at once; both are in the settings file and still
+/// there after the app is quit and opened again. The harness's 4 s override is switched off (empty), so the
+/// timeout comes from the settings.
+async fn s12_settings_body() {
+    let mut app = App::launch_with(
+        "s12_settings",
+        &app_bin(),
+        &[("PATDESK_CLIPBOARD_CLEAR_SECONDS", "")],
+    )
+    .await;
+    into_demo(&app).await;
+    assert!(
+        !settings_file(&app.dirs).exists(),
+        "no settings file before anything is chosen"
+    );
+
+    app.click("nav-settings").await;
+    let timeout = app.visible("settings-clipboard-timeout").await;
+    assert_eq!(timeout.prop("value").await.unwrap().as_deref(), Some("30"));
+    choose(&app, "settings-clipboard-timeout", "10").await;
+    app.visible("settings-saved").await;
+    app.until("10 s in the settings file", || async {
+        let text = std::fs::read_to_string(settings_file(&app.dirs)).ok()?;
+        let saved: Value = serde_json::from_str(&text).ok()?;
+        (saved["settings"]["clipboardClearSeconds"] == 10).then_some(())
+    })
+    .await;
+
+    // A new token, copied: the countdown starts from the chosen 10 s.
+    app.click("nav-tokens").await;
+    app.click("new-token-button").await;
+    app.type_into("token-name-input", "e2e settings timeout")
+        .await;
+    app.click("preset-build-agent").await;
+    app.click("create-button").await;
+    let secret_box = app.visible("secret-value").await;
+    app.click("reveal-button").await;
+    app.until("the revealed secret", || async {
+        (secret_box
+            .attr("data-revealed")
+            .await
+            .ok()
+            .flatten()
+            .as_deref()
+            == Some("true"))
+        .then_some(())
+    })
+    .await;
+    let secret = secret_box.text().await.unwrap().trim().to_string();
+    app.remember_secret(&secret);
+    app.click("copy-button").await;
+    let countdown = app.visible("clipboard-countdown").await;
+    let first: u64 = app
+        .until("the clipboard countdown", || async {
+            let text = countdown.text().await.ok()?;
+            let rest = text.split("clears in ").nth(1)?;
+            rest.trim_end_matches(" s").trim().parse().ok()
+        })
+        .await;
+    assert!(
+        (1..=10).contains(&first),
+        "the countdown starts at 10 s at most: {first} s"
+    );
+    let (_, log) = app.diagnostics_log();
+    assert!(
+        log.contains("clear_after_s=10") && !log.contains("clear_after_s=30"),
+        "the copy used the 10 s of the settings"
+    );
+    app.until("the clipboard cleared", || async {
+        clipboard::read()
+            .is_none_or(|text| text.is_empty())
+            .then_some(())
+    })
+    .await;
+    app.click("done-button").await;
+    app.visible("new-token-button").await;
+
+    // The theme, applied as soon as it is chosen.
+    app.click("nav-settings").await;
+    app.click("theme-light").await;
+    wait_for_theme(&app, "light", LIGHT_BG).await;
+    app.visible("settings-saved").await;
+    app.screenshot("s12_settings_light").await;
+    app.click("theme-dark").await;
+    wait_for_theme(&app, "dark", DARK_BG).await;
+    app.until("dark in the settings file", || async {
+        let saved: Value =
+            serde_json::from_str(&std::fs::read_to_string(settings_file(&app.dirs)).ok()?).ok()?;
+        (saved["settings"]["theme"] == "dark").then_some(())
+    })
+    .await;
+    app.screenshot("s12_settings_dark").await;
+
+    // Quit and open again: dark from the first screen, and both choices kept.
+    let app = app.restart("s12_settings_restarted").await;
+    app.visible("demo-button").await;
+    wait_for_theme(&app, "dark", DARK_BG).await;
+    into_demo(&app).await;
+    app.click("nav-settings").await;
+    let timeout = app.visible("settings-clipboard-timeout").await;
+    app.until("10 s chosen after the restart", || async {
+        (timeout.prop("value").await.ok().flatten().as_deref() == Some("10")).then_some(())
+    })
+    .await;
+    let dark = app
+        .find_css(&format!("{} input", testid("theme-dark")))
+        .await;
+    assert_eq!(
+        dark.prop("checked").await.unwrap().as_deref(),
+        Some("true"),
+        "dark still chosen"
+    );
+    assert!(app.all("settings-notice").await.is_empty());
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn s12_settings_corrupt_file_falls_back_to_defaults() {
+    within_limit(
+        "s12_settings_corrupt_file_falls_back_to_defaults",
+        s12_settings_corrupt_body(),
+    )
+    .await;
+}
+
+/// A settings file PAT Desk cannot read (written before the start): the window starts with the defaults, says
+/// so in one line, and the file is kept as settings.json.bak; choosing a setting writes a new file.
+async fn s12_settings_corrupt_body() {
+    let dirs = Dirs::new();
+    let corrupt = "{\"version\": 1, \"settings\": {\"theme\": \"dark\", ";
+    let file = settings_file(&dirs);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, corrupt).unwrap();
+    let bak = file.with_file_name("settings.json.bak");
+
+    let app = App::launch_in("s12_settings_corrupt", &app_bin(), &[], dirs).await;
+    into_demo(&app).await;
+    let banner = app.visible("settings-notice-banner").await;
+    let notice = banner.text().await.unwrap();
+    assert!(
+        notice.contains("default settings") && notice.contains("settings.json.bak"),
+        "the notice: {notice}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&bak).unwrap(),
+        corrupt,
+        "kept as .bak"
+    );
+    assert!(!file.exists(), "moved aside, not left in place");
+    // The defaults: the system's theme, not the dark of the unreadable file.
+    let (theme, _) = theme_and_background(&app).await;
+    assert_eq!(theme, "system");
+    app.screenshot("s12_settings_corrupt_notice").await;
+
+    app.click("settings-notice-open").await;
+    let on_screen = app.visible("settings-notice").await;
+    assert!(on_screen
+        .text()
+        .await
+        .unwrap()
+        .contains("settings.json.bak"));
+    let timeout = app.visible("settings-clipboard-timeout").await;
+    assert_eq!(timeout.prop("value").await.unwrap().as_deref(), Some("30"));
+    app.screenshot("s12_settings_corrupt_settings_screen").await;
+
+    choose(&app, "settings-clipboard-timeout", "20").await;
+    app.visible("settings-saved").await;
+    app.gone("settings-notice").await;
+    app.until("a new settings file", || async {
+        let saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).ok()?).ok()?;
+        (saved["settings"]["clipboardClearSeconds"] == 20).then_some(())
+    })
+    .await;
+    assert_eq!(
+        std::fs::read_to_string(&bak).unwrap(),
+        corrupt,
+        "the .bak stays"
     );
     app.finish().await;
 }

@@ -68,7 +68,13 @@ impl Default for EntraConfig {
 impl EntraConfig {
     /// Defaults overridden by `PATDESK_CLIENT_ID` and `PATDESK_AUTHORITY`.
     pub fn from_env() -> Self {
-        let mut c = EntraConfig::default();
+        EntraConfig::default().with_env_overrides()
+    }
+
+    /// These settings with the client id and authority replaced by `PATDESK_CLIENT_ID` and
+    /// `PATDESK_AUTHORITY` when they are set (not empty): the environment wins over the Settings screen.
+    pub fn with_env_overrides(self) -> Self {
+        let mut c = self;
         if let Ok(v) = std::env::var("PATDESK_CLIENT_ID") {
             if !v.trim().is_empty() {
                 c.client_id = v.trim().to_string();

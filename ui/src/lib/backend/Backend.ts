@@ -25,6 +25,8 @@ import type {
   ScopeCatalogue,
   TokenListing,
   SessionInfo,
+  Settings,
+  SettingsView,
   UpdateTokenRequest,
   UpdatedToken,
   RegenerateRequest,
@@ -113,6 +115,10 @@ export interface Backend {
   about(): Promise<AboutInfo>;
   /** Copies the version and the last lines of the diagnostics log (no secrets) to the clipboard, in Rust. */
   copyDiagnostics(): Promise<void>;
+  /** The person's settings, with a notice when the settings file could not be read (it is kept as `.bak`). */
+  settings(): Promise<SettingsView>;
+  /** Saves the settings; rejects `invalidClientId`, `invalidAuthority` or `invalidInput`, saving nothing. */
+  saveSettings(settings: Settings): Promise<SettingsView>;
   /** Subscribes to `clipboard-countdown` events. */
   onClipboardCountdown(callback: (countdown: ClipboardCountdown) => void): Unsubscribe;
 }

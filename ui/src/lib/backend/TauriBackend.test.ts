@@ -25,6 +25,34 @@ function record(answer: (call: Call) => unknown = () => null): Call[] {
 afterEach(() => clearMocks());
 
 describe('TauriBackend', () => {
+  it('reads and saves the settings, passing a refusal through unchanged', async () => {
+    const settings = {
+      clipboardClearSeconds: 10,
+      notifications: false,
+      theme: 'dark' as const,
+      clientId: '872cd9fa-d31f-45e0-9eab-6e460a02d1f1',
+      authority: 'common',
+    };
+    const calls = record((call) => {
+      if (call.cmd === 'save_settings' && (call.args.settings as { authority: string }).authority === 'consumers') {
+        throw { code: 'invalidAuthority', message: 'Not an authority.' };
+      }
+      return { settings, defaults: settings, notice: null };
+    });
+    const backend = new TauriBackend();
+    expect((await backend.settings()).settings).toEqual(settings);
+    await backend.saveSettings(settings);
+    await expect(backend.saveSettings({ ...settings, authority: 'consumers' })).rejects.toEqual({
+      code: 'invalidAuthority',
+      message: 'Not an authority.',
+    });
+    expect(calls.map((c) => [c.cmd, c.args])).toEqual([
+      ['settings', {}],
+      ['save_settings', { settings }],
+      ['save_settings', { settings: { ...settings, authority: 'consumers' } }],
+    ]);
+  });
+
   it('sends every command with the names of docs/ipc.md', async () => {
     const calls = record();
     const backend = new TauriBackend();

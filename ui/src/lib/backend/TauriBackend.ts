@@ -26,6 +26,8 @@ import type {
   RevokeResult,
   ScopeCatalogue,
   SessionInfo,
+  Settings,
+  SettingsView,
   UpdateTokenRequest,
   UpdatedToken,
   RegenerateRequest,
@@ -195,6 +197,14 @@ export class TauriBackend implements Backend {
 
   copyDiagnostics(): Promise<void> {
     return call('copy_diagnostics');
+  }
+
+  settings(): Promise<SettingsView> {
+    return call('settings');
+  }
+
+  saveSettings(settings: Settings): Promise<SettingsView> {
+    return call('save_settings', { settings });
   }
 
   onClipboardCountdown(callback: (countdown: ClipboardCountdown) => void): Unsubscribe {

@@ -29,6 +29,8 @@ import type {
   TokenRef,
   ScopeCatalogue,
   SessionInfo,
+  Settings,
+  SettingsView,
   TokenStatus,
   UpdateTokenRequest,
   UpdatedToken,
@@ -42,6 +44,21 @@ import { demoCatalogue, describeScope } from './demoCatalogue';
 import { tokenNameError, trimName } from '$lib/tokenName';
 
 const DAY = 24 * 60 * 60 * 1000;
+
+/** The settings of a first start (patdesk_core::settings::Settings::default). */
+export function defaultSettings(): Settings {
+  return {
+    clipboardClearSeconds: 30,
+    notifications: true,
+    theme: 'system',
+    clientId: '872cd9fa-d31f-45e0-9eab-6e460a02d1f1',
+    authority: 'organizations',
+  };
+}
+
+function isGuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
 
 export type BackendMethod = Exclude<keyof Backend, 'onClipboardCountdown'>;
 
@@ -241,6 +258,9 @@ export class TestBackend implements Backend {
   aboutInfo: AboutInfo = { version: '0.1.0', logFile: '~/.local/share/dev.patdesk.app/logs/patdesk.log' };
   /** The diagnostics report `copyDiagnostics` puts on the (pretend) clipboard. */
   diagnostics = 'PAT Desk 0.1.0 (linux x86_64)\nLog: ~/.local/share/dev.patdesk.app/logs/patdesk.log\n(the log is empty)\n';
+  /** The settings as saved, and the notice of a settings file that could not be read (until saved). */
+  savedSettings: Settings = defaultSettings();
+  settingsNotice: string | null = null;
   /** The authorize URL the browser sign-in reports. */
   authorizeUrl = 'http://127.0.0.1:41000/login/organizations/oauth2/v2.0/authorize?client_id=test&state=s';
   deviceCode: DeviceCodeInfo = {
@@ -792,6 +812,30 @@ export class TestBackend implements Backend {
   async copyDiagnostics(): Promise<void> {
     await this.enter('copyDiagnostics');
     this.clipboardText = this.diagnostics;
+  }
+
+  async settings(): Promise<SettingsView> {
+    await this.enter('settings');
+    return { settings: { ...this.savedSettings }, defaults: defaultSettings(), notice: this.settingsNotice };
+  }
+
+  async saveSettings(settings: Settings): Promise<SettingsView> {
+    await this.enter('saveSettings', [settings]);
+    const next = { ...settings, clientId: settings.clientId.trim(), authority: settings.authority.trim() };
+    // The same rules as patdesk_core::settings.
+    if (![10, 20, 30, 60, 120, 300].includes(next.clipboardClearSeconds)) {
+      throw appError('invalidInput', 'Choose how long a copied token stays on the clipboard from the list.');
+    }
+    if (!isGuid(next.clientId)) {
+      throw appError('invalidClientId', 'A client id looks like 872cd9fa-d31f-45e0-9eab-6e460a02d1f1. Copy it from your app registration, or choose Reset to defaults.');
+    }
+    const authority = next.authority.toLowerCase();
+    if (!(authority === 'organizations' || authority === 'common' || isGuid(authority) || /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]*[a-z][a-z0-9-]*$/.test(authority))) {
+      throw appError('invalidAuthority', 'The authority must be organizations, common, your tenant id or your tenant\'s domain. Choose Reset to defaults if you are not sure.');
+    }
+    this.savedSettings = next;
+    this.settingsNotice = null;
+    return { settings: { ...next }, defaults: defaultSettings(), notice: null };
   }
 
   onClipboardCountdown(callback: (countdown: ClipboardCountdown) => void): Unsubscribe {

@@ -43,4 +43,7 @@ export type Command =
   | 'use_created_token_with_git'
   // about and diagnostics
   | 'about'
-  | 'copy_diagnostics';
+  | 'copy_diagnostics'
+  // settings
+  | 'settings'
+  | 'save_settings';
