@@ -252,12 +252,12 @@ impl AzureDevOpsClient {
         let scope = normalise_scopes(&request.scopes)?;
         let (mut protocol, mut step) = CreateProtocol::start(self.options.retry);
         // The last attempt: when it started and the `validTo` it asked for (what a check looks for).
-        let mut started = Utc::now();
+        let mut started = self.clock.now();
         let mut valid_to = started;
         loop {
             let event = match step {
                 Step::Send => {
-                    started = Utc::now();
+                    started = self.clock.now();
                     valid_to = round_to_10ms(request.lifespan.valid_to(started, None)?);
                     Event::Sent(
                         self.send_create(org, &display_name, &scope, valid_to)

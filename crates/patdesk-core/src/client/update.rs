@@ -1,7 +1,6 @@
 //! Update a token (§2.8): rename, change scopes or extend; targets are never changed. As after Create, an
 //! expiry the service shortened (policy clamp, §11 #2) is reported with the date that was asked for.
 
-use chrono::Utc;
 use reqwest::Method;
 
 use super::list::status_for;
@@ -26,7 +25,7 @@ impl AzureDevOpsClient {
             None => None,
         };
         let asked = match &request.lifespan {
-            Some(l) => Some(round_to_10ms(l.valid_to(Utc::now(), None)?)),
+            Some(l) => Some(round_to_10ms(l.valid_to(self.clock.now(), None)?)),
             None => None,
         };
         let valid_to = asked.map(format_date);
@@ -55,7 +54,7 @@ impl AzureDevOpsClient {
             Error::from_code(ErrorCode::MalformedResponse)
                 .with_raw("update answered without patToken")
         })?;
-        let token = self.to_model(w, org, status_for(ListFilter::All, Utc::now()));
+        let token = self.to_model(w, org, status_for(ListFilter::All, self.clock.now()));
         let clamped_from =
             asked.filter(|asked| token.valid_to < *asked - chrono::Duration::seconds(1));
         Ok(UpdatedToken {
