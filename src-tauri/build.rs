@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "regenerate_token",
     "revoke_token",
     "bulk_revoke",
+    "retry_failed_revokes",
     "cancel_bulk_revoke",
     // replacing a global token
     "plan_replacement",

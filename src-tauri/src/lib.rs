@@ -56,6 +56,7 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::tokens::regenerate_token,
             commands::tokens::revoke_token,
             commands::tokens::bulk_revoke,
+            commands::tokens::retry_failed_revokes,
             commands::tokens::cancel_bulk_revoke,
             commands::replace::plan_replacement,
             commands::replace::create_replacement,

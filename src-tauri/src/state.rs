@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use patdesk_core::bulk::CancellationToken;
+use patdesk_core::bulk::{BulkItem, CancellationToken};
 use patdesk_core::clipboard::ClipboardService;
-use patdesk_core::model::{KeychainStatus, PatToken};
+use patdesk_core::model::{BulkSummary, KeychainStatus, PatToken};
 use patdesk_core::settings::{self, Settings, SettingsView};
 use patdesk_core::vault::Vault;
 use patdesk_core::{Error, Sensitive};
@@ -54,6 +54,8 @@ pub struct AppState {
     /// unregisters a newer one).
     bulk_cancel: Mutex<Option<(u64, CancellationToken)>>,
     bulk_runs: AtomicU64,
+    /// The last bulk revoke's tokens and results, for "Retry failed" (ids and names, no secrets).
+    last_bulk: Mutex<Option<(Vec<BulkItem>, BulkSummary)>>,
     /// The person signed out of the demo the app was started in: don't start it again on reload.
     demo_left: AtomicBool,
     pub clipboard: ClipboardService,
@@ -127,6 +129,7 @@ impl AppState {
             created: Mutex::new(Vec::new()),
             bulk_cancel: Mutex::new(None),
             bulk_runs: AtomicU64::new(0),
+            last_bulk: Mutex::new(None),
             demo_left: AtomicBool::new(false),
             clipboard: ClipboardService::new(),
             vault: Vault::new(),
@@ -325,6 +328,17 @@ impl AppState {
             previous.cancel();
         }
         (run, token)
+    }
+
+    pub fn keep_last_bulk(&self, items: Vec<BulkItem>, summary: BulkSummary) {
+        *self.last_bulk.lock().unwrap_or_else(|e| e.into_inner()) = Some((items, summary));
+    }
+
+    pub fn last_bulk(&self) -> Option<(Vec<BulkItem>, BulkSummary)> {
+        self.last_bulk
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn end_bulk(&self, run: u64) {

@@ -13,7 +13,7 @@ use patdesk_core::model::{
 };
 use patdesk_core::scopes::Catalogue;
 use patdesk_core::session::Session;
-use patdesk_core::Error;
+use patdesk_core::{Error, ErrorCode};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
@@ -205,12 +205,43 @@ pub async fn bulk_revoke(
     items: Vec<BulkItem>,
     on_progress: Channel<BulkProgress>,
 ) -> Result<BulkSummary, Error> {
+    run_bulk(&state, items, on_progress).await
+}
+
+/// "Retry failed": revoke again the tokens of the last bulk revoke that failed (the core's
+/// `bulk::retry_failed` chooses them: cancelled ones are not retried), with progress as for `bulk_revoke`.
+#[tauri::command]
+pub async fn retry_failed_revokes(
+    state: State<'_, AppState>,
+    on_progress: Channel<BulkProgress>,
+) -> Result<BulkSummary, Error> {
+    let again = state
+        .last_bulk()
+        .map(|(items, summary)| bulk::retry_failed(&summary, &items))
+        .unwrap_or_default();
+    if again.is_empty() {
+        return Err(Error::new(
+            ErrorCode::InvalidInput,
+            "Nothing failed in the last bulk revoke, so there is nothing to try again.",
+        ));
+    }
+    run_bulk(&state, again, on_progress).await
+}
+
+/// One bulk run: the engine, the log, the keychain copies of revoked tokens forgotten, and the run kept for
+/// "Retry failed".
+async fn run_bulk(
+    state: &AppState,
+    items: Vec<BulkItem>,
+    on_progress: Channel<BulkProgress>,
+) -> Result<BulkSummary, Error> {
     let session = state.require_session()?;
     let organizations: std::collections::HashMap<String, String> = items
         .iter()
         .map(|i| (i.authorization_id.clone(), i.organization.clone()))
         .collect();
     let (run, cancel) = state.begin_bulk();
+    let sent = items.clone();
     let summary = bulk::bulk_revoke(
         &*session,
         items,
@@ -222,6 +253,7 @@ pub async fn bulk_revoke(
     )
     .await;
     state.end_bulk(run);
+    state.keep_last_bulk(sent, summary.clone());
     tracing::info!(
         tokens = summary.results.len() + summary.cancelled as usize,
         revoked = summary.revoked,
@@ -250,7 +282,7 @@ pub async fn bulk_revoke(
                 .map(|org| (org.clone(), r.authorization_id.clone()))
         })
         .collect();
-    saved::forget_revoked(&state, revoked).await;
+    saved::forget_revoked(state, revoked).await;
     Ok(summary)
 }
 

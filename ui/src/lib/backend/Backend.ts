@@ -91,6 +91,11 @@ export interface Backend {
   regenerateToken(request: RegenerateRequest): Promise<RegeneratedToken>;
   revokeToken(organization: string, authorizationId: string): Promise<RevokeResult>;
   bulkRevoke(items: BulkItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary>;
+  /**
+   * "Retry failed": revokes again the tokens of the last bulk revoke that failed (the core chooses them; cancelled
+   * ones are not retried). Rejects `invalidInput` when none failed.
+   */
+  retryFailedRevokes(onProgress: (progress: BulkProgress) => void): Promise<BulkSummary>;
   cancelBulkRevoke(): Promise<void>;
   /**
    * Writes `tokens` (what the list shows) as CSV or JSON where the person picks in the system's save dialog;

@@ -216,6 +216,12 @@ describe('TauriBackend', () => {
     expect(calls[0].args.items).toEqual(items);
     expect(seen).toEqual([update]);
     expect(summary.revoked).toBe(1);
+
+    // "Retry failed" sends no items: the shell keeps the last run and the core picks the failed ones.
+    await new TauriBackend().retryFailedRevokes((p) => seen.push(p));
+    expect(calls[1].cmd).toBe('retry_failed_revokes');
+    expect(Object.keys(calls[1].args)).toEqual(['onProgress']);
+    expect(seen).toEqual([update, update]);
   });
 
   it('passes AppError rejections through and wraps anything else', async () => {

@@ -159,6 +159,12 @@ export class TauriBackend implements Backend {
     return call('bulk_revoke', { items, onProgress: channel });
   }
 
+  retryFailedRevokes(onProgress: (progress: BulkProgress) => void): Promise<BulkSummary> {
+    const channel = new Channel<BulkProgress>();
+    channel.onmessage = onProgress;
+    return call('retry_failed_revokes', { onProgress: channel });
+  }
+
   cancelBulkRevoke(): Promise<void> {
     return call('cancel_bulk_revoke');
   }

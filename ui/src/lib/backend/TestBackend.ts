@@ -739,6 +739,27 @@ export class TestBackend implements Backend {
 
   async bulkRevoke(items: BulkItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary> {
     await this.enter('bulkRevoke', [items.map((item) => ({ ...item }))]);
+    return this.runBulk(items, onProgress);
+  }
+
+  async retryFailedRevokes(onProgress: (progress: BulkProgress) => void): Promise<BulkSummary> {
+    await this.enter('retryFailedRevokes');
+    // The core's `bulk::retry_failed`: the failed ones of the last run, not the cancelled ones.
+    const last = this.lastBulk;
+    const failed = new Set(
+      (last?.summary.results ?? [])
+        .filter((r) => r.outcome.kind === 'failed' && r.outcome.error.code !== 'cancelled')
+        .map((r) => r.authorizationId),
+    );
+    const again = (last?.items ?? []).filter((item) => failed.has(item.authorizationId));
+    if (again.length === 0) throw appError('invalidInput', 'Nothing failed in the last bulk revoke, so there is nothing to try again.');
+    return this.runBulk(again, onProgress);
+  }
+
+  /** The last bulk run, as the shell keeps it for "Retry failed". */
+  private lastBulk: { items: BulkItem[]; summary: BulkSummary } | null = null;
+
+  private async runBulk(items: BulkItem[], onProgress: (progress: BulkProgress) => void): Promise<BulkSummary> {
     this.bulkCancelled = false;
     const results: RevokeResult[] = [];
     for (const item of items) {
@@ -755,13 +776,15 @@ export class TestBackend implements Backend {
     }
     this.bulkPauseAfter = null;
     const count = (kind: string) => results.filter((r) => r.outcome.kind === kind).length;
-    return {
+    const summary = {
       results,
       revoked: count('revoked'),
       alreadyGone: count('alreadyGone'),
       failed: count('failed'),
       cancelled: items.length - results.length,
     };
+    this.lastBulk = { items: items.map((item) => ({ ...item })), summary };
+    return summary;
   }
 
   async cancelBulkRevoke(): Promise<void> {

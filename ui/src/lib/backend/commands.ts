@@ -23,6 +23,7 @@ export type Command =
   | 'regenerate_token'
   | 'revoke_token'
   | 'bulk_revoke'
+  | 'retry_failed_revokes'
   | 'cancel_bulk_revoke'
   // replacing a global token
   | 'plan_replacement'
