@@ -627,8 +627,10 @@ const BOUNDARY_PROBE: &str = "
   }
   for (const el of document.querySelectorAll(\"[aria-pressed='true']\")) {
     const s = getComputedStyle(el);
-    const ring = s.boxShadow.match(/rgba?\\([^)]*\\)/);
-    const edge = ring ? rgb(ring[0]) : rgb(s.borderTopColor);
+    // An opaque box-shadow ring or border draws the boundary; a translucent drop shadow does not count.
+    const rings = (s.boxShadow.match(/rgba?\\([^)]*\\)/g) || []).map(rgb).filter((c) => c.a >= 1);
+    const edge = rings.length > 0 ? rings[0]
+      : parseFloat(s.borderTopWidth) > 0 ? rgb(s.borderTopColor) : rgb(s.backgroundColor);
     const r = ratio(edge, behind(el));
     if (r < 3) short.push(name(el) + ' pressed boundary ' + r.toFixed(2));
   }
