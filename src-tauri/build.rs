@@ -37,6 +37,7 @@ const COMMANDS: &[&str] = &[
     "clear_clipboard",
     "forget_created_secret",
     "copy_device_code",
+    "copy_sign_in_address",
     // keeping a created token (keychain, Git)
     "save_created_token",
     "saved_tokens",

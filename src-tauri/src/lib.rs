@@ -66,6 +66,7 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::clipboard::clear_clipboard,
             commands::clipboard::forget_created_secret,
             commands::clipboard::copy_device_code,
+            commands::clipboard::copy_sign_in_address,
             commands::saved::save_created_token,
             commands::saved::saved_tokens,
             commands::saved::copy_saved_token,

@@ -69,6 +69,8 @@ pub struct AppState {
     sign_in_cancel: Mutex<Option<CancellationToken>>,
     /// The device-code sign-in's user code, for "Copy" (not a secret).
     device_code: Mutex<Option<String>>,
+    /// The browser sign-in's address while it waits, for "Copy address" (the screen's only other copy).
+    sign_in_address: Mutex<Option<String>>,
     /// The person's settings, read from their file the first time they are needed.
     settings: Mutex<SettingsSlot>,
 }
@@ -137,6 +139,7 @@ impl AppState {
             restore_tried: AtomicBool::new(false),
             sign_in_cancel: Mutex::new(None),
             device_code: Mutex::new(None),
+            sign_in_address: Mutex::new(None),
             settings: Mutex::new(SettingsSlot::default()),
         }
     }
@@ -246,6 +249,20 @@ impl AppState {
 
     pub fn device_code(&self) -> Option<String> {
         self.device_code
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_sign_in_address(&self, address: Option<String>) {
+        *self
+            .sign_in_address
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = address;
+    }
+
+    pub fn sign_in_address(&self) -> Option<String> {
+        self.sign_in_address
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()

@@ -220,6 +220,14 @@ fn about_names_the_version_and_the_log_file() {
     );
 }
 
+#[test]
+fn copying_the_sign_in_address_needs_a_sign_in_that_waits() {
+    let (_app, window) = app();
+    let err = invoke(&window, "copy_sign_in_address", json!({}))
+        .expect_err("no browser sign-in is waiting");
+    assert_eq!(err["code"], "signInExpired", "{err}");
+}
+
 /// A settings file of its own for the app's state, in a throw-away directory (removed at the end).
 fn settings_app(
     tag: &str,

@@ -60,6 +60,32 @@ pub fn forget_created_secret(state: State<'_, AppState>, authorization_id: Optio
     state.forget_created_secret(authorization_id.as_deref());
 }
 
+/// Copy the address of the browser sign-in that is waiting, the one the screen offers to open by hand when no
+/// browser opened (not a secret; cleared from the clipboard after the usual countdown, like the device code).
+#[tauri::command]
+pub async fn copy_sign_in_address<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<(), Error> {
+    let address = state.sign_in_address().ok_or_else(|| {
+        Error::new(
+            ErrorCode::SignInExpired,
+            "There is no sign-in address to copy any more. Start the sign-in again.",
+        )
+    })?;
+    let address = patdesk_core::Sensitive::new(address);
+    let clear_after = state.settings().clear_after();
+    tauri::async_runtime::spawn_blocking(move || {
+        app.state::<AppState>().clipboard.copy_secret(
+            &address,
+            clear_after,
+            |_tick: ClipboardCountdown| {},
+        )
+    })
+    .await
+    .map_err(Error::internal)?
+}
+
 /// Copy the device-code sign-in's code (not a secret; it is still cleared from the clipboard after the
 /// usual countdown).
 #[tauri::command]

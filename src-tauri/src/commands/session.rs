@@ -200,12 +200,14 @@ async fn browser_sign_in(
         Ok(v) if v.trim().eq_ignore_ascii_case("none") => false,
         _ => tauri_plugin_opener::open_url(&url, None::<&str>).is_ok(),
     };
+    state.set_sign_in_address(Some(url.clone()));
     let _ = on_waiting.send(SignInWaiting {
         authorize_url: url,
         browser_opened,
     });
-    let tokens = pending.wait(sign_in_timeout(), &cancel).await?;
-    establish(state, &endpoints, &config, tokens).await
+    let tokens = pending.wait(sign_in_timeout(), &cancel).await;
+    state.set_sign_in_address(None);
+    establish(state, &endpoints, &config, tokens?).await
 }
 
 /// Stop the sign-in that is waiting (browser or device code); it ends with `signInCancelled`.
@@ -213,6 +215,7 @@ async fn browser_sign_in(
 pub fn cancel_sign_in(state: State<'_, AppState>) {
     state.cancel_sign_in();
     state.set_device_code(None);
+    state.set_sign_in_address(None);
 }
 
 /// Sign in with a device code (the fallback when the browser sign-in cannot be used). `on_code` receives

@@ -10,7 +10,9 @@
 //! (`PATDESK_PRIVATE_KEYRING`), so it never touches a developer's own keychain.
 
 use patdesk_core::vault::Vault;
-use patdesk_e2e::{app_bin, find_jwt, rerun_with_keyring, secret_shapes, within_limit, App};
+use patdesk_e2e::{
+    app_bin, clipboard, find_jwt, rerun_with_keyring, secret_shapes, within_limit, App,
+};
 use patdesk_sim::{SimOptions, Simulator};
 use serde_json::Value;
 
@@ -150,6 +152,12 @@ async fn s20_body() {
         "the window shows the simulator's authorize URL with PKCE: {url}"
     );
     app.screenshot("s20_waiting_for_browser").await;
+    // The address box is the only other copy of the address: "Copy address" puts it on the X clipboard.
+    app.click("copy-sign-in-address").await;
+    app.until("the sign-in address on the clipboard", || async {
+        clipboard::read().filter(|text| text.trim() == url)
+    })
+    .await;
     let code = play_browser(&url).await;
 
     // 2. Dana's tokens are listed, the guest organization's (another tenant, its own access token from the

@@ -49,6 +49,8 @@ export interface Backend {
   startDeviceSignIn(organization: string, onCode: (code: DeviceCodeInfo) => void): Promise<SessionInfo>;
   /** Copies the device-code sign-in's code (Rust holds it; the window has no clipboard access). */
   copyDeviceCode(): Promise<void>;
+  /** Copies the address of the browser sign-in that is waiting (Rust holds it). */
+  copySignInAddress(): Promise<void>;
   /** Whether the system keychain can remember the sign-in (probed by the shell). */
   keychainStatus(): Promise<KeychainStatus>;
   /** "Continue without remembering my sign-in": memory only. */

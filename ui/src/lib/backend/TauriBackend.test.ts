@@ -129,6 +129,7 @@ describe('TauriBackend', () => {
     const backend = new TauriBackend();
     await backend.cancelSignIn();
     await backend.copyDeviceCode();
+    await backend.copySignInAddress();
     await backend.keychainStatus();
     await backend.continueWithoutKeychain();
     await backend.accounts();
@@ -143,6 +144,7 @@ describe('TauriBackend', () => {
     expect(calls.map((c) => [c.cmd, c.args])).toEqual([
       ['cancel_sign_in', {}],
       ['copy_device_code', {}],
+      ['copy_sign_in_address', {}],
       ['keychain_status', {}],
       ['continue_without_keychain', {}],
       ['accounts', {}],

@@ -71,6 +71,10 @@ export class TauriBackend implements Backend {
     return call('copy_device_code');
   }
 
+  copySignInAddress(): Promise<void> {
+    return call('copy_sign_in_address');
+  }
+
   keychainStatus(): Promise<KeychainStatus> {
     return call('keychain_status');
   }

@@ -368,6 +368,12 @@ export class TestBackend implements Backend {
     this.clipboardText = this.deviceCode.userCode;
   }
 
+  async copySignInAddress(): Promise<void> {
+    await this.enter('copySignInAddress');
+    if (!this.pendingSignIn) throw appError('signInExpired', 'There is no sign-in address to copy any more. Start the sign-in again.');
+    this.clipboardText = this.authorizeUrl;
+  }
+
   /** Ends a held sign-in: signed in as the demo person (a real account), or with `error`. */
   finishSignIn(error?: AppError): void {
     const pending = this.pendingSignIn;

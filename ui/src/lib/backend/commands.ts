@@ -35,6 +35,7 @@ export type Command =
   | 'clear_clipboard'
   | 'forget_created_secret'
   | 'copy_device_code'
+  | 'copy_sign_in_address'
   // keeping a created token (keychain, Git)
   | 'save_created_token'
   | 'saved_tokens'

@@ -177,7 +177,7 @@ describe('Regenerate', () => {
     expect(await screen.findByRole('heading', { name: 'Token regenerated' })).toBeInTheDocument();
     expect(screen.getByTestId('previous-revoked')).toHaveTextContent('The old token was revoked');
     expect(screen.getByTestId('replaced-note')).toHaveTextContent('the copy saved in your keychain now holds the new value');
-    expect(screen.getByTestId('save-keychain-button')).toBeDisabled();
+    expect(screen.getByTestId('save-keychain-button')).toHaveAttribute('aria-disabled', 'true');
     expect(backend.callsOf('regenerateToken')).toEqual([
       [{ organization: 'contoso', authorizationId: 'id-alpha', lifespan: { kind: 'days', days: 90 } }],
     ]);

@@ -20,7 +20,8 @@ describe('Revoke one token', () => {
     await user.click(button);
     const dialog = screen.getByRole('dialog', { name: 'Revoke “Alpha”?' });
     expect(dialog).toHaveAttribute('aria-modal', 'true');
-    await waitFor(() => expect(within(dialog).getByTestId('confirm-button')).toHaveFocus());
+    // The safe choice has the focus: Enter on arrival does not revoke.
+    await waitFor(() => expect(within(dialog).getByTestId('cancel-button')).toHaveFocus());
     await user.click(within(dialog).getByTestId('confirm-button'));
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(backend.callsOf('revokeToken')).toEqual([['contoso', 'id-alpha']]);
@@ -36,11 +37,11 @@ describe('Revoke one token', () => {
     await user.click(opener);
     const dialog = screen.getByRole('dialog');
     // Tab cycles between the dialog's two buttons only.
-    await waitFor(() => expect(within(dialog).getByTestId('confirm-button')).toHaveFocus());
-    await user.tab();
-    expect(within(dialog).getByTestId('cancel-button')).toHaveFocus();
+    await waitFor(() => expect(within(dialog).getByTestId('cancel-button')).toHaveFocus());
     await user.tab();
     expect(within(dialog).getByTestId('confirm-button')).toHaveFocus();
+    await user.tab();
+    expect(within(dialog).getByTestId('cancel-button')).toHaveFocus();
     await user.keyboard('{Escape}');
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
     expect(opener).toHaveFocus();

@@ -55,4 +55,13 @@ describe('About', () => {
     expect(await screen.findByTestId('about-error')).toHaveTextContent('Something went wrong inside PAT Desk.');
     expect(screen.queryByTestId('copy-diagnostics-button')).not.toBeInTheDocument();
   });
+
+  it('lists the keyboard shortcuts, zoom included', async () => {
+    const { user } = await renderTokens();
+    await user.click(screen.getByTestId('nav-about'));
+    const help = screen.getByRole('region', { name: 'Keyboard shortcuts' });
+    expect(help).toHaveTextContent('Escape');
+    expect(help).toHaveTextContent('Skip to the selection');
+    expect(help).toHaveTextContent('Ctrl+0');
+  });
 });

@@ -26,20 +26,20 @@ describe('Keeping a created token', () => {
     expect(await screen.findByTestId('save-keychain-result')).toHaveTextContent(/PAT Desk — .+ — Laptop git/);
     expect(backend.callsOf('saveCreatedToken')).toEqual([[]]);
     expect(backend.saved.size).toBe(1);
-    expect(screen.getByTestId('save-keychain-button')).toBeDisabled();
+    expect(screen.getByTestId('save-keychain-button')).toHaveAttribute('aria-disabled', 'true');
   });
 
   it('is not offered when the keychain is not used this run', async () => {
     const backend = new TestBackend({ signedIn: true });
     backend.keychain = { available: false, memoryOnly: true, message: 'no keychain' };
     await createToken(() => {}, backend);
-    expect(screen.getByTestId('save-keychain-button')).toBeDisabled();
+    expect(screen.getByTestId('save-keychain-button')).toHaveAttribute('aria-disabled', 'true');
     expect(screen.getByTestId('save-keychain-unavailable')).toHaveTextContent("can't reach your system keychain");
   });
 
   it('hands it to Git and says what happened in one sentence', async () => {
     const { user, backend } = await createToken();
-    await waitFor(() => expect(screen.getByTestId('use-with-git-button')).toBeEnabled());
+    await waitFor(() => expect(screen.getByTestId('use-with-git-button')).toHaveAttribute('aria-disabled', 'false'));
     await user.click(screen.getByTestId('use-with-git-button'));
     expect(await screen.findByTestId('git-result')).toHaveTextContent('Git will now use this token for https://dev.azure.com/');
     expect(backend.callsOf('useCreatedTokenWithGit')).toEqual([[]]);
@@ -48,7 +48,7 @@ describe('Keeping a created token', () => {
   it('disables Use with Git with a reason when git is missing', async () => {
     await createToken((backend) => (backend.gitInstalled = false));
     expect(await screen.findByTestId('git-missing-reason')).toHaveTextContent('Git is not installed');
-    expect(screen.getByTestId('use-with-git-button')).toBeDisabled();
+    expect(screen.getByTestId('use-with-git-button')).toHaveAttribute('aria-disabled', 'true');
   });
 
   it('shows the saved token under Saved tokens, copies it through the shell and forgets it', async () => {

@@ -31,8 +31,17 @@ describe('Sign in', () => {
     );
     expect(screen.getByTestId('authorize-url')).toHaveTextContent(backend.authorizeUrl);
     expect(backend.callsOf('signIn')).toEqual([['contoso']]);
+    // The form was replaced: the focus moved to the panel's first button, not to the page.
+    await waitFor(() => expect(screen.getByTestId('copy-sign-in-address')).toHaveFocus());
+    // The address box is the only other copy of the address: it scrolls with the keyboard and can be copied.
+    expect(screen.getByTestId('authorize-url')).toHaveAttribute('tabindex', '0');
+    await user.click(screen.getByTestId('copy-sign-in-address'));
+    expect(backend.callsOf('copySignInAddress')).toHaveLength(1);
+    expect(backend.clipboardText).toBe(backend.authorizeUrl);
+    expect(screen.getByTestId('copy-sign-in-address')).toHaveTextContent('Copied');
     await user.click(screen.getByTestId('cancel-sign-in'));
     expect(await screen.findByTestId('sign-in-error')).toHaveTextContent('You cancelled the sign-in.');
+    await waitFor(() => expect(screen.getByTestId('org-input')).toHaveFocus());
     expect(backend.callsOf('cancelSignIn')).toHaveLength(1);
     expect(screen.queryByTestId('sign-in-waiting')).not.toBeInTheDocument();
     // The organization stays, normalised to its address.
@@ -47,7 +56,7 @@ describe('Sign in', () => {
     await screen.findByTestId('sign-in-waiting');
     backend.finishSignIn({ code: 'signInExpired', message: 'expired' });
     expect(await screen.findByTestId('sign-in-error')).toHaveTextContent('The sign-in took too long');
-    expect(screen.getByTestId('sign-in-button')).toBeEnabled();
+    expect(screen.getByTestId('sign-in-button')).toHaveAttribute('aria-disabled', 'false');
   });
 
   it('shows the device code large, copies it through the shell, and signs in when done', async () => {

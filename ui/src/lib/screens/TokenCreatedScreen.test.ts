@@ -20,12 +20,18 @@ describe('Token created', () => {
   it('masks the value until Reveal', async () => {
     const { user } = await createToken();
     const value = screen.getByTestId('secret-value');
-    expect(value.textContent?.trim()).toMatch(/^•+$/);
+    // The bullets are for the eyes; a screen reader hears "hidden".
+    const masked = () => value.querySelector('[aria-hidden="true"]')?.textContent?.trim();
+    expect(masked()).toMatch(/^•+$/);
+    expect(value.querySelector('.visually-hidden')).toHaveTextContent('hidden');
+    // The label says what a press does; there is no pressed state on top of it.
+    expect(screen.getByTestId('reveal-button')).toHaveTextContent('Reveal');
     await user.click(screen.getByTestId('reveal-button'));
-    expect(screen.getByTestId('reveal-button')).toHaveAttribute('aria-pressed', 'true');
+    expect(screen.getByTestId('reveal-button')).toHaveTextContent('Hide');
+    expect(screen.getByTestId('reveal-button')).not.toHaveAttribute('aria-pressed');
     expect(value.textContent?.trim()).toMatch(/^[A-Za-z0-9]{84}$/);
     await user.click(screen.getByTestId('reveal-button'));
-    expect(value.textContent?.trim()).toMatch(/^•+$/);
+    expect(masked()).toMatch(/^•+$/);
   });
 
   it('copies through the backend and shows the clipboard countdown from its events', async () => {
