@@ -48,6 +48,8 @@ const COMMANDS: &[&str] = &[
     // about and diagnostics
     "about",
     "copy_diagnostics",
+    // the window's zoom (Ctrl +/-/0)
+    "zoom",
     // settings
     "settings",
     "save_settings",

@@ -36,6 +36,7 @@ pub fn app_builder<R: tauri::Runtime>(
 ) -> tauri::Builder<R> {
     builder
         .manage(AppState::new(launch))
+        .manage(commands::zoom::Zoom::default())
         .invoke_handler(tauri::generate_handler![
             commands::session::start_demo,
             commands::session::current_session,
@@ -75,6 +76,7 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::saved::use_created_token_with_git,
             commands::about::about,
             commands::about::copy_diagnostics,
+            commands::zoom::zoom,
             commands::settings::settings,
             commands::settings::save_settings,
         ])

@@ -9,3 +9,4 @@ pub mod saved;
 pub mod session;
 pub mod settings;
 pub mod tokens;
+pub mod zoom;

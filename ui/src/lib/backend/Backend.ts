@@ -35,6 +35,9 @@ import type {
 
 export type Unsubscribe = () => void;
 
+/** A step of the window's zoom. */
+export type ZoomStep = 'in' | 'out' | 'reset';
+
 export interface Backend {
   /** Starts a session against the built-in simulator: nothing touches a real account. */
   startDemo(): Promise<SessionInfo>;
@@ -122,6 +125,8 @@ export interface Backend {
   about(): Promise<AboutInfo>;
   /** Copies the version and the last lines of the diagnostics log (no secrets) to the clipboard, in Rust. */
   copyDiagnostics(): Promise<void>;
+  /** Zooms the window a step in or out, or back to 100 % (Ctrl + / Ctrl − / Ctrl 0); resolves with the new level. */
+  zoom(step: ZoomStep): Promise<number>;
   /** The person's settings, with a notice when the settings file could not be read (it is kept as `.bak`). */
   settings(): Promise<SettingsView>;
   /** Saves the settings; rejects `invalidClientId`, `invalidAuthority` or `invalidInput`, saving nothing. */

@@ -34,7 +34,7 @@ import type {
   RegeneratedToken,
 } from '$lib/ipc';
 import { toAppError } from '$lib/ipc';
-import type { Backend, Unsubscribe } from './Backend';
+import type { Backend, Unsubscribe, ZoomStep } from './Backend';
 import type { Command } from './commands';
 
 /** Every command rejects with the AppError the shell sent, or a generic one for anything else. */
@@ -203,6 +203,10 @@ export class TauriBackend implements Backend {
 
   about(): Promise<AboutInfo> {
     return call('about');
+  }
+
+  zoom(step: ZoomStep): Promise<number> {
+    return call('zoom', { step });
   }
 
   copyDiagnostics(): Promise<void> {

@@ -39,7 +39,7 @@ import type {
   RegeneratedToken,
   ReplacedCopy,
 } from '$lib/ipc';
-import type { Backend, Unsubscribe } from './Backend';
+import type { Backend, Unsubscribe, ZoomStep } from './Backend';
 import { demoCatalogue, describeScope } from './demoCatalogue';
 import { tokenNameError, trimName } from '$lib/tokenName';
 
@@ -836,6 +836,17 @@ export class TestBackend implements Backend {
   async about(): Promise<AboutInfo> {
     await this.enter('about');
     return { ...this.aboutInfo };
+  }
+
+  /** The window's zoom level, as the shell keeps it. */
+  zoomLevel = 1;
+
+  async zoom(step: ZoomStep): Promise<number> {
+    await this.enter('zoom', [step]);
+    const levels = [0.5, 0.67, 0.75, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2, 2.5, 3];
+    const index = levels.indexOf(this.zoomLevel);
+    this.zoomLevel = step === 'reset' ? 1 : levels[Math.min(levels.length - 1, Math.max(0, index + (step === 'in' ? 1 : -1)))];
+    return this.zoomLevel;
   }
 
   async copyDiagnostics(): Promise<void> {

@@ -46,6 +46,8 @@ export type Command =
   // about and diagnostics
   | 'about'
   | 'copy_diagnostics'
+  // the window's zoom (Ctrl +/-/0)
+  | 'zoom'
   // settings
   | 'settings'
   | 'save_settings';

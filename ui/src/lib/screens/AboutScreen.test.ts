@@ -65,3 +65,16 @@ describe('About', () => {
     expect(help).toHaveTextContent('Ctrl+0');
   });
 });
+
+describe('Zoom keys', () => {
+  it('Ctrl + / Ctrl − / Ctrl 0 ask the shell to zoom the window; other Ctrl keys are left alone', async () => {
+    const { user, backend } = await renderTokens();
+    await user.keyboard('{Control>}={/Control}');
+    await user.keyboard('{Control>}={/Control}');
+    await user.keyboard('{Control>}-{/Control}');
+    await user.keyboard('{Control>}c{/Control}');
+    await user.keyboard('{Control>}0{/Control}');
+    expect(backend.callsOf('zoom')).toEqual([['in'], ['in'], ['out'], ['reset']]);
+    expect(backend.zoomLevel).toBe(1);
+  });
+});
