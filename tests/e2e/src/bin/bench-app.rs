@@ -527,7 +527,7 @@ fn report(
            simulator route answers {lat} ms late and the app is reopened in the same home, up to the first\n\
            `token-row`. The requests of that launch, up to the first row (the simulator's `/_sim/requests`):\n\
            {tally}. The floor counts the round trips a restore cannot avoid, each needing the answer of the one\n\
-           before: {chain}; the rest can go at the same time as these.\n\
+           before: {chain}; the others could go beside them.{discovery}\n\
          - Memory processes — hello: {hproc}; PAT Desk: {aproc}. PSS shares each library page among every\n\
            process that maps it, other WebKit apps running at that moment included, so it moves with what\n\
            else runs on the machine; RSS is the figure the target is about.\n\
@@ -561,6 +561,12 @@ fn report(
         al = list(&app.starts),
         rl = list(&restored.starts),
         tally = tally(&restored.routes),
+        discovery = if restored.routes.iter().any(|r| r == "discovery") {
+            " PAT Desk's own chain is one round longer: it asks which tenant each organization is in \
+             (`discovery`) before listing it, and a guest tenant's organization also waits for that tenant's token."
+        } else {
+            ""
+        },
         chain = steps
             .iter()
             .map(|r| format!("`{r}`"))
