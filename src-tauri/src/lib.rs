@@ -123,6 +123,14 @@ pub fn run() {
                     let state = handle.state::<AppState>();
                     let _ = demo::ensure_demo_session(&state).await;
                 });
+            } else if launch.restore_session {
+                // Probe the keychain and restore the remembered sign-in while the window loads; the window's
+                // first `current_session` waits for it.
+                let handle = app.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    let state = handle.state::<AppState>();
+                    let _ = commands::session::restore_at_launch(&state).await;
+                });
             }
             reminders::start(app.handle());
             exit_cleanly_on_signals(app.handle().clone());

@@ -63,8 +63,11 @@ pub struct AppState {
     pub vault: Vault,
     /// What the start-up probe found, and whether the person chose to go on without the keychain.
     keychain: Mutex<Keychain>,
-    /// A remembered account was restored (or restoring was tried) once at start.
+    /// The window asked for the session once (that first `current_session` waits for `launch_restore`).
     restore_tried: AtomicBool,
+    /// The outcome of restoring the remembered account at launch: started by the app's setup, so the keychain
+    /// and the network work while the window loads, and awaited by the window's first `current_session`.
+    pub launch_restore: tokio::sync::OnceCell<Result<(), Error>>,
     /// Cancels the sign-in in progress (browser or device code).
     sign_in_cancel: Mutex<Option<CancellationToken>>,
     /// The device-code sign-in's user code, for "Copy" (not a secret).
@@ -137,6 +140,7 @@ impl AppState {
             vault: Vault::new(),
             keychain: Mutex::new(Keychain::Unchecked),
             restore_tried: AtomicBool::new(false),
+            launch_restore: tokio::sync::OnceCell::new(),
             sign_in_cancel: Mutex::new(None),
             device_code: Mutex::new(None),
             sign_in_address: Mutex::new(None),

@@ -80,27 +80,39 @@ pub fn continue_without_keychain(state: State<'_, AppState>) -> KeychainStatus {
 }
 
 /// The signed-in session, if any. In demo mode this waits for (or starts) the demo session. Otherwise, the
-/// first time, the most recently used remembered account is signed in again silently from its refresh token.
+/// first time, it waits for the silent sign-in of the most recently used remembered account from its refresh
+/// token ([`restore_at_launch`], which the app starts before the window has loaded), and reports its error.
 #[tauri::command]
 pub async fn current_session(state: State<'_, AppState>) -> Result<Option<SessionInfo>, Error> {
     if state.launch.demo && state.session().is_none() && !state.demo_left() {
         return demo::ensure_demo_session(&state).await.map(Some);
     }
-    if state.launch.restore_session
-        && !state.launch.demo
-        && state.session().is_none()
-        && state.first_restore()
-    {
-        check_keychain(&state).await;
-        if let Some(vault) = state.remembering_vault() {
-            let accounts = vault.run(|v| v.accounts()).await?;
-            if let Some(account) = accounts.into_iter().next() {
-                return restore(&state, &account).await.map(Some);
-            }
-        }
+    if state.launch.restore_session && !state.launch.demo && state.first_restore() {
+        restore_at_launch(&state).await?;
     }
     let _settled = state.session_change.lock().await;
     Ok(state.session().map(|s| s.info()))
+}
+
+/// Probes the keychain and signs in again as the most recently used remembered account, once per run: the
+/// app's setup starts it so that it overlaps the window's loading, and the window's first `current_session`
+/// waits for the same run (never a second one).
+pub async fn restore_at_launch(state: &AppState) -> Result<(), Error> {
+    state
+        .launch_restore
+        .get_or_init(|| async {
+            check_keychain(state).await;
+            let Some(vault) = state.remembering_vault() else {
+                return Ok(());
+            };
+            let accounts = vault.run(|v| v.accounts()).await?;
+            match accounts.into_iter().next() {
+                Some(account) => restore(state, &account).await.map(|_| ()),
+                None => Ok(()),
+            }
+        })
+        .await
+        .clone()
 }
 
 /// Sign in again as a remembered account, from its refresh token in the keychain.

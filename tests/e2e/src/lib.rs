@@ -351,6 +351,20 @@ impl App {
         app
     }
 
+    /// Quits the app (window closed, tauri-driver's process group ended) and hands back its directories, so a
+    /// later [`App::launch_in`] reopens it with what it kept (the benchmark's restored session).
+    pub async fn close(self) -> Dirs {
+        let App {
+            client,
+            dirs,
+            mut driver,
+            ..
+        } = self;
+        let _ = client.close().await;
+        driver.stop();
+        dirs
+    }
+
     /// [`App::launch_with`] in given directories.
     pub async fn launch_in(name: &str, bin: &Path, env: &[(&str, &str)], dirs: Dirs) -> App {
         let root = repo_root();
