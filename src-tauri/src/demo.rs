@@ -25,6 +25,7 @@ pub async fn ensure_demo_session(state: &AppState) -> Result<SessionInfo, Error>
     );
     let session = Arc::new(started?);
     let info = session.info();
+    state.start_first_listing(&session);
     state.set_session(Some(session));
     Ok(info)
 }

@@ -5,14 +5,16 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use patdesk_core::bulk::{BulkItem, CancellationToken};
 use patdesk_core::clipboard::ClipboardService;
-use patdesk_core::model::{BulkSummary, KeychainStatus, PatToken};
+use patdesk_core::listing::TokenListing;
+use patdesk_core::model::{BulkSummary, KeychainStatus, ListFilter, PatToken};
 use patdesk_core::settings::{self, Settings, SettingsView};
 use patdesk_core::vault::Vault;
 use patdesk_core::{Error, Sensitive};
+use tauri::async_runtime::JoinHandle;
 
 use patdesk_core::session::Session;
 
@@ -54,6 +56,10 @@ pub struct AppState {
     /// unregisters a newer one).
     bulk_cancel: Mutex<Option<(u64, CancellationToken)>>,
     bulk_runs: AtomicU64,
+    /// The first token list of the demo's session, started with the session so that it overlaps the window's
+    /// loading; the window's first `list_tokens` (every organization, every status) takes it. Only the demo: a
+    /// real session's listing may rotate its refresh token, which must not outlive a sign-out in the keychain.
+    first_listing: Mutex<Option<FirstListing>>,
     /// The last bulk revoke's tokens and results, for "Retry failed" (ids and names, no secrets).
     last_bulk: Mutex<Option<(Vec<BulkItem>, BulkSummary)>>,
     /// The person signed out of the demo the app was started in: don't start it again on reload.
@@ -84,6 +90,12 @@ pub struct AppState {
 struct SettingsSlot {
     path: Option<PathBuf>,
     view: Option<SettingsView>,
+}
+
+/// A listing started with a session (see [`AppState::start_first_listing`]).
+struct FirstListing {
+    session: Weak<Session>,
+    started: JoinHandle<Result<TokenListing, Error>>,
 }
 
 /// A token just created and its secret (dropping it zeroizes the secret).
@@ -135,6 +147,7 @@ impl AppState {
             bulk_cancel: Mutex::new(None),
             bulk_runs: AtomicU64::new(0),
             last_bulk: Mutex::new(None),
+            first_listing: Mutex::new(None),
             demo_left: AtomicBool::new(false),
             clipboard: ClipboardService::new(),
             vault: Vault::new(),
@@ -349,6 +362,35 @@ impl AppState {
             previous.cancel();
         }
         (run, token)
+    }
+
+    /// Start listing every token of `session` now, for the window's first `list_tokens`.
+    pub fn start_first_listing(&self, session: &Arc<Session>) {
+        let listing = session.clone();
+        let started = tauri::async_runtime::spawn_blocking(move || {
+            tauri::async_runtime::block_on(listing.list_tokens(ListFilter::All, None, |_| {}))
+        });
+        *self.first_listing.lock().unwrap_or_else(|e| e.into_inner()) = Some(FirstListing {
+            session: Arc::downgrade(session),
+            started,
+        });
+    }
+
+    /// The first listing started for `session`, once; `None` for another session or when it was taken.
+    pub fn take_first_listing(
+        &self,
+        session: &Arc<Session>,
+    ) -> Option<JoinHandle<Result<TokenListing, Error>>> {
+        let first = self
+            .first_listing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()?;
+        let same = first
+            .session
+            .upgrade()
+            .is_some_and(|s| Arc::ptr_eq(&s, session));
+        same.then_some(first.started)
     }
 
     pub fn keep_last_bulk(&self, items: Vec<BulkItem>, summary: BulkSummary) {

@@ -36,19 +36,30 @@ pub async fn list_tokens<R: Runtime>(
     let session = state.require_session()?;
     let reminding = session.clone();
     let retry = organizations.is_some();
-    // The listing future is not provably `Send` (a higher-ranked lifetime in its stream closure), which
-    // async commands require, so it is driven on a blocking thread.
-    let listing = tauri::async_runtime::spawn_blocking(move || {
-        tauri::async_runtime::block_on(session.list_tokens(
-            filter,
-            organizations.as_deref(),
-            |organizations_listed| {
-                let _ = on_progress.send(organizations_listed);
-            },
-        ))
-    })
-    .await
-    .map_err(Error::internal)?;
+    // The window's first list of a new session was started with the session (see `AppState::start_first_listing`).
+    let first = (filter == ListFilter::All && !retry)
+        .then(|| state.take_first_listing(&session))
+        .flatten();
+    let listing = match first {
+        Some(started) => {
+            let listing = started.await.map_err(Error::internal)?;
+            let _ = on_progress.send(session.profile.organizations.len() as u32);
+            listing
+        }
+        // The listing future is not provably `Send` (a higher-ranked lifetime in its stream closure), which
+        // async commands require, so it is driven on a blocking thread.
+        None => tauri::async_runtime::spawn_blocking(move || {
+            tauri::async_runtime::block_on(session.list_tokens(
+                filter,
+                organizations.as_deref(),
+                |organizations_listed| {
+                    let _ = on_progress.send(organizations_listed);
+                },
+            ))
+        })
+        .await
+        .map_err(Error::internal)?,
+    };
     match &listing {
         Ok(l) => tracing::info!(
             ?filter,
