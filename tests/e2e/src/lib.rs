@@ -837,9 +837,18 @@ pub mod clipboard {
     }
 }
 
-/// Runs `test` of the calling test binary again inside a private D-Bus session with an unlocked gnome-keyring
-/// (`scripts/with-keyring.sh`), and fails unless it passed there.
-pub fn rerun_with_keyring(test: &str) {
+/// True inside a private keyring session (`PATDESK_PRIVATE_KEYRING`, set by `scripts/with-keyring.sh`). Outside
+/// one, runs `test` of the calling test binary again inside a private D-Bus session with an unlocked
+/// gnome-keyring, fails unless it passed there, and answers false: the caller returns at once.
+pub fn in_private_keyring(test: &str) -> bool {
+    if std::env::var_os("PATDESK_PRIVATE_KEYRING").is_some() {
+        return true;
+    }
+    rerun_with_keyring(test);
+    false
+}
+
+fn rerun_with_keyring(test: &str) {
     let output = Command::new(repo_root().join("scripts/with-keyring.sh"))
         .arg(std::env::current_exe().unwrap())
         .args([test, "--exact", "--nocapture", "--test-threads=1"])

@@ -11,7 +11,7 @@
 use chrono::{DateTime, Duration, Utc};
 use fantoccini::Locator;
 use patdesk_core::vault::Vault;
-use patdesk_e2e::{app_bin, clipboard, rerun_with_keyring, testid, token_by_id, within_limit, App};
+use patdesk_e2e::{app_bin, clipboard, in_private_keyring, testid, token_by_id, within_limit, App};
 use serde_json::{json, Value};
 
 /// The simulator's "now".
@@ -162,8 +162,7 @@ async fn s31_body() {
 
 #[tokio::test]
 async fn s32_regenerate_replaces_the_keychain_copy_and_revokes_the_old_token() {
-    if std::env::var_os("PATDESK_PRIVATE_KEYRING").is_none() {
-        rerun_with_keyring("s32_regenerate_replaces_the_keychain_copy_and_revokes_the_old_token");
+    if !in_private_keyring("s32_regenerate_replaces_the_keychain_copy_and_revokes_the_old_token") {
         return;
     }
     within_limit("s32_regenerate", s32_body()).await;

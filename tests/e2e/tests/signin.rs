@@ -11,7 +11,7 @@
 
 use patdesk_core::vault::Vault;
 use patdesk_e2e::{
-    app_bin, clipboard, find_jwt, rerun_with_keyring, secret_shapes, within_limit, App,
+    app_bin, clipboard, find_jwt, in_private_keyring, secret_shapes, within_limit, App,
 };
 use patdesk_sim::{SimOptions, Simulator};
 use serde_json::Value;
@@ -107,8 +107,7 @@ fn assert_log_has_no_sign_in_secret(app: &App, secrets: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s20_sign_in_restart_restores_and_sign_out() {
-    if std::env::var_os("PATDESK_PRIVATE_KEYRING").is_none() {
-        rerun_with_keyring("s20_sign_in_restart_restores_and_sign_out");
+    if !in_private_keyring("s20_sign_in_restart_restores_and_sign_out") {
         return;
     }
     within_limit("s20_sign_in", s20_body()).await;

@@ -541,7 +541,7 @@ export class TestBackend implements Backend {
   }
 
   /** Where `exportTokens` says it saved (the save dialog's answer); null plays "Cancel". */
-  exportPath: string | null = '/home/alex/Documents/pat-desk-tokens.csv';
+  exportPath: string | null = '~/Documents/pat-desk-tokens.csv';
 
   async exportTokens(tokens: PatToken[], format: ExportFormat): Promise<string | null> {
     await this.enter('exportTokens', [tokens.map((t) => t.displayName), format]);

@@ -19,7 +19,7 @@ describe('Export', () => {
     await waitFor(() => expect(screen.queryByTestId('export-dialog')).not.toBeInTheDocument());
     expect(backend.callsOf('exportTokens')).toEqual([[shown, 'json']]);
     expect(screen.getByTestId('export-result')).toHaveTextContent(
-      `Exported ${shown.length === 1 ? '1 token' : `${shown.length} tokens`} to /home/alex/Documents/pat-desk-tokens.csv.`,
+      `Exported ${shown.length === 1 ? '1 token' : `${shown.length} tokens`} to ~/Documents/pat-desk-tokens.csv.`,
     );
   });
 
