@@ -61,6 +61,9 @@ const INDEX_VERSION: u32 = 1;
 static INDEX_LOCK: Mutex<()> = Mutex::new(());
 /// Serializes creation of the default keychain store.
 static STORE_LOCK: Mutex<()> = Mutex::new(());
+/// Held while an account's refresh token is written or forgotten, so that a rotation racing a sign-out is
+/// either stored before the sign-out deletes it or refused after (never a forgotten account brought back).
+static ACCOUNT_LOCK: Mutex<()> = Mutex::new(());
 
 /// An account whose sign-in PAT Desk remembers. Non-secret: it lives in the index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -208,6 +211,15 @@ impl Vault {
         refresh_token: &Sensitive<String>,
     ) -> Result<(), Error> {
         ensure_store()?;
+        let _account = ACCOUNT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        self.write_refresh_token(account, refresh_token)
+    }
+
+    fn write_refresh_token(
+        &self,
+        account: &RememberedAccount,
+        refresh_token: &Sensitive<String>,
+    ) -> Result<(), Error> {
         let label = format!("PAT Desk — sign-in — {}", account.username);
         self.entry(&account.entry_name(), &label)?
             .set_password(refresh_token.expose())
@@ -221,6 +233,8 @@ impl Vault {
     }
 
     /// Replace just the refresh token of a remembered account (the rotation hook of a refreshing provider).
+    /// An account that is no longer remembered (signed out meanwhile) is not remembered again:
+    /// [`ErrorCode::SessionExpired`].
     pub fn rotate_refresh_token(
         &self,
         tenant_id: &str,
@@ -228,6 +242,7 @@ impl Vault {
         refresh_token: &Sensitive<String>,
     ) -> Result<(), Error> {
         ensure_store()?;
+        let _account = ACCOUNT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
         let name = account_entry(tenant_id, user_id);
         let known = self
             .read_index()?
@@ -237,7 +252,7 @@ impl Vault {
         match known {
             Some(mut account) => {
                 account.updated_at = Utc::now();
-                self.store_refresh_token(&account, refresh_token)
+                self.write_refresh_token(&account, refresh_token)
             }
             None => Err(Error::new(
                 ErrorCode::SessionExpired,
@@ -251,7 +266,8 @@ impl Vault {
     ///
     /// The provider calls the hook on an async task, so the write happens on a plain thread of its own (never
     /// on the executor, and never blocking the refresh). Writes are ordered: if two rotations race, only the
-    /// newest token is stored. A failed write is not fatal — the worst case is that the next start needs an
+    /// newest token is stored. Only an account still remembered is written: a rotation that finishes after
+    /// sign-out ([`Vault::forget_account`]) does not bring the account back. A failed write is not fatal — the worst case is that the next start needs an
     /// interactive sign-in — and is reported to `on_error` (message only, never the token).
     pub fn refresh_token_hook(
         &self,
@@ -264,7 +280,7 @@ impl Vault {
         Arc::new(move |token: &Sensitive<String>| {
             let seq = issued.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             let (vault, latest, report) = (vault.clone(), latest.clone(), on_error.clone());
-            let mut account = account.clone();
+            let account = account.clone();
             let token = token.clone();
             let spawned = std::thread::Builder::new()
                 .name("patdesk-keychain".into())
@@ -273,9 +289,12 @@ impl Vault {
                     if *written > seq {
                         return; // a newer token is already stored
                     }
-                    account.updated_at = Utc::now();
-                    match vault.store_refresh_token(&account, &token) {
+                    match vault.rotate_refresh_token(&account.tenant_id, &account.user_id, &token) {
                         Ok(()) => *written = seq,
+                        // Signed out meanwhile: the account stays forgotten.
+                        Err(e) if e.code == ErrorCode::SessionExpired => {
+                            tracing::debug!("a rotation after sign-out was not stored")
+                        }
                         Err(e) => {
                             if let Some(report) = &report {
                                 report(e);
@@ -313,6 +332,7 @@ impl Vault {
     /// that is not there is not an error.
     pub fn forget_account(&self, tenant_id: &str, user_id: &str) -> Result<(), Error> {
         ensure_store()?;
+        let _account = ACCOUNT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
         let name = account_entry(tenant_id, user_id);
         delete_entry(&self.entry(&name, "")?)?;
         self.update_index(|index| index.accounts.retain(|a| a.entry_name() != name))

@@ -195,6 +195,51 @@ fn refresh_token_store_load_rotate_forget() {
     assert!(vault.load_refresh_token(tenant, oid).unwrap().is_none());
 }
 
+/// Sign-out racing a rotation (a request in flight renews the sign-in while the person signs out): whichever
+/// comes first, the account ends forgotten — a late rotation is refused, never stored again.
+#[test]
+fn a_rotation_racing_sign_out_never_brings_the_account_back() {
+    if !in_private_keyring("a_rotation_racing_sign_out_never_brings_the_account_back") {
+        return;
+    }
+    let vault = fresh_vault();
+    let (tenant, oid) = (
+        "11111111-2222-3333-4444-555555555555",
+        "aaaaaaaa-2222-3333-4444-555555555555",
+    );
+    for round in 0..5 {
+        vault
+            .store_refresh_token(
+                &account(tenant, oid, "ann@contoso.com"),
+                &Sensitive::from("refresh-1"),
+            )
+            .unwrap();
+        let rotations: Vec<_> = (0..4)
+            .map(|i| {
+                let vault = vault.clone();
+                std::thread::spawn(move || {
+                    vault.rotate_refresh_token(
+                        tenant,
+                        oid,
+                        &Sensitive::new(format!("refresh-{round}-{i}")),
+                    )
+                })
+            })
+            .collect();
+        vault.forget_account(tenant, oid).unwrap();
+        for rotation in rotations {
+            if let Err(e) = rotation.join().unwrap() {
+                assert_eq!(e.code, ErrorCode::SessionExpired, "{e:?}");
+            }
+        }
+        assert!(
+            vault.load_refresh_token(tenant, oid).unwrap().is_none(),
+            "round {round}: a rotation brought the refresh token back after sign-out"
+        );
+        assert!(vault.accounts().unwrap().is_empty(), "round {round}");
+    }
+}
+
 #[test]
 fn saved_pats_list_copy_forget() {
     if !in_private_keyring("saved_pats_list_copy_forget") {
