@@ -13,6 +13,11 @@ use crate::model::{FullAccessScope, ScopeCatalogue, ScopeGroup, ScopeLevel, Scop
 /// The full-access scope string.
 pub const FULL_ACCESS: &str = "app_token";
 
+/// What "Full access" means, for the person choosing it.
+pub const FULL_ACCESS_IN_WORDS: &str = "The token can do everything you can do, in every organization it is \
+     made for: read and change code, work items, builds, packages and settings. Anyone who gets hold of it \
+     can do the same.";
+
 const SCOPES_JSON: &str = include_str!("../scopes.json");
 
 /// Groups shown before "Show all scopes": the ones most people need.
@@ -83,7 +88,6 @@ struct RawCatalogue {
 struct RawFullAccess {
     scope: String,
     label: String,
-    description: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,7 +197,9 @@ impl Catalogue {
             full_access: FullAccessScope {
                 scope: raw.full_access.scope,
                 label: raw.full_access.label,
-                description: raw.full_access.description,
+                // The contract's description is written for developers (wire details, policy names);
+                // the window shows this sentence instead.
+                description: FULL_ACCESS_IN_WORDS.to_string(),
             },
             groups,
             index,
@@ -328,6 +334,25 @@ mod tests {
         "VSO.CODE_WRITE vso.code_write  vso.packaging",
         "vso.governance vso.made_up",
     ];
+
+    /// The window shows the full-access description to the person choosing it: plain words, no wire names.
+    #[test]
+    fn full_access_is_described_in_plain_words() {
+        let shown = Catalogue::load().to_ipc().full_access.description;
+        for developer_word in [
+            "'scope'",
+            "app_token",
+            "fullScopePat",
+            "Create",
+            "tenant policy",
+        ] {
+            assert!(
+                !shown.contains(developer_word),
+                "{developer_word} in {shown}"
+            );
+        }
+        assert!(shown.contains("everything"), "{shown}");
+    }
 
     /// Writes the catalogue as the window receives it (`scopeCatalogue.json`) and the summaries of
     /// [`SUMMARY_SAMPLES`] (`scopeSummaries.json`) next to the ts-rs types, for the UI's test backend. Named
