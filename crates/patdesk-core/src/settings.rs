@@ -84,6 +84,73 @@ pub struct SettingsView {
     pub defaults: Settings,
     /// Set when the settings file was unreadable and the defaults are used instead.
     pub notice: Option<String>,
+    /// Settings an environment variable decides for this run (the screen says so beside each).
+    pub overrides: Vec<SettingOverride>,
+}
+
+/// A setting an environment variable decides for this run: it wins over the person's choice, which applies
+/// again once the variable is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct SettingOverride {
+    pub setting: OverriddenSetting,
+    /// The variable's name, e.g. `PATDESK_CLIENT_ID`.
+    pub variable: String,
+    /// The value in force, in words for the timeout ("5 seconds").
+    pub value: String,
+}
+
+/// The settings an environment variable can decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub enum OverriddenSetting {
+    ClipboardClearSeconds,
+    ClientId,
+    Authority,
+}
+
+/// The settings this process's environment decides (see the module's documentation).
+pub fn environment_overrides() -> Vec<SettingOverride> {
+    overrides_from(|name| std::env::var(name).ok())
+}
+
+/// The overrides `lookup` (a variable's value by name) makes, by the same rules the settings use:
+/// a positive whole number of seconds, a non-blank client id or authority.
+pub fn overrides_from(lookup: impl Fn(&str) -> Option<String>) -> Vec<SettingOverride> {
+    let mut overrides = Vec::new();
+    let seconds = lookup(clipboard::CLEAR_SECONDS_ENV)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0);
+    if let Some(seconds) = seconds {
+        overrides.push(SettingOverride {
+            setting: OverriddenSetting::ClipboardClearSeconds,
+            variable: clipboard::CLEAR_SECONDS_ENV.to_string(),
+            value: if seconds == 1 {
+                "1 second".to_string()
+            } else {
+                format!("{seconds} seconds")
+            },
+        });
+    }
+    for (setting, variable) in [
+        (OverriddenSetting::ClientId, crate::entra::CLIENT_ID_ENV),
+        (OverriddenSetting::Authority, crate::entra::AUTHORITY_ENV),
+    ] {
+        if let Some(value) = lookup(variable).map(|v| v.trim().to_string()) {
+            if !value.is_empty() {
+                overrides.push(SettingOverride {
+                    setting,
+                    variable: variable.to_string(),
+                    value,
+                });
+            }
+        }
+    }
+    overrides
 }
 
 impl SettingsView {
@@ -92,6 +159,7 @@ impl SettingsView {
             settings,
             defaults: Settings::default(),
             notice,
+            overrides: environment_overrides(),
         }
     }
 }

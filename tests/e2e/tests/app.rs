@@ -1215,6 +1215,8 @@ async fn s12_settings_body() {
     app.click("nav-settings").await;
     let timeout = app.visible("settings-clipboard-timeout").await;
     assert_eq!(timeout.prop("value").await.unwrap().as_deref(), Some("30"));
+    // The override is switched off, so nothing says the environment decides the timeout.
+    app.gone("override-clipboardClearSeconds").await;
     choose(&app, "settings-clipboard-timeout", "10").await;
     app.visible("settings-saved").await;
     app.until("10 s in the settings file", || async {
@@ -1359,6 +1361,17 @@ async fn s12_settings_corrupt_body() {
         .contains("settings.json.bak"));
     let timeout = app.visible("settings-clipboard-timeout").await;
     assert_eq!(timeout.prop("value").await.unwrap().as_deref(), Some("30"));
+    // The harness's PATDESK_CLIPBOARD_CLEAR_SECONDS=4 decides the timeout of this run: the screen says so.
+    let overridden = app
+        .visible("override-clipboardClearSeconds")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        overridden.contains("PATDESK_CLIPBOARD_CLEAR_SECONDS") && overridden.contains("4 seconds"),
+        "{overridden}"
+    );
     app.screenshot("s12_settings_corrupt_settings_screen").await;
 
     choose(&app, "settings-clipboard-timeout", "20").await;

@@ -32,6 +32,8 @@ export type { ScopePreset } from './generated/ScopePreset';
 export type { SessionInfo } from './generated/SessionInfo';
 export type { Settings } from './generated/Settings';
 export type { SettingsView } from './generated/SettingsView';
+export type { SettingOverride } from './generated/SettingOverride';
+export type { OverriddenSetting } from './generated/OverriddenSetting';
 export type { SortBy } from './generated/SortBy';
 export type { TokenListing } from './generated/TokenListing';
 export type { TokenRef } from './generated/TokenRef';

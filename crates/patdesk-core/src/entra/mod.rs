@@ -65,6 +65,11 @@ impl Default for EntraConfig {
     }
 }
 
+/// The environment variable that pins the Entra app's client id (wins over Settings › Advanced).
+pub const CLIENT_ID_ENV: &str = "PATDESK_CLIENT_ID";
+/// The environment variable that pins the Entra authority (wins over Settings › Advanced).
+pub const AUTHORITY_ENV: &str = "PATDESK_AUTHORITY";
+
 impl EntraConfig {
     /// Defaults overridden by `PATDESK_CLIENT_ID` and `PATDESK_AUTHORITY`.
     pub fn from_env() -> Self {
@@ -75,12 +80,12 @@ impl EntraConfig {
     /// `PATDESK_AUTHORITY` when they are set (not empty): the environment wins over the Settings screen.
     pub fn with_env_overrides(self) -> Self {
         let mut c = self;
-        if let Ok(v) = std::env::var("PATDESK_CLIENT_ID") {
+        if let Ok(v) = std::env::var(CLIENT_ID_ENV) {
             if !v.trim().is_empty() {
                 c.client_id = v.trim().to_string();
             }
         }
-        if let Ok(v) = std::env::var("PATDESK_AUTHORITY") {
+        if let Ok(v) = std::env::var(AUTHORITY_ENV) {
             if !v.trim().is_empty() {
                 c.authority = v.trim().to_string();
             }

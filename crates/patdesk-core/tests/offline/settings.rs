@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use patdesk_core::entra::{DEFAULT_AUTHORITY, DEFAULT_CLIENT_ID};
 use patdesk_core::settings::{
-    self, backup_file, is_authority, is_guid, Settings, Theme, CLEAR_SECONDS_CHOICES,
-    SETTINGS_FILE_NAME,
+    self, backup_file, is_authority, is_guid, OverriddenSetting, Settings, Theme,
+    CLEAR_SECONDS_CHOICES, SETTINGS_FILE_NAME,
 };
 use patdesk_core::ErrorCode;
 
@@ -287,4 +287,66 @@ fn a_file_that_cannot_be_moved_aside_is_left_in_place_and_the_notice_says_so() {
     assert!(notice.contains("still there as settings.json"), "{notice}");
     assert!(!notice.contains(".bak"), "{notice}");
     assert_eq!(fs::read_to_string(dir.file()).unwrap(), "not json");
+}
+
+/// The variables that win over the file are named beside the settings they decide, with the value in force;
+/// blank or unusable values decide nothing (as when the settings are applied).
+#[test]
+fn environment_overrides_are_reported_with_their_variable_and_value() {
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
+    };
+    assert!(settings::overrides_from(env(&[])).is_empty());
+    assert!(settings::overrides_from(env(&[
+        ("PATDESK_CLIPBOARD_CLEAR_SECONDS", "0"),
+        ("PATDESK_CLIENT_ID", "  "),
+        ("PATDESK_AUTHORITY", ""),
+    ]))
+    .is_empty());
+    let overrides = settings::overrides_from(env(&[
+        ("PATDESK_CLIPBOARD_CLEAR_SECONDS", " 5 "),
+        (
+            "PATDESK_CLIENT_ID",
+            " 11111111-2222-3333-4444-555555555555 ",
+        ),
+        ("PATDESK_AUTHORITY", "contoso.onmicrosoft.com"),
+    ]));
+    let seen: Vec<_> = overrides
+        .iter()
+        .map(|o| (o.setting, o.variable.as_str(), o.value.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                OverriddenSetting::ClipboardClearSeconds,
+                "PATDESK_CLIPBOARD_CLEAR_SECONDS",
+                "5 seconds"
+            ),
+            (
+                OverriddenSetting::ClientId,
+                "PATDESK_CLIENT_ID",
+                "11111111-2222-3333-4444-555555555555"
+            ),
+            (
+                OverriddenSetting::Authority,
+                "PATDESK_AUTHORITY",
+                "contoso.onmicrosoft.com"
+            ),
+        ]
+    );
+    let json = serde_json::to_value(&overrides[0]).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "setting": "clipboardClearSeconds",
+            "variable": "PATDESK_CLIPBOARD_CLEAR_SECONDS",
+            "value": "5 seconds"
+        })
+    );
 }

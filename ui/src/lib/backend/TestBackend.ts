@@ -38,6 +38,7 @@ import type {
   RegenerateRequest,
   RegeneratedToken,
   ReplacedCopy,
+  SettingOverride,
 } from '$lib/ipc';
 import type { Backend, Unsubscribe, ZoomStep } from './Backend';
 import { demoCatalogue, describeScope } from './demoCatalogue';
@@ -258,6 +259,8 @@ export class TestBackend implements Backend {
   aboutInfo: AboutInfo = { version: '0.1.0', logFile: '~/.local/share/dev.patdesk.app/logs/patdesk.log' };
   /** The diagnostics report `copyDiagnostics` puts on the (pretend) clipboard. */
   diagnostics = 'PAT Desk 0.1.0 (linux x86_64)\nLog: ~/.local/share/dev.patdesk.app/logs/patdesk.log\n(the log is empty)\n';
+  /** Settings the environment decides for this run (as `PATDESK_CLIENT_ID` does in the shell). */
+  settingOverrides: SettingOverride[] = [];
   /** The settings as saved, and the notice of a settings file that could not be read (until saved). */
   savedSettings: Settings = defaultSettings();
   settingsNotice: string | null = null;
@@ -856,7 +859,12 @@ export class TestBackend implements Backend {
 
   async settings(): Promise<SettingsView> {
     await this.enter('settings');
-    return { settings: { ...this.savedSettings }, defaults: defaultSettings(), notice: this.settingsNotice };
+    return {
+      settings: { ...this.savedSettings },
+      defaults: defaultSettings(),
+      notice: this.settingsNotice,
+      overrides: [...this.settingOverrides],
+    };
   }
 
   async saveSettings(settings: Settings): Promise<SettingsView> {
@@ -875,7 +883,7 @@ export class TestBackend implements Backend {
     }
     this.savedSettings = next;
     this.settingsNotice = null;
-    return { settings: { ...next }, defaults: defaultSettings(), notice: null };
+    return { settings: { ...next }, defaults: defaultSettings(), notice: null, overrides: [...this.settingOverrides] };
   }
 
   onClipboardCountdown(callback: (countdown: ClipboardCountdown) => void): Unsubscribe {

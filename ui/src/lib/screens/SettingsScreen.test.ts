@@ -31,6 +31,29 @@ describe('Settings', () => {
     expect(screen.queryByTestId('settings-notice')).not.toBeInTheDocument();
   });
 
+  it('says nothing about the environment when no variable decides a setting', async () => {
+    await openSettings();
+    await screen.findByRole('heading', { name: 'Advanced' });
+    expect(screen.queryByTestId('override-clipboardClearSeconds')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('override-clientId')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('override-authority')).not.toBeInTheDocument();
+  });
+
+  it('says beside each setting when an environment variable decides it for this run', async () => {
+    const overridden = new TestBackend({ signedIn: true });
+    overridden.settingOverrides = [
+      { setting: 'clipboardClearSeconds', variable: 'PATDESK_CLIPBOARD_CLEAR_SECONDS', value: '5 seconds' },
+      { setting: 'authority', variable: 'PATDESK_AUTHORITY', value: 'contoso.onmicrosoft.com' },
+    ];
+    await openSettings(overridden);
+    expect(await screen.findByTestId('override-clipboardClearSeconds')).toHaveTextContent(
+      'For now PATDESK_CLIPBOARD_CLEAR_SECONDS (set where PAT Desk was started) decides this: 5 seconds.',
+    );
+    expect(screen.getByTestId('override-authority')).toHaveTextContent('PATDESK_AUTHORITY');
+    expect(screen.getByTestId('override-authority')).toHaveTextContent('contoso.onmicrosoft.com');
+    expect(screen.queryByTestId('override-clientId')).not.toBeInTheDocument();
+  });
+
   it('saves the clipboard timeout and notifications as soon as they change', async () => {
     const { user, backend } = await openSettings();
     await user.selectOptions(screen.getByTestId('settings-clipboard-timeout'), '10 seconds');
