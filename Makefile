@@ -17,14 +17,16 @@ export LIBGL_ALWAYS_SOFTWARE ?= 1
 
 -include mk/*.mk
 
-.PHONY: help deps system-deps ui-deps tools ui app run demo test check-tools fmt-check clippy test-rust \
-        test-generated-types test-any-date test-clipboard test-keychain test-ui-check test-ui e2e bench
+.PHONY: help deps system-deps ui-deps tools ui app run demo package icons test check-tools fmt-check clippy \
+        test-rust test-generated-types test-any-date test-clipboard test-keychain test-ui-check test-ui e2e \
+        test-package bench
 
 help:
 	@echo "make run     build and open PAT Desk (PATDESK_DEMO=1 make run, or make demo, opens the offline demo)"
 	@echo "make test    install what is missing, then every check and test (CI runs this through .ci/run)"
+	@echo "make package the Debian package, target/release/bundle/deb/pat-desk_<version>_<arch>.deb (make icons remakes icons/)"
 	@echo "make bench   benchmarks: bench-core (the Rust core) and bench-app (the app beside a bare Tauri app)"
-	@echo "Steps of make test: fmt-check clippy test-rust test-generated-types test-any-date test-clipboard test-keychain test-ui-check test-ui e2e"
+	@echo "Steps of make test: fmt-check clippy test-rust test-generated-types test-any-date test-clipboard test-keychain test-ui-check test-ui e2e test-package"
 
 ## ---- installing what is missing ------------------------------------------------------------------------
 
@@ -62,6 +64,17 @@ run: app
 
 demo:
 	PATDESK_DEMO=1 $(MAKE) --no-print-directory run
+
+## ---- packaging ----------------------------------------------------------------------------------------
+
+# The .deb, through the Tauri bundler (the Tauri CLI of ui/node_modules): a release build with ui/dist embedded,
+# then the package with the icons, menu entry and dependencies of src-tauri/tauri.conf.json.
+package: ui
+	@scripts/package.sh
+
+# The icon set in icons/ made again from its one source, icons/patdesk.svg (commit the result).
+icons: ui-deps
+	@scripts/make-icons.sh
 
 ## ---- testing ------------------------------------------------------------------------------------------
 
@@ -113,6 +126,12 @@ test-ui: ui-deps
 e2e: app tools
 	cargo test -p patdesk-e2e --no-run
 	$(XVFB) cargo test -p patdesk-e2e -- --test-threads=1
+
+# The .deb installed on this machine (apt-get, as root or through sudo), its menu entry and icons checked, the
+# installed app driven through WebDriver under Xvfb, then the package removed (tests/e2e/tests/installed_package.rs).
+test-package: package tools
+	cargo test -p patdesk-e2e --test installed_package --no-run
+	$(XVFB) cargo test -p patdesk-e2e --test installed_package -- --ignored --test-threads=1
 
 ## ---- benchmarks (figures go to BENCHMARKS.md; never assertions) -----------------------------------------
 

@@ -64,6 +64,7 @@ step keychain-tests  m test-keychain
 step ui-check        m test-ui-check
 step ui-tests        m test-ui
 step e2e             m e2e
+step package-test    m test-package
 
 echo
 echo "make test: every step passed."

@@ -20,6 +20,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
 pub mod notifications;
+pub mod processes;
 
 /// How long any awaited element or condition may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -460,6 +461,15 @@ impl App {
         self.driver.id()
     }
 
+    /// The app's processes now: the app itself first, then everything it started (WebKit's web and network
+    /// processes).
+    pub fn processes(&self) -> Vec<processes::Process> {
+        processes::app_tree(self.driver_pid(), &self.bin)
+            .into_iter()
+            .filter_map(processes::Process::of)
+            .collect()
+    }
+
     /// Waits until an element with this `data-testid` is in the page.
     pub async fn find(&self, id: &str) -> Element {
         self.find_css(&testid(id)).await
@@ -645,9 +655,50 @@ impl App {
 
     /// Closes the window (the app quits), ends tauri-driver's process group, then checks that no remembered
     /// secret is in any file of the app's home/XDG directories or in the captured output.
-    pub async fn finish(mut self) {
+    pub async fn finish(self) {
+        self.finish_and_check(false).await;
+    }
+
+    /// [`App::finish`], checking also that the app quits with its window: once the window is closed, every
+    /// process of the app (the app and the WebKit processes it started) ends within [`PATIENCE`], before
+    /// tauri-driver is stopped.
+    pub async fn finish_expecting_exit(self) {
+        self.finish_and_check(true).await;
+    }
+
+    async fn finish_and_check(mut self, expect_exit: bool) {
         self.screenshot(&self.name.clone()).await;
+        let processes = if expect_exit {
+            self.processes()
+        } else {
+            Vec::new()
+        };
         let _ = self.client.clone().close().await;
+        if expect_exit {
+            let deadline = Instant::now() + PATIENCE;
+            loop {
+                let left: Vec<String> = processes
+                    .iter()
+                    .filter(|p| p.is_running())
+                    .map(|p| format!("{} ({})", p.name(), p.pid))
+                    .collect();
+                if left.is_empty() {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "[{}] the window is closed but the app's processes still run: {}",
+                    self.name,
+                    left.join(", ")
+                );
+                tokio::time::sleep(POLL).await;
+            }
+            eprintln!(
+                "[{}] the window closed and the app's {} process(es) ended",
+                self.name,
+                processes.len()
+            );
+        }
         self.driver.stop();
         let mut places = Vec::new();
         collect_files(self.dirs.root.path(), &mut places);

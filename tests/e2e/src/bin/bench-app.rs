@@ -18,11 +18,11 @@
 //! from which the floor is computed. The whole program runs inside `scripts/with-keyring.sh` (it re-runs
 //! itself through it when it is not), so a developer's own keychain is never touched.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use fantoccini::Locator;
+use patdesk_e2e::processes::{self, app_tree};
 use patdesk_e2e::{repo_root, App, Dirs};
 use patdesk_sim::{SimOptions, Simulator};
 
@@ -85,39 +85,6 @@ impl Figures {
     }
 }
 
-/// Parent → children, read from /proc.
-fn process_children() -> HashMap<u32, Vec<u32>> {
-    let mut map: HashMap<u32, Vec<u32>> = HashMap::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // The command name is in parentheses and may contain spaces: the ppid is the 2nd field after ')'.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-            continue;
-        };
-        if let Some(ppid) = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
-            map.entry(ppid).or_default().push(pid);
-        }
-    }
-    map
-}
-
-fn descendants(root: u32, children: &HashMap<u32, Vec<u32>>) -> Vec<u32> {
-    let mut out = Vec::new();
-    let mut stack = vec![root];
-    while let Some(pid) = stack.pop() {
-        for &child in children.get(&pid).into_iter().flatten() {
-            out.push(child);
-            stack.push(child);
-        }
-    }
-    out
-}
-
 fn status_field(pid: u32, file: &str, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/{file}"))
         .unwrap_or_default()
@@ -125,31 +92,6 @@ fn status_field(pid: u32, file: &str, field: &str) -> u64 {
         .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
-}
-
-fn process_name(pid: u32) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
-/// The app's process (launched by WebKitWebDriver below tauri-driver) and everything it started.
-fn app_tree(driver_pid: u32, bin: &Path) -> Vec<u32> {
-    let bin = bin.canonicalize().unwrap();
-    let children = process_children();
-    let app = descendants(driver_pid, &children)
-        .into_iter()
-        .find(|pid| {
-            std::fs::read_link(format!("/proc/{pid}/exe"))
-                .ok()
-                .as_deref()
-                == Some(bin.as_path())
-        })
-        .unwrap_or_else(|| panic!("no process of {} under tauri-driver", bin.display()));
-    let mut tree = vec![app];
-    tree.extend(descendants(app, &children));
-    tree
 }
 
 /// Times one change of the list in the page: from the input (typing into the search box, or clicking a
@@ -271,7 +213,7 @@ async fn idle_memory(app: &App, bin: &Path) -> (u64, u64, Vec<(String, u64)>) {
     let tree = app_tree(app.driver_pid(), bin);
     let procs: Vec<(String, u64)> = tree
         .iter()
-        .map(|&p| (process_name(p), status_field(p, "status", "VmRSS:")))
+        .map(|&p| (processes::name(p), status_field(p, "status", "VmRSS:")))
         .collect();
     let rss = procs.iter().map(|(_, k)| k).sum();
     let pss = tree
