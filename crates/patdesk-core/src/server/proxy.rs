@@ -16,6 +16,12 @@ fn env(names: &[&str]) -> Option<String> {
 
 /// Whether `NO_PROXY` (`no_proxy`) or the loopback rule exempts `host`.
 pub fn bypassed(host: &str) -> bool {
+    bypassed_by(host, env(&["NO_PROXY", "no_proxy"]).as_deref())
+}
+
+/// Whether the list `no_proxy` (comma-separated names, `.suffix`es or `*`) or the loopback rule exempts
+/// `host`.
+pub fn bypassed_by(host: &str, no_proxy: Option<&str>) -> bool {
     let host = host
         .trim_start_matches('[')
         .trim_end_matches(']')
@@ -27,7 +33,7 @@ pub fn bypassed(host: &str) -> bool {
     {
         return true;
     }
-    let Some(list) = env(&["NO_PROXY", "no_proxy"]) else {
+    let Some(list) = no_proxy else {
         return false;
     };
     list.split(',')
@@ -98,4 +104,25 @@ pub async fn tunnel(proxy: &Url, host: &str, port: u16) -> std::io::Result<TcpSt
         )));
     }
     Ok(stream)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bypassed_by;
+
+    #[test]
+    fn loopback_and_no_proxy_entries_bypass_the_proxy() {
+        for host in ["127.0.0.1", "localhost", "[::1]", "::1"] {
+            assert!(bypassed_by(host, None), "{host}");
+        }
+        assert!(!bypassed_by("tfs.contoso.local", None));
+        let list = Some(" .contoso.local, build01 ,10.0.0.5:8080");
+        assert!(bypassed_by("tfs.contoso.local", list));
+        assert!(bypassed_by("contoso.local", list));
+        assert!(bypassed_by("BUILD01", list));
+        assert!(bypassed_by("10.0.0.5", list));
+        assert!(!bypassed_by("tfs.fabrikam.local", list));
+        assert!(!bypassed_by("notcontoso.local", list));
+        assert!(bypassed_by("anything", Some("*")));
+    }
 }

@@ -532,33 +532,11 @@ fn tls_connector(extra_pem: Option<&str>) -> Result<tokio_rustls::TlsConnector, 
 /// A failed TLS handshake as [`ErrorCode::TlsNotTrusted`] naming the certificate problem, or
 /// [`ErrorCode::ServerUnreachable`] when it was not about the certificate.
 fn tls_error(e: &std::io::Error) -> Error {
-    use rustls::CertificateError as C;
-    let rustls_error = e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
-    let problem = match rustls_error {
-        Some(rustls::Error::InvalidCertificate(c)) => match c {
-            C::UnknownIssuer => "it was issued by a certificate authority this computer does not trust (often a company's own CA, or a proxy that inspects traffic)",
-            C::Expired | C::ExpiredContext { .. } => "it has expired",
-            C::NotValidYet | C::NotValidYetContext { .. } => "it is not valid yet (check this computer's date and time)",
-            C::NotValidForName | C::NotValidForNameContext { .. } => "it was made for another server name than the address you typed",
-            C::Revoked => "it has been revoked",
-            C::BadSignature => "its signature is not valid",
-            _ => "it could not be verified",
-        },
-        _ => {
-            return Error::new(
-                ErrorCode::ServerUnreachable,
-                "PAT Desk could not open a secure connection to the server. Check the address (https:// or http://, and the port), then try again.",
-            )
-            .with_raw(format!("tls: {e}"))
-        }
-    };
-    Error::new(
-        ErrorCode::TlsNotTrusted,
-        format!(
-            "This computer does not trust the server's security certificate: {problem}. Ask your IT help desk for the company's root certificate and install it on this computer (or make sure the server's certificate matches its address), then try again."
-        ),
-    )
-    .with_raw(format!("tls: {e}"))
+    crate::http::tls::certificate_error(e).unwrap_or_else(|| {
+        Error::new(
+            ErrorCode::ServerUnreachable,
+            "PAT Desk could not open a secure connection to the server. Check the address (https:// or http://, and the port), then try again.",
+        )
+        .with_raw(format!("tls: {e}"))
+    })
 }

@@ -20,3 +20,4 @@ mod replacement;
 mod server;
 mod signin;
 mod signin_loopback;
+mod tls;
