@@ -228,7 +228,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             if json {
                 print_json(&tokens)?;
             } else {
-                print_table(&tokens);
+                print_table(&tokens, "all collections");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -246,7 +246,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             if json {
                 print_json(&tokens)?;
             } else {
-                print_table(&tokens);
+                print_table(&tokens, "all organizations");
             }
             Ok(if some_listed {
                 ExitCode::SUCCESS
@@ -575,7 +575,8 @@ fn print_summary(summary: &BulkSummary) {
     println!("{}.", parts.join(", "));
 }
 
-fn print_table(tokens: &[PatToken]) {
+/// The tokens as a table; `everywhere` names the targets of a token for all organizations (or collections).
+fn print_table(tokens: &[PatToken], everywhere: &str) {
     if tokens.is_empty() {
         println!("No tokens.");
         return;
@@ -584,7 +585,7 @@ fn print_table(tokens: &[PatToken]) {
         .iter()
         .map(|t| {
             let orgs = match &t.target_organizations {
-                None => "all organizations".to_string(),
+                None => everywhere.to_string(),
                 Some(list) => list
                     .iter()
                     .map(|o| o.name.as_str())

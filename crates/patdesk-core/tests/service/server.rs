@@ -491,3 +491,28 @@ async fn bulk_revoke_never_sends_the_id_less_delete() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_simulators_faults_reach_the_server_routes_and_a_reset_connection_is_reopened() {
+    let sim = sim(Seed::Demo).await;
+    let session = dana(&sim).await;
+    // The connection is reset under the next listing: the transport connects, signs in again and lists.
+    sim.fault(json!({"kind": "reset", "route": "server.tokens.list", "count": 1}))
+        .await;
+    let listed = session
+        .list_tokens(ListFilter::Active)
+        .await
+        .unwrap()
+        .tokens;
+    assert!(!listed.is_empty());
+    assert_eq!(session.client().transport().connections_made(), 2);
+    assert_eq!(session.client().transport().handshakes_made(), 2);
+    // A failing server is a plain "try again" (and the full list is tried when paging fails).
+    sim.fault(json!({"kind": "status", "status": 503, "route": "server.tokens.*"}))
+        .await;
+    let e = session.list_tokens(ListFilter::Active).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::ServerError);
+    assert!(e.message.contains("try again"));
+    sim.clear_faults().await;
+    assert!(session.list_tokens(ListFilter::Active).await.is_ok());
+}
