@@ -381,6 +381,11 @@ async fn session_tokens_behave_as_the_contract_says() {
               Some(json!({"displayName": "x", "scope": "vso.code", "validTo": "2027-01-01T00:00:00Z", "targetAccounts": [uuid::Uuid::new_v4()]})))
         .await;
     assert_eq!(bad.json()["message"], "InvalidTargetAccounts");
+    let hidden = c
+        .send("POST", &format!("{coll}?tokenType=Compact"), None,
+              Some(json!({"displayName": "x", "scope": "vso.githubconnections", "validTo": "2027-01-01T00:00:00Z"})))
+        .await;
+    assert_eq!(hidden.json()["message"], "InvalidScope");
     let jwt = c
         .send("POST", coll, None, Some(json!({"displayName": "jwt", "scope": "vso.code", "validTo": "2027-01-01T00:00:00Z"})))
         .await;

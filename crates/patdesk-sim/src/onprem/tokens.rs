@@ -335,10 +335,28 @@ fn parse_valid_to(body: &Map<String, Value>) -> Result<Option<DateTime<Utc>>, Re
     }
 }
 
+/// Scopes the 2022 build does not offer (not `Public`, or feature-flagged; contract §6).
+const NOT_ON_SERVERS: &[&str] = &[
+    "vso.pats",
+    "vso.chat",
+    "vso.hooks",
+    "vso.drop",
+    "vso.blobstore",
+    "vso.buildcache",
+    "vso.githubconnections",
+];
+
 fn normalise_scope(scope: &str) -> Option<String> {
     let scope = scope.trim();
     if scope.eq_ignore_ascii_case("app_token") {
         return Some("app_token".into());
+    }
+    if scope.split_whitespace().any(|s| {
+        NOT_ON_SERVERS
+            .iter()
+            .any(|p| s.to_ascii_lowercase().starts_with(p))
+    }) {
+        return None;
     }
     crate::scopes::normalise(scope)
 }
