@@ -35,6 +35,10 @@ pub struct ServerSession {
     pub account: RememberedServer,
     /// Whether the password or PAT is kept in the keychain.
     pub remembered: bool,
+    /// The offline demo's server (an embedded simulator), not a real one.
+    pub demo: bool,
+    /// Whatever must live as long as the session (the demo's simulator); dropped with it.
+    _keep_alive: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for ServerSession {
@@ -108,7 +112,18 @@ impl ServerSession {
             collections,
             account,
             remembered,
+            demo: false,
+            _keep_alive: None,
         })
+    }
+
+    /// This session as the offline demo's server: labelled so, never remembered, and keeping `keep_alive`
+    /// (its simulator) running until the session ends.
+    pub fn into_demo(mut self, keep_alive: Box<dyn std::any::Any + Send + Sync>) -> ServerSession {
+        self.demo = true;
+        self.remembered = false;
+        self._keep_alive = Some(keep_alive);
+        self
     }
 
     /// Signs in again as a remembered server sign-in, from its secret in the keychain.
@@ -173,14 +188,19 @@ impl ServerSession {
     }
 
     pub fn info(&self) -> SessionInfo {
+        let label = format!(
+            "{} on {}",
+            self.identity.account,
+            self.client.address().host()
+        );
         SessionInfo {
             profile: self.profile(),
-            demo: false,
-            account_label: format!(
-                "{} on {}",
-                self.identity.account,
-                self.client.address().host()
-            ),
+            demo: self.demo,
+            account_label: if self.demo {
+                format!("{label} (demo)")
+            } else {
+                label
+            },
             global_pat_retirement: crate::retirement::global_pat_retirement(),
         }
     }

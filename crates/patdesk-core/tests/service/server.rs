@@ -516,3 +516,20 @@ async fn the_simulators_faults_reach_the_server_routes_and_a_reset_connection_is
     sim.clear_faults().await;
     assert!(session.list_tokens(ListFilter::Active).await.is_ok());
 }
+
+#[tokio::test]
+async fn the_demo_can_show_a_server() {
+    let session = patdesk_core::session::demo::start_demo_server_session()
+        .await
+        .unwrap();
+    assert!(session.demo);
+    let info = session.info();
+    assert!(info.demo && info.account_label.ends_with("(demo)"));
+    assert_eq!(info.profile.organizations.len(), 2);
+    assert!(!session
+        .list_tokens(ListFilter::Active)
+        .await
+        .unwrap()
+        .tokens
+        .is_empty());
+}
