@@ -484,6 +484,15 @@ impl ServerClient {
         })
     }
 
+    /// One token of the person (never its secret).
+    pub async fn get(&self, authorization_id: &str) -> Result<PatToken, Error> {
+        let id = AuthorizationId::parse(authorization_id)?;
+        let answer = self
+            .send_ok(&ServerRequest::get_token(&TokenHost::Deployment, &id))
+            .await?;
+        Ok(self.to_model(parse(&answer)?))
+    }
+
     /// Revokes one token: `Revoked` on 200, `AlreadyGone` on 404.
     pub async fn revoke_once(&self, authorization_id: &str) -> Result<RevokeOutcome, Error> {
         let id = AuthorizationId::parse(authorization_id)?;

@@ -232,6 +232,38 @@ impl ServerSession {
             .await
     }
 
+    /// Regenerate, as the server's own page does it (contract §6): a new token with the same name, scopes
+    /// and collections, lasting `lifespan` from now, then the old one revoked. The new token is returned even
+    /// when revoking the old one failed (that outcome is the second value).
+    pub async fn regenerate(
+        &self,
+        authorization_id: &str,
+        lifespan: Lifespan,
+    ) -> Result<(CreatedToken, RevokeOutcome), Error> {
+        let old = self.client.get(authorization_id).await?;
+        let organization = match &old.target_organizations {
+            None => crate::server::ALL_COLLECTIONS.to_string(),
+            Some(targets) => targets
+                .first()
+                .map(|o| o.name.clone())
+                .unwrap_or_else(|| old.organization.clone()),
+        };
+        let created = self
+            .client
+            .create(&NewTokenRequest {
+                organization,
+                display_name: old.display_name.clone(),
+                scopes: old.scope.split_whitespace().map(str::to_string).collect(),
+                lifespan,
+            })
+            .await?;
+        let previous = match self.client.revoke_once(&old.authorization_id).await {
+            Ok(outcome) => outcome,
+            Err(error) => RevokeOutcome::Failed { error },
+        };
+        Ok((created, previous))
+    }
+
     /// Revokes one token.
     pub async fn revoke(&self, authorization_id: &str) -> Result<RevokeOutcome, Error> {
         self.client.revoke_once(authorization_id).await

@@ -533,3 +533,112 @@ async fn the_demo_can_show_a_server() {
         .tokens
         .is_empty());
 }
+
+/// A minimal HTTP `CONNECT` proxy on loopback: answers `200` and relays bytes both ways. Counts tunnels.
+async fn connect_proxy() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let tunnels = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = tunnels.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).to_string();
+                let target = head
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string();
+                assert!(head.starts_with("CONNECT "), "{head}");
+                let Ok(mut upstream) = tokio::net::TcpStream::connect(&target).await else {
+                    let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
+                    return;
+                };
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _ = client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await;
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
+        }
+    });
+    (url, tunnels)
+}
+
+#[tokio::test]
+async fn a_connect_tunnel_through_a_proxy_carries_the_server_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sim = sim(Seed::Demo).await;
+    let (proxy, tunnels) = connect_proxy().await;
+    let server = url::Url::parse(&sim.sim.server_url()).unwrap();
+    let mut stream = patdesk_core::server::proxy::tunnel(
+        &url::Url::parse(&proxy).unwrap(),
+        "127.0.0.1",
+        server.port().unwrap(),
+    )
+    .await
+    .expect("the proxy opens a tunnel");
+    assert_eq!(tunnels.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // Through the tunnel, IIS answers as directly.
+    stream
+        .write_all(b"GET /tfs/_apis/Token/SessionTokens HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(answer
+        .to_ascii_lowercase()
+        .contains("www-authenticate: ntlm"));
+    // A proxy that refuses is an error, not a hang.
+    let refused =
+        patdesk_core::server::proxy::tunnel(&url::Url::parse(&proxy).unwrap(), "127.0.0.1", 1)
+            .await;
+    assert!(refused.is_err());
+}
+
+#[tokio::test]
+async fn regenerate_makes_a_twin_and_revokes_the_old_one() {
+    let sim = sim(Seed::Demo).await;
+    let session = dana(&sim).await;
+    let tokens = session
+        .list_tokens(ListFilter::Active)
+        .await
+        .unwrap()
+        .tokens;
+    let feeds = tokens
+        .iter()
+        .find(|t| t.display_name == "Packages & feeds <nuget>")
+        .unwrap();
+    let (created, previous) = session
+        .regenerate(&feeds.authorization_id, Lifespan::Days { days: 90 })
+        .await
+        .unwrap();
+    assert_eq!(previous, RevokeOutcome::Revoked);
+    assert_eq!(created.token.display_name, feeds.display_name);
+    assert_eq!(created.token.scope, feeds.scope);
+    assert_eq!(created.token.organization, "DefaultCollection");
+    assert_ne!(created.token.authorization_id, feeds.authorization_id);
+    let state = server_state(&sim).await;
+    let status = |id: &str| {
+        state["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["authorizationId"] == id)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status(&feeds.authorization_id), "revoked");
+    assert_eq!(status(&created.token.authorization_id), "active");
+}
