@@ -261,48 +261,80 @@ impl Transport {
         user: &str,
         password: &Sensitive<String>,
     ) -> Result<Answer, Failure> {
-        let offered = self.offered.lock().map(|o| o.clone()).unwrap_or(None);
-        let offered = match offered {
-            Some(o) => o,
-            None => {
-                let anonymous = self.round_trip(live, request, None).await?;
-                if anonymous.status != 401 {
-                    return Ok(anonymous);
+        let mut offered = self.offered.lock().map(|o| o.clone()).unwrap_or(None);
+        // Twice at most: when the schemes remembered from an earlier challenge are no longer what the server
+        // offers, the bare challenge it answers with says what it offers now.
+        for attempt in 0..2 {
+            let schemes_now = match offered.take() {
+                Some(o) => o,
+                None => {
+                    let anonymous = self.round_trip(live, request, None).await?;
+                    if anonymous.status != 401 {
+                        return Ok(anonymous);
+                    }
+                    schemes(&anonymous.headers)
                 }
-                let schemes = schemes(&anonymous.headers);
-                if let Ok(mut o) = self.offered.lock() {
-                    *o = Some(schemes.clone());
-                }
-                schemes
-            }
-        };
-        let scheme = if offered.iter().any(|s| s.eq_ignore_ascii_case("NTLM")) {
-            "NTLM"
-        } else if offered.iter().any(|s| s.eq_ignore_ascii_case("Negotiate")) {
-            "Negotiate"
-        } else {
-            return Err(Failure::Fatal(Error::from_code(ErrorCode::NoWindowsSignIn)));
-        };
-        let mut ntlm = super::ntlm::NtlmClient::new(user, password)?;
-        let negotiate = ntlm.negotiate()?;
-        let header = format!(
-            "{scheme} {}",
-            base64::engine::general_purpose::STANDARD.encode(negotiate)
-        );
-        let answer = self.round_trip(live, request, Some(&header)).await?;
-        if answer.status != 401 {
-            return Ok(answer);
-        }
-        let Some(challenge) = continuation(&answer.headers, scheme) else {
-            // No NTLM message came back: the server would not take NTLM.
-            let code = if scheme == "Negotiate" {
-                ErrorCode::KerberosOnly
-            } else {
-                ErrorCode::NoWindowsSignIn
             };
-            return Err(Failure::Fatal(Error::from_code(code).with_status(401)));
-        };
-        let authenticate = ntlm.authenticate(&challenge)?;
+            self.remember_schemes(&schemes_now);
+            let scheme = if schemes_now.iter().any(|s| s.eq_ignore_ascii_case("NTLM")) {
+                "NTLM"
+            } else if schemes_now
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case("Negotiate"))
+            {
+                "Negotiate"
+            } else {
+                return Err(Failure::Fatal(Error::from_code(ErrorCode::NoWindowsSignIn)));
+            };
+            let mut ntlm = super::ntlm::NtlmClient::new(user, password)?;
+            let negotiate = ntlm.negotiate()?;
+            let header = format!(
+                "{scheme} {}",
+                base64::engine::general_purpose::STANDARD.encode(negotiate)
+            );
+            let answer = self.round_trip(live, request, Some(&header)).await?;
+            if answer.status != 401 {
+                return Ok(answer);
+            }
+            let Some(challenge) = continuation(&answer.headers, scheme) else {
+                let now_offered = schemes(&answer.headers);
+                let changed = !now_offered.iter().any(|s| s.eq_ignore_ascii_case(scheme));
+                if attempt == 0 && changed && !now_offered.is_empty() {
+                    offered = Some(now_offered);
+                    continue;
+                }
+                self.remember_schemes(&now_offered);
+                // No NTLM message came back: the server would not take NTLM.
+                let code = if scheme == "Negotiate" {
+                    ErrorCode::KerberosOnly
+                } else {
+                    ErrorCode::NoWindowsSignIn
+                };
+                return Err(Failure::Fatal(Error::from_code(code).with_status(401)));
+            };
+            return self
+                .finish_handshake(live, request, ntlm, scheme, &challenge)
+                .await;
+        }
+        Err(Failure::Fatal(Error::from_code(ErrorCode::NoWindowsSignIn)))
+    }
+
+    fn remember_schemes(&self, schemes: &[String]) {
+        if let Ok(mut o) = self.offered.lock() {
+            *o = Some(schemes.to_vec());
+        }
+    }
+
+    /// The AUTHENTICATE message answering `challenge`, and the server's verdict.
+    async fn finish_handshake(
+        &self,
+        live: &mut Live,
+        request: &ServerRequest,
+        mut ntlm: super::ntlm::NtlmClient,
+        scheme: &str,
+        challenge: &[u8],
+    ) -> Result<Answer, Failure> {
+        let authenticate = ntlm.authenticate(challenge)?;
         let header = format!(
             "{scheme} {}",
             base64::engine::general_purpose::STANDARD.encode(authenticate)

@@ -132,6 +132,13 @@ async fn a_wrong_password_a_locked_account_and_kerberos_only_say_so_plainly() {
             .await
             .is_ok()
     );
+    // The same session, after the server's administrator turned NTLM off (the remembered schemes are
+    // stale): the server's new challenge list is followed.
+    let session = dana(&sim).await;
+    switches(&sim, json!({"windowsAuth": "ntlmOnly"})).await;
+    sim.sim.drop_server_connections();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(session.list_tokens(ListFilter::Active).await.is_ok());
     // Kerberos only: says so and suggests a PAT.
     switches(&sim, json!({"windowsAuth": "kerberosOnly"})).await;
     let e = sign_in(&sim, windows(SERVER_DEMO_LOGIN, SERVER_DEMO_PASSWORD))
