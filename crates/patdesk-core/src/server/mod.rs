@@ -4,7 +4,7 @@
 //! the legacy `_apis/Token/SessionTokens` resource, signed in with Windows credentials (NTLM, or Negotiate
 //! carrying NTLM) or with an existing PAT (Basic), which can list and revoke but not create.
 //!
-//! * [`address`]: what a person types ("https://tfs.contoso.local:8080/tfs/DefaultCollection") → base URL and
+//! * [`address`]: what a person types (`https://tfs.contoso.local:8080/tfs/DefaultCollection`) → base URL and
 //!   collection; recognises Services hosts.
 //! * [`request`]: every request PAT Desk may send; the id-less `DELETE` cannot be built.
 //! * [`transport`]: one kept-alive HTTP/1.1 connection per server, NTLM on it, TLS with the OS trust store,
@@ -18,6 +18,10 @@ mod ntlm;
 pub mod proxy;
 pub mod request;
 pub mod transport;
+
+/// The lifespans a server's token page offers as presets (days); any date up to the server's maximum is
+/// allowed too, and a longer one is clamped by the server (reported as `clamped_from`).
+pub const SERVER_LIFESPAN_PRESETS: [u32; 5] = [30, 60, 90, 180, 365];
 
 pub use address::{is_services_host, looks_like_server, ServerAddress};
 pub use client::{html_decode, ServerClient, ServerIdentity, ALL_COLLECTIONS};

@@ -1,4 +1,4 @@
-//! The second session kind, [`SessionKind::Server`](super::SessionKind::Server): a person signed in to an
+//! The second session kind, [`SessionKind::Server`]: a person signed in to an
 //! Azure DevOps Server / TFS 2017+ with Windows credentials or with an existing PAT. Its collections play the
 //! role of the organizations; its operations return the same model as a Services session ([`TokenListing`],
 //! [`CreatedToken`], [`UpdatedToken`], [`RevokeOutcome`]) and it is a [`Revoker`] for the bulk engine.
@@ -6,6 +6,16 @@
 //! Signing in checks the credentials at once (who am I), lists the collections, and — when asked to remember
 //! — keeps the password or PAT in the keychain ([`Vault::store_server_secret`]); [`ServerSession::restore`]
 //! signs in again from there.
+//!
+//! For a window: [`crate::server::looks_like_server`] tells a server address from an organization;
+//! [`ServerSession::sign_in`] (with a [`ServerCredential`], a `Vault` when "Remember on this computer" is
+//! ticked) or [`ServerSession::restore`] (for each of [`Vault::servers`]) opens the session;
+//! [`ServerSession::info`] / [`ServerSession::profile`] give the person and the collections;
+//! [`ServerSession::list_tokens`], [`ServerSession::create`] (collection name, or
+//! [`crate::server::ALL_COLLECTIONS`]), [`ServerSession::update`], [`ServerSession::regenerate`],
+//! [`ServerSession::revoke`] and `bulk::bulk_revoke(&session, …)` do the work;
+//! [`crate::scopes::Catalogue::to_ipc_for_server`] is the scope list to offer, and
+//! [`ServerSession::can_create`] says whether to offer Create at all (a PAT sign-in cannot).
 
 use std::sync::Arc;
 
