@@ -8,6 +8,10 @@
 //! Authentication: `PATDESK_ACCESS_TOKEN` if set; otherwise a device-code sign-in whose tokens live only in
 //! this process. Endpoints come from `PATDESK_LOGIN_URL`, `PATDESK_APP_VSSPS_URL`, `PATDESK_VSSPS_URL` and
 //! `PATDESK_DEV_URL` (the simulator in tests), the real Microsoft hosts otherwise.
+//!
+//! With `--server <URL>` the same verbs work against an Azure DevOps Server / TFS 2017+ (`server.rs`),
+//! signing in as `PATDESK_SERVER_USER` with `PATDESK_SERVER_PASSWORD`, or with the PAT in
+//! `PATDESK_SERVER_PAT` — never from an argument, which other users of the machine could see.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -26,12 +30,16 @@ use patdesk_core::model::{
 use patdesk_core::session::Session;
 use patdesk_core::{Error, ErrorCode};
 
+mod server;
+
 #[derive(Parser)]
 #[command(
     name = "patdesk-cli",
     version,
     about = "Manage your Azure DevOps personal access tokens from the terminal.",
-    after_help = "Signs in with PATDESK_ACCESS_TOKEN when it is set, otherwise with a device code."
+    after_help = "Signs in with PATDESK_ACCESS_TOKEN when it is set, otherwise with a device code.\n\
+                  With --server URL (Azure DevOps Server / TFS): PATDESK_SERVER_USER (DOMAIN\\user) and \
+                  PATDESK_SERVER_PASSWORD, or PATDESK_SERVER_PAT."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -43,8 +51,12 @@ enum Command {
     /// List your tokens (all your organizations unless --org is given).
     List {
         /// Only this organization (name or https://dev.azure.com/NAME).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "server")]
         org: Option<String>,
+        /// An Azure DevOps Server / TFS address instead of Azure DevOps Services, e.g.
+        /// https://tfs.contoso.local:8080/tfs.
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
         #[arg(long, value_enum, default_value_t = FilterArg::Active)]
         filter: FilterArg,
         #[arg(long, value_enum, default_value_t = SortArg::Name)]
@@ -57,8 +69,17 @@ enum Command {
     #[command(group(ArgGroup::new("what").required(true).args(["scopes", "full_access"])))]
     #[command(group(ArgGroup::new("lifespan").required(true).args(["days", "until"])))]
     Create {
-        #[arg(long)]
-        org: String,
+        #[arg(long, required_unless_present = "server", conflicts_with = "server")]
+        org: Option<String>,
+        /// An Azure DevOps Server / TFS address instead of Azure DevOps Services.
+        #[arg(long, value_name = "URL", requires = "target")]
+        server: Option<String>,
+        /// With --server: the collection the token is for.
+        #[arg(long, group = "target")]
+        collection: Option<String>,
+        /// With --server: a token for all accessible collections.
+        #[arg(long, group = "target", requires = "server")]
+        all_collections: bool,
         #[arg(long)]
         name: String,
         /// Space-separated scopes, e.g. "vso.code_write vso.packaging".
@@ -81,8 +102,11 @@ enum Command {
     #[command(group(ArgGroup::new("which").required(true).args(["ids", "expired"])))]
     Revoke {
         /// The organization to revoke through (required with ids; limits --expired).
-        #[arg(long, required_unless_present = "expired")]
+        #[arg(long, required_unless_present_any = ["expired", "server"], conflicts_with = "server")]
         org: Option<String>,
+        /// An Azure DevOps Server / TFS address instead of Azure DevOps Services.
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
         /// Revoke every expired token (of --org, or of all your organizations).
         #[arg(long, conflicts_with = "ids")]
         expired: bool,
@@ -193,10 +217,27 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::List {
+            server: Some(url),
+            filter,
+            sort,
+            json,
+            ..
+        } => {
+            let mut tokens = server::list(&url, filter.into()).await?;
+            sort_tokens(&mut tokens, sort);
+            if json {
+                print_json(&tokens)?;
+            } else {
+                print_table(&tokens, "all collections");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::List {
             org,
             filter,
             sort,
             json,
+            server: None,
         } => {
             let session = connect(&endpoints, false).await?;
             let orgs = organizations(&session.profile, org.as_deref())?;
@@ -205,7 +246,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             if json {
                 print_json(&tokens)?;
             } else {
-                print_table(&tokens);
+                print_table(&tokens, "all organizations");
             }
             Ok(if some_listed {
                 ExitCode::SUCCESS
@@ -215,6 +256,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Create {
             org,
+            server,
+            collection,
+            all_collections: _,
             name,
             scopes,
             full_access,
@@ -222,8 +266,6 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             until,
             json,
         } => {
-            let session = connect(&endpoints, false).await?;
-            let organization = patdesk_core::endpoints::parse_organization(&org)?;
             let scopes: Vec<String> = if full_access {
                 vec!["app_token".to_string()]
             } else {
@@ -239,18 +281,40 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 (None, Some(date)) => Lifespan::Until { date },
                 (None, None) => unreachable!("clap requires --days or --until"),
             };
-            let created = session
-                .client_for(&organization)
-                .create_pat(&NewTokenRequest {
-                    organization,
-                    display_name: name,
-                    scopes,
-                    lifespan,
-                })
-                .await?;
+            let created = match server {
+                Some(url) => {
+                    server::create(
+                        &url,
+                        NewTokenRequest {
+                            organization: collection.unwrap_or_else(|| {
+                                patdesk_core::server::ALL_COLLECTIONS.to_string()
+                            }),
+                            display_name: name,
+                            scopes,
+                            lifespan,
+                        },
+                    )
+                    .await?
+                }
+                None => {
+                    let session = connect(&endpoints, false).await?;
+                    let organization = patdesk_core::endpoints::parse_organization(
+                        org.as_deref().unwrap_or_default(),
+                    )?;
+                    session
+                        .client_for(&organization)
+                        .create_pat(&NewTokenRequest {
+                            organization,
+                            display_name: name,
+                            scopes,
+                            lifespan,
+                        })
+                        .await?
+                }
+            };
             if let Some(asked) = created.clamped_from {
                 eprintln!(
-                    "Note: your organization shortened the expiry from {} to {}.",
+                    "Note: the server shortened the expiry from {} to {}.",
                     asked.format("%Y-%m-%d"),
                     created.token.valid_to.format("%Y-%m-%d")
                 );
@@ -270,11 +334,32 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Revoke {
+            server: Some(url),
+            expired,
+            concurrency,
+            json,
+            ids,
+            ..
+        } => {
+            let summary = server::revoke(&url, expired, ids, concurrency).await?;
+            if json {
+                print_json(&summary)?;
+            } else {
+                print_summary(&summary);
+            }
+            Ok(if summary.failed == 0 && summary.cancelled == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Revoke {
             org,
             expired,
             concurrency,
             json,
             ids,
+            server: None,
         } => {
             let session = connect(&endpoints, false).await?;
             let items: Vec<BulkItem> = if expired {
@@ -428,7 +513,11 @@ fn sort_tokens(tokens: &mut [PatToken], sort: SortArg) {
 }
 
 /// The bulk engine, with one line of progress per token on stderr and Ctrl-C as "cancel".
-async fn revoke(session: &Session, items: Vec<BulkItem>, concurrency: usize) -> BulkSummary {
+async fn revoke<R: patdesk_core::bulk::Revoker>(
+    session: &R,
+    items: Vec<BulkItem>,
+    concurrency: usize,
+) -> BulkSummary {
     let options = BulkOptions {
         max_concurrency: concurrency,
         ..BulkOptions::default()
@@ -486,7 +575,8 @@ fn print_summary(summary: &BulkSummary) {
     println!("{}.", parts.join(", "));
 }
 
-fn print_table(tokens: &[PatToken]) {
+/// The tokens as a table; `everywhere` names the targets of a token for all organizations (or collections).
+fn print_table(tokens: &[PatToken], everywhere: &str) {
     if tokens.is_empty() {
         println!("No tokens.");
         return;
@@ -495,7 +585,7 @@ fn print_table(tokens: &[PatToken]) {
         .iter()
         .map(|t| {
             let orgs = match &t.target_organizations {
-                None => "all organizations".to_string(),
+                None => everywhere.to_string(),
                 Some(list) => list
                     .iter()
                     .map(|o| o.name.as_str())

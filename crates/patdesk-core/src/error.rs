@@ -86,6 +86,29 @@ pub enum ErrorCode {
     MalformedResponse,
     /// A configured URL uses plain `http://` to a machine other than this one.
     InsecureUrl,
+    // --- Azure DevOps Server (on-premises) ---
+    /// What was typed is not a server address (or is an Azure DevOps Services address).
+    InvalidServerUrl,
+    /// The server refused the user name and password at the end of the Windows sign-in.
+    WrongPassword,
+    /// The Windows account is locked out.
+    AccountLocked,
+    /// The server could not be reached (name not found, refused, timed out while connecting).
+    ServerUnreachable,
+    /// The server's TLS certificate is not trusted by this computer; the message names the problem.
+    TlsNotTrusted,
+    /// The server offers only Kerberos (Negotiate without NTLM), which PAT Desk cannot do with a password.
+    KerberosOnly,
+    /// The server offers no Windows sign-in at all.
+    NoWindowsSignIn,
+    /// A PAT (Basic) sign-in tried to create a token: the server only allows that with Windows sign-in.
+    PatCannotCreate,
+    /// The PAT used to sign in was refused (expired, revoked or mistyped).
+    PatRejected,
+    /// The server has no `_apis/Token/SessionTokens` route (older than TFS 2017).
+    ServerTooOld,
+    /// The collection does not exist on the server.
+    CollectionNotFound,
     // --- sign-in (Entra) ---
     SignInFailed,
     SignInDeclined,
@@ -153,6 +176,17 @@ code_names!(
     Network => "network",
     MalformedResponse => "malformedResponse",
     InsecureUrl => "insecureUrl",
+    InvalidServerUrl => "invalidServerUrl",
+    WrongPassword => "wrongPassword",
+    AccountLocked => "accountLocked",
+    ServerUnreachable => "serverUnreachable",
+    TlsNotTrusted => "tlsNotTrusted",
+    KerberosOnly => "kerberosOnly",
+    NoWindowsSignIn => "noWindowsSignIn",
+    PatCannotCreate => "patCannotCreate",
+    PatRejected => "patRejected",
+    ServerTooOld => "serverTooOld",
+    CollectionNotFound => "collectionNotFound",
     SignInFailed => "signInFailed",
     SignInDeclined => "signInDeclined",
     SignInExpired => "signInExpired",
@@ -382,6 +416,17 @@ pub fn default_message(code: ErrorCode) -> &'static str {
         Network => "PAT Desk could not reach Azure DevOps. Check your internet connection and try again.",
         MalformedResponse => "Azure DevOps sent an answer PAT Desk could not understand. Please try again.",
         InsecureUrl => "This address is not secure (it uses http://). Use an https:// address.",
+        InvalidServerUrl => "That does not look like a server address. Type it as it appears in your browser, for example https://tfs.contoso.local:8080/tfs or https://devops.contoso.local/DefaultCollection.",
+        WrongPassword => "The server did not accept this user name and password. Check them (the user name as DOMAIN\\user or user@domain) and try again.",
+        AccountLocked => "Your Windows account is locked, so the server refused the sign-in. Ask your IT help desk to unlock it, then try again.",
+        ServerUnreachable => "PAT Desk could not reach the server. Check the address and that you are on the company network (or VPN), then try again.",
+        TlsNotTrusted => "This computer does not trust the server's security certificate. Ask your IT help desk for the company's root certificate and install it on this computer, then try again.",
+        KerberosOnly => "This server only accepts Kerberos sign-in, which PAT Desk cannot do with a password. Sign in with one of your personal access tokens instead: it can list and revoke your tokens (creating new ones needs the Windows sign-in).",
+        NoWindowsSignIn => "This server does not offer Windows sign-in. Sign in with one of your personal access tokens instead: it can list and revoke your tokens.",
+        PatCannotCreate => "Your server only lets you create tokens when you sign in with your Windows account. Sign in with your Windows user name and password to create one.",
+        PatRejected => "The server did not accept this personal access token: it may have expired, been revoked or been mistyped. Sign in with another token or with your Windows account.",
+        ServerTooOld => "This server is too old for PAT Desk: it has no personal access token API (it needs TFS 2017 or newer). Manage your tokens on the server's web page instead.",
+        CollectionNotFound => "This collection was not found on the server. Check its name, or pick one from the list.",
         SignInFailed => "Sign-in did not work. Please sign in again.",
         SignInDeclined => "The sign-in was declined. Sign in again and accept the request if you want to continue.",
         SignInExpired => "The sign-in code expired before it was used. Start the sign-in again.",

@@ -111,6 +111,46 @@ impl GitCredentials {
             .map(str::trim)
             .filter(|u| !u.is_empty())
             .unwrap_or(org);
+        self.approve_at(&GitTarget::services(org), username, secret)
+    }
+
+    /// Store `secret` for a collection of an Azure DevOps Server (`{base}/{collection}`, e.g.
+    /// `https://tfs.contoso.local:8080/tfs/DefaultCollection`), so `git clone` of its repositories finds it.
+    /// The user name is the collection (a server ignores it when the password is a PAT).
+    pub fn approve_server(
+        &self,
+        server: &crate::server::ServerAddress,
+        collection: &str,
+        secret: &Sensitive<String>,
+    ) -> Result<(), Error> {
+        let collection = collection.trim();
+        check_field("organization", collection)?;
+        let target = GitTarget::server(server, collection);
+        self.approve_at(&target, collection, secret)
+    }
+
+    /// Forget what [`Self::approve_server`] stored for the collection.
+    pub fn reject_server(
+        &self,
+        server: &crate::server::ServerAddress,
+        collection: &str,
+    ) -> Result<(), Error> {
+        let collection = collection.trim();
+        check_field("organization", collection)?;
+        self.check_git()?;
+        let target = GitTarget::server(server, collection);
+        self.run_credential(
+            "reject",
+            &Sensitive::new(target.describe(collection) + "\n"),
+        )
+    }
+
+    fn approve_at(
+        &self,
+        target: &GitTarget,
+        username: &str,
+        secret: &Sensitive<String>,
+    ) -> Result<(), Error> {
         check_field("user name", username)?;
         if secret.expose().is_empty() || has_forbidden(secret.expose()) {
             return Err(Error::new(
@@ -119,7 +159,7 @@ impl GitCredentials {
             ));
         }
         self.check_git()?;
-        if !self.helper_configured(org)? {
+        if !self.helper_configured(&target.url())? {
             return Err(Error::new(
                 ErrorCode::Internal,
                 "Git has no credential helper set up, so it has nowhere to keep the token. Install Git Credential Manager (or set up another credential helper), then try again — or copy the token and paste it when Git asks for a password.",
@@ -127,7 +167,7 @@ impl GitCredentials {
         }
         // Built in one allocation of the final size, so no stray copy of the secret is left behind by a
         // reallocation; the buffer is zeroized when `input` drops.
-        let head = describe(org, username);
+        let head = target.describe(username);
         let password = secret.expose();
         let mut text = String::with_capacity(head.len() + "password=".len() + password.len() + 2);
         text.push_str(&head);
@@ -143,7 +183,10 @@ impl GitCredentials {
         let org = org.trim();
         check_field("organization", org)?;
         self.check_git()?;
-        self.run_credential("reject", &Sensitive::new(describe(org, org) + "\n"))
+        self.run_credential(
+            "reject",
+            &Sensitive::new(GitTarget::services(org).describe(org) + "\n"),
+        )
     }
 
     /// `git --version` runs: missing Git and broken Git settings (which make every git command fail) get
@@ -162,12 +205,11 @@ impl GitCredentials {
         }
     }
 
-    /// Whether a credential helper applies to `https://dev.azure.com/{org}` (`credential.helper`, or a
-    /// URL-specific `credential.<url>.helper`). Without one, `git credential approve` silently does nothing.
-    fn helper_configured(&self, org: &str) -> Result<bool, Error> {
-        let url = format!("https://{AZURE_DEVOPS_HOST}/{org}");
+    /// Whether a credential helper applies to `url` (`credential.helper`, or a URL-specific
+    /// `credential.<url>.helper`). Without one, `git credential approve` silently does nothing.
+    fn helper_configured(&self, url: &str) -> Result<bool, Error> {
         let mut cmd = self.command();
-        cmd.args(["config", "--get-urlmatch", "credential.helper", &url])
+        cmd.args(["config", "--get-urlmatch", "credential.helper", url])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -256,8 +298,53 @@ pub fn reject(org: &str) -> Result<(), Error> {
 }
 
 /// The credential description without the password (and without the closing blank line).
-fn describe(org: &str, username: &str) -> String {
-    format!("protocol=https\nhost={AZURE_DEVOPS_HOST}\npath={org}\nusername={username}\n")
+/// Where a token is for, in Git's terms: protocol, host (with the port) and path.
+struct GitTarget {
+    protocol: String,
+    host: String,
+    path: String,
+}
+
+impl GitTarget {
+    /// `https://dev.azure.com/{org}`.
+    fn services(org: &str) -> GitTarget {
+        GitTarget {
+            protocol: "https".into(),
+            host: AZURE_DEVOPS_HOST.into(),
+            path: org.into(),
+        }
+    }
+
+    /// `{base}/{collection}` of an Azure DevOps Server.
+    fn server(server: &crate::server::ServerAddress, collection: &str) -> GitTarget {
+        let base = &server.base;
+        let host = match base.port() {
+            Some(p) => format!("{}:{p}", base.host_str().unwrap_or_default()),
+            None => base.host_str().unwrap_or_default().to_string(),
+        };
+        let dir = base.path().trim_matches('/');
+        GitTarget {
+            protocol: base.scheme().into(),
+            host,
+            path: if dir.is_empty() {
+                collection.to_string()
+            } else {
+                format!("{dir}/{collection}")
+            },
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("{}://{}/{}", self.protocol, self.host, self.path)
+    }
+
+    /// The request lines of Git's credential protocol, without the password.
+    fn describe(&self, username: &str) -> String {
+        format!(
+            "protocol={}\nhost={}\npath={}\nusername={username}\n",
+            self.protocol, self.host, self.path
+        )
+    }
 }
 
 fn has_forbidden(value: &str) -> bool {

@@ -24,6 +24,7 @@ pub mod replacement;
 pub mod retirement;
 pub mod scopes;
 pub mod secret;
+pub mod server;
 pub mod session;
 pub mod settings;
 pub mod vault;

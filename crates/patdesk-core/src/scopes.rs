@@ -271,6 +271,21 @@ impl Catalogue {
         out
     }
 
+    /// The catalogue for an Azure DevOps Server: [`Self::to_ipc`] without the scopes such a server does not
+    /// offer (not `Public` in the Azure DevOps Server 2022 build, or behind feature flags there; see
+    /// [`not_on_servers`]). Groups left empty and presets that need a hidden scope are dropped.
+    pub fn to_ipc_for_server(&self) -> ScopeCatalogue {
+        let mut catalogue = self.to_ipc();
+        for group in &mut catalogue.groups {
+            group.levels.retain(|l| !not_on_servers(&l.scope));
+        }
+        catalogue.groups.retain(|g| !g.levels.is_empty());
+        catalogue
+            .presets
+            .retain(|p| p.scopes.iter().all(|s| !not_on_servers(s)));
+        catalogue
+    }
+
     /// The catalogue as the window sees it.
     pub fn to_ipc(&self) -> ScopeCatalogue {
         ScopeCatalogue {
@@ -310,9 +325,72 @@ impl Catalogue {
     }
 }
 
+/// Scopes an Azure DevOps Server does not offer (contract `azure-devops-server.md` §6): `vso.pats`,
+/// `vso.pats_manage`, `vso.chat_*` and `vso.hooks*` are not `Public` in the 2022 build; Drop, Blobstore,
+/// BuildCache and GitHubConnections are feature-flagged.
+pub fn not_on_servers(scope: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "vso.pats",
+        "vso.chat",
+        "vso.hooks",
+        "vso.drop",
+        "vso.blobstore",
+        "vso.buildcache",
+        "vso.githubconnections",
+    ];
+    let scope = scope.trim().to_ascii_lowercase();
+    PREFIXES.iter().any(|p| scope.starts_with(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_server_catalogue_hides_what_servers_do_not_offer() {
+        let all = Catalogue::load().to_ipc();
+        let server = Catalogue::load().to_ipc_for_server();
+        let scopes = |c: &ScopeCatalogue| -> Vec<String> {
+            c.groups
+                .iter()
+                .flat_map(|g| g.levels.iter().map(|l| l.scope.clone()))
+                .collect()
+        };
+        let (all, kept) = (scopes(&all), scopes(&server));
+        for hidden in ["vso.githubconnections", "vso.githubconnections_manage"] {
+            assert!(
+                all.contains(&hidden.to_string()),
+                "{hidden} is in the Services catalogue"
+            );
+            assert!(
+                !kept.contains(&hidden.to_string()),
+                "{hidden} is hidden on servers"
+            );
+        }
+        for shown in [
+            "vso.code",
+            "vso.code_write",
+            "vso.packaging",
+            "vso.build_execute",
+            "vso.tokens",
+        ] {
+            if all.contains(&shown.to_string()) {
+                assert!(kept.contains(&shown.to_string()), "{shown} stays");
+            }
+        }
+        assert!(server.groups.iter().all(|g| !g.levels.is_empty()));
+        for scope in [
+            "vso.pats_manage",
+            "vso.hooks_write",
+            "vso.chat_manage",
+            "VSO.Drop",
+            "vso.buildcache",
+        ] {
+            assert!(not_on_servers(scope), "{scope}");
+        }
+        assert!(!not_on_servers("vso.tokens") && !not_on_servers("vso.code"));
+        assert!(!server.presets.is_empty());
+    }
 
     /// Scope fields whose summary the window's test backend must show as Rust does: the demo tokens' scopes
     /// (`ui/src/lib/backend/TestBackend.ts`) and one case of each rule of [`Catalogue::describe`].

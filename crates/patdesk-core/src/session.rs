@@ -9,7 +9,8 @@
 //! whose tokens are redeemed at `/{tenantId}` from the same refresh token ([`crate::entra::RefreshChain`]).
 //! Every operation then picks the client of the organization it addresses ([`Session::client_for`]).
 //!
-//! A session has a [`SessionKind`]. Today there is one: Azure DevOps Services through Microsoft Entra ID.
+//! A session has a [`SessionKind`]: Azure DevOps Services through Microsoft Entra ID (this type), or an Azure
+//! DevOps Server / TFS signed in with Windows credentials or a PAT ([`server::ServerSession`]).
 //! Every way of signing in — the browser, the device code, a restore from the keychain, the offline demo —
 //! ends in [`Session::sign_in_with_tokens`], so they all behave alike.
 
@@ -31,12 +32,18 @@ use crate::vault::{RememberedAccount, Vault};
 
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod server;
+
+pub use server::ServerSession;
 
 /// Which kind of server a session talks to, and how it signed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionKind {
     /// Azure DevOps Services (`dev.azure.com`), signed in through Microsoft Entra ID.
     Services,
+    /// Azure DevOps Server / TFS 2017+ (on-premises), signed in with Windows credentials or a PAT
+    /// ([`ServerSession`]).
+    Server,
 }
 
 /// Where a session reports what it could not do on the side (remembering a sign-in is best effort: the

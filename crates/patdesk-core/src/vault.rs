@@ -123,6 +123,41 @@ pub struct GitHandOff {
     pub handed_at: DateTime<Utc>,
 }
 
+/// An Azure DevOps Server sign-in PAT Desk remembers: the server and the user name (or that it was a PAT).
+/// Non-secret: it lives in the index; the password or PAT is the entry `server:{base URL}:{user}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RememberedServer {
+    /// The server's base URL (`https://tfs.contoso.local:8080/tfs`).
+    pub server_url: String,
+    /// The collection the address named, if any.
+    #[serde(default)]
+    pub collection: Option<String>,
+    /// `DOMAIN\user` for a Windows sign-in; empty for a PAT.
+    pub user: String,
+    /// Whether the stored secret is a PAT (else a Windows password).
+    pub with_pat: bool,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl RememberedServer {
+    /// The keychain entry name: `server:{base URL}:{user}` (user `pat` for a PAT sign-in).
+    pub fn entry_name(&self) -> String {
+        let user = if self.with_pat {
+            "pat"
+        } else {
+            self.user.as_str()
+        };
+        format!(
+            "server:{}:{}",
+            self.server_url.trim_end_matches('/').to_ascii_lowercase(),
+            user.to_ascii_lowercase()
+        )
+    }
+}
+
 /// The non-secret index stored in the `index` entry.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -130,6 +165,8 @@ struct Index {
     version: u32,
     #[serde(default)]
     accounts: Vec<RememberedAccount>,
+    #[serde(default)]
+    servers: Vec<RememberedServer>,
     #[serde(default)]
     pats: Vec<SavedPat>,
     #[serde(default)]
@@ -336,6 +373,58 @@ impl Vault {
         let name = account_entry(tenant_id, user_id);
         delete_entry(&self.entry(&name, "")?)?;
         self.update_index(|index| index.accounts.retain(|a| a.entry_name() != name))
+    }
+
+    // ----- Azure DevOps Server sign-ins --------------------------------------------------------------
+
+    /// Remember a server sign-in and its secret (the Windows password or the PAT). Secret first, then the
+    /// index.
+    pub fn store_server_secret(
+        &self,
+        server: &RememberedServer,
+        secret: &Sensitive<String>,
+    ) -> Result<(), Error> {
+        ensure_store()?;
+        let who = if server.with_pat {
+            "personal access token".to_string()
+        } else {
+            server.user.clone()
+        };
+        let label = format!("PAT Desk — {} — {who}", server.server_url);
+        self.entry(&server.entry_name(), &label)?
+            .set_password(secret.expose())
+            .map_err(map_keyring)?;
+        self.update_index(|index| {
+            index
+                .servers
+                .retain(|s| s.entry_name() != server.entry_name());
+            index.servers.push(server.clone());
+        })
+    }
+
+    /// The stored secret of a remembered server sign-in, or `None` when there is none.
+    pub fn load_server_secret(
+        &self,
+        server: &RememberedServer,
+    ) -> Result<Option<Sensitive<String>>, Error> {
+        ensure_store()?;
+        read_secret(&self.entry(&server.entry_name(), "")?)
+    }
+
+    /// The remembered server sign-ins, most recently used first.
+    pub fn servers(&self) -> Result<Vec<RememberedServer>, Error> {
+        ensure_store()?;
+        let mut servers = self.read_index()?.servers;
+        servers.sort_by_key(|s| std::cmp::Reverse(s.updated_at));
+        Ok(servers)
+    }
+
+    /// Forget a server sign-in (its secret and its index line). Not there is not an error.
+    pub fn forget_server(&self, server: &RememberedServer) -> Result<(), Error> {
+        ensure_store()?;
+        let name = server.entry_name();
+        delete_entry(&self.entry(&name, "")?)?;
+        self.update_index(|index| index.servers.retain(|s| s.entry_name() != name))
     }
 
     // ----- saved PATs ---------------------------------------------------------------------------------

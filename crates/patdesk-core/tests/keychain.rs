@@ -701,3 +701,68 @@ fn regenerate_replaces_the_copies_pat_desk_made() {
     assert!(replaced.is_empty() && error.is_none());
     let _ = std::fs::remove_dir_all(&home);
 }
+
+#[tokio::test]
+async fn a_server_sign_in_is_remembered_in_the_keychain_and_restored() {
+    use patdesk_core::server::{ServerCredential, TransportOptions};
+    use patdesk_core::session::ServerSession;
+
+    if !in_private_keyring("a_server_sign_in_is_remembered_in_the_keychain_and_restored") {
+        return;
+    }
+    let vault = fresh_vault();
+    let sim = patdesk_sim::Simulator::start(patdesk_sim::SimOptions::default())
+        .await
+        .unwrap();
+    let address = format!("{}/DefaultCollection", sim.server_url());
+    let session = ServerSession::sign_in(
+        &address,
+        ServerCredential::Windows {
+            user: patdesk_sim::SERVER_DEMO_LOGIN.into(),
+            password: Sensitive::new(patdesk_sim::SERVER_DEMO_PASSWORD.into()),
+        },
+        TransportOptions::default(),
+        Some(&vault),
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(session.remembered);
+    // The password is in the Secret Service (outside PAT Desk, too); the index holds only names.
+    let entry = session.account.entry_name();
+    assert_eq!(
+        secret_tool_lookup(vault.namespace(), &entry).as_deref(),
+        Some(patdesk_sim::SERVER_DEMO_PASSWORD)
+    );
+    let index = secret_tool_lookup(vault.namespace(), "index").unwrap();
+    assert!(!index.contains(patdesk_sim::SERVER_DEMO_PASSWORD));
+    let remembered = vault.servers().unwrap();
+    assert_eq!(remembered.len(), 1);
+    assert_eq!(remembered[0].user, patdesk_sim::SERVER_DEMO_LOGIN);
+    assert_eq!(
+        remembered[0].collection.as_deref(),
+        Some("DefaultCollection")
+    );
+
+    // After a restart: signed in again from the keychain alone.
+    drop(session);
+    let restored = ServerSession::restore(&vault, &remembered[0], TransportOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(restored.identity.account, patdesk_sim::SERVER_DEMO_LOGIN);
+    assert!(!restored
+        .list_tokens(patdesk_core::model::ListFilter::Active)
+        .await
+        .unwrap()
+        .tokens
+        .is_empty());
+
+    // Forgotten: nothing left, and restoring says to sign in again.
+    vault.forget_server(&remembered[0]).unwrap();
+    assert_eq!(secret_tool_lookup(vault.namespace(), &entry), None);
+    assert!(vault.servers().unwrap().is_empty());
+    let e = ServerSession::restore(&vault, &remembered[0], TransportOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::SessionExpired);
+}

@@ -167,6 +167,18 @@ pub fn handle(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> Resp
             ok(json!({ "accessToken": shared.mint_user_token(&oid, Some(o)) }))
         }
         ("POST", "/pats") => seed_pat(shared, body),
+        (m, r) if r.starts_with("/server/") => {
+            let v = match body_json(body) {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            crate::onprem::control::handle(shared, m, r, &v).unwrap_or_else(|| {
+                wire::json(
+                    StatusCode::NOT_FOUND,
+                    &json!({ "error": format!("no control route {method} {path}") }),
+                )
+            })
+        }
         _ => wire::json(
             StatusCode::NOT_FOUND,
             &json!({ "error": format!("no control route {method} {path}") }),

@@ -14,6 +14,7 @@ mod devops;
 mod entra;
 mod faults;
 mod jwt;
+mod onprem;
 mod pats;
 mod router;
 mod scopes;
@@ -29,6 +30,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use faults::{FaultKind, FaultRule};
+pub use onprem::world::{
+    COLLEAGUE_LOGIN as SERVER_COLLEAGUE_LOGIN, COLLEAGUE_PASSWORD as SERVER_COLLEAGUE_PASSWORD,
+    DEMO_LOGIN as SERVER_DEMO_LOGIN, DEMO_PASSWORD as SERVER_DEMO_PASSWORD,
+};
 pub use seed::Seed;
 pub use state::SimUser;
 
@@ -55,6 +60,22 @@ pub struct SimOptions {
     /// `None`: the machine's clock. Tests that reason about fixed dates (the 2026-12-01 global-PAT
     /// retirement, cut-offs) set it so they pass on any day.
     pub start_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Serve HTTPS with this certificate instead of plain HTTP (every host, the server mode's included).
+    pub tls: Option<SimTls>,
+}
+
+/// A certificate (chain, leaf first) and its private key, both PEM, for [`SimOptions::tls`]. The leaf must
+/// name `127.0.0.1` (and `localhost`), where the simulator listens.
+#[derive(Clone)]
+pub struct SimTls {
+    pub cert_chain_pem: String,
+    pub key_pem: String,
+}
+
+impl std::fmt::Debug for SimTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimTls").finish_non_exhaustive()
+    }
 }
 
 impl Default for SimOptions {
@@ -70,6 +91,7 @@ impl Default for SimOptions {
                 TEST_CLIENT_ID.to_string(),
             ],
             start_at: None,
+            tls: None,
         }
     }
 }
@@ -181,6 +203,19 @@ impl Simulator {
     /// The four base URLs (no trailing slash).
     pub fn endpoints(&self) -> Endpoints {
         self.shared.endpoints.clone()
+    }
+
+    /// The simulated Azure DevOps Server: `http://127.0.0.1:PORT/tfs` (its collections below it), where
+    /// [`SERVER_DEMO_LOGIN`] signs in with [`SERVER_DEMO_PASSWORD`]. Its control routes are under
+    /// `/_sim/server/`.
+    pub fn server_url(&self) -> String {
+        format!("{}/{}", self.shared.base_url, onprem::VIRTUAL_DIRECTORY)
+    }
+
+    /// Closes every open connection that reached the server mode (as a server restart or an idle timeout
+    /// would), returning how many.
+    pub fn drop_server_connections(&self) -> u64 {
+        self.shared.drop_connections()
     }
 
     /// `http://127.0.0.1:PORT`, where the `/_sim/` control routes live.

@@ -31,6 +31,20 @@ use patdesk_sim::{FaultKind, FaultRule, Seed, SimOptions, Simulator};
 ///   POST /_sim/device/approve   {"userCode", "userOid"?}; /_sim/device/decline {"userCode"}
 ///   POST /_sim/access-token     {"userOid"?, "appOnly"?, "tenantId"?, "scope"?, "audience"?, "ttlSeconds"?}
 ///   POST /_sim/pats             {"userOid"?, "org", "displayName", "scope", "validTo", "global"?, "revoked"?}
+///
+/// The Azure DevOps Server mode lives under /tfs (collections DefaultCollection and Fabrikam; sign in as
+/// CONTOSO\dana with the password Passw0rd-demo, by NTLM or with a PAT). With --server the JSON line also has
+/// "server": "http://127.0.0.1:PORT/tfs". Its control routes:
+///   GET  /_sim/server/state             accounts (no passwords), collections, tokens (no secrets), revokeAllCalls,
+///                                       handshakes, failedHandshakes, connections
+///   POST /_sim/server/users             {"login": "DOMAIN\\user", "password", "displayName"?, "locked"?}
+///   POST /_sim/server/collections       {"name"}
+///   POST /_sim/server/tokens            {"owner"?, "collection"?, "displayName", "scope"?, "validTo"?, "validFrom"?,
+///                                       "revoked"?} -> {"authorizationId", "token"}
+///   GET|POST /_sim/server/switches      {"windowsAuth": "negotiateAndNtlm"|"ntlmOnly"|"negotiateOnly"|"kerberosOnly",
+///                                       "ntlmFirst", "basicPat", "paging", "sessionTokensRoute", "maxLifetimeDays",
+///                                       "defaultLifetimeDays"}
+///   POST /_sim/server/drop-connections  close every open connection that reached /tfs
 #[derive(Parser, Debug)]
 #[command(name = "patdesk-sim", version, verbatim_doc_comment)]
 struct Args {
@@ -71,6 +85,15 @@ struct Args {
     /// Start the simulator's clock at this ISO-8601 date instead of the machine's "now".
     #[arg(long, value_parser = parse_start_at)]
     now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Also print the Azure DevOps Server mode's URL ("server") in the JSON line.
+    #[arg(long)]
+    server: bool,
+    /// Serve HTTPS with this certificate chain (PEM; the leaf must name 127.0.0.1). Needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
 }
 
 fn parse_start_at(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -90,6 +113,12 @@ async fn main() -> std::io::Result<()> {
         start_at: args.now,
         ..SimOptions::default()
     };
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        opts.tls = Some(patdesk_sim::SimTls {
+            cert_chain_pem: std::fs::read_to_string(cert)?,
+            key_pem: std::fs::read_to_string(key)?,
+        });
+    }
     if !args.client_ids.is_empty() {
         opts.client_ids = args.client_ids;
     }
@@ -114,7 +143,11 @@ async fn main() -> std::io::Result<()> {
         });
     }
     let sim = Simulator::start_on(SocketAddr::new(args.bind, args.port), opts).await?;
-    let line = serde_json::to_string(&sim.endpoints()).map_err(std::io::Error::other)?;
+    let mut line = serde_json::to_value(sim.endpoints()).map_err(std::io::Error::other)?;
+    if args.server {
+        line["server"] = serde_json::Value::String(sim.server_url());
+    }
+    let line = serde_json::to_string(&line).map_err(std::io::Error::other)?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{line}")?;

@@ -44,6 +44,19 @@ pub enum Route {
     Discovery {
         org: String,
     },
+    /// Azure DevOps Server: `{base}/tfs[/{collection}]/_apis/Token/SessionTokens[/{id}]`.
+    ServerTokens {
+        collection: Option<String>,
+        id: Option<String>,
+    },
+    /// Azure DevOps Server: `{base}/tfs/_apis/projectCollections`.
+    ServerCollections,
+    /// Azure DevOps Server: `{base}/tfs[/{collection}]/_apis/connectionData`.
+    ServerConnectionData {
+        collection: Option<String>,
+    },
+    /// Anything else under `{base}/tfs`.
+    ServerNotFound,
     NotFound,
 }
 
@@ -56,6 +69,8 @@ pub struct Ctx {
     pub headers: HeaderMap,
     pub body: axum::body::Bytes,
     pub route: Route,
+    /// Server mode: who signed in (set once IIS let the request through).
+    pub caller: Option<crate::onprem::auth::Caller>,
 }
 
 impl Ctx {
@@ -84,6 +99,18 @@ impl Ctx {
             Route::OrgConnectionData { .. } => "org.connectionData",
             Route::Discovery { .. } => "discovery",
             Route::NotFound => "notFound",
+            Route::ServerTokens { id, .. } => match (&self.method, id.is_some()) {
+                (&Method::POST, _) if self.body_has_authorization_id() => "server.tokens.update",
+                (&Method::POST, _) => "server.tokens.create",
+                (&Method::DELETE, true) => "server.tokens.revoke",
+                (&Method::DELETE, false) => "server.tokens.revokeAll",
+                (&Method::OPTIONS, _) => "server.tokens.options",
+                (_, true) => "server.tokens.get",
+                _ => "server.tokens.list",
+            },
+            Route::ServerCollections => "server.collections",
+            Route::ServerConnectionData { .. } => "server.connectionData",
+            Route::ServerNotFound => "server.notFound",
             Route::Pats { .. } => match self.method {
                 Method::POST => "pats.create",
                 Method::PUT => "pats.update",
@@ -94,8 +121,33 @@ impl Ctx {
         }
     }
 
+    fn body_has_authorization_id(&self) -> bool {
+        serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| {
+                v.get("authorizationId")
+                    .and_then(|a| a.as_str())
+                    .map(|a| !a.is_empty())
+            })
+            .unwrap_or(false)
+    }
+
+    /// Whether the request is for the Azure DevOps Server mode.
+    pub fn is_server(&self) -> bool {
+        matches!(
+            self.route,
+            Route::ServerTokens { .. }
+                | Route::ServerCollections
+                | Route::ServerConnectionData { .. }
+                | Route::ServerNotFound
+        )
+    }
+
     /// The token id a PAT request is about (query for Get/Revoke, body for Update).
     pub fn authorization_id(&self) -> Option<String> {
+        if let Route::ServerTokens { id: Some(id), .. } = &self.route {
+            return Some(id.clone());
+        }
         if let Some(a) = self.q("authorizationId") {
             return Some(a.to_string());
         }
@@ -141,6 +193,9 @@ fn classify(method: &Method, path: &str) -> Route {
         ["dev", _] => Route::Discovery {
             org: orig[1].to_string(),
         },
+        [first, rest @ ..] if *first == crate::onprem::VIRTUAL_DIRECTORY => {
+            crate::onprem::classify(rest, &orig[1..])
+        }
         _ => Route::NotFound,
     }
 }
@@ -161,6 +216,7 @@ const MAX_RECORDED: usize = 50_000;
 /// Handles one request end to end.
 pub async fn handle(
     shared: Arc<Shared>,
+    connection: Arc<crate::server::Connection>,
     req: hyper::Request<Incoming>,
 ) -> Result<Response<Body>, ResetConnection> {
     let (parts, body) = req.into_parts();
@@ -178,7 +234,7 @@ pub async fn handle(
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let route = classify(&parts.method, &path);
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         method: parts.method,
         path,
         raw_query,
@@ -186,11 +242,16 @@ pub async fn handle(
         headers: parts.headers,
         body,
         route,
+        caller: None,
     };
     let route_name = ctx.route_name();
+    let server_mode = ctx.is_server();
+    if server_mode {
+        connection.mark_server(&shared);
+    }
 
     // Record (no credentials: Authorization is dropped; Entra bodies carry codes and tokens and are not kept).
-    let (seq, plan) = {
+    let seq = {
         let mut st = shared.lock();
         st.next_seq += 1;
         st.request_count += 1;
@@ -198,7 +259,7 @@ pub async fn handle(
             st.revoke_calls += 1;
         }
         let seq = st.next_seq;
-        let body_text = matches!(ctx.route, Route::Pats { .. })
+        let body_text = matches!(ctx.route, Route::Pats { .. } | Route::ServerTokens { .. })
             .then(|| String::from_utf8_lossy(&ctx.body).into_owned())
             .filter(|b| !b.is_empty());
         if st.requests.len() >= MAX_RECORDED {
@@ -213,10 +274,26 @@ pub async fn handle(
             status: 0,
             headers: recordable_headers(&ctx.headers),
             body: body_text,
+            connection: server_mode.then_some(connection.id),
         });
+        seq
+    };
+
+    // The server mode sits behind IIS: who is calling is settled (or a 401 sent) before anything else.
+    if server_mode {
+        match crate::onprem::auth::authenticate(&shared, &connection.auth, &ctx) {
+            Ok(caller) => ctx.caller = Some(caller),
+            Err(challenge) => {
+                let challenge = dated(&shared, challenge);
+                record_status(&shared, seq, challenge.status().as_u16());
+                return Ok(challenge);
+            }
+        }
+    }
+    let plan = {
+        let mut st = shared.lock();
         let auth_id = ctx.authorization_id();
-        let plan = crate::faults::plan(&mut st, route_name, auth_id.as_deref());
-        (seq, plan)
+        crate::faults::plan(&mut st, route_name, auth_id.as_deref())
     };
 
     if !plan.latency.is_zero() {
@@ -240,24 +317,29 @@ pub async fn handle(
     });
     // Every answer carries the simulator's clock in `Date` (hyper would send the machine's), so a client that
     // reasons about "now" from the server sees the moved clock.
-    let result = result.map(|mut r| {
-        let now = shared.lock().now();
-        if let Ok(v) = HeaderValue::from_str(&now.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
-            r.headers_mut().insert(axum::http::header::DATE, v);
-        }
-        r
-    });
+    let result = result.map(|r| dated(&shared, r));
     let status = match &result {
         Ok(r) => r.status().as_u16(),
         Err(_) => 0,
     };
-    {
-        let mut st = shared.lock();
-        if let Some(r) = st.requests.iter_mut().rev().find(|r| r.seq == seq) {
-            r.status = status;
-        }
-    }
+    record_status(&shared, seq, status);
     result
+}
+
+/// The answer with the simulator's clock in `Date`.
+fn dated(shared: &Shared, mut r: Response<Body>) -> Response<Body> {
+    let now = shared.lock().now();
+    if let Ok(v) = HeaderValue::from_str(&now.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
+        r.headers_mut().insert(axum::http::header::DATE, v);
+    }
+    r
+}
+
+fn record_status(shared: &Shared, seq: u64, status: u16) {
+    let mut st = shared.lock();
+    if let Some(r) = st.requests.iter_mut().rev().find(|r| r.seq == seq) {
+        r.status = status;
+    }
 }
 
 async fn dispatch(
@@ -277,6 +359,10 @@ async fn dispatch(
         | Route::OrgConnectionData { .. }
         | Route::Discovery { .. } => crate::devops::handle(shared, ctx),
         Route::Pats { .. } => crate::pats::handle(shared, ctx, forced_pat_error),
+        Route::ServerTokens { .. }
+        | Route::ServerCollections
+        | Route::ServerConnectionData { .. }
+        | Route::ServerNotFound => crate::onprem::handle(shared, ctx),
         Route::NotFound => wire::vss_error(
             StatusCode::NOT_FOUND,
             "ResourceNotFoundException",

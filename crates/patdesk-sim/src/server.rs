@@ -4,7 +4,7 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -48,6 +48,42 @@ pub struct Shared {
     pub base_url: String,
     pub key: [u8; 32],
     pub initial: SimOptions,
+    /// HTTPS, when [`SimOptions::tls`] was given.
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    /// Bumped to close every connection that reached the server mode.
+    drop_signal: tokio::sync::watch::Sender<u64>,
+    /// Connections accepted so far (they are numbered from 1).
+    accepted: AtomicU64,
+    /// Connections open now that reached the server mode.
+    open_server_connections: AtomicU64,
+}
+
+/// What one TCP connection carries from request to request.
+pub struct Connection {
+    pub id: u64,
+    /// The server mode's sign-in (NTLM state belongs to the connection).
+    pub auth: Mutex<crate::onprem::auth::ConnectionAuth>,
+    /// Whether a server-mode route was requested on it (only those are closed by `drop-connections`).
+    pub reached_server: AtomicBool,
+}
+
+fn tls_acceptor(tls: &crate::SimTls) -> io::Result<tokio_rustls::TlsAcceptor> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_slice_iter(tls.cert_chain_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| io::Error::other(format!("TLS certificate: {e}")))?;
+    let key = PrivateKeyDer::from_pem_slice(tls.key_pem.as_bytes())
+        .map_err(|e| io::Error::other(format!("TLS key: {e}")))?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(io::Error::other)?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .map_err(io::Error::other)?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
 impl Shared {
@@ -60,15 +96,33 @@ impl Shared {
         } else {
             local.ip().to_string()
         };
-        let base_url = format!("http://{host}:{}", local.port());
+        let tls = opts.tls.as_ref().map(tls_acceptor).transpose()?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://{host}:{}", local.port());
         let shared = Shared {
             state: Mutex::new(fresh_state(&opts)),
             endpoints: Endpoints::for_base(&base_url),
             base_url,
             key: rand::thread_rng().gen(),
             initial: opts,
+            tls,
+            drop_signal: tokio::sync::watch::channel(0).0,
+            accepted: AtomicU64::new(0),
+            open_server_connections: AtomicU64::new(0),
         };
         Ok(Arc::new(shared))
+    }
+
+    /// Closes every open connection that reached the server mode; returns how many were open.
+    pub fn drop_connections(&self) -> u64 {
+        let open = self.open_server_connections.load(Ordering::SeqCst);
+        self.drop_signal.send_modify(|n| *n += 1);
+        open
+    }
+
+    /// How many TCP connections were accepted so far.
+    pub fn connections_opened(&self) -> u64 {
+        self.accepted.load(Ordering::SeqCst)
     }
 
     pub fn lock(&self) -> MutexGuard<'_, SimState> {
@@ -210,6 +264,7 @@ fn fresh_state(opts: &SimOptions) -> SimState {
         request_count: 0,
         revoke_calls: 0,
         client_ids,
+        server: crate::onprem::world::build(&opts.seed, chrono::Utc::now() + offset),
     };
     for f in &opts.faults {
         crate::faults::add(&mut st, f.clone());
@@ -277,26 +332,89 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         let shared = shared.clone();
         connections.spawn(async move {
             let reset = Arc::new(AtomicBool::new(false));
-            let io = TokioIo::new(ResettableStream {
+            let stream = ResettableStream {
                 inner: stream,
                 reset: reset.clone(),
+            };
+            let connection = Arc::new(Connection {
+                id: shared.accepted.fetch_add(1, Ordering::SeqCst) + 1,
+                auth: Mutex::new(Default::default()),
+                reached_server: AtomicBool::new(false),
             });
-            let service = hyper::service::service_fn(move |req| {
-                let shared = shared.clone();
-                let reset = reset.clone();
-                async move {
-                    let out = crate::router::handle(shared, req).await;
-                    if out.is_err() {
-                        reset.store(true, Ordering::SeqCst);
+            match shared.tls.clone() {
+                None => serve_connection(stream, shared, connection, reset).await,
+                Some(acceptor) => {
+                    if let Ok(Ok(tls)) =
+                        tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
+                    {
+                        serve_connection(tls, shared, connection, reset).await
                     }
-                    out
                 }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .keep_alive(true)
-                .serve_connection(io, service)
-                .await;
+            }
         });
+    }
+}
+
+/// Serves HTTP/1.1 on one connection (plain or TLS) until it ends, or until `drop-connections` closes it when
+/// it reached the server mode.
+async fn serve_connection<I>(
+    io: I,
+    shared: Arc<Shared>,
+    connection: Arc<Connection>,
+    reset: Arc<AtomicBool>,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut dropped = shared.drop_signal.subscribe();
+    let service = {
+        let shared = shared.clone();
+        let connection = connection.clone();
+        hyper::service::service_fn(move |req| {
+            let shared = shared.clone();
+            let reset = reset.clone();
+            let connection = connection.clone();
+            async move {
+                let out = crate::router::handle(shared, connection, req).await;
+                if out.is_err() {
+                    reset.store(true, Ordering::SeqCst);
+                }
+                out
+            }
+        })
+    };
+    let served = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(io), service);
+    tokio::pin!(served);
+    loop {
+        tokio::select! {
+            _ = &mut served => break,
+            changed = dropped.changed() => {
+                if changed.is_err() {
+                    let _ = (&mut served).await;
+                    break;
+                }
+                if connection.reached_server.load(Ordering::SeqCst) {
+                    break;
+                }
+            }
+        }
+    }
+    if connection.reached_server.load(Ordering::SeqCst) {
+        shared
+            .open_server_connections
+            .fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Connection {
+    /// Marks the connection as one that reached the server mode.
+    pub fn mark_server(&self, shared: &Shared) {
+        if !self.reached_server.swap(true, Ordering::SeqCst) {
+            shared
+                .open_server_connections
+                .fetch_add(1, Ordering::SeqCst);
+        }
     }
 }

@@ -248,6 +248,10 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// The TCP connection it came on (numbered from 1), for the server mode's routes, whose sign-in belongs to
+    /// the connection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<u64>,
 }
 
 /// An injected fault with its own bookkeeping.
@@ -378,6 +382,8 @@ pub struct SimState {
     pub request_count: u64,
     pub revoke_calls: u64,
     pub client_ids: Vec<String>,
+    /// The Azure DevOps Server (on-premises) mode's state.
+    pub server: crate::onprem::world::ServerWorld,
 }
 
 impl SimState {

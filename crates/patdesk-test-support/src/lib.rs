@@ -7,6 +7,7 @@
 //! the core. A dev-dependency only: nothing here ships.
 
 pub mod keyring;
+pub mod tls;
 
 use patdesk_sim::{Seed, SimOptions, Simulator};
 use reqwest::Method;

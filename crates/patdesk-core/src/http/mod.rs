@@ -10,6 +10,7 @@
 
 mod backoff;
 mod rate_limit;
+pub mod tls;
 
 use std::time::Duration;
 
@@ -31,16 +32,63 @@ pub fn user_agent() -> String {
     format!("PATDesk/{}", env!("CARGO_PKG_VERSION"))
 }
 
-/// A reqwest client with the contract's transport rules: rustls, no redirects (a redirect on an Azure DevOps
-/// API call means "not signed in", §2.13), a connect timeout and `request_timeout` for the whole request.
+/// A reqwest client with the contract's transport rules: rustls trusting the operating system's certificate
+/// store as well as the public roots (so a company's own authority works; `SSL_CERT_FILE` is honoured), the
+/// environment's proxy (`HTTPS_PROXY`, `HTTP_PROXY`) except for the hosts `NO_PROXY` names and this machine,
+/// no redirects (a redirect on an Azure DevOps API call means "not signed in", §2.13), a connect timeout and
+/// `request_timeout` for the whole request.
 pub fn build_client(request_timeout: Duration) -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder().no_proxy();
+    for proxy in environment_proxies() {
+        builder = builder.proxy(proxy);
+    }
+    builder
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(CONNECT_TIMEOUT.min(request_timeout))
         .timeout(request_timeout)
         .user_agent(user_agent())
         .build()
         .map_err(Error::internal)
+}
+
+/// `NO_PROXY` plus this machine (loopback is never sent through a proxy).
+fn no_proxy_list() -> String {
+    let from_env = std::env::var("NO_PROXY")
+        .or_else(|_| std::env::var("no_proxy"))
+        .unwrap_or_default();
+    let mut list = ["localhost", "127.0.0.1", "::1"].join(",");
+    if !from_env.trim().is_empty() {
+        list = format!("{},{list}", from_env.trim());
+    }
+    list
+}
+
+/// The proxies the environment names, each exempting [`no_proxy_list`].
+fn environment_proxies() -> Vec<reqwest::Proxy> {
+    let var = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| std::env::var(n).ok())
+            .filter(|v| !v.trim().is_empty())
+    };
+    let mut proxies = Vec::new();
+    let exempt = || reqwest::NoProxy::from_string(&no_proxy_list());
+    if let Some(p) = var(&["HTTPS_PROXY", "https_proxy"]) {
+        if let Ok(p) = reqwest::Proxy::https(p.trim()) {
+            proxies.push(p.no_proxy(exempt()));
+        }
+    }
+    if let Some(p) = var(&["HTTP_PROXY", "http_proxy"]) {
+        if let Ok(p) = reqwest::Proxy::http(p.trim()) {
+            proxies.push(p.no_proxy(exempt()));
+        }
+    }
+    if let Some(p) = var(&["ALL_PROXY", "all_proxy"]) {
+        if let Ok(p) = reqwest::Proxy::all(p.trim()) {
+            proxies.push(p.no_proxy(exempt()));
+        }
+    }
+    proxies
 }
 
 /// Prefix of `Error::raw` for connections that were never established.
@@ -52,6 +100,9 @@ const CONNECT_FAILED: &str = "connect: ";
 /// [`never_sent`] can tell that the request never left.
 pub fn map_transport_error(e: reqwest::Error) -> Error {
     let raw = format!("{e:?}");
+    if let Some(tls) = tls::certificate_error(&e) {
+        return mark_never_sent(tls);
+    }
     let error = if e.is_timeout() {
         Error::from_code(ErrorCode::Timeout).with_raw(raw)
     } else if e.is_builder() {

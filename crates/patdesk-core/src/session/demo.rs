@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use patdesk_sim::{Seed, SimOptions, Simulator};
 use tokio_util::sync::CancellationToken;
 
-use super::Session;
+use super::{ServerSession, Session};
 use crate::endpoints::Endpoints;
 use crate::entra::{DeviceCodeFlow, EntraConfig};
 use crate::error::{Error, ErrorCode};
@@ -65,4 +65,29 @@ pub async fn sign_in_to_simulator(simulator: &Simulator) -> Result<Session, Erro
     let prompt = DeviceCodeFlow::start(&endpoints, &config).await?;
     let tokens = DeviceCodeFlow::poll_until_done(&prompt, &CancellationToken::new()).await?;
     Session::sign_in_with_tokens(&endpoints, &config, &config.authority, tokens, None).await
+}
+
+/// The demo's Azure DevOps Server: the embedded simulator (on `PATDESK_DEMO_PORT`, or any free port) signed in
+/// to under `/tfs` with the Windows sign-in (NTLM) of its demo account, like a real server.
+pub async fn start_demo_server_session() -> Result<ServerSession, Error> {
+    let options = SimOptions {
+        seed: Seed::Demo,
+        ..SimOptions::default()
+    };
+    let address = SocketAddr::from(([127, 0, 0, 1], demo_port()?));
+    let simulator = Simulator::start_on(address, options)
+        .await
+        .map_err(demo_unavailable)?;
+    let session = ServerSession::sign_in(
+        &simulator.server_url(),
+        crate::server::ServerCredential::Windows {
+            user: patdesk_sim::SERVER_DEMO_LOGIN.into(),
+            password: crate::secret::Sensitive::new(patdesk_sim::SERVER_DEMO_PASSWORD.into()),
+        },
+        crate::server::TransportOptions::default(),
+        None,
+        None,
+    )
+    .await?;
+    Ok(session.into_demo(Box::new(simulator)))
 }

@@ -306,3 +306,32 @@ fn with_use_http_path_each_organization_url_fills_its_own_token() {
         assert_eq!(field(&stdout(&out), "path"), Some(org));
     }
 }
+
+#[test]
+fn a_server_collection_gets_its_own_token_with_its_port_and_virtual_directory() {
+    let home = GitHome::new(Some("store"));
+    let git = home.credentials();
+    let server =
+        patdesk_core::server::ServerAddress::parse("https://tfs.contoso.local:8080/tfs").unwrap();
+    git.approve_server(
+        &server,
+        "DefaultCollection",
+        &Sensitive::from("pat-default"),
+    )
+    .expect("approve");
+    git.approve("fabrikam", None, &Sensitive::from("pat-fabrikam"))
+        .unwrap();
+
+    let out = home.fill("https://tfs.contoso.local:8080/tfs/DefaultCollection/Project/_git/repo");
+    assert!(out.status.success(), "fill failed: {out:?}");
+    let text = stdout(&out);
+    assert_eq!(field(&text, "password"), Some("pat-default"));
+    assert_eq!(field(&text, "host"), Some("tfs.contoso.local:8080"));
+    // Services keeps its own.
+    let out = home.fill("https://dev.azure.com/fabrikam");
+    assert_eq!(field(&stdout(&out), "password"), Some("pat-fabrikam"));
+
+    git.reject_server(&server, "DefaultCollection").unwrap();
+    assert!(!home.store_file().contains("pat-default"));
+    assert!(home.store_file().contains("pat-fabrikam"));
+}

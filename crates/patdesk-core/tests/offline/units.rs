@@ -71,6 +71,22 @@ fn error_json_is_exactly_code_and_message() {
     );
     let back: Error = serde_json::from_str(r#"{"code":"rateLimited","message":"m"}"#).unwrap();
     assert_eq!(back.code, ErrorCode::RateLimited);
+    // The Azure DevOps Server codes cross IPC the same way.
+    for (code, name) in [
+        (ErrorCode::WrongPassword, "wrongPassword"),
+        (ErrorCode::AccountLocked, "accountLocked"),
+        (ErrorCode::ServerUnreachable, "serverUnreachable"),
+        (ErrorCode::TlsNotTrusted, "tlsNotTrusted"),
+        (ErrorCode::KerberosOnly, "kerberosOnly"),
+        (ErrorCode::PatCannotCreate, "patCannotCreate"),
+        (ErrorCode::ServerTooOld, "serverTooOld"),
+    ] {
+        let e = Error::from_code(code).with_status(401).with_raw("raw");
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"code": name, "message": patdesk_core::error::default_message(code)})
+        );
+    }
     let failed = RevokeOutcome::Failed {
         error: Error::new(ErrorCode::Network, "x"),
     };

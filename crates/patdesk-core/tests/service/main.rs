@@ -3,7 +3,8 @@
 //! bulk revoke checked in the simulator's own state (`bulk_sim`), Edit, Extend and Regenerate (`lifecycle`),
 //! replacing a global PAT (`replacement`), device-code sign-in and the refresh chain (`signin`), the browser
 //! sign-in with its loopback redirect (`signin_loopback`), and bulk revoke and listing kept under a rate limit
-//! the server announces, with no `429` (`pacing`).
+//! the server announces, with no `429` (`pacing`), and Azure DevOps Server: Windows sign-in on one connection,
+//! paging, every error row, the id-less DELETE never sent (`server`).
 //!
 //! They are one test binary rather than one per file because linking each binary is a large part of
 //! `make test`; `cargo test -p patdesk-core --test service api::` runs one area.
@@ -16,5 +17,7 @@ mod faults;
 mod lifecycle;
 mod pacing;
 mod replacement;
+mod server;
 mod signin;
 mod signin_loopback;
+mod tls;

@@ -1,0 +1,90 @@
+//! The `--server` side of the CLI: the same verbs against an Azure DevOps Server / TFS 2017+, through the
+//! core's [`ServerSession`]. The user comes from `PATDESK_SERVER_USER` and the password from
+//! `PATDESK_SERVER_PASSWORD`, or a PAT from `PATDESK_SERVER_PAT`; never from an argument. The server's
+//! certificate is checked against the operating system's store (`SSL_CERT_FILE` is honoured).
+
+use patdesk_core::bulk::BulkItem;
+use patdesk_core::model::{BulkSummary, CreatedToken, ListFilter, NewTokenRequest, PatToken};
+use patdesk_core::server::{ServerCredential, TransportOptions};
+use patdesk_core::session::ServerSession;
+use patdesk_core::{Error, ErrorCode, Sensitive};
+
+fn secret_env(name: &str) -> Option<Sensitive<String>> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(Sensitive::new)
+}
+
+/// The credential the environment gives.
+fn credential() -> Result<ServerCredential, Error> {
+    if let Some(pat) = secret_env("PATDESK_SERVER_PAT") {
+        return Ok(ServerCredential::Pat(pat));
+    }
+    let user = std::env::var("PATDESK_SERVER_USER")
+        .ok()
+        .filter(|u| !u.trim().is_empty());
+    match (user, secret_env("PATDESK_SERVER_PASSWORD")) {
+        (Some(user), Some(password)) => Ok(ServerCredential::Windows { user, password }),
+        _ => Err(Error::new(
+            ErrorCode::InvalidInput,
+            "To sign in to the server, set PATDESK_SERVER_USER (DOMAIN\\user) and PATDESK_SERVER_PASSWORD, or PATDESK_SERVER_PAT with one of your personal access tokens.",
+        )),
+    }
+}
+
+/// Signs in to the server at `url`.
+pub async fn connect(url: &str) -> Result<ServerSession, Error> {
+    ServerSession::sign_in(url, credential()?, TransportOptions::default(), None, None).await
+}
+
+pub async fn list(url: &str, filter: ListFilter) -> Result<Vec<PatToken>, Error> {
+    Ok(connect(url).await?.list_tokens(filter).await?.tokens)
+}
+
+pub async fn create(url: &str, request: NewTokenRequest) -> Result<CreatedToken, Error> {
+    let session = connect(url).await?;
+    if !session.can_create() {
+        return Err(Error::from_code(ErrorCode::PatCannotCreate));
+    }
+    session.create(&request).await
+}
+
+/// Revokes `ids` (each checked to be a token id: there is no "revoke everything"), or every expired token.
+pub async fn revoke(
+    url: &str,
+    expired: bool,
+    ids: Vec<String>,
+    concurrency: usize,
+) -> Result<BulkSummary, Error> {
+    let session = connect(url).await?;
+    let items: Vec<BulkItem> = if expired {
+        session
+            .list_tokens(ListFilter::Expired)
+            .await?
+            .tokens
+            .into_iter()
+            .map(|t| BulkItem {
+                organization: t.organization,
+                authorization_id: t.authorization_id,
+                display_name: t.display_name,
+            })
+            .collect()
+    } else {
+        let mut items = Vec::new();
+        for id in ids {
+            patdesk_core::server::AuthorizationId::parse(&id)?;
+            items.push(BulkItem {
+                organization: String::new(),
+                display_name: id.clone(),
+                authorization_id: id,
+            });
+        }
+        items
+    };
+    if items.is_empty() {
+        eprintln!("Nothing to revoke.");
+        return Ok(BulkSummary::default());
+    }
+    Ok(super::revoke(&session, items, concurrency).await)
+}

@@ -1,0 +1,592 @@
+//! The Azure DevOps Server client: who signed in, the collections, and the person's tokens through
+//! `_apis/Token/SessionTokens` (contract §3), mapped onto the same token model as Services ([`PatToken`]) so
+//! the list, the bulk-revoke engine, copy and the keychain work unchanged. Collections play the role of
+//! organizations; a token for "all accessible collections" (`targetAccounts: null`) is the counterpart of a
+//! global PAT, and is never retired on a server.
+//!
+//! Listing pages with one RFC 1123 page timestamp and falls back to the full list when paging fails (older
+//! servers lack the paging procedure). Create sends `tokenType=Compact`; Update is a POST with the id that
+//! always sends `validTo`; Revoke is by id only (200, or 404 "already gone"). Names come back HTML-encoded
+//! and are decoded here.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::error::{Error, ErrorCode};
+use crate::model::{
+    CreatedToken, Lifespan, ListFilter, NewTokenRequest, Organization, PatToken, RevokeOutcome,
+    TokenStatus, UpdatedToken,
+};
+use crate::retirement::ServerClock;
+use crate::scopes::Catalogue;
+use crate::secret::Sensitive;
+
+use super::address::ServerAddress;
+use super::request::{
+    AuthorizationId, CreateBody, PageQuery, ServerRequest, TokenHost, UpdateBody,
+};
+use super::transport::{Answer, ServerCredential, Transport, TransportOptions};
+
+/// Tokens asked for per page.
+pub const SERVER_PAGE_SIZE: u32 = 100;
+
+/// The signed-in person, as the server names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerIdentity {
+    pub id: String,
+    pub display_name: String,
+    /// `DOMAIN\user`.
+    pub account: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireSessionToken {
+    authorization_id: String,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    target_accounts: Option<Vec<String>>,
+    valid_from: DateTime<Utc>,
+    valid_to: DateTime<Utc>,
+    #[serde(default)]
+    is_valid: Option<bool>,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireList {
+    #[serde(default)]
+    value: Vec<WireSessionToken>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WirePage {
+    #[serde(default)]
+    session_tokens: Vec<WireSessionToken>,
+    #[serde(default)]
+    next_row_number: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireVssError {
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    type_key: Option<String>,
+}
+
+/// Decodes the HTML entities the server stores names with (`&amp;`, `&lt;`, `&#39;`, `&#x27;`, …).
+pub fn html_decode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let Some(end) = tail[..tail.len().min(12)].find(';') else {
+            out.push('&');
+            rest = &tail[1..];
+            continue;
+        };
+        let entity = &tail[1..end];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some('\u{a0}'),
+            e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(&e[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
+            e if e.starts_with('#') => e[1..].parse::<u32>().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &tail[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Talks to one Azure DevOps Server for one signed-in person.
+pub struct ServerClient {
+    address: ServerAddress,
+    transport: Transport,
+    clock: Arc<ServerClock>,
+    collections: RwLock<Vec<Organization>>,
+}
+
+impl std::fmt::Debug for ServerClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerClient")
+            .field("address", &self.address)
+            .field("transport", &self.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerClient {
+    /// A client for the server at `address`, signing in with `credential`. Nothing is sent yet.
+    pub fn new(
+        address: ServerAddress,
+        credential: ServerCredential,
+        options: TransportOptions,
+    ) -> Result<ServerClient, Error> {
+        let transport = Transport::new(address.base.clone(), credential, options)?;
+        Ok(ServerClient {
+            address,
+            transport,
+            clock: Arc::new(ServerClock::default()),
+            collections: RwLock::new(Vec::new()),
+        })
+    }
+
+    pub fn address(&self) -> &ServerAddress {
+        &self.address
+    }
+
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// The server's "now" (from its `Date` headers).
+    pub fn server_now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    async fn send(&self, request: &ServerRequest) -> Result<Answer, Error> {
+        let answer = self.transport.send(request).await?;
+        self.clock.observe(&answer.headers);
+        Ok(answer)
+    }
+
+    async fn send_ok(&self, request: &ServerRequest) -> Result<Answer, Error> {
+        let answer = self.send(request).await?;
+        if (200..300).contains(&answer.status) {
+            Ok(answer)
+        } else {
+            Err(server_error(&answer, request))
+        }
+    }
+
+    /// Signs in (the first request carries the handshake) and says who the person is.
+    pub async fn who_am_i(&self) -> Result<ServerIdentity, Error> {
+        let host = match &self.address.collection {
+            Some(c) => TokenHost::Collection(c.clone()),
+            None => TokenHost::Deployment,
+        };
+        let answer = self.send_ok(&ServerRequest::connection_data(&host)).await?;
+        let v: serde_json::Value = parse(&answer)?;
+        let user = &v["authenticatedUser"];
+        let account = user["properties"]["Account"]["$value"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| self.transport.credential().label());
+        Ok(ServerIdentity {
+            id: user["id"].as_str().unwrap_or_default().to_string(),
+            display_name: user["providerDisplayName"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .unwrap_or(&account)
+                .to_string(),
+            account,
+        })
+    }
+
+    /// The server's collections (as organizations: id, name, `{base}/{name}`). A server that does not list
+    /// them (no permission) gives the collection of the address, when there is one.
+    pub async fn collections(&self) -> Result<Vec<Organization>, Error> {
+        let listed = match self.send(&ServerRequest::collections()).await? {
+            a if a.status == 200 => {
+                let v: serde_json::Value = parse(&a)?;
+                v["value"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| {
+                        let name = c["name"].as_str()?;
+                        Some(Organization {
+                            id: c["id"].as_str().unwrap_or_default().to_ascii_lowercase(),
+                            url: self.address.collection_url(name),
+                            name: name.to_string(),
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            }
+            a if a.status == 401 || a.status == 403 || a.status == 404 => Vec::new(),
+            a => return Err(server_error(&a, &ServerRequest::collections())),
+        };
+        let mut all = listed;
+        if let Some(c) = &self.address.collection {
+            if !all.iter().any(|o| o.name.eq_ignore_ascii_case(c)) {
+                all.push(Organization {
+                    id: String::new(),
+                    name: c.clone(),
+                    url: self.address.collection_url(c),
+                });
+            }
+        }
+        *self.collections.write().unwrap_or_else(|p| p.into_inner()) = all.clone();
+        Ok(all)
+    }
+
+    fn collection_named(&self, name: &str) -> Option<Organization> {
+        self.collections
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|o| o.name.eq_ignore_ascii_case(name))
+            .cloned()
+    }
+
+    fn to_model(&self, w: WireSessionToken) -> PatToken {
+        let now = self.clock.now();
+        let known = self.collections.read().unwrap_or_else(|p| p.into_inner());
+        let target_organizations = w.target_accounts.as_ref().map(|ids| {
+            ids.iter()
+                .map(|id| {
+                    known
+                        .iter()
+                        .find(|o| o.id.eq_ignore_ascii_case(id))
+                        .cloned()
+                        .unwrap_or_else(|| Organization {
+                            id: id.to_ascii_lowercase(),
+                            name: id.clone(),
+                            url: String::new(),
+                        })
+                })
+                .collect::<Vec<_>>()
+        });
+        let status = if w.is_valid == Some(false) && w.valid_to > now {
+            TokenStatus::Revoked
+        } else if w.valid_to <= now {
+            // An expired token may also be revoked; the server's `isValid` cannot tell, so it shows as expired.
+            TokenStatus::Expired
+        } else {
+            TokenStatus::Active
+        };
+        let scope = w.scope.unwrap_or_default();
+        let organization = target_organizations
+            .as_ref()
+            .and_then(|t| t.first())
+            .map(|o| o.name.clone())
+            .unwrap_or_else(|| ALL_COLLECTIONS.to_string());
+        PatToken {
+            authorization_id: w.authorization_id.to_ascii_lowercase(),
+            display_name: html_decode(w.display_name.as_deref().unwrap_or_default()),
+            scope_summary: Catalogue::load().describe(&scope),
+            scope,
+            is_global: target_organizations.is_none(),
+            // All-collections tokens are not retired on a server.
+            stopped_working: false,
+            target_organizations,
+            valid_from: w.valid_from,
+            valid_to: w.valid_to,
+            status,
+            organization,
+        }
+    }
+
+    /// Every token of the person with the given status, sorted by name. Pages through the paged list; when
+    /// paging fails (an older server), takes the full list instead.
+    pub async fn list_tokens(&self, filter: ListFilter) -> Result<Vec<PatToken>, Error> {
+        if self
+            .collections
+            .read()
+            .map(|c| c.is_empty())
+            .unwrap_or(true)
+        {
+            let _ = self.collections().await;
+        }
+        let wire = match self.list_paged(filter).await {
+            Ok(w) => w,
+            Err(e) if paging_unsupported(&e) => {
+                tracing::info!(
+                    status = e.status,
+                    "server: paged listing failed, taking the full list"
+                );
+                self.list_full().await?
+            }
+            Err(e) => return Err(e),
+        };
+        let mut tokens: Vec<PatToken> = wire
+            .into_iter()
+            .map(|w| self.to_model(w))
+            .filter(|t| match filter {
+                ListFilter::All => true,
+                ListFilter::Active => t.status == TokenStatus::Active,
+                ListFilter::Expired => t.status == TokenStatus::Expired,
+                ListFilter::Revoked => t.status == TokenStatus::Revoked,
+            })
+            .collect();
+        tokens.sort_by(|a, b| {
+            a.display_name
+                .to_lowercase()
+                .cmp(&b.display_name.to_lowercase())
+                .then_with(|| a.authorization_id.cmp(&b.authorization_id))
+        });
+        tokens.dedup_by(|a, b| a.authorization_id == b.authorization_id);
+        Ok(tokens)
+    }
+
+    async fn list_full(&self) -> Result<Vec<WireSessionToken>, Error> {
+        let request = ServerRequest::list_all(&TokenHost::Deployment);
+        let answer = self.send_ok(&request).await?;
+        Ok(parse::<WireList>(&answer)?.value)
+    }
+
+    async fn list_paged(&self, filter: ListFilter) -> Result<Vec<WireSessionToken>, Error> {
+        let display_filter = match filter {
+            ListFilter::Active => 1,
+            ListFilter::Revoked => 2,
+            ListFilter::Expired => 3,
+            ListFilter::All => 4,
+        };
+        // One timestamp for every page of this listing, on the server's clock.
+        let timestamp = self.clock.now();
+        let mut start_row = 1u32;
+        let mut all = Vec::new();
+        for _ in 0..10_000 {
+            let request = ServerRequest::list_page(
+                &TokenHost::Deployment,
+                &PageQuery {
+                    display_filter,
+                    start_row,
+                    page_size: SERVER_PAGE_SIZE,
+                    timestamp,
+                },
+            );
+            let answer = self.send_ok(&request).await?;
+            let page: WirePage = parse(&answer)?;
+            let got = page.session_tokens.len() as u32;
+            all.extend(page.session_tokens);
+            let next = match &page.next_row_number {
+                serde_json::Value::Number(n) => n.as_u64().unwrap_or(0) as u32,
+                serde_json::Value::String(s) => s.parse().unwrap_or(0),
+                _ => 0,
+            };
+            if next == 0 || next <= start_row || got == 0 {
+                return Ok(all);
+            }
+            start_row = next;
+        }
+        Ok(all)
+    }
+
+    fn host_for(&self, collection: Option<&str>) -> TokenHost {
+        match collection {
+            Some(c) if !c.trim().is_empty() && c != ALL_COLLECTIONS => {
+                TokenHost::Collection(c.trim().to_string())
+            }
+            _ => TokenHost::Deployment,
+        }
+    }
+
+    /// Creates a token for `request.organization` (a collection name) or, with [`ALL_COLLECTIONS`] or an
+    /// empty name, for all accessible collections. Needs Windows sign-in: a PAT is refused with
+    /// [`ErrorCode::PatCannotCreate`]. A lifetime the server shortened is reported in `clamped_from`.
+    pub async fn create(&self, request: &NewTokenRequest) -> Result<CreatedToken, Error> {
+        let name = request.display_name.trim();
+        if name.is_empty() || name.chars().count() > 256 {
+            return Err(Error::from_code(ErrorCode::InvalidDisplayName));
+        }
+        if request.scopes.is_empty() {
+            return Err(Error::from_code(ErrorCode::InvalidScope));
+        }
+        let valid_to = request.lifespan.valid_to(self.clock.now(), None)?;
+        let host = self.host_for(Some(&request.organization));
+        let target_accounts = match &host {
+            TokenHost::Deployment => None,
+            TokenHost::Collection(c) => self
+                .collection_named(c)
+                .filter(|o| !o.id.is_empty())
+                .map(|o| vec![o.id]),
+        };
+        let body = CreateBody {
+            display_name: name.to_string(),
+            scope: request.scopes.join(" "),
+            valid_to: iso(valid_to),
+            target_accounts,
+        };
+        let answer = self.send_ok(&ServerRequest::create(&host, &body)?).await?;
+        let mut wire: WireSessionToken = parse(&answer)?;
+        let Some(secret) = wire.token.take().filter(|t| !t.is_empty()) else {
+            return Err(Error::from_code(ErrorCode::CreatedButSecretLost));
+        };
+        let token = self.to_model(wire);
+        let clamped_from =
+            (token.valid_to + chrono::Duration::minutes(1) < valid_to).then_some(valid_to);
+        Ok(CreatedToken {
+            token,
+            secret: Sensitive::new(secret),
+            clamped_from,
+        })
+    }
+
+    /// Renames, re-scopes or extends a token (a POST with its id; `validTo` always sent: the token's current
+    /// one when `lifespan` is `None`).
+    pub async fn update(
+        &self,
+        authorization_id: &str,
+        display_name: Option<&str>,
+        scopes: Option<&[String]>,
+        lifespan: Option<Lifespan>,
+    ) -> Result<UpdatedToken, Error> {
+        let id = AuthorizationId::parse(authorization_id)?;
+        let (valid_to, asked) = match lifespan {
+            Some(l) => {
+                let v = l.valid_to(self.clock.now(), None)?;
+                (v, Some(v))
+            }
+            None => {
+                let answer = self
+                    .send_ok(&ServerRequest::get_token(&TokenHost::Deployment, &id))
+                    .await?;
+                (parse::<WireSessionToken>(&answer)?.valid_to, None)
+            }
+        };
+        if let Some(n) = display_name {
+            if n.trim().is_empty() || n.chars().count() > 256 {
+                return Err(Error::from_code(ErrorCode::InvalidDisplayName));
+            }
+        }
+        let body = UpdateBody {
+            authorization_id: id.to_string(),
+            display_name: display_name.map(|n| n.trim().to_string()),
+            scope: scopes.map(|s| s.join(" ")),
+            valid_to: iso(valid_to),
+            target_accounts: None,
+        };
+        let answer = self
+            .send_ok(&ServerRequest::update(&TokenHost::Deployment, &body)?)
+            .await?;
+        let token = self.to_model(parse(&answer)?);
+        let clamped_from = asked.filter(|a| token.valid_to + chrono::Duration::minutes(1) < *a);
+        Ok(UpdatedToken {
+            token,
+            clamped_from,
+        })
+    }
+
+    /// One token of the person (never its secret).
+    pub async fn get(&self, authorization_id: &str) -> Result<PatToken, Error> {
+        let id = AuthorizationId::parse(authorization_id)?;
+        let answer = self
+            .send_ok(&ServerRequest::get_token(&TokenHost::Deployment, &id))
+            .await?;
+        Ok(self.to_model(parse(&answer)?))
+    }
+
+    /// Revokes one token: `Revoked` on 200, `AlreadyGone` on 404.
+    pub async fn revoke_once(&self, authorization_id: &str) -> Result<RevokeOutcome, Error> {
+        let id = AuthorizationId::parse(authorization_id)?;
+        let request = ServerRequest::revoke(&TokenHost::Deployment, &id);
+        let answer = self.send(&request).await?;
+        match answer.status {
+            200..=299 => Ok(RevokeOutcome::Revoked),
+            404 => Ok(RevokeOutcome::AlreadyGone),
+            _ => Err(server_error(&answer, &request)),
+        }
+    }
+}
+
+/// The `organization` of an all-collections token, and the name that creates one.
+pub const ALL_COLLECTIONS: &str = "All accessible collections";
+
+fn iso(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(answer: &Answer) -> Result<T, Error> {
+    serde_json::from_slice(&answer.body).map_err(|e| {
+        Error::new(
+            ErrorCode::MalformedResponse,
+            "The server sent an answer PAT Desk could not understand. Please try again.",
+        )
+        .with_raw(e.to_string())
+    })
+}
+
+/// Whether a failed paged listing means "this server cannot page" (fall back to the full list).
+fn paging_unsupported(e: &Error) -> bool {
+    matches!(e.status, Some(400 | 404 | 500 | 501)) || e.code == ErrorCode::MalformedResponse
+}
+
+/// A refusal from the server as an error with a plain sentence.
+fn server_error(answer: &Answer, request: &ServerRequest) -> Error {
+    let vss: WireVssError = serde_json::from_slice(&answer.body).unwrap_or(WireVssError {
+        message: None,
+        type_key: None,
+    });
+    let message = vss.message.clone().unwrap_or_default();
+    let type_key = vss.type_key.clone().unwrap_or_default();
+    let raw = format!("{type_key}: {message}");
+    let is_tokens = request
+        .path_and_query()
+        .contains("/_apis/Token/SessionTokens");
+    let error = match (answer.status, type_key.as_str()) {
+        (400, "SessionTokenCreateException") => match message.trim() {
+            m if m.eq_ignore_ascii_case("AccessDenied") => Error::from_code(ErrorCode::PatCannotCreate),
+            m => Error::from_pat_token_error(m, None),
+        },
+        (404, "SessionTokenNotFoundException") => Error::from_code(ErrorCode::TokenNotFound),
+        (404, _) if is_tokens && (message.contains("VS800075") || type_key.contains("ResourceNotFound") || message.is_empty()) => {
+            Error::from_code(ErrorCode::ServerTooOld)
+        }
+        (404, "CollectionDoesNotExistException") | (404, _) if message.contains("TF400898") => {
+            Error::from_code(ErrorCode::CollectionNotFound)
+        }
+        (403, _) => Error::new(
+            ErrorCode::AccessDenied,
+            "The server refused this: the token is not yours, or your account may not manage tokens here.",
+        ),
+        (401, _) => Error::from_code(ErrorCode::WrongPassword),
+        (429, _) => Error::from_code(ErrorCode::RateLimited)
+            .with_retry_after(crate::http::retry_after(&answer.headers)),
+        (500..=599, _) => Error::new(
+            ErrorCode::ServerError,
+            "The server had a problem. Please try again in a moment.",
+        ),
+        (400, _) => Error::new(
+            ErrorCode::InvalidInput,
+            "The server did not accept PAT Desk's request. Refresh the list and try again.",
+        ),
+        _ => Error::new(
+            ErrorCode::UnknownServerError,
+            "The server refused the request with an unexpected answer. Please try again.",
+        ),
+    };
+    error.with_raw(raw).with_status(answer.status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_html_decoded() {
+        assert_eq!(html_decode("CI &amp; &lt;nightly&gt;"), "CI & <nightly>");
+        assert_eq!(
+            html_decode("Dana&#39;s &#x27;key&#x27; &quot;x&quot;"),
+            "Dana's 'key' \"x\""
+        );
+        assert_eq!(html_decode("a & b &unknown; c &"), "a & b &unknown; c &");
+        assert_eq!(html_decode("plain"), "plain");
+    }
+}
