@@ -446,6 +446,73 @@ pub struct SessionInfo {
     pub account_label: String,
     /// When global PATs stopped (or stop) working (`retirement::global_pat_retirement`).
     pub global_pat_retirement: DateTime<Utc>,
+    /// Signed in to an Azure DevOps Server (its collections are in `profile.organizations`); `None` for
+    /// Azure DevOps Services.
+    pub server: Option<ServerSessionInfo>,
+}
+
+/// The Azure DevOps Server (or TFS) a session is signed in to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct ServerSessionInfo {
+    /// The server's address without a collection: `https://tfs.contoso.local:8080/tfs`.
+    pub url: String,
+    /// The host name as the window names the server: `tfs.contoso.local`.
+    pub host: String,
+    /// How the person signed in: with their Windows account, or with an existing token (which can list and
+    /// revoke but not create).
+    pub signed_in_with: ServerCredentialKind,
+}
+
+/// The two ways of signing in to an Azure DevOps Server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub enum ServerCredentialKind {
+    /// User (`DOMAIN\user` or `user@domain`) and password, over NTLM or Negotiate.
+    Windows,
+    /// An existing personal access token (Basic).
+    PersonalAccessToken,
+}
+
+/// What the sign-in field holds, as PAT Desk reads it: an Azure DevOps Services organization (Microsoft
+/// sign-in) or the address of an Azure DevOps Server (Windows sign-in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub enum SignInAddress {
+    Services { organization: Organization },
+    #[serde(rename_all = "camelCase")]
+    Server {
+        /// The server's address without a collection.
+        url: String,
+        host: String,
+        /// The collection named in the address (`…/tfs/DefaultCollection`), if any.
+        collection: Option<String>,
+    },
+}
+
+/// "Sign in to the server": what the person typed. The password or token crosses IPC once, from the window to
+/// Rust, and lives on in Rust only (memory, and the keychain when `remember` is set).
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct ServerSignInRequest {
+    /// The server address as typed (any form [`SignInAddress::Server`] accepts).
+    pub address: String,
+    pub credential: ServerCredentialKind,
+    /// `DOMAIN\user` or `user@domain`; empty with a token.
+    pub user: String,
+    /// The Windows password, or the token.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub secret: crate::secret::Sensitive<String>,
+    /// Remember the sign-in in the system keychain (never in a file).
+    pub remember: bool,
 }
 
 /// The browser sign-in is waiting for the person: the URL opened in their browser, shown as a fallback to copy.

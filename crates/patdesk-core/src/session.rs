@@ -287,6 +287,7 @@ impl Session {
             demo: self.demo,
             account_label: self.account_label.clone(),
             global_pat_retirement: crate::retirement::global_pat_retirement(),
+            server: None,
         }
     }
 

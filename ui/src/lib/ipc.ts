@@ -45,6 +45,10 @@ export type { UpdatedToken } from './generated/UpdatedToken';
 export type { RegenerateRequest } from './generated/RegenerateRequest';
 export type { RegeneratedToken } from './generated/RegeneratedToken';
 export type { ReplacedCopy } from './generated/ReplacedCopy';
+export type { ServerCredentialKind } from './generated/ServerCredentialKind';
+export type { ServerSessionInfo } from './generated/ServerSessionInfo';
+export type { ServerSignInRequest } from './generated/ServerSignInRequest';
+export type { SignInAddress } from './generated/SignInAddress';
 
 import type { AppError } from './generated/AppError';
 

@@ -31,6 +31,8 @@ import type {
   UpdatedToken,
   RegenerateRequest,
   RegeneratedToken,
+  ServerSignInRequest,
+  SignInAddress,
 } from '$lib/ipc';
 
 export type Unsubscribe = () => void;
@@ -46,6 +48,16 @@ export interface Backend {
    * authorize URL while the shell waits for the browser; rejects `signInCancelled` / `signInExpired`.
    */
   signIn(organization: string, onWaiting: (waiting: SignInWaiting) => void): Promise<SessionInfo>;
+  /**
+   * Reads the sign-in field: an Azure DevOps Services organization (Microsoft sign-in) or the address of an Azure
+   * DevOps Server (Windows sign-in). Rejects `invalidOrganization` when it is neither.
+   */
+  readSignInAddress(input: string): Promise<SignInAddress>;
+  /**
+   * Signs in to an Azure DevOps Server with a Windows account (NTLM) or an existing token; the password or token
+   * is sent once and kept in Rust (and in the keychain when `remember` is set).
+   */
+  signInToServer(request: ServerSignInRequest): Promise<SessionInfo>;
   /** Stops the sign-in that is waiting (browser or device code). */
   cancelSignIn(): Promise<void>;
   /** Signs in with a device code; `onCode` receives the code to show. */

@@ -66,6 +66,15 @@ describe('TauriBackend', () => {
     await backend.currentSession();
     await backend.signOut();
     await backend.validateOrganization('https://dev.azure.com/contoso');
+    await backend.readSignInAddress('https://tfs.contoso.local/tfs');
+    const serverSignIn = {
+      address: 'https://tfs.contoso.local/tfs',
+      credential: 'windows' as const,
+      user: 'CONTOSO\\dana',
+      secret: 'pw',
+      remember: true,
+    };
+    await backend.signInToServer(serverSignIn);
     await backend.scopeCatalogue();
     await backend.createToken(request);
     await backend.updateToken({ organization: 'contoso', authorizationId: 'a1', displayName: 'Renamed' });
@@ -80,6 +89,8 @@ describe('TauriBackend', () => {
       ['current_session', {}],
       ['sign_out', {}],
       ['validate_organization', { input: 'https://dev.azure.com/contoso' }],
+      ['read_sign_in_address', { input: 'https://tfs.contoso.local/tfs' }],
+      ['sign_in_to_server', { request: serverSignIn }],
       ['scope_catalogue', {}],
       ['create_token', { request }],
       ['update_token', { request: { organization: 'contoso', authorizationId: 'a1', displayName: 'Renamed' } }],

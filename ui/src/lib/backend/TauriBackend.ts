@@ -32,6 +32,8 @@ import type {
   UpdatedToken,
   RegenerateRequest,
   RegeneratedToken,
+  ServerSignInRequest,
+  SignInAddress,
 } from '$lib/ipc';
 import { toAppError } from '$lib/ipc';
 import type { Backend, Unsubscribe, ZoomStep } from './Backend';
@@ -55,6 +57,14 @@ export class TauriBackend implements Backend {
     const channel = new Channel<SignInWaiting>();
     channel.onmessage = onWaiting;
     return call('sign_in', { organization, onWaiting: channel });
+  }
+
+  readSignInAddress(input: string): Promise<SignInAddress> {
+    return call('read_sign_in_address', { input });
+  }
+
+  signInToServer(request: ServerSignInRequest): Promise<SessionInfo> {
+    return call('sign_in_to_server', { request });
   }
 
   cancelSignIn(): Promise<void> {

@@ -38,7 +38,9 @@ import type {
   RegenerateRequest,
   RegeneratedToken,
   ReplacedCopy,
+  ServerSignInRequest,
   SettingOverride,
+  SignInAddress,
 } from '$lib/ipc';
 import type { Backend, Unsubscribe, ZoomStep } from './Backend';
 import { demoCatalogue, describeScope } from './demoCatalogue';
@@ -115,6 +117,18 @@ export const demoOrganizations: Organization[] = [
   { id: 'c0a1e5f2-0002-4d6e-9a10-000000000002', name: 'contoso-labs', url: 'https://dev.azure.com/contoso-labs' },
   { id: 'c0a1e5f2-0003-4d6e-9a10-000000000003', name: 'fabrikam-partners', url: 'https://dev.azure.com/fabrikam-partners' },
 ];
+
+/** The Azure DevOps Server of the test backend: its collections, and the one Windows account it knows. */
+export const testServer = {
+  url: 'https://tfs.contoso.local/tfs',
+  host: 'tfs.contoso.local',
+  user: 'CONTOSO\\dana',
+  password: 'correct horse battery staple',
+  collections: [
+    { id: 'c0a1e5f2-1001-4d6e-9a10-000000000001', name: 'DefaultCollection', url: 'https://tfs.contoso.local/tfs/DefaultCollection' },
+    { id: 'c0a1e5f2-1002-4d6e-9a10-000000000002', name: 'Research', url: 'https://tfs.contoso.local/tfs/Research' },
+  ] as Organization[],
+};
 
 export const demoProfile: Profile = {
   id: '8d3f6b1e-5a2c-4e7f-9b0d-1c2e3f4a5b6c',
@@ -355,6 +369,54 @@ export class TestBackend implements Backend {
     return this.waitForSignIn();
   }
 
+  async readSignInAddress(input: string): Promise<SignInAddress> {
+    await this.enter('readSignInAddress', [input]);
+    const server = parseServerAddress(input);
+    if (server) return { kind: 'server', ...server };
+    const name = parseOrganization(input);
+    if (!name) {
+      throw appError(
+        'invalidOrganization',
+        'That does not look like an Azure DevOps organization or server. Use its name, or its address.',
+      );
+    }
+    const known = demoOrganizations.find((org) => org.name === name);
+    return { kind: 'services', organization: known ?? { id: `org-${name}`, name, url: `https://dev.azure.com/${name}` } };
+  }
+
+  async signInToServer(request: ServerSignInRequest): Promise<SessionInfo> {
+    // The secret is not kept in the call log.
+    await this.enter('signInToServer', [{ ...request, secret: request.secret === '' ? '' : '(secret)' }]);
+    const server = parseServerAddress(request.address);
+    if (!server) throw appError('invalidOrganization', 'That is not the address of an Azure DevOps Server.');
+    const knownUser = request.user.toLowerCase() === testServer.user.toLowerCase();
+    if (request.credential === 'windows' && (!knownUser || request.secret !== testServer.password)) {
+      throw appError(
+        'signInFailed',
+        `${server.host} did not accept that user name and password. Check them (the user name is often DOMAIN\\name) and try again.`,
+      );
+    }
+    this.session = {
+      profile: {
+        ...demoProfile,
+        displayName: 'Dana Kim',
+        email: request.credential === 'windows' ? request.user : `token on ${server.host}`,
+        initials: 'DK',
+        organizations: testServer.collections,
+      },
+      demo: false,
+      accountLabel: request.credential === 'windows' ? `${request.user} on ${server.host}` : server.host,
+      globalPatRetirement: this.globalPatRetirement,
+      server: { url: server.url, host: server.host, signedInWith: request.credential },
+    };
+    // The demo tokens, spread over the server's collections.
+    this.tokens = this.tokens.map((token, i) => {
+      const collection = testServer.collections[i % testServer.collections.length];
+      return { ...token, organization: collection.name, targetOrganizations: token.isGlobal ? null : [collection] };
+    });
+    return this.session;
+  }
+
   async cancelSignIn(): Promise<void> {
     this.calls.push({ method: 'cancelSignIn', args: [] });
     this.finishSignIn(appError('signInCancelled', 'You cancelled the sign-in.'));
@@ -512,7 +574,8 @@ export class TestBackend implements Backend {
     // A hold on listTokens stops after the first organization, so a test sees the progress mid-way.
     await this.enter('listTokens', organizations ? [filter, organizations] : [filter], { holdAtEntry: false });
     this.requireSession();
-    const orgs = demoOrganizations.filter((org) => !organizations || organizations.includes(org.name));
+    const places = this.session?.profile.organizations ?? demoOrganizations;
+    const orgs = places.filter((org) => !organizations || organizations.includes(org.name));
     for (let index = 0; index < orgs.length; index++) {
       onProgress(index + 1);
       if (index === 0) await this.holds.get('listTokens')?.promise;
@@ -923,6 +986,7 @@ export class TestBackend implements Backend {
       demo: false,
       accountLabel: account.username,
       globalPatRetirement: this.globalPatRetirement,
+      server: null,
     };
   }
 
@@ -932,6 +996,7 @@ export class TestBackend implements Backend {
       demo: true,
       accountLabel: 'Demo account',
       globalPatRetirement: this.globalPatRetirement,
+      server: null,
     };
   }
 
@@ -983,6 +1048,22 @@ export class TestBackend implements Backend {
 }
 
 /** Accepts `https://dev.azure.com/{org}`, `https://{org}.visualstudio.com` or a bare name. */
+/**
+ * An Azure DevOps Server address (http(s), a host that is not Azure DevOps Services, an optional `/tfs` and
+ * collection), as the shell's parser reads it; null for anything else.
+ */
+export function parseServerAddress(input: string): { url: string; host: string; collection: string | null } | null {
+  const match = /^(https?):\/\/([^/?#\s:]+)(:\d+)?((?:\/[^/?#\s]+)*)\/?(?:[?#].*)?$/i.exec(input.trim());
+  if (!match) return null;
+  const [, scheme, host, port = '', path] = match;
+  if (/^dev\.azure\.com$/i.test(host) || /\.visualstudio\.com$/i.test(host)) return null;
+  const segments = path.split('/').filter(Boolean);
+  const virtualDirectory = segments[0]?.toLowerCase() === 'tfs' ? '/tfs' : '';
+  const rest = virtualDirectory ? segments.slice(1) : segments;
+  if (rest.length > 1) return null;
+  return { url: `${scheme.toLowerCase()}://${host.toLowerCase()}${port}${virtualDirectory}`, host: host.toLowerCase(), collection: rest[0] ?? null };
+}
+
 export function parseOrganization(input: string): string | null {
   const text = input.trim();
   const namePattern = /^[A-Za-z0-9][A-Za-z0-9-]{0,48}[A-Za-z0-9]?$/;

@@ -15,6 +15,8 @@ export type Command =
   | 'add_account'
   | 'sign_out'
   | 'validate_organization'
+  | 'read_sign_in_address'
+  | 'sign_in_to_server'
   // tokens
   | 'list_tokens'
   | 'scope_catalogue'

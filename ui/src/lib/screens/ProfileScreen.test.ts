@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { screen, within } from '@testing-library/svelte';
-import { renderTokens } from '../../test/render';
+import { screen, waitFor, within } from '@testing-library/svelte';
+import { renderApp, renderTokens, rowNamed } from '../../test/render';
+import { testServer } from '$lib/backend/TestBackend';
 
 describe('Profile', () => {
   it('shows the person and their organizations', async () => {
@@ -25,5 +26,33 @@ describe('Profile', () => {
     expect(await screen.findByTestId('org-input')).toBeInTheDocument();
     expect(backend.callsOf('signOut')).toHaveLength(1);
     expect(backend.session).toBeNull();
+  });
+});
+
+describe('Profile and tokens on an Azure DevOps Server', () => {
+  it('speaks of the server’s collections, and its all-collections tokens are not “retired”', async () => {
+    const { user, backend } = renderApp();
+    await user.type(await screen.findByTestId('org-input'), testServer.url);
+    await user.type(await screen.findByTestId('server-user'), testServer.user);
+    await user.type(screen.getByTestId('server-secret'), testServer.password);
+    await user.click(screen.getByTestId('server-sign-in-button'));
+    await screen.findByRole('heading', { name: 'Personal access tokens' });
+    await waitFor(() => expect(screen.queryByTestId('list-loading')).not.toBeInTheDocument());
+    expect(screen.getByRole('columnheader', { name: 'Collection' })).toBeInTheDocument();
+    const allCollections = rowNamed('Reporting across all orgs');
+    expect(allCollections).toHaveTextContent('All collections');
+    expect(within(allCollections).queryByTestId('replace-button')).not.toBeInTheDocument();
+    expect(within(allCollections).queryByTestId('global-flag')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('global-note')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('stopped-note')).not.toBeInTheDocument();
+    expect(backend.callsOf('listTokens').length).toBeGreaterThan(0);
+
+    await user.click(screen.getByTestId('nav-profile'));
+    expect(screen.getByTestId('profile-places-title')).toHaveTextContent(`Collections on ${testServer.host}`);
+    const collections = within(screen.getByTestId('profile-organizations')).getAllByTestId('profile-organization');
+    expect(collections.map((c) => c.textContent)).toEqual([
+      expect.stringContaining('DefaultCollection'),
+      expect.stringContaining('Research'),
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { screen, waitFor } from '@testing-library/svelte';
 import { renderApp } from '../../test/render';
-import { parseOrganization } from '$lib/backend/TestBackend';
+import { parseOrganization, parseServerAddress, testServer } from '$lib/backend/TestBackend';
 
 describe('Sign in', () => {
   it('asks for an organization before signing in', async () => {
@@ -145,4 +145,89 @@ describe('parseOrganization (TestBackend stand-in for the shell parser)', () => 
   it.each(['', 'https://example.com/x', 'two words', 'contoso.com'])('refuses %s', (input) =>
     expect(parseOrganization(input)).toBeNull(),
   );
+});
+
+describe('Sign in to an Azure DevOps Server', () => {
+  it('reads every server address form, and nothing of Azure DevOps Services as a server', () => {
+    expect(parseServerAddress('https://tfs.contoso.local:8080/tfs')).toEqual({
+      url: 'https://tfs.contoso.local:8080/tfs',
+      host: 'tfs.contoso.local',
+      collection: null,
+    });
+    expect(parseServerAddress('https://tfs.contoso.local:8080/tfs/DefaultCollection')?.collection).toBe('DefaultCollection');
+    expect(parseServerAddress('http://server:8080/tfs/')?.url).toBe('http://server:8080/tfs');
+    expect(parseServerAddress('https://devops.contoso.local/Research')).toEqual({
+      url: 'https://devops.contoso.local',
+      host: 'devops.contoso.local',
+      collection: 'Research',
+    });
+    for (const services of ['https://dev.azure.com/contoso', 'https://contoso.visualstudio.com', 'contoso']) {
+      expect(parseServerAddress(services)).toBeNull();
+    }
+  });
+
+  it('asks for a Windows account once the address is a server, and keeps what was typed when the password is wrong', async () => {
+    const { user, backend } = renderApp();
+    await user.type(await screen.findByTestId('org-input'), `${testServer.url}/DefaultCollection`);
+    expect(await screen.findByTestId('server-sign-in')).toBeInTheDocument();
+    expect(screen.getByTestId('server-host')).toHaveTextContent(testServer.host);
+    expect(screen.getByText(/collection DefaultCollection/)).toBeInTheDocument();
+    // Microsoft's sign-in is not offered for a server.
+    expect(screen.queryByTestId('sign-in-button')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('device-sign-in-button')).not.toBeInTheDocument();
+    expect(screen.getByTestId('server-sign-in-button')).toHaveTextContent(`Sign in to ${testServer.host}`);
+
+    // Nothing typed yet: each field says what it needs, and nothing is sent.
+    await user.click(screen.getByTestId('server-sign-in-button'));
+    expect(screen.getByTestId('server-user-error')).toHaveTextContent('Enter your Windows user name');
+    expect(screen.getByTestId('server-secret-error')).toHaveTextContent('Enter your Windows password');
+    await waitFor(() => expect(screen.getByTestId('server-user')).toHaveFocus());
+    expect(backend.callsOf('signInToServer')).toHaveLength(0);
+
+    await user.type(screen.getByTestId('server-user'), testServer.user);
+    await user.type(screen.getByTestId('server-secret'), 'not the password');
+    await user.click(screen.getByTestId('server-sign-in-button'));
+    expect(await screen.findByTestId('sign-in-error')).toHaveTextContent('did not accept that user name and password');
+    expect(screen.getByTestId('org-input')).toHaveValue(`${testServer.url}/DefaultCollection`);
+    expect(screen.getByTestId('server-user')).toHaveValue(testServer.user);
+    await waitFor(() => expect(screen.getByTestId('server-secret')).toHaveFocus());
+    // The call log never holds the password.
+    expect(JSON.stringify(backend.calls)).not.toContain('not the password');
+
+    await user.clear(screen.getByTestId('server-secret'));
+    await user.type(screen.getByTestId('server-secret'), testServer.password);
+    await user.click(screen.getByTestId('server-sign-in-button'));
+    await waitFor(() => expect(screen.queryByTestId('server-sign-in')).not.toBeInTheDocument());
+    expect(backend.callsOf('signInToServer').at(-1)).toEqual([
+      {
+        address: `${testServer.url}/DefaultCollection`,
+        credential: 'windows',
+        user: testServer.user,
+        secret: '(secret)',
+        remember: true,
+      },
+    ]);
+    const session = await backend.currentSession();
+    expect(session?.server).toEqual({ url: testServer.url, host: testServer.host, signedInWith: 'windows' });
+  });
+
+  it('signs in with an existing token, saying plainly what a token cannot do', async () => {
+    const { user, backend } = renderApp();
+    await user.type(await screen.findByTestId('org-input'), 'http://server:8080/tfs/');
+    await screen.findByTestId('server-sign-in');
+    await user.click(screen.getByTestId('credential-token'));
+    expect(screen.getByTestId('token-sign-in-note')).toHaveTextContent(
+      'Creating new tokens needs the sign-in with your Windows account',
+    );
+    expect(screen.queryByTestId('server-user')).not.toBeInTheDocument();
+    await user.click(screen.getByTestId('server-sign-in-button'));
+    expect(screen.getByTestId('server-secret-error')).toHaveTextContent('Paste the personal access token');
+    await user.type(screen.getByTestId('server-secret'), 'a-token-value');
+    await user.click(screen.getByTestId('server-remember'));
+    await user.click(screen.getByTestId('server-sign-in-button'));
+    await waitFor(() => expect(screen.queryByTestId('server-sign-in')).not.toBeInTheDocument());
+    expect(backend.callsOf('signInToServer').at(-1)).toEqual([
+      { address: 'http://server:8080/tfs/', credential: 'personalAccessToken', user: '', secret: '(secret)', remember: false },
+    ]);
+  });
 });
