@@ -17,6 +17,8 @@ const COMMANDS: &[&str] = &[
     "add_account",
     "sign_out",
     "validate_organization",
+    "read_sign_in_address",
+    "sign_in_to_server",
     // tokens
     "list_tokens",
     "scope_catalogue",

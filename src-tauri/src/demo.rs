@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use patdesk_core::model::SessionInfo;
 use patdesk_core::session::demo::start_demo_session;
+use patdesk_core::session::ActiveSession;
 use patdesk_core::Error;
 
 use crate::state::AppState;
@@ -13,7 +14,10 @@ use crate::state::AppState;
 /// replaced.
 pub async fn ensure_demo_session(state: &AppState) -> Result<SessionInfo, Error> {
     let _changing = state.session_change.lock().await;
-    if let Some(session) = state.session().filter(|s| s.demo) {
+    if let Some(session) = state
+        .session()
+        .filter(|s| s.demo() && s.services().is_some())
+    {
         return Ok(session.info());
     }
     tracing::info!(kind = "demo", "sign-in started");
@@ -23,7 +27,7 @@ pub async fn ensure_demo_session(state: &AppState) -> Result<SessionInfo, Error>
         code = crate::logging::outcome(&started),
         "sign-in ended"
     );
-    let session = Arc::new(started?);
+    let session = Arc::new(ActiveSession::from(started?));
     let info = session.info();
     state.start_first_listing(&session);
     state.set_session(Some(session));

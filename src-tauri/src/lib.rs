@@ -50,6 +50,8 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::session::add_account,
             commands::session::sign_out,
             commands::session::validate_organization,
+            commands::server::read_sign_in_address,
+            commands::server::sign_in_to_server,
             commands::tokens::list_tokens,
             commands::tokens::scope_catalogue,
             commands::tokens::create_token,

@@ -16,7 +16,7 @@ use patdesk_core::vault::Vault;
 use patdesk_core::{Error, Sensitive};
 use tauri::async_runtime::JoinHandle;
 
-use patdesk_core::session::Session;
+use patdesk_core::session::ActiveSession;
 
 /// How the app was started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub struct AppState {
     pub launch: LaunchMode,
     /// The current session. Commands clone the `Arc` and release the lock at once, so a long listing
     /// never blocks sign-out.
-    session: RwLock<Option<Arc<Session>>>,
+    session: RwLock<Option<Arc<ActiveSession>>>,
     /// Serializes starting and ending sessions (a demo started at launch and by `current_session`).
     pub session_change: tokio::sync::Mutex<()>,
     /// The tokens just created, each with its secret, for `copy_secret`, "Save in my keychain" and "Use with
@@ -94,7 +94,7 @@ struct SettingsSlot {
 
 /// A listing started with a session (see [`AppState::start_first_listing`]).
 struct FirstListing {
-    session: Weak<Session>,
+    session: Weak<ActiveSession>,
     started: JoinHandle<Result<TokenListing, Error>>,
 }
 
@@ -285,7 +285,7 @@ impl AppState {
             .clone()
     }
 
-    pub fn session(&self) -> Option<Arc<Session>> {
+    pub fn session(&self) -> Option<Arc<ActiveSession>> {
         self.session
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -293,7 +293,7 @@ impl AppState {
     }
 
     /// The current session, or `sessionExpired` when nobody is signed in.
-    pub fn require_session(&self) -> Result<Arc<Session>, Error> {
+    pub fn require_session(&self) -> Result<Arc<ActiveSession>, Error> {
         self.session().ok_or_else(|| {
             Error::new(
                 patdesk_core::ErrorCode::SessionExpired,
@@ -303,7 +303,7 @@ impl AppState {
     }
 
     /// Replace the session; the previous one (and its demo simulator) ends when its last user lets go.
-    pub fn set_session(&self, session: Option<Arc<Session>>) -> Option<Arc<Session>> {
+    pub fn set_session(&self, session: Option<Arc<ActiveSession>>) -> Option<Arc<ActiveSession>> {
         let mut slot = self.session.write().unwrap_or_else(|e| e.into_inner());
         std::mem::replace(&mut *slot, session)
     }
@@ -365,7 +365,7 @@ impl AppState {
     }
 
     /// Start listing every token of `session` now, for the window's first `list_tokens`.
-    pub fn start_first_listing(&self, session: &Arc<Session>) {
+    pub fn start_first_listing(&self, session: &Arc<ActiveSession>) {
         let listing = session.clone();
         let started = tauri::async_runtime::spawn_blocking(move || {
             tauri::async_runtime::block_on(listing.list_tokens(ListFilter::All, None, |_| {}))
@@ -379,7 +379,7 @@ impl AppState {
     /// The first listing started for `session`, once; `None` for another session or when it was taken.
     pub fn take_first_listing(
         &self,
-        session: &Arc<Session>,
+        session: &Arc<ActiveSession>,
     ) -> Option<JoinHandle<Result<TokenListing, Error>>> {
         let first = self
             .first_listing

@@ -464,6 +464,10 @@ pub struct ServerSessionInfo {
     /// How the person signed in: with their Windows account, or with an existing token (which can list and
     /// revoke but not create).
     pub signed_in_with: ServerCredentialKind,
+    /// The `organization` of a new token that works in every collection (server level).
+    pub all_collections: String,
+    /// The lifespans the server's own page offers, in days.
+    pub lifespan_presets: Vec<u32>,
 }
 
 /// The two ways of signing in to an Azure DevOps Server.
@@ -485,7 +489,9 @@ pub enum ServerCredentialKind {
 #[serde(tag = "kind", rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", ts(export))]
 pub enum SignInAddress {
-    Services { organization: Organization },
+    Services {
+        organization: Organization,
+    },
     #[serde(rename_all = "camelCase")]
     Server {
         /// The server's address without a collection.

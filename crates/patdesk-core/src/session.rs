@@ -30,10 +30,12 @@ use crate::listing::{self, TokenListing};
 use crate::model::{ListFilter, Organization, Profile, RevokeOutcome, SessionInfo};
 use crate::vault::{RememberedAccount, Vault};
 
+pub mod active;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod server;
 
+pub use active::ActiveSession;
 pub use server::ServerSession;
 
 /// Which kind of server a session talks to, and how it signed in.

@@ -6,6 +6,7 @@ pub mod clipboard;
 pub mod export;
 pub mod replace;
 pub mod saved;
+pub mod server;
 pub mod session;
 pub mod settings;
 pub mod tokens;

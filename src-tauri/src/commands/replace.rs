@@ -19,6 +19,7 @@ pub async fn plan_replacement(
 ) -> Result<ReplacementPlan, Error> {
     let session = state.require_session()?;
     session
+        .require_services("Replacing a global token")?
         .plan_replacement(&organization, &authorization_id)
         .await
 }
@@ -43,7 +44,10 @@ pub async fn revoke_replaced_token(
     chosen: Vec<ChosenReplacement>,
 ) -> Result<RevokeResult, Error> {
     let session = state.require_session()?;
-    let result = session.revoke_replaced(&original, &chosen).await;
+    let result = session
+        .require_services("Replacing a global token")?
+        .revoke_replaced(&original, &chosen)
+        .await;
     tracing::info!(
         organization = %original.organization,
         id = %original.authorization_id,

@@ -13,7 +13,7 @@ use patdesk_core::entra::{
 use patdesk_core::model::{
     AccountSummary, DeviceCodeInfo, KeychainStatus, Organization, SessionInfo, SignInWaiting,
 };
-use patdesk_core::session::Session;
+use patdesk_core::session::{ActiveSession, Session};
 use patdesk_core::vault::RememberedAccount;
 use patdesk_core::{Error, ErrorCode};
 use tauri::ipc::Channel;
@@ -105,10 +105,20 @@ pub async fn restore_at_launch(state: &AppState) -> Result<(), Error> {
             let Some(vault) = state.remembering_vault() else {
                 return Ok(());
             };
-            let accounts = vault.run(|v| v.accounts()).await?;
-            match accounts.into_iter().next() {
-                Some(account) => restore(state, &account).await.map(|_| ()),
-                None => Ok(()),
+            // The most recently used of the remembered sign-ins: a Microsoft account or a server.
+            let account = vault.run(|v| v.accounts()).await?.into_iter().next();
+            let server = vault.run(|v| v.servers()).await?.into_iter().next();
+            match (account, server) {
+                (Some(a), Some(s)) if s.updated_at > a.updated_at => {
+                    crate::commands::server::restore(state, &s)
+                        .await
+                        .map(|_| ())
+                }
+                (Some(account), _) => restore(state, &account).await.map(|_| ()),
+                (None, Some(server)) => crate::commands::server::restore(state, &server)
+                    .await
+                    .map(|_| ()),
+                (None, None) => Ok(()),
             }
         })
         .await
@@ -158,8 +168,11 @@ async fn establish(
 }
 
 /// The new session replaces the current one (its bulk revoke and created secret end with it).
-async fn make_current(state: &AppState, session: Session) -> Result<SessionInfo, Error> {
-    let session = Arc::new(session);
+pub async fn make_current(
+    state: &AppState,
+    session: impl Into<ActiveSession>,
+) -> Result<SessionInfo, Error> {
+    let session = Arc::new(session.into());
     let info = session.info();
     let _changing = state.session_change.lock().await;
     state.cancel_bulk();
@@ -272,7 +285,9 @@ pub async fn accounts(state: State<'_, AppState>) -> Result<Vec<AccountSummary>,
     let Some(vault) = state.remembering_vault() else {
         return Ok(Vec::new());
     };
-    let current = state.session().and_then(|s| s.account.clone());
+    let current = state
+        .session()
+        .and_then(|s| s.services().and_then(|s| s.account.clone()));
     let remembered = vault.run(|v| v.accounts()).await?;
     Ok(remembered
         .into_iter()
@@ -320,11 +335,11 @@ pub async fn add_account(state: State<'_, AppState>) -> Result<(), Error> {
     Ok(())
 }
 
-async fn end_session(state: &AppState) -> Option<Arc<Session>> {
+async fn end_session(state: &AppState) -> Option<Arc<ActiveSession>> {
     let _changing = state.session_change.lock().await;
     state.cancel_bulk();
     let previous = state.set_session(None);
-    if previous.as_ref().is_some_and(|s| s.demo) {
+    if previous.as_ref().is_some_and(|s| s.demo()) {
         state.note_demo_left();
     }
     state.forget_created_secret(None);
@@ -338,13 +353,23 @@ async fn end_session(state: &AppState) -> Option<Arc<Session>> {
 pub async fn sign_out(state: State<'_, AppState>) -> Result<(), Error> {
     tracing::info!("signed out");
     let previous = end_session(&state).await;
-    if let Some(account) = previous.and_then(|s| s.account.clone()) {
-        if state.keychain() == Keychain::Available {
-            state
-                .vault
-                .run(move |v| v.forget_account(&account.tenant_id, &account.user_id))
-                .await?;
+    if state.keychain() != Keychain::Available {
+        return Ok(());
+    }
+    match previous.as_deref() {
+        Some(ActiveSession::Services(session)) => {
+            if let Some(account) = session.account.clone() {
+                state
+                    .vault
+                    .run(move |v| v.forget_account(&account.tenant_id, &account.user_id))
+                    .await?;
+            }
         }
+        Some(ActiveSession::Server(session)) if session.remembered => {
+            let server = session.account.clone();
+            state.vault.run(move |v| v.forget_server(&server)).await?;
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -357,11 +382,9 @@ pub fn validate_organization(
 ) -> Result<Organization, Error> {
     let name = parse_organization(&input)?;
     let known = state.session().and_then(|s| {
-        s.profile
-            .organizations
-            .iter()
+        s.organizations()
+            .into_iter()
             .find(|o| o.name.eq_ignore_ascii_case(&name))
-            .cloned()
     });
     // Outside a session the id is unknown until the organization is looked up after sign-in.
     Ok(known.unwrap_or_else(|| Organization::new("", name)))

@@ -12,7 +12,7 @@ use patdesk_core::model::{
     UpdatedToken,
 };
 use patdesk_core::scopes::Catalogue;
-use patdesk_core::session::Session;
+use patdesk_core::session::ActiveSession;
 use patdesk_core::{Error, ErrorCode};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -43,7 +43,7 @@ pub async fn list_tokens<R: Runtime>(
     let listing = match first {
         Some(started) => {
             let listing = started.await.map_err(Error::internal)?;
-            let _ = on_progress.send(session.profile.organizations.len() as u32);
+            let _ = on_progress.send(session.organizations().len() as u32);
             listing
         }
         // The listing future is not provably `Send` (a higher-ranked lifetime in its stream closure), which
@@ -78,8 +78,11 @@ pub async fn list_tokens<R: Runtime>(
 
 /// The permissions a token can have, in words.
 #[tauri::command]
-pub fn scope_catalogue() -> ScopeCatalogue {
-    Catalogue::load().to_ipc()
+pub fn scope_catalogue(state: State<'_, AppState>) -> ScopeCatalogue {
+    match state.session() {
+        Some(session) => session.scope_catalogue(),
+        None => Catalogue::load().to_ipc(),
+    }
 }
 
 /// Create a token. Its secret crosses to the window here, once; the shell keeps it for `copy_secret`.
@@ -98,14 +101,11 @@ pub async fn create_token(
 /// before) and hands the window its one reveal.
 pub async fn create_and_keep(
     state: &AppState,
-    session: &Session,
+    session: &ActiveSession,
     request: &NewTokenRequest,
     event: &str,
 ) -> Result<CreatedTokenReveal, Error> {
-    let created = session
-        .client_for(&request.organization)
-        .create_pat(request)
-        .await;
+    let created = session.create(request).await;
     tracing::info!(
         organization = %request.organization,
         id = created.as_ref().map(|c| c.token.authorization_id.as_str()).unwrap_or(""),
@@ -126,10 +126,7 @@ pub async fn update_token(
     request: UpdateTokenRequest,
 ) -> Result<UpdatedToken, Error> {
     let session = state.require_session()?;
-    let updated = session
-        .client_for(&request.organization)
-        .update_pat(&request)
-        .await;
+    let updated = session.update(&request).await;
     tracing::info!(
         organization = %request.organization,
         id = %request.authorization_id,
@@ -150,10 +147,7 @@ pub async fn regenerate_token(
 ) -> Result<RegeneratedTokenReveal, Error> {
     let session = state.require_session()?;
     state.forget_created_secret(None);
-    let regenerated = session
-        .client_for(&request.organization)
-        .regenerate_pat(&request)
-        .await;
+    let regenerated = session.regenerate(&request).await;
     tracing::info!(
         organization = %request.organization,
         id = %request.authorization_id,
@@ -183,13 +177,12 @@ pub async fn revoke_token(
     authorization_id: String,
 ) -> Result<RevokeResult, Error> {
     let session = state.require_session()?;
-    let client = session.client_for(&organization);
     // Only for the result's name: a failed look-up must not stop the revoke.
-    let display_name = match client.get_pat(&organization, &authorization_id).await {
-        Ok(Some(token)) => token.display_name,
-        _ => String::new(),
-    };
-    let outcome = match client.revoke_pat(&organization, &authorization_id).await {
+    let display_name = session
+        .token_name(&organization, &authorization_id)
+        .await
+        .unwrap_or_default();
+    let outcome = match session.revoke(&organization, &authorization_id).await {
         Ok(outcome) => outcome,
         Err(error) => RevokeOutcome::Failed { error },
     };

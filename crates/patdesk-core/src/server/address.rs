@@ -7,6 +7,7 @@
 use url::Url;
 
 use crate::error::{Error, ErrorCode};
+use crate::model::{Organization, SignInAddress};
 
 /// The virtual directory TFS and Azure DevOps Server up to 2020 install under by default.
 pub const TFS_VIRTUAL_DIRECTORY: &str = "tfs";
@@ -33,6 +34,30 @@ pub fn is_services_host(host: &str) -> bool {
 /// Whether what was typed is an on-premises server address (a URL whose host is not Services).
 pub fn looks_like_server(input: &str) -> bool {
     ServerAddress::parse(input).is_ok()
+}
+
+/// What the sign-in field holds: an organization of Azure DevOps Services (a bare name, or a `dev.azure.com`
+/// or `visualstudio.com` address) or the address of an Azure DevOps Server (any other web address). A bare
+/// word is always an organization, never a server called that.
+pub fn read_sign_in_address(input: &str) -> Result<SignInAddress, Error> {
+    let text = input.trim();
+    let organization = crate::endpoints::parse_organization(text);
+    if let Ok(name) = &organization {
+        return Ok(SignInAddress::Services {
+            organization: Organization::new("", name.clone()),
+        });
+    }
+    let looks_like_an_address = text.contains(['/', '.', ':']);
+    if looks_like_an_address {
+        if let Ok(address) = ServerAddress::parse(text) {
+            return Ok(SignInAddress::Server {
+                url: address.base_str(),
+                host: address.host(),
+                collection: address.collection,
+            });
+        }
+    }
+    Err(organization.unwrap_err())
 }
 
 fn invalid(detail: impl Into<String>) -> Error {
@@ -125,6 +150,46 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sign_in_field_is_an_organization_or_a_server() {
+        let organization = |input: &str| match read_sign_in_address(input).unwrap() {
+            SignInAddress::Services { organization } => organization.name,
+            other => panic!("{input}: {other:?}"),
+        };
+        let server = |input: &str| match read_sign_in_address(input).unwrap() {
+            SignInAddress::Server {
+                url,
+                host,
+                collection,
+            } => (url, host, collection),
+            other => panic!("{input}: {other:?}"),
+        };
+        assert_eq!(organization("contoso"), "contoso");
+        assert_eq!(organization("https://dev.azure.com/contoso/"), "contoso");
+        assert_eq!(organization("https://contoso.visualstudio.com"), "contoso");
+        assert_eq!(
+            server("https://tfs.contoso.local:8080/tfs/DefaultCollection"),
+            (
+                "https://tfs.contoso.local:8080/tfs".to_string(),
+                "tfs.contoso.local".to_string(),
+                Some("DefaultCollection".to_string())
+            )
+        );
+        assert_eq!(
+            server("http://server:8080/tfs/").0,
+            "http://server:8080/tfs"
+        );
+        assert_eq!(server("tfs.contoso.local").0, "https://tfs.contoso.local");
+        assert_eq!(
+            server("https://devops.contoso.local/Research").2.as_deref(),
+            Some("Research")
+        );
+        for neither in ["", "not an org!", "https://dev.azure.com/"] {
+            let e = read_sign_in_address(neither).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidOrganization, "{neither}");
+        }
+    }
 
     fn parsed(s: &str) -> (String, Option<String>) {
         let a = ServerAddress::parse(s).unwrap();

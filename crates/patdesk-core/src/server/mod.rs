@@ -23,7 +23,7 @@ pub mod transport;
 /// allowed too, and a longer one is clamped by the server (reported as `clamped_from`).
 pub const SERVER_LIFESPAN_PRESETS: [u32; 5] = [30, 60, 90, 180, 365];
 
-pub use address::{is_services_host, looks_like_server, ServerAddress};
+pub use address::{is_services_host, looks_like_server, read_sign_in_address, ServerAddress};
 pub use client::{html_decode, ServerClient, ServerIdentity, ALL_COLLECTIONS};
 pub use request::{AuthorizationId, ServerRequest, TokenHost};
 pub use transport::{ServerCredential, TransportOptions};

@@ -26,8 +26,9 @@ use crate::error::{Error, ErrorCode};
 use crate::listing::TokenListing;
 use crate::model::{
     initials_of, CreatedToken, Lifespan, ListFilter, NewTokenRequest, Organization, Profile,
-    RevokeOutcome, SessionInfo, UpdatedToken,
+    RevokeOutcome, ServerCredentialKind, ServerSessionInfo, SessionInfo, UpdatedToken,
 };
+use crate::secret::Sensitive;
 use crate::server::{
     ServerAddress, ServerClient, ServerCredential, ServerIdentity, TransportOptions,
 };
@@ -212,6 +213,17 @@ impl ServerSession {
                 label
             },
             global_pat_retirement: crate::retirement::global_pat_retirement(),
+            server: Some(ServerSessionInfo {
+                url: self.client.address().base_str(),
+                host: self.client.address().host(),
+                signed_in_with: if self.account.with_pat {
+                    ServerCredentialKind::PersonalAccessToken
+                } else {
+                    ServerCredentialKind::Windows
+                },
+                all_collections: crate::server::ALL_COLLECTIONS.to_string(),
+                lifespan_presets: crate::server::SERVER_LIFESPAN_PRESETS.to_vec(),
+            }),
         }
     }
 
@@ -289,5 +301,21 @@ impl Revoker for ServerSession {
         authorization_id: &'a str,
     ) -> BoxFuture<'a, Result<RevokeOutcome, Error>> {
         Box::pin(self.client.revoke_once(authorization_id))
+    }
+}
+
+impl crate::model::ServerSignInRequest {
+    /// The credential the window's "Sign in to the server" form holds (the user only for a Windows
+    /// sign-in).
+    pub fn credential(&self) -> ServerCredential {
+        match self.credential {
+            ServerCredentialKind::Windows => ServerCredential::Windows {
+                user: self.user.trim().to_string(),
+                password: self.secret.clone(),
+            },
+            ServerCredentialKind::PersonalAccessToken => {
+                ServerCredential::Pat(Sensitive::new(self.secret.expose().trim().to_string()))
+            }
+        }
     }
 }

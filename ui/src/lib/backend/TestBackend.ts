@@ -371,9 +371,10 @@ export class TestBackend implements Backend {
 
   async readSignInAddress(input: string): Promise<SignInAddress> {
     await this.enter('readSignInAddress', [input]);
-    const server = parseServerAddress(input);
-    if (server) return { kind: 'server', ...server };
+    // As the core's `read_sign_in_address`: an organization first; a server only for something address-like.
     const name = parseOrganization(input);
+    const server = /[/.:]/.test(input) ? parseServerAddress(input) : null;
+    if (!name && server) return { kind: 'server', ...server };
     if (!name) {
       throw appError(
         'invalidOrganization',
@@ -392,7 +393,7 @@ export class TestBackend implements Backend {
     const knownUser = request.user.toLowerCase() === testServer.user.toLowerCase();
     if (request.credential === 'windows' && (!knownUser || request.secret !== testServer.password)) {
       throw appError(
-        'signInFailed',
+        'wrongPassword',
         `${server.host} did not accept that user name and password. Check them (the user name is often DOMAIN\\name) and try again.`,
       );
     }
@@ -407,14 +408,21 @@ export class TestBackend implements Backend {
       demo: false,
       accountLabel: request.credential === 'windows' ? `${request.user} on ${server.host}` : server.host,
       globalPatRetirement: this.globalPatRetirement,
-      server: { url: server.url, host: server.host, signedInWith: request.credential },
+      server: {
+        url: server.url,
+        host: server.host,
+        signedInWith: request.credential,
+        allCollections: 'All accessible collections',
+        lifespanPresets: [30, 60, 90, 180, 365],
+      },
     };
+    const session = this.session;
     // The demo tokens, spread over the server's collections.
     this.tokens = this.tokens.map((token, i) => {
       const collection = testServer.collections[i % testServer.collections.length];
       return { ...token, organization: collection.name, targetOrganizations: token.isGlobal ? null : [collection] };
     });
-    return this.session;
+    return session;
   }
 
   async cancelSignIn(): Promise<void> {
@@ -1049,19 +1057,22 @@ export class TestBackend implements Backend {
 
 /** Accepts `https://dev.azure.com/{org}`, `https://{org}.visualstudio.com` or a bare name. */
 /**
- * An Azure DevOps Server address (http(s), a host that is not Azure DevOps Services, an optional `/tfs` and
- * collection), as the shell's parser reads it; null for anything else.
+ * An Azure DevOps Server address as the core's `ServerAddress::parse` reads it: http(s) (https when no scheme is
+ * typed), a host that is not Azure DevOps Services, an optional `/tfs`, then the collection (what follows it, a
+ * project or a page such as `_apis`, is dropped); null for anything else.
  */
 export function parseServerAddress(input: string): { url: string; host: string; collection: string | null } | null {
-  const match = /^(https?):\/\/([^/?#\s:]+)(:\d+)?((?:\/[^/?#\s]+)*)\/?(?:[?#].*)?$/i.exec(input.trim());
-  if (!match) return null;
+  const text = input.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`;
+  const match = /^(https?):\/\/([^/?#\s:@]+)(:\d+)?((?:\/[^/?#\s]*)*)(?:[?#].*)?$/i.exec(withScheme);
+  if (!match || text === '') return null;
   const [, scheme, host, port = '', path] = match;
-  if (/^dev\.azure\.com$/i.test(host) || /\.visualstudio\.com$/i.test(host)) return null;
+  if (/^(.*\.)?dev\.azure\.com$/i.test(host) || /(^|\.)visualstudio\.com$/i.test(host)) return null;
   const segments = path.split('/').filter(Boolean);
-  const virtualDirectory = segments[0]?.toLowerCase() === 'tfs' ? '/tfs' : '';
+  const virtualDirectory = segments[0]?.toLowerCase() === 'tfs' ? `/${segments[0]}` : '';
   const rest = virtualDirectory ? segments.slice(1) : segments;
-  if (rest.length > 1) return null;
-  return { url: `${scheme.toLowerCase()}://${host.toLowerCase()}${port}${virtualDirectory}`, host: host.toLowerCase(), collection: rest[0] ?? null };
+  const collection = rest[0] && !rest[0].startsWith('_') ? rest[0] : null;
+  return { url: `${scheme.toLowerCase()}://${host.toLowerCase()}${port}${virtualDirectory}`, host: host.toLowerCase(), collection };
 }
 
 export function parseOrganization(input: string): string | null {

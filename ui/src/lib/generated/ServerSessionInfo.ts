@@ -17,4 +17,12 @@ host: string,
  * How the person signed in: with their Windows account, or with an existing token (which can list and
  * revoke but not create).
  */
-signedInWith: ServerCredentialKind, };
+signedInWith: ServerCredentialKind, 
+/**
+ * The `organization` of a new token that works in every collection (server level).
+ */
+allCollections: string, 
+/**
+ * The lifespans the server's own page offers, in days.
+ */
+lifespanPresets: Array<number>, };

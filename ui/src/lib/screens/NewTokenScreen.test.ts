@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
-import { renderTokens } from '../../test/render';
+import { renderApp, renderTokens } from '../../test/render';
+import { testServer } from '$lib/backend/TestBackend';
 import { localDay } from '$lib/expiry';
 import type { NewTokenRequest } from '$lib/ipc';
 
@@ -202,5 +203,38 @@ describe('New token', () => {
     const { user } = await openNewToken();
     await user.click(screen.getByTestId('cancel-new-token'));
     expect(await screen.findByRole('heading', { name: 'Personal access tokens' })).toBeInTheDocument();
+  });
+});
+
+describe('New token on an Azure DevOps Server', () => {
+  async function signedInToServer(credential: 'windows' | 'personalAccessToken') {
+    const rendered = renderApp();
+    const { user } = rendered;
+    await user.type(await screen.findByTestId('org-input'), testServer.url);
+    await screen.findByTestId('server-sign-in');
+    if (credential === 'personalAccessToken') await user.click(screen.getByTestId('credential-token'));
+    else await user.type(screen.getByTestId('server-user'), testServer.user);
+    await user.type(screen.getByTestId('server-secret'), credential === 'windows' ? testServer.password : 'a-token');
+    await user.click(screen.getByTestId('server-sign-in-button'));
+    await screen.findByRole('heading', { name: 'Personal access tokens' });
+    await user.click(await screen.findByTestId('new-token-button'));
+    await screen.findByRole('heading', { name: 'New token' });
+    return rendered;
+  }
+
+  it('offers the collections and all accessible collections, with the server page’s lifespans', async () => {
+    await signedInToServer('windows');
+    expect(screen.getByLabelText('Collection')).toBeInTheDocument();
+    const options = Array.from(screen.getByTestId<HTMLSelectElement>('org-select').options).map((o) => o.value);
+    expect(options).toEqual(['DefaultCollection', 'Research', 'All accessible collections']);
+    for (const days of ['30', '60', '90', '180', '365']) expect(screen.getByTestId(`lifespan-${days}`)).toBeInTheDocument();
+    expect(screen.queryByTestId('token-cannot-create')).not.toBeInTheDocument();
+  });
+
+  it('says at once that a token sign-in cannot create tokens', async () => {
+    await signedInToServer('personalAccessToken');
+    expect(screen.getByTestId('token-cannot-create')).toHaveTextContent(
+      `${testServer.host} only lets you create tokens when you sign in with your Windows account`,
+    );
   });
 });

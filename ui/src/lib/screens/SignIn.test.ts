@@ -14,10 +14,10 @@ describe('Sign in', () => {
 
   it('explains an organization the shell cannot parse, inline', async () => {
     const { user, backend } = renderApp();
-    await user.type(await screen.findByTestId('org-input'), 'https://example.com/not/azure');
+    await user.type(await screen.findByTestId('org-input'), 'not an org!');
     await user.click(screen.getByTestId('sign-in-button'));
     expect(await screen.findByTestId('org-error')).toHaveTextContent('does not look like an Azure DevOps organization');
-    expect(backend.callsOf('validateOrganization')).toEqual([['https://example.com/not/azure']]);
+    expect(backend.callsOf('validateOrganization')).toEqual([['not an org!']]);
     expect(backend.callsOf('signIn')).toHaveLength(0);
   });
 
@@ -161,7 +161,12 @@ describe('Sign in to an Azure DevOps Server', () => {
       host: 'devops.contoso.local',
       collection: 'Research',
     });
-    for (const services of ['https://dev.azure.com/contoso', 'https://contoso.visualstudio.com', 'contoso']) {
+    expect(parseServerAddress('tfs.contoso.local/tfs/DefaultCollection/Project/_git/repo')).toEqual({
+      url: 'https://tfs.contoso.local/tfs',
+      host: 'tfs.contoso.local',
+      collection: 'DefaultCollection',
+    });
+    for (const services of ['https://dev.azure.com/contoso', 'https://contoso.visualstudio.com']) {
       expect(parseServerAddress(services)).toBeNull();
     }
   });
@@ -208,7 +213,7 @@ describe('Sign in to an Azure DevOps Server', () => {
       },
     ]);
     const session = await backend.currentSession();
-    expect(session?.server).toEqual({ url: testServer.url, host: testServer.host, signedInWith: 'windows' });
+    expect(session?.server).toMatchObject({ url: testServer.url, host: testServer.host, signedInWith: 'windows' });
   });
 
   it('signs in with an existing token, saying plainly what a token cannot do', async () => {
