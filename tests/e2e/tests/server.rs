@@ -1,0 +1,256 @@
+//! Azure DevOps Server in the real window: the person types the address of the simulator's server mode
+//! (`http://127.0.0.1:PORT/tfs`, NTLM through the core's one-connection transport), signs in with a Windows
+//! account (a wrong password first), sees the server's collections and tokens, creates one from a preset, copies
+//! it (the X clipboard read back), bulk-revokes the expired ones (checked in `/_sim/server/state`, never the
+//! id-less revoke-all), and after a restart is signed in again from the real gnome-keyring. Afterwards neither
+//! the password nor the token is in any file the app wrote or in its log.
+//!
+//! Like every keychain test, it re-runs itself through `scripts/with-keyring.sh` when it is not already inside
+//! a private keyring session.
+
+use patdesk_core::vault::Vault;
+use patdesk_e2e::{app_bin, clipboard, in_private_keyring, within_limit, App};
+use patdesk_sim::{SimOptions, Simulator, SERVER_DEMO_LOGIN, SERVER_DEMO_PASSWORD};
+use serde_json::Value;
+
+/// The simulator's server state (`/_sim/server/state`).
+async fn server_state(sim: &Simulator) -> Value {
+    let url = format!("{}/_sim/server/state", sim.base_url());
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+/// Dana's tokens on the server: (lower-case id, name as stored — HTML-encoded —, status: "active", "expired"
+/// or "revoked" by the server's clock).
+fn danas_tokens(state: &Value) -> Vec<(String, String, String)> {
+    state["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["owner"].as_str() == Some(SERVER_DEMO_LOGIN))
+        .map(|t| {
+            (
+                t["authorizationId"].as_str().unwrap().to_ascii_lowercase(),
+                t["displayName"].as_str().unwrap_or_default().to_string(),
+                t["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s40_server_sign_in_collections_create_copy_bulk_revoke_and_restore() {
+    if !in_private_keyring("s40_server_sign_in_collections_create_copy_bulk_revoke_and_restore") {
+        return;
+    }
+    within_limit("s40_server", s40_body()).await;
+}
+
+async fn s40_body() {
+    let sim = Simulator::start(SimOptions::default())
+        .await
+        .expect("start the simulator");
+    let server = sim.server_url();
+    let namespace = format!("dev.patdesk.e2e.{}", std::process::id());
+    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").expect("the private session bus");
+    let env = [
+        ("PATDESK_KEYCHAIN_NAMESPACE", namespace.as_str()),
+        ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
+        // The most the log ever records, for the check that it holds no secret.
+        ("PATDESK_LOG", "debug"),
+    ];
+    let vault = Vault::with_namespace(namespace.clone());
+
+    // 1. The address is recognised as a server: the form asks for a Windows account.
+    let mut app = App::launch_with("s40_server_sign_in", &app_bin(), &env).await;
+    app.type_into("org-input", &format!("{server}/DefaultCollection"))
+        .await;
+    app.visible("server-sign-in").await;
+    let host = app.visible("server-host").await.text().await.unwrap();
+    assert_eq!(host.trim(), "127.0.0.1");
+    app.type_into("server-user", SERVER_DEMO_LOGIN).await;
+
+    // A wrong password: the plain sentence, and what was typed stays.
+    app.type_into("server-secret", "not-the-password").await;
+    app.click("server-sign-in-button").await;
+    let error = app.visible("sign-in-error").await.text().await.unwrap();
+    assert!(
+        error.contains("did not accept this user name and password"),
+        "the wrong-password sentence: {error}"
+    );
+    let user = app.find("server-user").await.prop("value").await.unwrap();
+    assert_eq!(user.as_deref(), Some(SERVER_DEMO_LOGIN));
+    app.screenshot("s40_server_wrong_password").await;
+
+    app.type_into("server-secret", SERVER_DEMO_PASSWORD).await;
+    app.screenshot("s40_server_sign_in").await;
+    app.click("server-sign-in-button").await;
+    app.remember_secret(SERVER_DEMO_PASSWORD);
+
+    // 2. The tokens of Dana on the server (every status under "All"), in the collections' words.
+    app.find("token-row").await;
+    app.click("filter-all").await;
+    let state = server_state(&sim).await;
+    let danas = danas_tokens(&state);
+    app.until("every token of Dana listed", || async {
+        let shown: Vec<String> = app
+            .row_ids()
+            .await
+            .iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect();
+        (shown.len() == danas.len() && danas.iter().all(|(id, ..)| shown.contains(id)))
+            .then_some(())
+    })
+    .await;
+    let mut headers = Vec::new();
+    for el in app
+        .client
+        .find_all(fantoccini::Locator::Css("[role='columnheader']"))
+        .await
+        .unwrap()
+    {
+        let text = el.prop("textContent").await.unwrap().unwrap_or_default();
+        headers.push(text.trim().to_string());
+    }
+    assert!(headers.iter().any(|h| h == "Collection"), "{headers:?}");
+    assert!(!headers.iter().any(|h| h == "Organization"), "{headers:?}");
+    // Names come back HTML-encoded from the server and are shown decoded.
+    let names: Vec<String> = {
+        let mut names = Vec::new();
+        for el in app.all("token-name").await {
+            names.push(el.prop("textContent").await.unwrap().unwrap_or_default());
+        }
+        names
+    };
+    assert!(
+        names.iter().any(|n| n == "Packages & feeds <nuget>"),
+        "{names:?}"
+    );
+    app.screenshot("s40_server_tokens").await;
+
+    app.click("nav-profile").await;
+    let title = app
+        .visible("profile-places-title")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(title.contains("Collections on 127.0.0.1"), "{title}");
+    let mut collections = Vec::new();
+    for el in app.all("profile-organization").await {
+        collections.push(el.text().await.unwrap());
+    }
+    assert!(collections.iter().any(|c| c.contains("DefaultCollection")));
+    assert!(collections.iter().any(|c| c.contains("Fabrikam")));
+    app.screenshot("s40_server_collections").await;
+    app.click("nav-tokens").await;
+
+    // 3. A token from the "Agent Pools (read, manage)" preset, for a collection; copied to the X clipboard.
+    app.submit_new_token("e2e server agent").await;
+    let secret = app.reveal_new_secret().await;
+    app.screenshot("s40_server_token_created").await;
+    app.click("copy-button").await;
+    app.until("the secret on the clipboard", || async {
+        (clipboard::read().as_deref() == Some(secret.as_str())).then_some(())
+    })
+    .await;
+    let state = server_state(&sim).await;
+    let created = danas_tokens(&state)
+        .into_iter()
+        .find(|(_, name, ..)| name == "e2e server agent")
+        .expect("the new token is on the server");
+    assert_eq!(created.2, "active");
+    // Copied, so Done closes without asking.
+    app.click("done-button").await;
+
+    // 4. Bulk revoke of the expired ones: exactly those are revoked, by id.
+    app.click("filter-expired").await;
+    let expired: Vec<String> = danas_tokens(&server_state(&sim).await)
+        .into_iter()
+        .filter(|(_, _, status)| status == "expired")
+        .map(|(id, ..)| id)
+        .collect();
+    assert!(
+        expired.len() >= 2,
+        "the seed has expired tokens: {expired:?}"
+    );
+    app.until("the expired tokens listed", || async {
+        (app.row_ids().await.len() == expired.len()).then_some(())
+    })
+    .await;
+    app.click("select-all").await;
+    app.click("bulk-revoke-button").await;
+    let count = app
+        .visible("bulk-confirm-count")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(count.contains(&expired.len().to_string()), "{count}");
+    app.click("confirm-button").await;
+    app.visible("bulk-close-button").await;
+    let after = app
+        .until("every expired token revoked on the server", || async {
+            let state = server_state(&sim).await;
+            let tokens = danas_tokens(&state);
+            expired
+                .iter()
+                .all(|id| {
+                    tokens
+                        .iter()
+                        .any(|(t, _, status)| t == id && status == "revoked")
+                })
+                .then_some(state)
+        })
+        .await;
+    assert_eq!(after["revokeAllCalls"], 0, "never the id-less revoke-all");
+    let still_active = danas_tokens(&after)
+        .into_iter()
+        .filter(|(_, _, status)| status == "active")
+        .count();
+    assert!(still_active >= 1, "the active tokens are untouched");
+    app.screenshot("s40_server_bulk_revoked").await;
+    app.click("bulk-close-button").await;
+
+    // 5. Remembered in the keychain: the app reopens signed in to the server.
+    let servers = tokio::task::spawn_blocking({
+        let v = vault.clone();
+        move || v.servers()
+    })
+    .await
+    .unwrap()
+    .expect("read the keychain");
+    assert_eq!(servers.len(), 1, "one remembered server");
+    let mut app = app.restart("s40_server_restored").await;
+    app.find("token-row").await;
+    // The sidebar's label may be cut off with an ellipsis: read the DOM text.
+    let label = app
+        .find("account-label")
+        .await
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(label.contains(SERVER_DEMO_LOGIN), "{label}");
+    app.screenshot("s40_server_restored").await;
+
+    // 6. Sign out forgets the server's password.
+    app.click("account-menu-button").await;
+    app.click("menu-sign-out").await;
+    app.visible("org-input").await;
+    let left = tokio::task::spawn_blocking({
+        let v = vault.clone();
+        move || v.servers()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(left.is_empty(), "sign-out forgets the server");
+
+    // Neither the password nor the token in the log or any file (`finish` checks every remembered secret).
+    let (path, log) = app.diagnostics_log();
+    assert!(log.contains("server session established"), "{log}");
+    assert!(!log.contains(SERVER_DEMO_PASSWORD), "{}", path.display());
+    app.finish().await;
+    sim.shutdown().await;
+}
