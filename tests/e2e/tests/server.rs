@@ -221,7 +221,7 @@ async fn s40_body() {
     .unwrap()
     .expect("read the keychain");
     assert_eq!(servers.len(), 1, "one remembered server");
-    let mut app = app.restart("s40_server_restored").await;
+    let app = app.restart("s40_server_restored").await;
     app.find("token-row").await;
     // The sidebar's label may be cut off with an ellipsis: read the DOM text.
     let label = app
