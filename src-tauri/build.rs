@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "validate_organization",
     "read_sign_in_address",
     "sign_in_to_server",
+    "start_server_demo",
     // tokens
     "list_tokens",
     "scope_catalogue",

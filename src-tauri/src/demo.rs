@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use patdesk_core::model::SessionInfo;
-use patdesk_core::session::demo::start_demo_session;
+use patdesk_core::session::demo::{start_demo_server_session, start_demo_session};
 use patdesk_core::session::ActiveSession;
 use patdesk_core::Error;
 
@@ -30,6 +30,28 @@ pub async fn ensure_demo_session(state: &AppState) -> Result<SessionInfo, Error>
     let session = Arc::new(ActiveSession::from(started?));
     let info = session.info();
     state.start_first_listing(&session);
+    state.set_session(Some(session));
+    Ok(info)
+}
+
+/// The demo of an Azure DevOps Server (the embedded simulator's server mode, signed in to with its demo
+/// Windows account): started if the current session is not already that demo.
+pub async fn ensure_server_demo_session(state: &AppState) -> Result<SessionInfo, Error> {
+    let _changing = state.session_change.lock().await;
+    if let Some(session) = state.session().filter(|s| s.demo() && s.server().is_some()) {
+        return Ok(session.info());
+    }
+    tracing::info!(kind = "server demo", "sign-in started");
+    let started = start_demo_server_session().await;
+    tracing::info!(
+        kind = "server demo",
+        code = crate::logging::outcome(&started),
+        "sign-in ended"
+    );
+    let session = Arc::new(ActiveSession::from(started?));
+    let info = session.info();
+    state.cancel_bulk();
+    state.forget_created_secret(None);
     state.set_session(Some(session));
     Ok(info)
 }

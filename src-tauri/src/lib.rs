@@ -52,6 +52,7 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::session::validate_organization,
             commands::server::read_sign_in_address,
             commands::server::sign_in_to_server,
+            commands::server::start_server_demo,
             commands::tokens::list_tokens,
             commands::tokens::scope_catalogue,
             commands::tokens::create_token,

@@ -19,6 +19,12 @@ pub fn read_sign_in_address(input: String) -> Result<SignInAddress, Error> {
     read_address(&input)
 }
 
+/// "Try the demo" of an Azure DevOps Server: the built-in simulator's server mode, nothing real touched.
+#[tauri::command]
+pub async fn start_server_demo(state: State<'_, AppState>) -> Result<SessionInfo, Error> {
+    crate::demo::ensure_server_demo_session(&state).await
+}
+
 /// Sign in to an Azure DevOps Server; with `remember`, the password or token is kept in the keychain (never
 /// in a file), when the keychain can.
 #[tauri::command]

@@ -254,3 +254,46 @@ async fn s40_body() {
     app.finish().await;
     sim.shutdown().await;
 }
+
+/// "Try the demo of an Azure DevOps Server": the built-in simulator's server mode, signed in with NTLM by the
+/// app itself, lists its tokens in the collections' words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s41_server_demo_from_the_sign_in_screen() {
+    // With a keychain, so the window opens on the sign-in screen (not on the "no keychain" one).
+    if !in_private_keyring("s41_server_demo_from_the_sign_in_screen") {
+        return;
+    }
+    within_limit("s41_server_demo", async {
+        let namespace = format!("dev.patdesk.e2e.{}", std::process::id());
+        let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").expect("the private session bus");
+        let env = [
+            ("PATDESK_KEYCHAIN_NAMESPACE", namespace.as_str()),
+            ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
+        ];
+        let app = App::launch_with("s41_server_demo", &app_bin(), &env).await;
+        app.click("server-demo-button").await;
+        app.find("token-row").await;
+        let label = app
+            .find("account-label")
+            .await
+            .prop("textContent")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert!(
+            label.contains(SERVER_DEMO_LOGIN) && label.contains("(demo)"),
+            "{label}"
+        );
+        app.click("nav-profile").await;
+        let title = app
+            .visible("profile-places-title")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(title.starts_with("Collections on "), "{title}");
+        app.screenshot("s41_server_demo").await;
+        app.finish().await;
+    })
+    .await;
+}

@@ -58,6 +58,8 @@ export interface Backend {
    * is sent once and kept in Rust (and in the keychain when `remember` is set).
    */
   signInToServer(request: ServerSignInRequest): Promise<SessionInfo>;
+  /** Starts the demo of an Azure DevOps Server against the built-in simulator. */
+  startServerDemo(): Promise<SessionInfo>;
   /** Stops the sign-in that is waiting (browser or device code). */
   cancelSignIn(): Promise<void>;
   /** Signs in with a device code; `onCode` receives the code to show. */

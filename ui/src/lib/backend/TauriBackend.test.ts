@@ -75,6 +75,7 @@ describe('TauriBackend', () => {
       remember: true,
     };
     await backend.signInToServer(serverSignIn);
+    await backend.startServerDemo();
     await backend.scopeCatalogue();
     await backend.createToken(request);
     await backend.updateToken({ organization: 'contoso', authorizationId: 'a1', displayName: 'Renamed' });
@@ -91,6 +92,7 @@ describe('TauriBackend', () => {
       ['validate_organization', { input: 'https://dev.azure.com/contoso' }],
       ['read_sign_in_address', { input: 'https://tfs.contoso.local/tfs' }],
       ['sign_in_to_server', { request: serverSignIn }],
+      ['start_server_demo', {}],
       ['scope_catalogue', {}],
       ['create_token', { request }],
       ['update_token', { request: { organization: 'contoso', authorizationId: 'a1', displayName: 'Renamed' } }],

@@ -67,6 +67,10 @@ export class TauriBackend implements Backend {
     return call('sign_in_to_server', { request });
   }
 
+  startServerDemo(): Promise<SessionInfo> {
+    return call('start_server_demo');
+  }
+
   cancelSignIn(): Promise<void> {
     return call('cancel_sign_in');
   }

@@ -397,27 +397,42 @@ export class TestBackend implements Backend {
         `${server.host} did not accept that user name and password. Check them (the user name is often DOMAIN\\name) and try again.`,
       );
     }
-    this.session = {
+    return this.enterServer(server, request.credential, request.user, false);
+  }
+
+  async startServerDemo(): Promise<SessionInfo> {
+    await this.enter('startServerDemo');
+    return this.enterServer(parseServerAddress(testServer.url)!, 'windows', testServer.user, true);
+  }
+
+  /** Signed in to the test server: its collections, and the demo tokens spread over them. */
+  private enterServer(
+    server: { url: string; host: string },
+    credential: ServerSignInRequest['credential'],
+    user: string,
+    demo: boolean,
+  ): SessionInfo {
+    const label = credential === 'windows' ? `${user} on ${server.host}` : server.host;
+    const session: SessionInfo = {
       profile: {
         ...demoProfile,
         displayName: 'Dana Kim',
-        email: request.credential === 'windows' ? request.user : `token on ${server.host}`,
+        email: credential === 'windows' ? user : `token on ${server.host}`,
         initials: 'DK',
         organizations: testServer.collections,
       },
-      demo: false,
-      accountLabel: request.credential === 'windows' ? `${request.user} on ${server.host}` : server.host,
+      demo,
+      accountLabel: demo ? `${label} (demo)` : label,
       globalPatRetirement: this.globalPatRetirement,
       server: {
         url: server.url,
         host: server.host,
-        signedInWith: request.credential,
+        signedInWith: credential,
         allCollections: 'All accessible collections',
         lifespanPresets: [30, 60, 90, 180, 365],
       },
     };
-    const session = this.session;
-    // The demo tokens, spread over the server's collections.
+    this.session = session;
     this.tokens = this.tokens.map((token, i) => {
       const collection = testServer.collections[i % testServer.collections.length];
       return { ...token, organization: collection.name, targetOrganizations: token.isGlobal ? null : [collection] };

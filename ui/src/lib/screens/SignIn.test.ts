@@ -236,3 +236,17 @@ describe('Sign in to an Azure DevOps Server', () => {
     ]);
   });
 });
+
+describe('The demo of an Azure DevOps Server', () => {
+  it('starts from the sign-in screen and speaks of the server’s collections', async () => {
+    const { user, backend } = renderApp();
+    await user.click(await screen.findByTestId('server-demo-button'));
+    await screen.findByRole('heading', { name: 'Personal access tokens' });
+    expect(backend.callsOf('startServerDemo')).toHaveLength(1);
+    const session = await backend.currentSession();
+    expect(session?.demo).toBe(true);
+    expect(session?.server?.host).toBe(testServer.host);
+    await waitFor(() => expect(screen.queryByTestId('list-loading')).not.toBeInTheDocument());
+    expect(screen.getByRole('columnheader', { name: 'Collection' })).toBeInTheDocument();
+  });
+});
