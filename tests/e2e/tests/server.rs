@@ -297,3 +297,70 @@ async fn s41_server_demo_from_the_sign_in_screen() {
     })
     .await;
 }
+
+/// A server on HTTPS whose certificate comes from a company CA (here a throw-away one): until the CA is in the
+/// trust store the process is pointed at, the sign-in says in plain words that the certificate is not trusted
+/// and what to ask IT for; with `SSL_CERT_FILE` naming it, the same sign-in works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s42_server_on_https_with_a_company_ca() {
+    if !in_private_keyring("s42_server_on_https_with_a_company_ca") {
+        return;
+    }
+    within_limit("s42_server_tls", s42_body()).await;
+}
+
+async fn s42_body() {
+    let ca = patdesk_test_support::tls::test_ca();
+    let sim = Simulator::start(SimOptions {
+        tls: Some(ca.server),
+        ..SimOptions::default()
+    })
+    .await
+    .expect("start the simulator on HTTPS");
+    let server = sim.server_url();
+    assert!(server.starts_with("https://"), "{server}");
+    let ca_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(ca_file.path(), &ca.ca_pem).unwrap();
+    let ca_path = ca_file.path().to_str().unwrap().to_string();
+    let namespace = format!("dev.patdesk.e2e.{}", std::process::id());
+    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").expect("the private session bus");
+
+    async fn sign_in(app: &App, server: &str) {
+        app.type_into("org-input", server).await;
+        app.visible("server-sign-in").await;
+        app.type_into("server-user", SERVER_DEMO_LOGIN).await;
+        app.type_into("server-secret", SERVER_DEMO_PASSWORD).await;
+        app.click("server-remember").await; // not remembered: each run signs in itself
+        app.click("server-sign-in-button").await;
+    }
+
+    // Not trusted yet (the process's trust store is a file without the company CA).
+    let empty_store = tempfile::NamedTempFile::new().unwrap();
+    let untrusted_env = [
+        ("PATDESK_KEYCHAIN_NAMESPACE", namespace.as_str()),
+        ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
+        ("SSL_CERT_FILE", empty_store.path().to_str().unwrap()),
+    ];
+    let app = App::launch_with("s42_server_tls_untrusted", &app_bin(), &untrusted_env).await;
+    sign_in(&app, &server).await;
+    let error = app.visible("sign-in-error").await.text().await.unwrap();
+    assert!(
+        error.contains("does not trust the server's security certificate") && error.contains("IT"),
+        "the plain TLS sentence: {error}"
+    );
+    app.screenshot("s42_server_tls_untrusted").await;
+    app.finish().await;
+
+    // The company CA in the trust store: the same sign-in works.
+    let trusted_env = [
+        ("PATDESK_KEYCHAIN_NAMESPACE", namespace.as_str()),
+        ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
+        ("SSL_CERT_FILE", ca_path.as_str()),
+    ];
+    let app = App::launch_with("s42_server_tls_trusted", &app_bin(), &trusted_env).await;
+    sign_in(&app, &server).await;
+    app.find("token-row").await;
+    app.screenshot("s42_server_tls_trusted").await;
+    app.finish().await;
+    sim.shutdown().await;
+}
