@@ -44,6 +44,15 @@ pub enum Route {
     Discovery {
         org: String,
     },
+    /// `GET {dev}/{org}[/{project}]/_git/{repo}/info/refs`: Git's smart-HTTP ref advertisement (Basic auth).
+    GitInfoRefs {
+        org: String,
+    },
+    /// `{pkgs}/{org}[/{project}]/_packaging/{feed}/nuget/{rest}`: a NuGet feed (Basic auth).
+    NuGetFeed {
+        org: String,
+        rest: String,
+    },
     NotFound,
 }
 
@@ -83,6 +92,8 @@ impl Ctx {
             Route::ConnectionData => "connectionData",
             Route::OrgConnectionData { .. } => "org.connectionData",
             Route::Discovery { .. } => "discovery",
+            Route::GitInfoRefs { .. } => "git.infoRefs",
+            Route::NuGetFeed { .. } => "nuget.feed",
             Route::NotFound => "notFound",
             Route::Pats { .. } => match self.method {
                 Method::POST => "pats.create",
@@ -140,6 +151,16 @@ fn classify(method: &Method, path: &str) -> Route {
         },
         ["dev", _] => Route::Discovery {
             org: orig[1].to_string(),
+        },
+        ["dev", _, .., "_git", _, "info", "refs"] if segs.len() <= 8 => Route::GitInfoRefs {
+            org: orig[1].to_string(),
+        },
+        ["pkgs", _, ..] => match segs.iter().position(|s| *s == "_packaging") {
+            Some(at @ (2 | 3)) if segs.get(at + 2) == Some(&"nuget") => Route::NuGetFeed {
+                org: orig[1].to_string(),
+                rest: orig[at + 3..].join("/"),
+            },
+            _ => Route::NotFound,
         },
         _ => Route::NotFound,
     }
@@ -277,6 +298,8 @@ async fn dispatch(
         | Route::OrgConnectionData { .. }
         | Route::Discovery { .. } => crate::devops::handle(shared, ctx),
         Route::Pats { .. } => crate::pats::handle(shared, ctx, forced_pat_error),
+        Route::GitInfoRefs { org } => crate::tools::git_info_refs(shared, ctx, org),
+        Route::NuGetFeed { org, rest } => crate::tools::nuget_feed(shared, ctx, org, rest),
         Route::NotFound => wire::vss_error(
             StatusCode::NOT_FOUND,
             "ResourceNotFoundException",
