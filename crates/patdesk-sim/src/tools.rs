@@ -3,8 +3,10 @@
 //! (`{pkgs}/{org}[/{project}]/_packaging/{feed}/nuget/v3/index.json`, its search, and the v2 OData feed older
 //! NuGet clients read). Each checks Basic auth against the PATs the simulator issued, as connectionData does
 //! ([`crate::devops::pat_from_basic`]), and challenges with `WWW-Authenticate: Basic` otherwise, which is what
-//! makes Git and NuGet look up a stored credential. The repository is empty of objects and every feed holds no
-//! packages: the point is whether the tool authenticates, not what it downloads.
+//! makes Git and NuGet look up a stored credential. The repository is empty of objects and every feed lists
+//! one package, [`PROBE_PACKAGE`] (which cannot be downloaded): the point is whether the tool authenticates,
+//! not what it downloads. The request log records each answer's status, so a test can tell a search the feed
+//! answered (`200`) from one it refused (`401`) even when the client reports both alike.
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Response, StatusCode};
@@ -14,6 +16,9 @@ use crate::router::Ctx;
 use crate::server::Shared;
 use crate::state::{Org, SimState};
 use crate::wire;
+
+/// The one package every simulated feed lists.
+pub const PROBE_PACKAGE: &str = "PatDesk.Probe";
 
 /// The commit every simulated repository's `main` points at (the objects are never served).
 const HEAD_COMMIT: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
@@ -122,7 +127,20 @@ pub fn nuget_feed(shared: &Shared, ctx: &Ctx, org: &str, rest: &str) -> Response
                 ],
             }),
         ),
-        "v3/query2" => wire::json(StatusCode::OK, &json!({ "totalHits": 0, "data": [] })),
+        "v3/query2" => wire::json(
+            StatusCode::OK,
+            &json!({
+                "totalHits": 1,
+                "data": [{
+                    "@id": format!("{feed_root}/v3/registrations2/patdesk.probe/index.json"),
+                    "@type": "Package",
+                    "id": PROBE_PACKAGE,
+                    "version": "1.0.0",
+                    "description": "The package every simulated feed lists.",
+                    "versions": [{ "version": "1.0.0", "downloads": 0 }],
+                }],
+            }),
+        ),
         "v2" => atom(service_document(&feed_root)),
         "v2/$metadata" => xml(METADATA.to_string()),
         r if r.starts_with("v2/") => atom(empty_feed(&feed_root)),
@@ -147,10 +165,8 @@ fn typed(body: String, content_type: &'static str) -> Response<Body> {
     let mut r = Response::new(Body::from(body));
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    r.headers_mut().insert(
-        "DataServiceVersion",
-        HeaderValue::from_static("2.0;"),
-    );
+    r.headers_mut()
+        .insert("DataServiceVersion", HeaderValue::from_static("2.0;"));
     r
 }
 
@@ -160,12 +176,13 @@ fn service_document(feed_root: &str) -> String {
     )
 }
 
+/// The v2 answer to every query: the feed with its one package.
 fn empty_feed(feed_root: &str) -> String {
     format!(
-        r#"<?xml version="1.0" encoding="utf-8"?><feed xml:base="{feed_root}/v2/" xmlns="http://www.w3.org/2005/Atom" xmlns:d="http://schemas.microsoft.com/ado/2007/08/dataservices" xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata"><id>{feed_root}/v2/Packages</id><title type="text">Packages</title><updated>2000-01-01T00:00:00Z</updated><link rel="self" title="Packages" href="Packages" /></feed>"#
+        r#"<?xml version="1.0" encoding="utf-8"?><feed xml:base="{feed_root}/v2/" xmlns="http://www.w3.org/2005/Atom" xmlns:d="http://schemas.microsoft.com/ado/2007/08/dataservices" xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata"><id>{feed_root}/v2/Packages</id><title type="text">Packages</title><updated>2000-01-01T00:00:00Z</updated><link rel="self" title="Packages" href="Packages" /><entry><id>{feed_root}/v2/Packages(Id='{PROBE_PACKAGE}',Version='1.0.0')</id><category term="NuGetGallery.V2FeedPackage" scheme="http://schemas.microsoft.com/ado/2007/08/dataservices/scheme" /><link rel="edit" title="V2FeedPackage" href="Packages(Id='{PROBE_PACKAGE}',Version='1.0.0')" /><title type="text">{PROBE_PACKAGE}</title><summary type="text"></summary><updated>2000-01-01T00:00:00Z</updated><author><name>PAT Desk</name></author><content type="application/zip" src="{feed_root}/v2/package/{PROBE_PACKAGE}/1.0.0" /><m:properties><d:Id>{PROBE_PACKAGE}</d:Id><d:Version>1.0.0</d:Version><d:Description>The package every simulated feed lists.</d:Description><d:IsLatestVersion m:type="Edm.Boolean">true</d:IsLatestVersion><d:IsAbsoluteLatestVersion m:type="Edm.Boolean">true</d:IsAbsoluteLatestVersion></m:properties></entry></feed>"#
     )
 }
 
 /// The OData schema of a v2 feed, reduced to what NuGet clients read (the `Packages` set and the `Search`
 /// and `FindPackagesById` functions).
-const METADATA: &str = r#"<?xml version="1.0" encoding="utf-8"?><edmx:Edmx Version="1.0" xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx"><edmx:DataServices xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" m:DataServiceVersion="2.0"><Schema Namespace="NuGetGallery" xmlns:d="http://schemas.microsoft.com/ado/2007/08/dataservices" xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" xmlns="http://schemas.microsoft.com/ado/2006/04/edm"><EntityType Name="V2FeedPackage" m:HasStream="true"><Key><PropertyRef Name="Id" /><PropertyRef Name="Version" /></Key><Property Name="Id" Type="Edm.String" Nullable="false" /><Property Name="Version" Type="Edm.String" Nullable="false" /><Property Name="IsLatestVersion" Type="Edm.Boolean" Nullable="false" /><Property Name="IsAbsoluteLatestVersion" Type="Edm.Boolean" Nullable="false" /></EntityType><EntityContainer Name="FeedContext_x0060_1" m:IsDefaultEntityContainer="true"><EntitySet Name="Packages" EntityType="NuGetGallery.V2FeedPackage" /><FunctionImport Name="Search" EntitySet="Packages" ReturnType="Collection(NuGetGallery.V2FeedPackage)" m:HttpMethod="GET"><Parameter Name="searchTerm" Type="Edm.String" FixedLength="false" Unicode="false" /><Parameter Name="targetFramework" Type="Edm.String" FixedLength="false" Unicode="false" /><Parameter Name="includePrerelease" Type="Edm.Boolean" Nullable="false" /></FunctionImport><FunctionImport Name="FindPackagesById" EntitySet="Packages" ReturnType="Collection(NuGetGallery.V2FeedPackage)" m:HttpMethod="GET"><Parameter Name="id" Type="Edm.String" FixedLength="false" Unicode="false" /></FunctionImport></EntityContainer></Schema></edmx:DataServices></edmx:Edmx>"#;
+const METADATA: &str = r#"<?xml version="1.0" encoding="utf-8"?><edmx:Edmx Version="1.0" xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx"><edmx:DataServices xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" m:DataServiceVersion="2.0"><Schema Namespace="NuGetGallery" xmlns:d="http://schemas.microsoft.com/ado/2007/08/dataservices" xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" xmlns="http://schemas.microsoft.com/ado/2006/04/edm"><EntityType Name="V2FeedPackage" m:HasStream="true"><Key><PropertyRef Name="Id" /><PropertyRef Name="Version" /></Key><Property Name="Id" Type="Edm.String" Nullable="false" /><Property Name="Version" Type="Edm.String" Nullable="false" /><Property Name="Description" Type="Edm.String" /><Property Name="IsLatestVersion" Type="Edm.Boolean" Nullable="false" /><Property Name="IsAbsoluteLatestVersion" Type="Edm.Boolean" Nullable="false" /></EntityType><EntityContainer Name="FeedContext_x0060_1" m:IsDefaultEntityContainer="true"><EntitySet Name="Packages" EntityType="NuGetGallery.V2FeedPackage" /><FunctionImport Name="Search" EntitySet="Packages" ReturnType="Collection(NuGetGallery.V2FeedPackage)" m:HttpMethod="GET"><Parameter Name="searchTerm" Type="Edm.String" FixedLength="false" Unicode="false" /><Parameter Name="targetFramework" Type="Edm.String" FixedLength="false" Unicode="false" /><Parameter Name="includePrerelease" Type="Edm.Boolean" Nullable="false" /></FunctionImport><FunctionImport Name="FindPackagesById" EntitySet="Packages" ReturnType="Collection(NuGetGallery.V2FeedPackage)" m:HttpMethod="GET"><Parameter Name="id" Type="Edm.String" FixedLength="false" Unicode="false" /></FunctionImport></EntityContainer></Schema></edmx:DataServices></edmx:Edmx>"#;
