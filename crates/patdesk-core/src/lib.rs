@@ -8,6 +8,7 @@
 pub mod bulk;
 pub mod client;
 pub mod clipboard;
+pub mod copies;
 pub mod credentials;
 pub mod diagnostics;
 pub mod endpoints;

@@ -373,6 +373,8 @@ pub enum ReplacedCopy {
     Keychain,
     /// Git's credential for `https://dev.azure.com/{organization}` ("Use with Git").
     Git,
+    /// A NuGet package source's credential ("Use with NuGet").
+    NuGet,
 }
 
 /// What the window receives after Regenerate (`RegeneratedToken` in TypeScript): the new token with its

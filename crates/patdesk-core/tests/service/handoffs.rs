@@ -1,13 +1,16 @@
 //! Hand-offs proven by the tools themselves: a token PAT Desk hands to the real `git` and the real NuGet
 //! client (Debian's `nuget`, 2.8 on Mono) in a throw-away HOME authenticates to the simulator's Git
 //! repository and NuGet feed; after the cleanup a revoke offers, the tool no longer finds a credential; and
-//! the default routes leave the token in no file under HOME (the whole HOME is searched for it).
+//! the default routes leave the token in no file under HOME (the whole HOME is searched for it). The record of
+//! hand-offs then drives Regenerate (every place gets the new value) and the cleanup after a revoke.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use patdesk_core::copies::{remove_copies, replace_recorded_copies, TokenRef, Tools};
 use patdesk_core::git_credential::{GitCredentials, GitHelperVerdict};
-use patdesk_core::model::{CreatedToken, Lifespan, NewTokenRequest};
+use patdesk_core::handoffs::{HandOff, HandOffStore, Tool};
+use patdesk_core::model::{CreatedToken, Lifespan, NewTokenRequest, ReplacedCopy};
 use patdesk_core::nuget::{self, NuGetClient, NuGetClientKind, NuGetHandOff};
 use patdesk_core::ErrorCode;
 use patdesk_sim::Seed;
@@ -336,4 +339,129 @@ async fn nuget_uses_the_handed_token_for_the_feed_until_the_source_is_removed() 
     );
     assert!(home.files_containing(created.secret.expose()).is_empty());
     client.remove_source(&name).expect("removing twice is fine");
+}
+
+/// The record of both hand-offs drives Regenerate (each place gets the new value) and revoke-with-cleanup
+/// (each place is emptied, with a result per place); the tools prove it every step.
+#[tokio::test]
+async fn regenerate_refreshes_and_cleanup_removes_every_recorded_copy() {
+    let env = start(Seed::Empty).await;
+    let home = Home::new();
+    home.git_config(&["credential.helper", "cache --timeout=300"]);
+    let store = HandOffStore::in_dir(&home.dir.join("app-data"));
+    let tools = Tools {
+        git: home.git(&env),
+        nuget: home.nuget(),
+    };
+    let old = create(&env).await;
+    let feed = format!(
+        "{}/{ORG}/_packaging/contoso-packages/nuget/v3/index.json",
+        env.sim.pkgs_url()
+    );
+    let check = tools
+        .git
+        .hand_off(ORG, &old.secret, Some(old.token.valid_to), false)
+        .unwrap();
+    let record = |tool, place: &str, target: &str, name: Option<&str>, plain_text| HandOff {
+        authorization_id: old.token.authorization_id.clone(),
+        organization: ORG.into(),
+        tool,
+        place: place.into(),
+        target: target.into(),
+        name: name.map(str::to_string),
+        plain_text,
+        handed_at: chrono::Utc::now(),
+    };
+    store
+        .record(record(
+            Tool::Git,
+            &check.helpers.join(", "),
+            &tools.git.target_url(ORG),
+            None,
+            false,
+        ))
+        .unwrap();
+    let handed = tools
+        .nuget
+        .hand_off(
+            &NuGetHandOff {
+                feed_url: &feed,
+                source_name: "contoso-packages",
+                username: ORG,
+                plain_text_ok: true,
+            },
+            &old.secret,
+        )
+        .unwrap();
+    store
+        .record(record(
+            Tool::NuGet,
+            "nuget",
+            &feed,
+            Some("contoso-packages"),
+            true,
+        ))
+        .unwrap();
+
+    // Regenerate: the new token replaces the old one everywhere; the old one is revoked.
+    let new = create(&env).await;
+    env.client
+        .revoke_pat(ORG, &old.token.authorization_id)
+        .await
+        .unwrap();
+    let replaced = {
+        let (store, tools, old_id, new) = (
+            store.clone(),
+            tools.clone(),
+            old.token.authorization_id.clone(),
+            new.clone(),
+        );
+        tokio::task::spawn_blocking(move || replace_recorded_copies(&store, &tools, &old_id, &new))
+            .await
+            .unwrap()
+    };
+    let kinds: Vec<ReplacedCopy> = replaced.iter().map(|(k, _)| *k).collect();
+    assert_eq!(kinds, [ReplacedCopy::Git, ReplacedCopy::NuGet]);
+    assert!(replaced.iter().all(|(_, r)| r.done), "{replaced:?}");
+    assert!(ls_remote(&home, &env).await.status.success());
+    assert!(nuget_authenticates(&env, &home, "contoso-packages").await);
+    let labels: Vec<String> = store
+        .for_token(&new.token.authorization_id)
+        .iter()
+        .map(HandOff::label)
+        .collect();
+    assert_eq!(labels, ["Git", "NuGet feed contoso-packages"]);
+    assert!(store.for_token(&old.token.authorization_id).is_empty());
+
+    // Revoke with cleanup: a result per place, and neither tool finds a credential afterwards.
+    env.client
+        .revoke_pat(ORG, &new.token.authorization_id)
+        .await
+        .unwrap();
+    let removed = {
+        let (store, tools) = (store.clone(), tools.clone());
+        let token = TokenRef {
+            organization: ORG.into(),
+            authorization_id: new.token.authorization_id.clone(),
+        };
+        tokio::task::spawn_blocking(move || remove_copies(Some(&store), None, &tools, &[token]))
+            .await
+            .unwrap()
+    };
+    let done: Vec<(String, bool)> = removed.iter().map(|r| (r.label.clone(), r.done)).collect();
+    assert_eq!(
+        done,
+        [
+            ("Git".to_string(), true),
+            ("NuGet feed contoso-packages".to_string(), true)
+        ]
+    );
+    assert!(store.all().is_empty());
+    assert!(!ls_remote(&home, &env).await.status.success());
+    let out = nuget_list(&home, &handed.registered_url).await;
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("Using credentials from config"),
+        "{out:?}"
+    );
+    assert!(home.files_containing(new.secret.expose()).is_empty());
 }
