@@ -14,6 +14,7 @@ use crate::git_credential::GitCredentials;
 use crate::handoffs::{HandOff, HandOffStore, Tool};
 use crate::model::{CreatedToken, ReplacedCopy};
 use crate::nuget::{NuGetClient, NuGetHandOff};
+pub use crate::replacement::TokenRef;
 use crate::vault::Vault;
 
 /// What became of one copy: removed (after a revoke) or given the new value (after Regenerate), or why not.
@@ -29,16 +30,6 @@ pub struct CopyResult {
     pub place: String,
     pub done: bool,
     pub error: Option<Error>,
-}
-
-/// A token whose copies are to be removed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(TS))]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "ts", ts(export))]
-pub struct TokenRef {
-    pub organization: String,
-    pub authorization_id: String,
 }
 
 /// The tools PAT Desk hands tokens to.

@@ -26,6 +26,7 @@ pub const HANDOFFS_FILE_NAME: &str = "handoffs.json";
 #[cfg_attr(feature = "ts", ts(export))]
 pub enum Tool {
     Git,
+    #[serde(rename = "nuget")]
     NuGet,
 }
 

@@ -374,6 +374,7 @@ pub enum ReplacedCopy {
     /// Git's credential for `https://dev.azure.com/{organization}` ("Use with Git").
     Git,
     /// A NuGet package source's credential ("Use with NuGet").
+    #[serde(rename = "nuget")]
     NuGet,
 }
 

@@ -32,6 +32,10 @@ import type {
   UpdatedToken,
   RegenerateRequest,
   RegeneratedToken,
+  GitHelperCheck,
+  NuGetStatus,
+  HandOff,
+  CopyResult,
 } from '$lib/ipc';
 import { toAppError } from '$lib/ipc';
 import type { Backend, Unsubscribe, ZoomStep } from './Backend';
@@ -115,8 +119,32 @@ export class TauriBackend implements Backend {
     return call('git_status');
   }
 
-  useCreatedTokenWithGit(authorizationId?: string): Promise<string> {
-    return call('use_created_token_with_git', { authorizationId: authorizationId ?? null });
+  gitHelperCheck(authorizationId?: string): Promise<GitHelperCheck> {
+    return call('git_helper_check', { authorizationId: authorizationId ?? null });
+  }
+
+  useCreatedTokenWithGit(authorizationId?: string, plainFileOk = false): Promise<string> {
+    return call('use_created_token_with_git', { authorizationId: authorizationId ?? null, plainFileOk });
+  }
+
+  nugetStatus(): Promise<NuGetStatus> {
+    return call('nuget_status');
+  }
+
+  useCreatedTokenWithNuget(feedUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {
+    return call('use_created_token_with_nuget', { authorizationId: authorizationId ?? null, feedUrl, plainTextOk });
+  }
+
+  copyNugetCredentialSnippet(feedUrl: string, authorizationId?: string): Promise<void> {
+    return call('copy_nuget_credential_snippet', { authorizationId: authorizationId ?? null, feedUrl });
+  }
+
+  handOffs(): Promise<HandOff[]> {
+    return call('hand_offs');
+  }
+
+  removeCopies(tokens: TokenRef[]): Promise<CopyResult[]> {
+    return call('remove_copies', { tokens });
   }
 
   currentSession(): Promise<SessionInfo | null> {
