@@ -279,28 +279,44 @@ impl NuGetClient {
         }
     }
 
-    /// Whether a user-level NuGet.Config names the source (`<add key="{name}" …>`).
+    /// Whether a user-level NuGet.Config names the source (`<add key="{name}" …>`): `dotnet`'s
+    /// `~/.nuget/NuGet/NuGet.Config`, Mono's `$XDG_CONFIG_HOME/NuGet/NuGet.Config` (default `~/.config`), and
+    /// Windows' `%APPDATA%\NuGet\NuGet.Config`.
     fn config_mentions(&self, name: &str) -> bool {
-        let home = self
+        let home = self.var("HOME").map(PathBuf::from);
+        let xdg = self
+            .var("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".config")));
+        let mut files = Vec::new();
+        if let Some(home) = &home {
+            files.push(home.join(".nuget/NuGet/NuGet.Config"));
+        }
+        if let Some(xdg) = xdg {
+            files.push(xdg.join("NuGet/NuGet.Config"));
+        }
+        if let Some(appdata) = self.var("APPDATA") {
+            files.push(PathBuf::from(appdata).join("NuGet").join("NuGet.Config"));
+        }
+        let needle = format!("key=\"{}\"", xml_escape(name)).to_ascii_lowercase();
+        files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .any(|text| text.to_ascii_lowercase().contains(&needle))
+    }
+
+    /// An environment variable as the client sees it (this client's own settings first).
+    fn var(&self, key: &str) -> Option<OsString> {
+        match self
             .envs
             .iter()
             .rev()
-            .find(|(k, _)| k.as_os_str() == OsStr::new("HOME"))
-            .and_then(|(_, v)| v.clone().map(PathBuf::from))
-            .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
-            .or_else(|| std::env::var_os("APPDATA").map(PathBuf::from));
-        let Some(home) = home else {
-            return false;
-        };
-        let needle = format!("key=\"{}\"", xml_escape(name)).to_ascii_lowercase();
-        [
-            home.join(".nuget/NuGet/NuGet.Config"),
-            home.join(".config/NuGet/NuGet.Config"),
-            home.join("NuGet/NuGet.Config"),
-        ]
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .any(|text| text.to_ascii_lowercase().contains(&needle))
+            .find(|(k, _)| k.as_os_str() == OsStr::new(key))
+        {
+            Some((_, value)) => value.clone(),
+            None => std::env::var_os(key),
+        }
+        .filter(|v| !v.is_empty())
     }
 
     fn command(&self, program: &PathBuf) -> Command {

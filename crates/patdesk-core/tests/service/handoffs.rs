@@ -34,7 +34,8 @@ impl Home {
     fn envs(&self) -> Vec<(&'static str, PathBuf)> {
         vec![
             ("HOME", self.dir.clone()),
-            ("XDG_CONFIG_HOME", self.dir.join(".config")),
+            // Not ~/.config, so that a tool's configuration is only found where it really looks.
+            ("XDG_CONFIG_HOME", self.dir.join("xdg-config")),
             ("XDG_CACHE_HOME", self.dir.join(".cache")),
             ("GIT_CONFIG_NOSYSTEM", PathBuf::from("1")),
         ]
@@ -313,6 +314,11 @@ async fn nuget_uses_the_handed_token_for_the_feed_until_the_source_is_removed() 
 
     let handed = client.hand_off(&request(true), &created.secret).unwrap();
     assert!(handed.plain_text);
+    assert_eq!(
+        home.files_containing(created.secret.expose()),
+        [home.dir.join("xdg-config/NuGet/NuGet.Config")],
+        "the plain text the person chose, in NuGet's own file only"
+    );
     assert!(
         handed.registered_url.ends_with("/nuget/v2"),
         "NuGet 2.8 reads v2"
