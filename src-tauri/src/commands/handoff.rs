@@ -90,7 +90,7 @@ pub async fn use_created_token_with_git(
             authorization_id: token.authorization_id.clone(),
             organization: token.organization.clone(),
             tool: Tool::Git,
-            place: check.helpers.join(", "),
+            place: format!("Git credential helper: {}", check.helpers.join(", ")),
             target: target.clone(),
             name: None,
             plain_text,
@@ -99,8 +99,8 @@ pub async fn use_created_token_with_git(
     )
     .await;
     Ok(format!(
-        "Git will now use this token for {target} — {} git clone, pull and push there no longer ask for a password.",
-        check.message.trim_end_matches('.')
+        "Git will now use this token for {target}: git clone, pull and push there no longer ask for a password. {}",
+        check.message
     ))
 }
 

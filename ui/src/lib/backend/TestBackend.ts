@@ -503,7 +503,7 @@ export class TestBackend implements Backend {
       plainText: this.gitHelper.verdict === 'plainFile',
       handedAt: this.now.toISOString(),
     });
-    return `Git will now use this token for ${target} — ${this.gitHelper.message.replace(/\.$/, '')}; git clone, pull and push there no longer ask for a password.`;
+    return `Git will now use this token for ${target}: git clone, pull and push there no longer ask for a password. ${this.gitHelper.message}`;
   }
 
   async nugetStatus(): Promise<NuGetStatus> {
