@@ -78,6 +78,8 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::handoff::nuget_status,
             commands::handoff::use_created_token_with_nuget,
             commands::handoff::copy_nuget_credential_snippet,
+            commands::handoff::use_created_token_with_npm,
+            commands::handoff::npm_env_lines,
             commands::handoff::hand_offs,
             commands::handoff::remove_copies,
             commands::about::about,

@@ -1,6 +1,7 @@
 //! Keeping the copies of a token's value PAT Desk put elsewhere in step with the token: after a revoke each
 //! recorded copy can be removed (Git's credential with `git credential reject`, NuGet's package source with
-//! `nuget sources remove` / `dotnet nuget remove source`, the keychain copy), and after Regenerate each one is
+//! `nuget sources remove` / `dotnet nuget remove source`, npm's lines with `npm config delete`, the keychain
+//! copy), and after Regenerate each one is
 //! given the new value. Every place gets its own result, so the window can say what happened where.
 //!
 //! The work is synchronous (it runs the tools and may touch the keychain): call it from `spawn_blocking`.
@@ -13,6 +14,7 @@ use crate::error::Error;
 use crate::git_credential::GitCredentials;
 use crate::handoffs::{HandOff, HandOffStore, Tool};
 use crate::model::{CreatedToken, ReplacedCopy};
+use crate::npm::NpmClient;
 use crate::nuget::{NuGetClient, NuGetHandOff};
 pub use crate::replacement::TokenRef;
 use crate::vault::Vault;
@@ -37,6 +39,7 @@ pub struct CopyResult {
 pub struct Tools {
     pub git: GitCredentials,
     pub nuget: NuGetClient,
+    pub npm: NpmClient,
 }
 
 /// Remove every recorded copy of `tokens` (and the keychain copy, when `vault` holds one). A place whose
@@ -57,6 +60,7 @@ pub fn remove_copies(
                     Tool::NuGet => tools
                         .nuget
                         .remove_source(hand_off.name.as_deref().unwrap_or(&hand_off.target)),
+                    Tool::Npm => tools.npm.remove(&hand_off.target),
                 };
                 let outcome = outcome.and_then(|()| store.forget(&hand_off));
                 results.push(result_for(&hand_off, outcome));
@@ -115,6 +119,12 @@ pub fn replace_recorded_copies(
                         &new.secret,
                     )
                     .map(|_| ()),
+            ),
+            Tool::Npm => (
+                ReplacedCopy::Npm,
+                tools
+                    .npm
+                    .hand_off(&old.target, &old.organization, &new.secret, old.plain_text),
             ),
         };
         let outcome = outcome.and_then(|()| {

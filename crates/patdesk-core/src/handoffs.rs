@@ -28,6 +28,7 @@ pub enum Tool {
     Git,
     #[serde(rename = "nuget")]
     NuGet,
+    Npm,
 }
 
 /// One hand-off: the token `authorization_id` of `organization` was given to `tool`, which keeps it in
@@ -62,6 +63,10 @@ impl HandOff {
             Tool::Git => "Git".to_string(),
             Tool::NuGet => format!(
                 "NuGet feed {}",
+                self.name.as_deref().unwrap_or(self.target.as_str())
+            ),
+            Tool::Npm => format!(
+                "npm feed {}",
                 self.name.as_deref().unwrap_or(self.target.as_str())
             ),
         }

@@ -21,6 +21,7 @@ pub mod http;
 pub mod lifecycle;
 pub mod listing;
 pub mod model;
+pub mod npm;
 pub mod nuget;
 pub mod reminders;
 pub mod replacement;

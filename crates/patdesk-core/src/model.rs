@@ -376,6 +376,8 @@ pub enum ReplacedCopy {
     /// A NuGet package source's credential ("Use with NuGet").
     #[serde(rename = "nuget")]
     NuGet,
+    /// The lines for an npm feed in the user's `.npmrc` ("Use with npm").
+    Npm,
 }
 
 /// What the window receives after Regenerate (`RegeneratedToken` in TypeScript): the new token with its

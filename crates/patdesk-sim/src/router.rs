@@ -53,6 +53,11 @@ pub enum Route {
         org: String,
         rest: String,
     },
+    /// `{pkgs}/{org}[/{project}]/_packaging/{feed}/npm/registry/{package}`: an npm feed (Basic auth).
+    NpmFeed {
+        org: String,
+        package: String,
+    },
     NotFound,
 }
 
@@ -94,6 +99,7 @@ impl Ctx {
             Route::Discovery { .. } => "discovery",
             Route::GitInfoRefs { .. } => "git.infoRefs",
             Route::NuGetFeed { .. } => "nuget.feed",
+            Route::NpmFeed { .. } => "npm.feed",
             Route::NotFound => "notFound",
             Route::Pats { .. } => match self.method {
                 Method::POST => "pats.create",
@@ -160,6 +166,14 @@ fn classify(method: &Method, path: &str) -> Route {
                 org: orig[1].to_string(),
                 rest: orig[at + 3..].join("/"),
             },
+            Some(at @ (2 | 3))
+                if segs.get(at + 2) == Some(&"npm") && segs.get(at + 3) == Some(&"registry") =>
+            {
+                Route::NpmFeed {
+                    org: orig[1].to_string(),
+                    package: orig[at + 4..].join("/"),
+                }
+            }
             _ => Route::NotFound,
         },
         _ => Route::NotFound,
@@ -300,6 +314,7 @@ async fn dispatch(
         Route::Pats { .. } => crate::pats::handle(shared, ctx, forced_pat_error),
         Route::GitInfoRefs { org } => crate::tools::git_info_refs(shared, ctx, org),
         Route::NuGetFeed { org, rest } => crate::tools::nuget_feed(shared, ctx, org, rest),
+        Route::NpmFeed { org, package } => crate::tools::npm_feed(shared, ctx, org, package),
         Route::NotFound => wire::vss_error(
             StatusCode::NOT_FOUND,
             "ResourceNotFoundException",

@@ -1,7 +1,8 @@
 //! What the tools a person hands a PAT to call with it: Git's smart-HTTP ref advertisement
-//! (`{dev}/{org}[/{project}]/_git/{repo}/info/refs?service=git-upload-pack`) and an Azure Artifacts NuGet feed
+//! (`{dev}/{org}[/{project}]/_git/{repo}/info/refs?service=git-upload-pack`), an Azure Artifacts NuGet feed
 //! (`{pkgs}/{org}[/{project}]/_packaging/{feed}/nuget/v3/index.json`, its search, and the v2 OData feed older
-//! NuGet clients read). Each checks Basic auth against the PATs the simulator issued, as connectionData does
+//! NuGet clients read) and the same feed's npm registry (`…/_packaging/{feed}/npm/registry/{package}`, whose
+//! one package is `patdesk-probe`). Each checks Basic auth against the PATs the simulator issued, as connectionData does
 //! ([`crate::devops::pat_from_basic`]), and challenges with `WWW-Authenticate: Basic` otherwise, which is what
 //! makes Git and NuGet look up a stored credential. The repository is empty of objects and every feed lists
 //! one package, [`PROBE_PACKAGE`] (which cannot be downloaded): the point is whether the tool authenticates,
@@ -186,3 +187,42 @@ fn empty_feed(feed_root: &str) -> String {
 /// The OData schema of a v2 feed, reduced to what NuGet clients read (the `Packages` set and the `Search`
 /// and `FindPackagesById` functions).
 const METADATA: &str = r#"<?xml version="1.0" encoding="utf-8"?><edmx:Edmx Version="1.0" xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx"><edmx:DataServices xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" m:DataServiceVersion="2.0"><Schema Namespace="NuGetGallery" xmlns:d="http://schemas.microsoft.com/ado/2007/08/dataservices" xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" xmlns="http://schemas.microsoft.com/ado/2006/04/edm"><EntityType Name="V2FeedPackage" m:HasStream="true"><Key><PropertyRef Name="Id" /><PropertyRef Name="Version" /></Key><Property Name="Id" Type="Edm.String" Nullable="false" /><Property Name="Version" Type="Edm.String" Nullable="false" /><Property Name="Description" Type="Edm.String" /><Property Name="IsLatestVersion" Type="Edm.Boolean" Nullable="false" /><Property Name="IsAbsoluteLatestVersion" Type="Edm.Boolean" Nullable="false" /></EntityType><EntityContainer Name="FeedContext_x0060_1" m:IsDefaultEntityContainer="true"><EntitySet Name="Packages" EntityType="NuGetGallery.V2FeedPackage" /><FunctionImport Name="Search" EntitySet="Packages" ReturnType="Collection(NuGetGallery.V2FeedPackage)" m:HttpMethod="GET"><Parameter Name="searchTerm" Type="Edm.String" FixedLength="false" Unicode="false" /><Parameter Name="targetFramework" Type="Edm.String" FixedLength="false" Unicode="false" /><Parameter Name="includePrerelease" Type="Edm.Boolean" Nullable="false" /></FunctionImport><FunctionImport Name="FindPackagesById" EntitySet="Packages" ReturnType="Collection(NuGetGallery.V2FeedPackage)" m:HttpMethod="GET"><Parameter Name="id" Type="Edm.String" FixedLength="false" Unicode="false" /></FunctionImport></EntityContainer></Schema></edmx:DataServices></edmx:Edmx>"#;
+
+/// The one package every simulated npm feed holds.
+pub const NPM_PROBE_PACKAGE: &str = "patdesk-probe";
+
+/// `GET …/npm/registry/{package}`: the packument of [`NPM_PROBE_PACKAGE`] (its tarball is never served).
+pub fn npm_feed(shared: &Shared, ctx: &Ctx, org: &str, package: &str) -> Response<Body> {
+    let st = shared.lock();
+    if let Err(r) = authorize(shared, &st, ctx, org) {
+        return r;
+    }
+    drop(st);
+    if !package.eq_ignore_ascii_case(NPM_PROBE_PACKAGE) {
+        return wire::json(StatusCode::NOT_FOUND, &json!({ "error": "Not found" }));
+    }
+    let registry = ctx
+        .path
+        .rsplit_once("/npm/registry/")
+        .map(|(root, _)| format!("{}{root}/npm/registry", shared.base_url))
+        .unwrap_or_default();
+    wire::json(
+        StatusCode::OK,
+        &json!({
+            "name": NPM_PROBE_PACKAGE,
+            "dist-tags": { "latest": "1.0.0" },
+            "versions": {
+                "1.0.0": {
+                    "name": NPM_PROBE_PACKAGE,
+                    "version": "1.0.0",
+                    "description": "The package every simulated npm feed holds.",
+                    "dist": {
+                        "tarball": format!("{registry}/{NPM_PROBE_PACKAGE}/-/{NPM_PROBE_PACKAGE}-1.0.0.tgz"),
+                        "shasum": "0000000000000000000000000000000000000000",
+                    },
+                },
+            },
+            "time": { "1.0.0": "2000-01-01T00:00:00.000Z" },
+        }),
+    )
+}

@@ -127,3 +127,36 @@ async fn a_feed_serves_its_v3_index_and_v2_feed_to_an_active_pat_only() {
         .unwrap();
     assert_eq!(r.status(), 401);
 }
+
+#[tokio::test]
+async fn an_npm_feed_serves_its_package_to_an_active_pat_only() {
+    let h = start().await;
+    let pat = h.new_pat("contoso-web", "npm", "vso.packaging").await;
+    let secret = pat["token"].as_str().unwrap().to_string();
+    let url = format!(
+        "{}/contoso-web/_packaging/web/npm/registry/patdesk-probe",
+        h.sim.pkgs_url()
+    );
+    let r = h.http.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = h
+        .http
+        .get(&url)
+        .basic_auth("contoso-web", Some(&secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["dist-tags"]["latest"], "1.0.0");
+    let id = pat["authorizationId"].as_str().unwrap();
+    assert_eq!(h.revoke("contoso-web", id).await.status(), 204);
+    let r = h
+        .http
+        .get(&url)
+        .basic_auth("contoso-web", Some(&secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}

@@ -1,6 +1,7 @@
 //! Handing a token just created to the tools that use it — **Use with Git** (`git credential approve`, after
-//! checking the configured helper) and **Use with NuGet** (the person's NuGet client) — remembering each
-//! hand-off (no secret), and removing those copies after a revoke.
+//! checking the configured helper), **Use with NuGet** (the person's NuGet client) and **Use with npm** (the
+//! feed's lines in the user's `.npmrc`, or the `${ENV}` variant to copy) — remembering each hand-off (no
+//! secret), and removing those copies after a revoke.
 //!
 //! The secret never comes back from the window: the shell uses the one it kept from `create_token`.
 
@@ -9,6 +10,7 @@ use patdesk_core::clipboard::ClipboardCountdown;
 use patdesk_core::copies::{self, CopyResult, TokenRef, Tools};
 use patdesk_core::git_credential::{GitCredentials, GitHelperCheck, GitHelperVerdict};
 use patdesk_core::handoffs::{HandOff, Tool};
+use patdesk_core::npm::{self, NpmClient};
 use patdesk_core::nuget::{self, NuGetClient, NuGetHandOff, NuGetStatus};
 use patdesk_core::session::Session;
 use patdesk_core::{Error, ErrorCode};
@@ -30,6 +32,7 @@ pub fn tools_for(session: Option<&Session>, organization: &str) -> Tools {
     Tools {
         git,
         nuget: NuGetClient::default(),
+        npm: NpmClient::default(),
     }
 }
 
@@ -200,6 +203,61 @@ pub async fn copy_nuget_credential_snippet<R: Runtime>(
     })
     .await
     .map_err(Error::internal)?
+}
+
+/// Set the feed's six lines in the user's `.npmrc` through npm (plain text: only with `plainTextOk`).
+/// Answers the sentence to show.
+#[tauri::command]
+pub async fn use_created_token_with_npm(
+    state: State<'_, AppState>,
+    authorization_id: Option<String>,
+    registry_url: String,
+    plain_text_ok: Option<bool>,
+) -> Result<String, Error> {
+    let CreatedToken { token, secret } = created(&state, authorization_id.as_deref())?;
+    let registry_url = registry_url.trim().to_string();
+    let name = nuget::feed_name(&registry_url).ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidInput,
+            "This is not the address of an Azure Artifacts npm feed. Copy it from the feed's \"Connect to feed\" page: it looks like https://pkgs.dev.azure.com/{organization}/_packaging/{feed}/npm/registry/.",
+        )
+    })?;
+    let (url, org) = (registry_url.clone(), token.organization.clone());
+    let ok = plain_text_ok.unwrap_or(false);
+    tauri::async_runtime::spawn_blocking(move || {
+        NpmClient::default().hand_off(&url, &org, &secret, ok)
+    })
+    .await
+    .map_err(Error::internal)??;
+    tracing::info!(organization = %token.organization, id = %token.authorization_id, feed = %name, "token handed to npm");
+    remember(
+        &state,
+        HandOff {
+            authorization_id: token.authorization_id.clone(),
+            organization: token.organization.clone(),
+            tool: Tool::Npm,
+            place: "npm (the .npmrc in your home folder)".into(),
+            target: registry_url,
+            name: Some(name.clone()),
+            plain_text: true,
+            handed_at: Utc::now(),
+        },
+    )
+    .await;
+    Ok(format!(
+        "npm now uses this token for the feed {name}. It keeps it in plain text in the .npmrc in your home folder, as you chose."
+    ))
+}
+
+/// The feed's six `.npmrc` lines with `${AZDO_NPM_PAT_B64}` in place of the token (no secret), to copy.
+#[tauri::command]
+pub fn npm_env_lines(
+    state: State<'_, AppState>,
+    authorization_id: Option<String>,
+    registry_url: String,
+) -> Result<String, Error> {
+    let token = created(&state, authorization_id.as_deref())?.token;
+    npm::env_lines(&registry_url, &token.organization)
 }
 
 /// Every hand-off PAT Desk remembers (tool, place, target, when; no secret), for "Used with" on the list.

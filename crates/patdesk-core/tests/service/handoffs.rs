@@ -11,6 +11,7 @@ use patdesk_core::copies::{remove_copies, replace_recorded_copies, TokenRef, Too
 use patdesk_core::git_credential::{GitCredentials, GitHelperVerdict};
 use patdesk_core::handoffs::{HandOff, HandOffStore, Tool};
 use patdesk_core::model::{CreatedToken, Lifespan, NewTokenRequest, ReplacedCopy};
+use patdesk_core::npm::{self, NpmClient};
 use patdesk_core::nuget::{self, NuGetClient, NuGetClientKind, NuGetHandOff};
 use patdesk_core::ErrorCode;
 use patdesk_sim::Seed;
@@ -74,6 +75,14 @@ impl Home {
             git = git.env(k, v);
         }
         git
+    }
+
+    fn npm(&self) -> NpmClient {
+        let mut client = NpmClient::new();
+        for (k, v) in self.envs() {
+            client = client.env(k, v);
+        }
+        client
     }
 
     fn nuget(&self) -> NuGetClient {
@@ -358,6 +367,7 @@ async fn regenerate_refreshes_and_cleanup_removes_every_recorded_copy() {
     let tools = Tools {
         git: home.git(&env),
         nuget: home.nuget(),
+        npm: home.npm(),
     };
     let old = create(&env).await;
     let feed = format!(
@@ -408,6 +418,23 @@ async fn regenerate_refreshes_and_cleanup_removes_every_recorded_copy() {
             true,
         ))
         .unwrap();
+    let registry = format!(
+        "{}/{ORG}/_packaging/contoso-npm/npm/registry/",
+        env.sim.pkgs_url()
+    );
+    tools
+        .npm
+        .hand_off(&registry, ORG, &old.secret, true)
+        .unwrap();
+    store
+        .record(record(
+            Tool::Npm,
+            "npm",
+            &registry,
+            Some("contoso-npm"),
+            true,
+        ))
+        .unwrap();
 
     // Regenerate: the new token replaces the old one everywhere; the old one is revoked.
     let new = create(&env).await;
@@ -427,16 +454,23 @@ async fn regenerate_refreshes_and_cleanup_removes_every_recorded_copy() {
             .unwrap()
     };
     let kinds: Vec<ReplacedCopy> = replaced.iter().map(|(k, _)| *k).collect();
-    assert_eq!(kinds, [ReplacedCopy::Git, ReplacedCopy::NuGet]);
+    assert_eq!(
+        kinds,
+        [ReplacedCopy::Git, ReplacedCopy::NuGet, ReplacedCopy::Npm]
+    );
     assert!(replaced.iter().all(|(_, r)| r.done), "{replaced:?}");
     assert!(ls_remote(&home, &env).await.status.success());
     assert!(nuget_authenticates(&env, &home, "contoso-packages").await);
+    assert!(npm_view(&home, &registry).await.status.success());
     let labels: Vec<String> = store
         .for_token(&new.token.authorization_id)
         .iter()
         .map(HandOff::label)
         .collect();
-    assert_eq!(labels, ["Git", "NuGet feed contoso-packages"]);
+    assert_eq!(
+        labels,
+        ["Git", "NuGet feed contoso-packages", "npm feed contoso-npm"]
+    );
     assert!(store.for_token(&old.token.authorization_id).is_empty());
 
     // Revoke with cleanup: a result per place, and neither tool finds a credential afterwards.
@@ -459,7 +493,8 @@ async fn regenerate_refreshes_and_cleanup_removes_every_recorded_copy() {
         done,
         [
             ("Git".to_string(), true),
-            ("NuGet feed contoso-packages".to_string(), true)
+            ("NuGet feed contoso-packages".to_string(), true),
+            ("npm feed contoso-npm".to_string(), true)
         ]
     );
     assert!(store.all().is_empty());
@@ -469,5 +504,70 @@ async fn regenerate_refreshes_and_cleanup_removes_every_recorded_copy() {
         !String::from_utf8_lossy(&out.stdout).contains("Using credentials from config"),
         "{out:?}"
     );
+    assert!(!npm_view(&home, &registry).await.status.success());
     assert!(home.files_containing(new.secret.expose()).is_empty());
+}
+
+/// `npm view` of the feed's one package, with the credentials npm finds in the user's `.npmrc`.
+async fn npm_view(home: &Home, registry: &str) -> Output {
+    let mut cmd = home.command("npm");
+    cmd.args(["view", "patdesk-probe", "version", "--registry", registry])
+        .env("NO_UPDATE_NOTIFIER", "1")
+        .env("npm_config_cache", home.dir.join("npm-cache"));
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn npm_uses_the_six_lines_after_the_plain_text_choice_until_they_are_removed() {
+    let env = start(Seed::Empty).await;
+    let home = Home::new();
+    let created = create(&env).await;
+    let npm_client = home.npm();
+    let registry = format!(
+        "{}/{ORG}/_packaging/contoso-npm/npm/registry/",
+        env.sim.pkgs_url()
+    );
+    assert!(
+        !npm_view(&home, &registry).await.status.success(),
+        "no credential yet"
+    );
+
+    // npm keeps it only in plain text: not without the choice.
+    let refused = npm_client
+        .hand_off(&registry, ORG, &created.secret, false)
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
+    assert!(!home.dir.join(".npmrc").exists());
+    // The ${ENV} variant holds no token.
+    let lines = npm::env_lines(&registry, ORG).unwrap();
+    assert!(!lines.contains(created.secret.expose()));
+
+    npm_client
+        .hand_off(&registry, ORG, &created.secret, true)
+        .unwrap();
+    let out = npm_view(&home, &registry).await;
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1.0.0");
+
+    env.client
+        .revoke_pat(ORG, &created.token.authorization_id)
+        .await
+        .unwrap();
+    assert!(
+        !npm_view(&home, &registry).await.status.success(),
+        "revoked"
+    );
+
+    npm_client.remove(&registry).unwrap();
+    let npmrc = std::fs::read_to_string(home.dir.join(".npmrc")).unwrap_or_default();
+    assert!(!npmrc.contains("_password"), "{npmrc}");
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(created.secret.expose());
+    assert!(
+        home.files_containing(&encoded).is_empty(),
+        "{:?}",
+        home.files_containing(&encoded)
+    );
 }

@@ -48,6 +48,8 @@ export type Command =
   | 'nuget_status'
   | 'use_created_token_with_nuget'
   | 'copy_nuget_credential_snippet'
+  | 'use_created_token_with_npm'
+  | 'npm_env_lines'
   | 'hand_offs'
   | 'remove_copies'
   // about and diagnostics
