@@ -92,6 +92,13 @@ export interface Backend {
   useCreatedTokenWithNuget(feedUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string>;
   /** Copies the ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS line for the feed (cleared like a copied token). */
   copyNugetCredentialSnippet(feedUrl: string, authorizationId?: string): Promise<void>;
+  /**
+   * Sets the npm feed's six lines in the user's .npmrc with a token just created; npm has no keychain, so only
+   * with `plainTextOk`. Resolves with the sentence to show.
+   */
+  useCreatedTokenWithNpm(registryUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string>;
+  /** The feed's six .npmrc lines with ${AZDO_NPM_PAT_B64} in place of the token (no secret), to copy. */
+  npmEnvLines(registryUrl: string, authorizationId?: string): Promise<string>;
   /** Every place PAT Desk handed a token to (no secrets), for "Used with" on the token list. */
   handOffs(): Promise<HandOff[]>;
   /** After a revoke: removes each copy PAT Desk put elsewhere of these tokens, with a result per place. */

@@ -145,6 +145,8 @@ describe('TauriBackend', () => {
     await backend.nugetStatus();
     await backend.useCreatedTokenWithNuget('https://pkgs.dev.azure.com/contoso/_packaging/feed/nuget/v3/index.json', true, 'n1');
     await backend.copyNugetCredentialSnippet('https://pkgs.dev.azure.com/contoso/_packaging/feed/nuget/v3/index.json');
+    await backend.useCreatedTokenWithNpm('https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/', true);
+    await backend.npmEnvLines('https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/', 'n1');
     await backend.handOffs();
     await backend.removeCopies([{ organization: 'contoso', authorizationId: 'a1' }]);
     expect(calls.map((c) => [c.cmd, c.args])).toEqual([
@@ -172,6 +174,11 @@ describe('TauriBackend', () => {
         'copy_nuget_credential_snippet',
         { authorizationId: null, feedUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/feed/nuget/v3/index.json' },
       ],
+      [
+        'use_created_token_with_npm',
+        { authorizationId: null, registryUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/', plainTextOk: true },
+      ],
+      ['npm_env_lines', { authorizationId: 'n1', registryUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/' }],
       ['hand_offs', {}],
       ['remove_copies', { tokens: [{ organization: 'contoso', authorizationId: 'a1' }] }],
     ]);

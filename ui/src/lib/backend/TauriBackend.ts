@@ -139,6 +139,14 @@ export class TauriBackend implements Backend {
     return call('copy_nuget_credential_snippet', { authorizationId: authorizationId ?? null, feedUrl });
   }
 
+  useCreatedTokenWithNpm(registryUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {
+    return call('use_created_token_with_npm', { authorizationId: authorizationId ?? null, registryUrl, plainTextOk });
+  }
+
+  npmEnvLines(registryUrl: string, authorizationId?: string): Promise<string> {
+    return call('npm_env_lines', { authorizationId: authorizationId ?? null, registryUrl });
+  }
+
   handOffs(): Promise<HandOff[]> {
     return call('hand_offs');
   }

@@ -542,6 +542,41 @@ export class TestBackend implements Backend {
     if (this.autoCountdown) this.startCountdown();
   }
 
+  async useCreatedTokenWithNpm(registryUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {
+    await this.enter('useCreatedTokenWithNpm', [registryUrl, plainTextOk, ...(authorizationId === undefined ? [] : [authorizationId])]);
+    const { token } = this.createdFor(authorizationId);
+    const name = feedName(registryUrl);
+    if (name === null || !/\/npm\/registry\/?$/i.test(registryUrl.trim())) {
+      throw appError('invalidInput', 'This is not the address of an Azure Artifacts npm feed.');
+    }
+    if (!plainTextOk) throw appError('invalidInput', 'npm keeps credentials only in plain text.');
+    this.recordHandOff({
+      authorizationId: token.authorizationId,
+      organization: token.organization,
+      tool: 'npm',
+      place: 'npm (the .npmrc in your home folder)',
+      target: registryUrl.trim(),
+      name,
+      plainText: true,
+      handedAt: this.now.toISOString(),
+    });
+    return `npm now uses this token for the feed ${name}. It keeps it in plain text in the .npmrc in your home folder, as you chose.`;
+  }
+
+  async npmEnvLines(registryUrl: string, authorizationId?: string): Promise<string> {
+    await this.enter('npmEnvLines', [registryUrl, ...(authorizationId === undefined ? [] : [authorizationId])]);
+    const { token } = this.createdFor(authorizationId);
+    const match = /^https?:\/\/([^/]+)(\/.*\/_packaging\/[^/]+)\/npm\/registry\/?$/i.exec(registryUrl.trim());
+    if (!match) throw appError('invalidInput', 'This is not the address of an Azure Artifacts npm feed.');
+    const base = `//${match[1]}${match[2]}`;
+    const lines = [`${base}/npm/registry/`, `${base}/npm/`].flatMap((prefix) => [
+      `${prefix}:username=${token.organization}`,
+      `${prefix}:_password=\${AZDO_NPM_PAT_B64}`,
+      `${prefix}:email=npm requires email to be set but doesn't use the value`,
+    ]);
+    return `; begin auth token\n${lines.join('\n')}\n; end auth token\n`;
+  }
+
   async handOffs(): Promise<HandOff[]> {
     await this.enter('handOffs');
     return this.handOffRecords.map((h) => ({ ...h }));

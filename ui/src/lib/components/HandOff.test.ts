@@ -103,6 +103,30 @@ describe('Use with NuGet', () => {
   });
 });
 
+describe('Use with npm', () => {
+  const REGISTRY = 'https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/';
+
+  it('shows the lines without the token, and writes them only after the plain-text choice', async () => {
+    const { user, backend } = await createToken();
+    await user.click(screen.getByTestId('use-with-npm-button'));
+    const form = await screen.findByTestId('npm-form');
+    expect(within(form).getByTestId('npm-plain-warning')).toHaveTextContent('base64 is not encryption');
+    await user.type(within(form).getByTestId('npm-registry-input'), REGISTRY);
+    await user.click(within(form).getByTestId('npm-env-button'));
+    const lines = (await within(form).findByTestId('npm-env-lines')) as HTMLTextAreaElement;
+    expect(lines.value).toContain('//pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/:_password=${AZDO_NPM_PAT_B64}');
+    expect(lines.value.split('\n').filter((l) => l.startsWith('//'))).toHaveLength(6);
+
+    const write = within(form).getByTestId('npm-write-button');
+    expect(write).toHaveAttribute('aria-disabled', 'true');
+    await user.click(within(form).getByTestId('npm-plain-consent'));
+    await user.click(write);
+    expect(await screen.findByTestId('npm-result')).toHaveTextContent('feed web');
+    expect(backend.callsOf('useCreatedTokenWithNpm')).toEqual([[REGISTRY, true]]);
+    expect(backend.handOffRecords.map((h) => h.tool)).toEqual(['npm']);
+  });
+});
+
 describe('Revoke offers to remove the copies', () => {
   async function handedEverywhere() {
     const rendered = await createToken();
