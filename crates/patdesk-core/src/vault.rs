@@ -9,9 +9,9 @@
 //! * **saved PATs** a person chose to keep (entry `pat:{org}:{authorizationId}`, shown in the keychain as
 //!   "PAT Desk — {org} — {name}");
 //! * **an index** of the remembered accounts and saved PATs (entry `index`): names, organizations and ids
-//!   only — *no secrets* — so the window can list them without reading any secret. It also notes which
-//!   token PAT Desk handed to Git for each organization ("Use with Git"), so that Regenerate can hand Git the
-//!   new value where PAT Desk itself had put the old one.
+//!   only — *no secrets* — so the window can list them without reading any secret. Earlier versions also
+//!   noted there which token PAT Desk handed to Git for each organization; Regenerate still reads that note,
+//!   while new hand-offs are recorded in `handoffs.json` ([`crate::handoffs`]).
 //!
 //! All entries live under one keychain *service* name, the **namespace**: `dev.patdesk.app` for release
 //! builds, `dev.patdesk.app.dev` for debug builds (so a development build can never read, rotate or delete a
