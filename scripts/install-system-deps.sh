@@ -7,7 +7,7 @@ packages=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libdbus-1-dev
   xvfb xauth webkit2gtk-driver dbus
   gnome-keyring libsecret-tools xclip xdotool imagemagick git curl faketime
-  nuget
+  nuget python3-pip python3-keyring
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -52,6 +52,8 @@ const COMMANDS: &[&str] = &[
     "copy_nuget_credential_snippet",
     "use_created_token_with_npm",
     "npm_env_lines",
+    "pip_status",
+    "use_created_token_with_pip",
     "hand_offs",
     "remove_copies",
     // about and diagnostics

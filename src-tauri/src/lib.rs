@@ -80,6 +80,8 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::handoff::copy_nuget_credential_snippet,
             commands::handoff::use_created_token_with_npm,
             commands::handoff::npm_env_lines,
+            commands::handoff::pip_status,
+            commands::handoff::use_created_token_with_pip,
             commands::handoff::hand_offs,
             commands::handoff::remove_copies,
             commands::about::about,

@@ -1,7 +1,7 @@
 //! Keeping the copies of a token's value PAT Desk put elsewhere in step with the token: after a revoke each
 //! recorded copy can be removed (Git's credential with `git credential reject`, NuGet's package source with
-//! `nuget sources remove` / `dotnet nuget remove source`, npm's lines with `npm config delete`, the keychain
-//! copy), and after Regenerate each one is
+//! `nuget sources remove` / `dotnet nuget remove source`, npm's lines with `npm config delete`, pip's keychain
+//! item and index line, the keychain copy), and after Regenerate each one is
 //! given the new value. Every place gets its own result, so the window can say what happened where.
 //!
 //! The work is synchronous (it runs the tools and may touch the keychain): call it from `spawn_blocking`.
@@ -16,6 +16,7 @@ use crate::handoffs::{HandOff, HandOffStore, Tool};
 use crate::model::{CreatedToken, ReplacedCopy};
 use crate::npm::NpmClient;
 use crate::nuget::{NuGetClient, NuGetHandOff};
+use crate::pip::PipClient;
 pub use crate::replacement::TokenRef;
 use crate::vault::Vault;
 
@@ -40,6 +41,9 @@ pub struct Tools {
     pub git: GitCredentials,
     pub nuget: NuGetClient,
     pub npm: NpmClient,
+    pub pip: PipClient,
+    /// The keychain pip's copy lives in (`None` when the keychain is not used this run).
+    pub vault: Option<Vault>,
 }
 
 /// Remove every recorded copy of `tokens` (and the keychain copy, when `vault` holds one). A place whose
@@ -61,6 +65,7 @@ pub fn remove_copies(
                         .nuget
                         .remove_source(hand_off.name.as_deref().unwrap_or(&hand_off.target)),
                     Tool::Npm => tools.npm.remove(&hand_off.target),
+                    Tool::Pip => tools.pip.remove(tools.vault.as_ref(), &hand_off.target),
                 };
                 let outcome = outcome.and_then(|()| store.forget(&hand_off));
                 results.push(result_for(&hand_off, outcome));
@@ -125,6 +130,18 @@ pub fn replace_recorded_copies(
                 tools
                     .npm
                     .hand_off(&old.target, &old.organization, &new.secret, old.plain_text),
+            ),
+            Tool::Pip => (
+                ReplacedCopy::Pip,
+                tools
+                    .pip
+                    .hand_off(
+                        tools.vault.as_ref(),
+                        &old.target,
+                        &new.secret,
+                        old.plain_text,
+                    )
+                    .map(|_| ()),
             ),
         };
         let outcome = outcome.and_then(|()| {

@@ -29,6 +29,7 @@ pub enum Tool {
     #[serde(rename = "nuget")]
     NuGet,
     Npm,
+    Pip,
 }
 
 /// One hand-off: the token `authorization_id` of `organization` was given to `tool`, which keeps it in
@@ -67,6 +68,10 @@ impl HandOff {
             ),
             Tool::Npm => format!(
                 "npm feed {}",
+                self.name.as_deref().unwrap_or(self.target.as_str())
+            ),
+            Tool::Pip => format!(
+                "pip feed {}",
                 self.name.as_deref().unwrap_or(self.target.as_str())
             ),
         }

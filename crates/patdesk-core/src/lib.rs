@@ -23,6 +23,7 @@ pub mod listing;
 pub mod model;
 pub mod npm;
 pub mod nuget;
+pub mod pip;
 pub mod reminders;
 pub mod replacement;
 pub mod retirement;

@@ -378,6 +378,8 @@ pub enum ReplacedCopy {
     NuGet,
     /// The lines for an npm feed in the user's `.npmrc` ("Use with npm").
     Npm,
+    /// pip's keychain item (or `pip.conf` line) for a Python feed ("Use with pip").
+    Pip,
 }
 
 /// What the window receives after Regenerate (`RegeneratedToken` in TypeScript): the new token with its

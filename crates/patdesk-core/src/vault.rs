@@ -401,6 +401,39 @@ impl Vault {
             .find(|g| g.organization.eq_ignore_ascii_case(organization)))
     }
 
+    // ----- items other programs read (pip through python-keyring) ----------------------------------------
+
+    /// Keep `secret` in the system keychain under another program's `service` and `user` (not this vault's
+    /// namespace), where that program's keyring library looks: python-keyring searches Secret Service items
+    /// by `service` and `username`, and the macOS Keychain by service and account, which is what these
+    /// entries are. Used for pip's keyring route.
+    pub fn save_for_program(
+        &self,
+        service: &str,
+        user: &str,
+        label: &str,
+        secret: &Sensitive<String>,
+    ) -> Result<(), Error> {
+        ensure_store()?;
+        #[cfg(target_os = "linux")]
+        let entry = {
+            let modifiers = HashMap::from([("label", label)]);
+            Entry::new_with_modifiers(service, user, &modifiers).map_err(map_keyring)?
+        };
+        #[cfg(not(target_os = "linux"))]
+        let entry = {
+            let _ = label;
+            Entry::new(service, user).map_err(map_keyring)?
+        };
+        entry.set_password(secret.expose()).map_err(map_keyring)
+    }
+
+    /// Delete what [`Vault::save_for_program`] kept (missing is fine).
+    pub fn forget_for_program(&self, service: &str, user: &str) -> Result<(), Error> {
+        ensure_store()?;
+        delete_entry(&Entry::new(service, user).map_err(map_keyring)?)
+    }
+
     // ----- plumbing -----------------------------------------------------------------------------------
 
     /// The entry `user` of this namespace. `label` is what the keychain's own UI shows for an entry this

@@ -53,6 +53,11 @@ pub enum Route {
         org: String,
         rest: String,
     },
+    /// `{pkgs}/{org}[/{project}]/_packaging/{feed}/pypi/simple/[{project}/]`: a Python package index (Basic auth).
+    PyPiFeed {
+        org: String,
+        rest: String,
+    },
     /// `{pkgs}/{org}[/{project}]/_packaging/{feed}/npm/registry/{package}`: an npm feed (Basic auth).
     NpmFeed {
         org: String,
@@ -100,6 +105,7 @@ impl Ctx {
             Route::GitInfoRefs { .. } => "git.infoRefs",
             Route::NuGetFeed { .. } => "nuget.feed",
             Route::NpmFeed { .. } => "npm.feed",
+            Route::PyPiFeed { .. } => "pypi.feed",
             Route::NotFound => "notFound",
             Route::Pats { .. } => match self.method {
                 Method::POST => "pats.create",
@@ -163,6 +169,10 @@ fn classify(method: &Method, path: &str) -> Route {
         },
         ["pkgs", _, ..] => match segs.iter().position(|s| *s == "_packaging") {
             Some(at @ (2 | 3)) if segs.get(at + 2) == Some(&"nuget") => Route::NuGetFeed {
+                org: orig[1].to_string(),
+                rest: orig[at + 3..].join("/"),
+            },
+            Some(at @ (2 | 3)) if segs.get(at + 2) == Some(&"pypi") => Route::PyPiFeed {
                 org: orig[1].to_string(),
                 rest: orig[at + 3..].join("/"),
             },
@@ -315,6 +325,7 @@ async fn dispatch(
         Route::GitInfoRefs { org } => crate::tools::git_info_refs(shared, ctx, org),
         Route::NuGetFeed { org, rest } => crate::tools::nuget_feed(shared, ctx, org, rest),
         Route::NpmFeed { org, package } => crate::tools::npm_feed(shared, ctx, org, package),
+        Route::PyPiFeed { org, rest } => crate::tools::pypi_feed(shared, ctx, org, rest),
         Route::NotFound => wire::vss_error(
             StatusCode::NOT_FOUND,
             "ResourceNotFoundException",

@@ -2,7 +2,8 @@
 //! (`{dev}/{org}[/{project}]/_git/{repo}/info/refs?service=git-upload-pack`), an Azure Artifacts NuGet feed
 //! (`{pkgs}/{org}[/{project}]/_packaging/{feed}/nuget/v3/index.json`, its search, and the v2 OData feed older
 //! NuGet clients read) and the same feed's npm registry (`…/_packaging/{feed}/npm/registry/{package}`, whose
-//! one package is `patdesk-probe`). Each checks Basic auth against the PATs the simulator issued, as connectionData does
+//! one package is `patdesk-probe`) and its Python index (`…/_packaging/{feed}/pypi/simple/`, the same one
+//! package). Each checks Basic auth against the PATs the simulator issued, as connectionData does
 //! ([`crate::devops::pat_from_basic`]), and challenges with `WWW-Authenticate: Basic` otherwise, which is what
 //! makes Git and NuGet look up a stored credential. The repository is empty of objects and every feed lists
 //! one package, [`PROBE_PACKAGE`] (which cannot be downloaded): the point is whether the tool authenticates,
@@ -225,4 +226,26 @@ pub fn npm_feed(shared: &Shared, ctx: &Ctx, org: &str, package: &str) -> Respons
             "time": { "1.0.0": "2000-01-01T00:00:00.000Z" },
         }),
     )
+}
+
+/// `GET …/pypi/simple/` and `…/pypi/simple/patdesk-probe/`: the simple index (PEP 503) with
+/// [`NPM_PROBE_PACKAGE`]'s one release (its file is never served).
+pub fn pypi_feed(shared: &Shared, ctx: &Ctx, org: &str, rest: &str) -> Response<Body> {
+    let st = shared.lock();
+    if let Err(r) = authorize(shared, &st, ctx, org) {
+        return r;
+    }
+    drop(st);
+    let rest = rest.trim_end_matches('/').to_ascii_lowercase();
+    let page = match rest.as_str() {
+        "simple" => format!(
+            "<!DOCTYPE html><html><body><a href=\"{NPM_PROBE_PACKAGE}/\">{NPM_PROBE_PACKAGE}</a></body></html>"
+        ),
+        r if r == format!("simple/{NPM_PROBE_PACKAGE}") => format!(
+            "<!DOCTYPE html><html><body><a href=\"../../packages/patdesk_probe-1.0.0.tar.gz#sha256={}\">patdesk_probe-1.0.0.tar.gz</a></body></html>",
+            "0".repeat(64)
+        ),
+        _ => return wire::json(StatusCode::NOT_FOUND, &json!({ "error": "Not found" })),
+    };
+    wire::html(StatusCode::OK, page)
 }

@@ -12,6 +12,7 @@ use patdesk_core::git_credential::{GitCredentials, GitHelperCheck, GitHelperVerd
 use patdesk_core::handoffs::{HandOff, Tool};
 use patdesk_core::npm::{self, NpmClient};
 use patdesk_core::nuget::{self, NuGetClient, NuGetHandOff, NuGetStatus};
+use patdesk_core::pip::{PipClient, PipRoute, PipStatus};
 use patdesk_core::session::Session;
 use patdesk_core::{Error, ErrorCode};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
@@ -33,6 +34,8 @@ pub fn tools_for(session: Option<&Session>, organization: &str) -> Tools {
         git,
         nuget: NuGetClient::default(),
         npm: NpmClient::default(),
+        pip: PipClient::default(),
+        vault: None,
     }
 }
 
@@ -260,6 +263,62 @@ pub fn npm_env_lines(
     npm::env_lines(&registry_url, &token.organization)
 }
 
+/// What "Use with pip" would do here: pip found, and python-keyring's back end (the keychain route).
+#[tauri::command]
+pub async fn pip_status() -> Result<PipStatus, Error> {
+    tauri::async_runtime::spawn_blocking(|| PipClient::default().status())
+        .await
+        .map_err(Error::internal)
+}
+
+/// Hand a token just created to pip for the Python feed `indexUrl`: into the keychain where python-keyring
+/// has a back end (pip's configuration gets the address without the token), else into `pip.conf` only with
+/// `plainTextOk`. Answers the sentence to show.
+#[tauri::command]
+pub async fn use_created_token_with_pip(
+    state: State<'_, AppState>,
+    authorization_id: Option<String>,
+    index_url: String,
+    plain_text_ok: Option<bool>,
+) -> Result<String, Error> {
+    let CreatedToken { token, secret } = created(&state, authorization_id.as_deref())?;
+    let index_url = index_url.trim().to_string();
+    let name = nuget::feed_name(&index_url).unwrap_or_else(|| index_url.clone());
+    let vault = state.remembering_vault();
+    let url = index_url.clone();
+    let ok = plain_text_ok.unwrap_or(false);
+    let route = tauri::async_runtime::spawn_blocking(move || {
+        PipClient::default().hand_off(vault.as_ref(), &url, &secret, ok)
+    })
+    .await
+    .map_err(Error::internal)??;
+    let plain_text = route == PipRoute::PlainText;
+    tracing::info!(organization = %token.organization, id = %token.authorization_id, feed = %name, plain_text, "token handed to pip");
+    remember(
+        &state,
+        HandOff {
+            authorization_id: token.authorization_id.clone(),
+            organization: token.organization.clone(),
+            tool: Tool::Pip,
+            place: if plain_text {
+                "pip (pip.conf in your home folder)".into()
+            } else {
+                "pip (your system keychain, through python-keyring)".into()
+            },
+            target: index_url,
+            name: Some(name.clone()),
+            plain_text,
+            handed_at: Utc::now(),
+        },
+    )
+    .await;
+    Ok(if plain_text {
+        format!("pip now uses this token for the feed {name}. It keeps it in plain text in pip.conf in your home folder, as you chose.")
+    } else {
+        format!("pip now uses this token for the feed {name}: it finds it in your system keychain, and pip.conf holds only the feed's address.")
+    })
+}
+
 /// Every hand-off PAT Desk remembers (tool, place, target, when; no secret), for "Used with" on the list.
 #[tauri::command]
 pub async fn hand_offs(state: State<'_, AppState>) -> Result<Vec<HandOff>, Error> {
@@ -283,7 +342,8 @@ pub async fn remove_copies(
     let session = state.session();
     let mut results = Vec::new();
     for token in tokens {
-        let tools = tools_for(session.as_deref(), &token.organization);
+        let mut tools = tools_for(session.as_deref(), &token.organization);
+        tools.vault = vault.clone();
         let (store, vault) = (store.clone(), vault.clone());
         let done = tauri::async_runtime::spawn_blocking(move || {
             copies::remove_copies(store.as_ref(), vault.as_ref(), &tools, &[token])

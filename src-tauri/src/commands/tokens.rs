@@ -165,7 +165,8 @@ pub async fn regenerate_token(
     let regenerated = regenerated?;
     let new = &regenerated.created;
     state.keep_created(new.token.clone(), new.secret.clone());
-    let tools = crate::commands::handoff::tools_for(Some(&session), &new.token.organization);
+    let mut tools = crate::commands::handoff::tools_for(Some(&session), &new.token.organization);
+    tools.vault = state.remembering_vault();
     let (mut replaced, mut replace_error) =
         lifecycle::replace_copies(state.remembering_vault().as_ref(), &tools.git, &regenerated)
             .await;

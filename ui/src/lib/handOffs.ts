@@ -4,14 +4,15 @@ import type { HandOff } from '$lib/ipc';
 
 /** The feed's name in an Azure Artifacts feed URL (`…/_packaging/{feed}/nuget/…` or `…/npm/…`), as the core's nuget::feed_name. */
 export function feedName(feedUrl: string): string | null {
-  const match = /\/_packaging\/([^/@]+)[^/]*\/(nuget|npm)\//i.exec(feedUrl.trim());
+  const match = /\/_packaging\/([^/@]+)[^/]*\/(nuget|npm|pypi)\//i.exec(feedUrl.trim());
   return /^https?:\/\//i.test(feedUrl.trim()) && match ? match[1] : null;
 }
 
 /** How the token list names a hand-off: "Git" or "NuGet feed contoso-packages" (the core's HandOff::label). */
 export function handOffLabel(h: HandOff): string {
   if (h.tool === 'git') return 'Git';
-  return `${h.tool === 'nuget' ? 'NuGet' : 'npm'} feed ${h.name ?? h.target}`;
+  const tool = { nuget: 'NuGet', npm: 'npm', pip: 'pip' }[h.tool];
+  return `${tool} feed ${h.name ?? h.target}`;
 }
 
 /** "Used with: Git, NuGet feed contoso-packages" for one token, or '' when it was handed nowhere. */

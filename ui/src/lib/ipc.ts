@@ -41,6 +41,7 @@ export type { GitHelperVerdict } from './generated/GitHelperVerdict';
 export type { HandOff } from './generated/HandOff';
 export type { NuGetClientKind } from './generated/NuGetClientKind';
 export type { NuGetStatus } from './generated/NuGetStatus';
+export type { PipStatus } from './generated/PipStatus';
 export type { Tool } from './generated/Tool';
 export type { Theme } from './generated/Theme';
 export type { TokenStatus } from './generated/TokenStatus';

@@ -368,6 +368,7 @@ async fn regenerate_refreshes_and_cleanup_removes_every_recorded_copy() {
         git: home.git(&env),
         nuget: home.nuget(),
         npm: home.npm(),
+        ..Tools::default()
     };
     let old = create(&env).await;
     let feed = format!(

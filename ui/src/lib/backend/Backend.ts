@@ -35,6 +35,7 @@ import type {
   NuGetStatus,
   HandOff,
   CopyResult,
+  PipStatus,
 } from '$lib/ipc';
 
 export type Unsubscribe = () => void;
@@ -99,6 +100,13 @@ export interface Backend {
   useCreatedTokenWithNpm(registryUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string>;
   /** The feed's six .npmrc lines with ${AZDO_NPM_PAT_B64} in place of the token (no secret), to copy. */
   npmEnvLines(registryUrl: string, authorizationId?: string): Promise<string>;
+  /** Whether pip runs here and python-keyring's back end (the keychain route), if any. */
+  pipStatus(): Promise<PipStatus>;
+  /**
+   * Hands a token just created to pip for the Python feed `indexUrl`: the keychain where python-keyring has a
+   * back end, else pip.conf only with `plainTextOk`. Resolves with the sentence to show.
+   */
+  useCreatedTokenWithPip(indexUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string>;
   /** Every place PAT Desk handed a token to (no secrets), for "Used with" on the token list. */
   handOffs(): Promise<HandOff[]>;
   /** After a revoke: removes each copy PAT Desk put elsewhere of these tokens, with a result per place. */

@@ -147,6 +147,8 @@ describe('TauriBackend', () => {
     await backend.copyNugetCredentialSnippet('https://pkgs.dev.azure.com/contoso/_packaging/feed/nuget/v3/index.json');
     await backend.useCreatedTokenWithNpm('https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/', true);
     await backend.npmEnvLines('https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/', 'n1');
+    await backend.pipStatus();
+    await backend.useCreatedTokenWithPip('https://pkgs.dev.azure.com/contoso/_packaging/py/pypi/simple/', false, 'n1');
     await backend.handOffs();
     await backend.removeCopies([{ organization: 'contoso', authorizationId: 'a1' }]);
     expect(calls.map((c) => [c.cmd, c.args])).toEqual([
@@ -179,6 +181,11 @@ describe('TauriBackend', () => {
         { authorizationId: null, registryUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/', plainTextOk: true },
       ],
       ['npm_env_lines', { authorizationId: 'n1', registryUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/' }],
+      ['pip_status', {}],
+      [
+        'use_created_token_with_pip',
+        { authorizationId: 'n1', indexUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/py/pypi/simple/', plainTextOk: false },
+      ],
       ['hand_offs', {}],
       ['remove_copies', { tokens: [{ organization: 'contoso', authorizationId: 'a1' }] }],
     ]);

@@ -36,6 +36,7 @@ import type {
   NuGetStatus,
   HandOff,
   CopyResult,
+  PipStatus,
 } from '$lib/ipc';
 import { toAppError } from '$lib/ipc';
 import type { Backend, Unsubscribe, ZoomStep } from './Backend';
@@ -145,6 +146,14 @@ export class TauriBackend implements Backend {
 
   npmEnvLines(registryUrl: string, authorizationId?: string): Promise<string> {
     return call('npm_env_lines', { authorizationId: authorizationId ?? null, registryUrl });
+  }
+
+  pipStatus(): Promise<PipStatus> {
+    return call('pip_status');
+  }
+
+  useCreatedTokenWithPip(indexUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {
+    return call('use_created_token_with_pip', { authorizationId: authorizationId ?? null, indexUrl, plainTextOk });
   }
 
   handOffs(): Promise<HandOff[]> {

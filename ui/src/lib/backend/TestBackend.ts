@@ -42,6 +42,7 @@ import type {
   NuGetStatus,
   HandOff,
   CopyResult,
+  PipStatus,
 } from '$lib/ipc';
 import type { Backend, Unsubscribe, ZoomStep } from './Backend';
 import { demoCatalogue, describeScope } from './demoCatalogue';
@@ -270,6 +271,12 @@ export class TestBackend implements Backend {
     plainTextOnly: true,
     message:
       'On this computer NuGet can keep the token only in plain text, in its configuration file in your home folder (~/.nuget/NuGet/NuGet.Config or ~/.config/NuGet/NuGet.Config), where any program you run can read it.',
+  };
+  /** pip and python-keyring on this computer (the keychain route when `keyring` is set). */
+  pip: PipStatus = {
+    pip: true,
+    keyring: 'keyring.backends.SecretService.Keyring',
+    message: 'pip will find the token in your system keychain (python-keyring: keyring.backends.SecretService.Keyring).',
   };
   /** The record of hand-offs (the shell's handoffs.json): tool, place, target; no secrets. */
   readonly handOffRecords: HandOff[] = [];
@@ -575,6 +582,36 @@ export class TestBackend implements Backend {
       `${prefix}:email=npm requires email to be set but doesn't use the value`,
     ]);
     return `; begin auth token\n${lines.join('\n')}\n; end auth token\n`;
+  }
+
+  async pipStatus(): Promise<PipStatus> {
+    await this.enter('pipStatus');
+    return { ...this.pip };
+  }
+
+  async useCreatedTokenWithPip(indexUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {
+    await this.enter('useCreatedTokenWithPip', [indexUrl, plainTextOk, ...(authorizationId === undefined ? [] : [authorizationId])]);
+    const { token } = this.createdFor(authorizationId);
+    const name = feedName(indexUrl);
+    if (name === null || !/\/pypi\/simple\/?$/i.test(indexUrl.trim())) {
+      throw appError('invalidInput', 'This is not the address of an Azure Artifacts Python feed.');
+    }
+    if (!this.pip.pip) throw appError('invalidInput', this.pip.message);
+    const keychain = this.pip.keyring !== null && this.keychain.available;
+    if (!keychain && !plainTextOk) throw appError('invalidInput', this.pip.message);
+    this.recordHandOff({
+      authorizationId: token.authorizationId,
+      organization: token.organization,
+      tool: 'pip',
+      place: keychain ? 'pip (your system keychain, through python-keyring)' : 'pip (pip.conf in your home folder)',
+      target: indexUrl.trim(),
+      name,
+      plainText: !keychain,
+      handedAt: this.now.toISOString(),
+    });
+    return keychain
+      ? `pip now uses this token for the feed ${name}: it finds it in your system keychain, and pip.conf holds only the feed's address.`
+      : `pip now uses this token for the feed ${name}. It keeps it in plain text in pip.conf in your home folder, as you chose.`;
   }
 
   async handOffs(): Promise<HandOff[]> {

@@ -127,6 +127,36 @@ describe('Use with npm', () => {
   });
 });
 
+describe('Use with pip', () => {
+  const INDEX = 'https://pkgs.dev.azure.com/contoso/_packaging/py/pypi/simple/';
+
+  it('uses the keychain where python-keyring has a back end, with no plain-text question', async () => {
+    const { user, backend } = await createToken();
+    await user.click(screen.getByTestId('use-with-pip-button'));
+    const form = await screen.findByTestId('pip-form');
+    expect(await within(form).findByTestId('pip-keyring-note')).toHaveTextContent('system keychain');
+    expect(within(form).queryByTestId('pip-plain-warning')).not.toBeInTheDocument();
+    await user.type(within(form).getByTestId('pip-index-input'), INDEX);
+    await user.click(within(form).getByTestId('pip-add-button'));
+    expect(await screen.findByTestId('pip-result')).toHaveTextContent('finds it in your system keychain');
+    expect(backend.handOffRecords.map((h) => [h.tool, h.plainText])).toEqual([['pip', false]]);
+  });
+
+  it('asks for the plain-text choice when there is no keyring back end', async () => {
+    const { user, backend } = await createToken((b) => {
+      b.pip = { pip: true, keyring: null, message: 'Your Python has no keyring back end, so pip can only keep the token in plain text.' };
+    });
+    await user.click(screen.getByTestId('use-with-pip-button'));
+    const warning = await screen.findByTestId('pip-plain-warning');
+    await user.type(screen.getByTestId('pip-index-input'), INDEX);
+    expect(screen.getByTestId('pip-add-button')).toHaveAttribute('aria-disabled', 'true');
+    await user.click(within(warning).getByTestId('pip-plain-consent'));
+    await user.click(screen.getByTestId('pip-add-button'));
+    expect(await screen.findByTestId('pip-result')).toHaveTextContent('plain text in pip.conf');
+    expect(backend.handOffRecords.map((h) => [h.tool, h.plainText])).toEqual([['pip', true]]);
+  });
+});
+
 describe('Revoke offers to remove the copies', () => {
   async function handedEverywhere() {
     const rendered = await createToken();

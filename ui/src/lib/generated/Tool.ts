@@ -3,4 +3,4 @@
 /**
  * A tool PAT Desk can hand a token to.
  */
-export type Tool = "git" | "nuget" | "npm";
+export type Tool = "git" | "nuget" | "npm" | "pip";
