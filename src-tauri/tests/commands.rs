@@ -356,6 +356,14 @@ fn hand_offs_refuse_without_the_choice_and_the_npm_lines_hold_no_token() {
     )
     .expect_err("not a feed");
     assert_eq!(err["code"], "invalidInput");
+    let err = invoke(
+        &window,
+        "use_created_token_with_nuget",
+        json!({"authorizationId": id, "plainTextOk": true,
+               "feedUrl": format!("http://pkgs.example.com/{org}/_packaging/f/nuget/v3/index.json")}),
+    )
+    .expect_err("the token would travel unencrypted");
+    assert_eq!(err["code"], "insecureUrl");
     let registry = format!("https://pkgs.dev.azure.com/{org}/_packaging/web/npm/registry/");
     let err = invoke(
         &window,

@@ -9,7 +9,7 @@ use chrono::Utc;
 use patdesk_core::clipboard::ClipboardCountdown;
 use patdesk_core::copies::{self, CopyResult, TokenRef, Tools};
 use patdesk_core::git_credential::{GitCredentials, GitHelperCheck, GitHelperVerdict};
-use patdesk_core::handoffs::{HandOff, Tool};
+use patdesk_core::handoffs::{check_feed_url, HandOff, Tool};
 use patdesk_core::npm::{self, NpmClient};
 use patdesk_core::nuget::{self, NuGetClient, NuGetHandOff, NuGetStatus};
 use patdesk_core::pip::{PipClient, PipRoute, PipStatus};
@@ -129,6 +129,7 @@ pub async fn use_created_token_with_nuget(
 ) -> Result<String, Error> {
     let CreatedToken { token, secret } = created(&state, authorization_id.as_deref())?;
     let feed_url = feed_url.trim().to_string();
+    check_feed_url(&feed_url)?;
     let name = nuget::feed_name(&feed_url).ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidInput,
@@ -219,6 +220,7 @@ pub async fn use_created_token_with_npm(
 ) -> Result<String, Error> {
     let CreatedToken { token, secret } = created(&state, authorization_id.as_deref())?;
     let registry_url = registry_url.trim().to_string();
+    check_feed_url(&registry_url)?;
     let name = nuget::feed_name(&registry_url).ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidInput,
@@ -283,6 +285,7 @@ pub async fn use_created_token_with_pip(
 ) -> Result<String, Error> {
     let CreatedToken { token, secret } = created(&state, authorization_id.as_deref())?;
     let index_url = index_url.trim().to_string();
+    check_feed_url(&index_url)?;
     let name = nuget::feed_name(&index_url).unwrap_or_else(|| index_url.clone());
     let vault = state.remembering_vault();
     let url = index_url.clone();
