@@ -225,3 +225,90 @@ async fn git_and_nuget_use_the_handed_token_until_revoke_removes_the_copies() {
     })
     .await;
 }
+
+/// Bulk revoke offers the same cleanup: a token handed to Git and revoked with the others has its copy removed,
+/// with a line for that place in the results, and Git no longer finds a credential.
+#[tokio::test]
+async fn bulk_revoke_removes_the_copies_of_the_tokens_it_revokes() {
+    within_limit("hand-offs bulk", async {
+        let dirs = Dirs::new();
+        let mut config = tool(&dirs, "git");
+        config.args([
+            "config",
+            "--global",
+            "credential.helper",
+            "cache --timeout=600",
+        ]);
+        assert!(run(config).await.status.success());
+        let mut app = App::launch_in("handoffs_bulk", &app_bin(), &[], dirs).await;
+        app.click("demo-button").await;
+        app.visible("demo-banner").await;
+        app.sim.ready().await;
+        app.find("token-row").await;
+
+        app.submit_new_token("bulkcase git").await;
+        app.reveal_new_secret().await;
+        app.click("use-with-git-button").await;
+        app.visible("git-result").await;
+        app.click("done-button").await;
+        app.find("token-row").await;
+        let state = app.sim.state().await;
+        let token = state["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["displayName"] == "bulkcase git")
+            .unwrap()
+            .clone();
+        let org = state["organizations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| token["targetAccounts"][0].as_str() == o["accountId"].as_str())
+            .map(|o| o["accountName"].as_str().unwrap().to_string())
+            .unwrap();
+        assert!(
+            ls_remote(&app, &org).await.status.success(),
+            "git with the handed token"
+        );
+
+        // It and a token handed nowhere, revoked together.
+        let other = app.seed_tokens_and_show("bulkcase-", 1).await;
+        assert_eq!(other.len(), 1);
+        app.type_into("search-input", "bulkcase").await;
+        app.until("both tokens listed", || async {
+            (app.row_ids().await.len() == 2).then_some(())
+        })
+        .await;
+        app.click("select-all").await;
+        app.click("bulk-revoke-button").await;
+        let option = app
+            .visible("remove-copies-option")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(option.contains("Git (bulkcase git)"), "{option}");
+        app.click("confirm-button").await;
+        app.visible("bulk-close-button").await;
+        let results = app.visible("copy-results").await.text().await.unwrap();
+        assert!(results.contains("Git (bulkcase git): removed"), "{results}");
+        assert_eq!(
+            app.all("copy-result").await.len(),
+            1,
+            "one place, of the one handed token"
+        );
+        app.screenshot("handoffs-bulk-results").await;
+        app.click("bulk-close-button").await;
+
+        assert!(
+            !ls_remote(&app, &org).await.status.success(),
+            "Git still found a credential"
+        );
+        let mut stop = tool(&app.dirs, "git");
+        stop.args(["credential-cache", "exit"]);
+        run(stop).await;
+        app.finish().await;
+    })
+    .await;
+}
