@@ -157,6 +157,28 @@ describe('Use with pip', () => {
   });
 });
 
+describe('Regenerate', () => {
+  it('says where the new value goes, and the copies then name the new token', async () => {
+    const { user, backend } = await createToken();
+    await user.click(screen.getByTestId('use-with-git-button'));
+    await screen.findByTestId('git-result');
+    await user.click(screen.getByTestId('done-button'));
+    await screen.findByRole('heading', { name: 'Personal access tokens' });
+    const row = await waitFor(() => {
+      const r = rowNamed('Build agent');
+      within(r).getByTestId('used-with');
+      return r;
+    });
+    const oldId = backend.handOffRecords[0].authorizationId;
+    await user.click(within(row).getByRole('button', { name: /more/i }));
+    await user.click(await screen.findByRole('menuitem', { name: /regenerate/i }));
+    expect(await screen.findByTestId('regenerate-copies')).toHaveTextContent('Git');
+    await user.click(within(screen.getByTestId('regenerate-dialog')).getByTestId('confirm-regenerate'));
+    expect(await screen.findByTestId('replaced-note')).toHaveTextContent('Git');
+    expect(backend.handOffRecords.map((h) => h.authorizationId)).not.toContain(oldId);
+  });
+});
+
 describe('Revoke offers to remove the copies', () => {
   async function handedEverywhere() {
     const rendered = await createToken();
