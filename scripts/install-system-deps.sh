@@ -8,6 +8,7 @@ packages=(
   xvfb xauth webkit2gtk-driver dbus
   gnome-keyring libsecret-tools xclip xdotool imagemagick git curl faketime
   desktop-file-utils xdg-utils
+  nuget python3-pip python3-keyring
 )
 missing=()
 for p in "${packages[@]}"; do

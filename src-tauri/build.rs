@@ -48,6 +48,17 @@ const COMMANDS: &[&str] = &[
     "forget_saved_token",
     "git_status",
     "use_created_token_with_git",
+    // handing a token to the tools that use it, and the record of those copies
+    "git_helper_check",
+    "nuget_status",
+    "use_created_token_with_nuget",
+    "copy_nuget_credential_snippet",
+    "use_created_token_with_npm",
+    "npm_env_lines",
+    "pip_status",
+    "use_created_token_with_pip",
+    "hand_offs",
+    "remove_copies",
     // about and diagnostics
     "about",
     "copy_diagnostics",

@@ -76,7 +76,17 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::saved::copy_saved_token,
             commands::saved::forget_saved_token,
             commands::saved::git_status,
-            commands::saved::use_created_token_with_git,
+            commands::handoff::use_created_token_with_git,
+            commands::handoff::git_helper_check,
+            commands::handoff::nuget_status,
+            commands::handoff::use_created_token_with_nuget,
+            commands::handoff::copy_nuget_credential_snippet,
+            commands::handoff::use_created_token_with_npm,
+            commands::handoff::npm_env_lines,
+            commands::handoff::pip_status,
+            commands::handoff::use_created_token_with_pip,
+            commands::handoff::hand_offs,
+            commands::handoff::remove_copies,
             commands::about::about,
             commands::about::copy_diagnostics,
             commands::zoom::zoom,
@@ -113,6 +123,9 @@ pub fn run() {
             let state = app.state::<AppState>();
             if commands::settings::use_config_dir(app.handle(), &state).is_ok() {
                 state.settings_view();
+            }
+            if let Ok(dir) = app.path().app_data_dir() {
+                state.use_data_dir(&dir);
             }
             tracing::info!(
                 version = %app.package_info().version,

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use patdesk_core::bulk::{BulkItem, CancellationToken};
 use patdesk_core::clipboard::ClipboardService;
+use patdesk_core::handoffs::HandOffStore;
 use patdesk_core::listing::TokenListing;
 use patdesk_core::model::{BulkSummary, KeychainStatus, ListFilter, PatToken};
 use patdesk_core::settings::{self, Settings, SettingsView};
@@ -82,6 +83,9 @@ pub struct AppState {
     sign_in_address: Mutex<Option<String>>,
     /// The person's settings, read from their file the first time they are needed.
     settings: Mutex<SettingsSlot>,
+    /// The record of hand-offs (`handoffs.json` in the app's data directory); `None` without one (the
+    /// command tests), when hand-offs are made but not remembered.
+    hand_offs: Mutex<Option<HandOffStore>>,
 }
 
 /// Where the settings file is (the app's config directory, known once the app is built) and what was read
@@ -158,7 +162,21 @@ impl AppState {
             device_code: Mutex::new(None),
             sign_in_address: Mutex::new(None),
             settings: Mutex::new(SettingsSlot::default()),
+            hand_offs: Mutex::new(None),
         }
+    }
+
+    /// Keep the record of hand-offs in `dir` (the app's data directory).
+    pub fn use_data_dir(&self, dir: &std::path::Path) {
+        *self.hand_offs.lock().unwrap_or_else(|e| e.into_inner()) = Some(HandOffStore::in_dir(dir));
+    }
+
+    /// The record of hand-offs, when the app has a data directory.
+    pub fn hand_off_store(&self) -> Option<HandOffStore> {
+        self.hand_offs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Keep the settings in `path` (read again when next needed).

@@ -320,3 +320,76 @@ fn an_unreadable_settings_file_gives_the_defaults_and_a_notice_until_saved() {
     assert!(dir.join("settings.json.bak").exists(), "the .bak stays");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The hand-off commands' refusals and no-secret answers, which need no tool on the machine: a feed address
+/// that is none, plain text not chosen, the npm lines with `${AZDO_NPM_PAT_B64}`; without a data directory
+/// nothing is recorded, and removing the copies of a token handed nowhere removes nothing.
+#[test]
+fn hand_offs_refuse_without_the_choice_and_the_npm_lines_hold_no_token() {
+    let (_app, window) = app();
+    let session = invoke(&window, "start_demo", json!({})).expect("demo starts");
+    let org = session["profile"]["organizations"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let created = invoke(
+        &window,
+        "create_token",
+        json!({"request": {
+            "organization": org,
+            "displayName": "hand-off command test",
+            "scopes": ["vso.packaging"],
+            "lifespan": {"kind": "days", "days": 30}
+        }}),
+    )
+    .expect("create");
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let id = created["token"]["authorizationId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let err = invoke(
+        &window,
+        "use_created_token_with_nuget",
+        json!({"authorizationId": id, "feedUrl": "https://example.com/feed", "plainTextOk": true}),
+    )
+    .expect_err("not a feed");
+    assert_eq!(err["code"], "invalidInput");
+    let err = invoke(
+        &window,
+        "use_created_token_with_nuget",
+        json!({"authorizationId": id, "plainTextOk": true,
+               "feedUrl": format!("http://pkgs.example.com/{org}/_packaging/f/nuget/v3/index.json")}),
+    )
+    .expect_err("the token would travel unencrypted");
+    assert_eq!(err["code"], "insecureUrl");
+    let registry = format!("https://pkgs.dev.azure.com/{org}/_packaging/web/npm/registry/");
+    let err = invoke(
+        &window,
+        "use_created_token_with_npm",
+        json!({"authorizationId": id, "registryUrl": registry, "plainTextOk": false}),
+    )
+    .expect_err("plain text not chosen");
+    assert_eq!(err["code"], "invalidInput");
+
+    let lines = invoke(
+        &window,
+        "npm_env_lines",
+        json!({"authorizationId": id, "registryUrl": registry}),
+    )
+    .expect("the lines");
+    let lines = lines.as_str().unwrap();
+    assert!(lines.contains(":_password=${AZDO_NPM_PAT_B64}"), "{lines}");
+    assert!(!lines.contains(&secret));
+
+    assert_eq!(invoke(&window, "hand_offs", json!({})), Ok(json!([])));
+    assert_eq!(
+        invoke(
+            &window,
+            "remove_copies",
+            json!({"tokens": [{"organization": org, "authorizationId": id}]})
+        ),
+        Ok(json!([]))
+    );
+}

@@ -194,7 +194,7 @@ fn keychain_use_with_git_hands_the_token_to_the_credential_helper() {
         return;
     }
     let _world = world();
-    // An isolated HOME whose Git keeps credentials with the `store` helper.
+    // An isolated HOME whose Git keeps credentials with the `store` helper (a plain file).
     let home = tempfile_dir();
     std::fs::write(home.join(".gitconfig"), "[credential]\n\thelper = store\n").unwrap();
     std::env::set_var("HOME", &home);
@@ -212,11 +212,27 @@ fn keychain_use_with_git_hands_the_token_to_the_credential_helper() {
     )
     .expect("create");
     let secret = created["secret"].as_str().unwrap().to_string();
-    let sentence = invoke(&window, "use_created_token_with_git", json!({})).expect("hand-off");
-    assert!(sentence
-        .as_str()
-        .unwrap()
-        .contains("https://dev.azure.com/contoso-web"));
+    // `store` writes a plain file: the check says so, and the hand-off waits for the person's go-ahead.
+    let check = invoke(&window, "git_helper_check", json!({})).expect("check");
+    assert_eq!(check["verdict"], "plainFile");
+    assert_eq!(check["helpers"], json!(["store"]));
+    let refused = invoke(&window, "use_created_token_with_git", json!({}))
+        .expect_err("no go-ahead for the plain file");
+    assert_eq!(refused["code"], "invalidInput");
+    assert!(!home.join(".git-credentials").exists());
+    let sentence = invoke(
+        &window,
+        "use_created_token_with_git",
+        json!({"plainFileOk": true}),
+    )
+    .expect("hand-off");
+    // The credential is for the organizations' host of the session: here the simulator's stand-in for
+    // https://dev.azure.com (PATDESK_DEV_URL), with the organization as user name.
+    let dev = std::env::var("PATDESK_DEV_URL").unwrap();
+    let target = format!("{}/contoso-web", dev.trim_end_matches('/'));
+    let (scheme, rest) = dev.split_once("://").unwrap();
+    let host = rest.split('/').next().unwrap();
+    assert!(sentence.as_str().unwrap().contains(&target), "{sentence}");
     let mut fill = Command::new("git")
         .args(["credential", "fill"])
         .env("HOME", &home)
@@ -229,7 +245,7 @@ fn keychain_use_with_git_hands_the_token_to_the_credential_helper() {
     fill.stdin
         .take()
         .unwrap()
-        .write_all(b"protocol=https\nhost=dev.azure.com\nusername=contoso-web\n\n")
+        .write_all(format!("protocol={scheme}\nhost={host}\nusername=contoso-web\n\n").as_bytes())
         .unwrap();
     let out = fill.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

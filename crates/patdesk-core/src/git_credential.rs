@@ -14,7 +14,15 @@
 //! path={org}
 //! username={org}
 //! password={the PAT}
+//! password_expiry_utc={the token's expiry, Unix seconds}
 //! ```
+//!
+//! **Which helper first.** Before handing off, [`GitCredentials::check_helpers`] reads the helpers Git would
+//! ask (`credential.helper`, and `credential.<url>.helper` for the Azure DevOps URL) and says what becomes of
+//! the token: kept in a keychain (libsecret, osxkeychain, wincred, Git Credential Manager in PAT mode), kept
+//! in memory for a while (`cache`), written to a plain file (`store`, or GCM with its `plaintext` store) —
+//! which needs the person's explicit go-ahead —, or not used at all (no helper; GCM in OAuth mode, which
+//! mints its own tokens and ignores a PAT).
 //!
 //! **Why `username={org}` and `path={org}`.** Git by default (`credential.useHttpPath=false`) drops the path
 //! of `https` URLs before asking a helper, so the helper sees only the host — and every organization's PAT
@@ -37,6 +45,11 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
+use ts_rs::TS;
+
 use crate::error::{Error, ErrorCode};
 use crate::secret::Sensitive;
 
@@ -52,6 +65,11 @@ const HELPER_DEADLINE: Duration = Duration::from_secs(60);
 pub struct GitCredentials {
     program: PathBuf,
     envs: Vec<(OsString, Option<OsString>)>,
+    /// Where the organizations live: `https://dev.azure.com` (or the simulator's stand-in for it).
+    protocol: String,
+    host: String,
+    /// Path before the organization (empty for `dev.azure.com`).
+    prefix: String,
 }
 
 impl Default for GitCredentials {
@@ -59,8 +77,51 @@ impl Default for GitCredentials {
         GitCredentials {
             program: PathBuf::from("git"),
             envs: Vec::new(),
+            protocol: "https".into(),
+            host: AZURE_DEVOPS_HOST.into(),
+            prefix: String::new(),
         }
     }
+}
+
+/// What Git's configured credential helpers would do with a PAT handed to them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct GitHelperCheck {
+    /// The helpers Git asks for the organization's URL, in order (as configured: `store`, `libsecret`, …).
+    pub helpers: Vec<String>,
+    pub verdict: GitHelperVerdict,
+    /// What happens to the token, in words (shown before the hand-off).
+    pub message: String,
+}
+
+/// Whether a hand-off to Git may go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub enum GitHelperVerdict {
+    /// A keychain (or memory) keeps it: go ahead.
+    Ready,
+    /// A helper would write it to a plain file: only with the person's explicit go-ahead.
+    PlainFile,
+    /// Git would not keep or not use it (no helper; Git Credential Manager in OAuth mode).
+    Unusable,
+}
+
+/// One configured helper, as Git's configuration names it.
+fn helper_kind(helper: &str) -> &str {
+    let first = helper
+        .trim()
+        .trim_start_matches('!')
+        .split_whitespace()
+        .next()
+        .unwrap_or("");
+    let base = first.rsplit(['/', '\\']).next().unwrap_or(first);
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    base.strip_prefix("git-credential-").unwrap_or(base)
 }
 
 impl GitCredentials {
@@ -72,6 +133,63 @@ impl GitCredentials {
     pub fn program(mut self, program: impl Into<PathBuf>) -> Self {
         self.program = program.into();
         self
+    }
+
+    /// Hand off for the organizations under `dev` (`https://dev.azure.com`, or the simulator's `…/dev`).
+    pub fn for_dev_url(mut self, dev: &url::Url) -> Self {
+        self.protocol = dev.scheme().to_string();
+        self.host = match (dev.host_str(), dev.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => AZURE_DEVOPS_HOST.to_string(),
+        };
+        self.prefix = dev.path().trim_matches('/').to_string();
+        self
+    }
+
+    /// Hand off for the collections of an Azure DevOps Server: `{base}/{collection}`, with the server's port
+    /// and virtual directory (`https://tfs.contoso.local:8080/tfs/DefaultCollection`).
+    pub fn for_server(self, server: &crate::server::ServerAddress) -> Self {
+        self.for_dev_url(&server.base)
+    }
+
+    /// Give Git `secret` for an Azure DevOps Server's collection (see [`Self::for_server`]).
+    pub fn approve_server(
+        &self,
+        server: &crate::server::ServerAddress,
+        collection: &str,
+        secret: &Sensitive<String>,
+    ) -> Result<(), Error> {
+        self.clone()
+            .for_server(server)
+            .approve(collection, None, secret)
+    }
+
+    /// Forget what [`Self::approve_server`] stored for the collection.
+    pub fn reject_server(
+        &self,
+        server: &crate::server::ServerAddress,
+        collection: &str,
+    ) -> Result<(), Error> {
+        self.clone().for_server(server).reject(collection)
+    }
+
+    /// The organization's URL Git's credential is for: `https://dev.azure.com/{org}`.
+    pub fn target_url(&self, org: &str) -> String {
+        format!(
+            "{}://{}/{}",
+            self.protocol,
+            self.host,
+            self.org_path(org.trim())
+        )
+    }
+
+    fn org_path(&self, org: &str) -> String {
+        if self.prefix.is_empty() {
+            org.to_string()
+        } else {
+            format!("{}/{org}", self.prefix)
+        }
     }
 
     /// Set an environment variable for the `git` child processes only.
@@ -97,6 +215,108 @@ impl GitCredentials {
         matches!(cmd.status(), Ok(status) if status.success())
     }
 
+    /// What Git's helpers for `https://dev.azure.com/{org}` would do with a PAT (see the module docs).
+    pub fn check_helpers(&self, org: &str) -> Result<GitHelperCheck, Error> {
+        let org = org.trim();
+        check_field("organization", org)?;
+        self.check_git()?;
+        let helpers = self.helpers_for(org)?;
+        let kinds: Vec<String> = helpers.iter().map(|h| helper_kind(h).to_string()).collect();
+        let gcm = kinds.iter().any(|k| {
+            matches!(
+                k.as_str(),
+                "manager" | "manager-core" | "credential-manager"
+            )
+        });
+        let gcm_mode = if gcm {
+            self.gcm_setting(
+                "GCM_AZREPOS_CREDENTIALTYPE",
+                "credential.azreposCredentialType",
+            )?
+        } else {
+            None
+        };
+        let gcm_store = if gcm {
+            self.gcm_setting("GCM_CREDENTIAL_STORE", "credential.credentialStore")?
+        } else {
+            None
+        };
+        let named = |k: &str| kinds.iter().any(|x| x == k);
+        let (verdict, message) = if helpers.is_empty() {
+            (
+                GitHelperVerdict::Unusable,
+                "Git has no credential helper set up, so it has nowhere to keep the token. Install Git Credential Manager (or set up another credential helper such as libsecret), then try again — or copy the token and paste it when Git asks for a password.".to_string(),
+            )
+        } else if gcm
+            && kinds.len() == 1
+            && gcm_mode
+                .as_deref()
+                .is_some_and(|m| m.eq_ignore_ascii_case("oauth"))
+        {
+            (
+                GitHelperVerdict::Unusable,
+                "Git Credential Manager is set to sign in with your Microsoft account (OAuth) for Azure Repos, so it would not use this token. Switch it to tokens (git config --global credential.azreposCredentialType pat) to use a token, or keep signing in the way it does now.".to_string(),
+            )
+        } else if named("store")
+            || (gcm
+                && gcm_store
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("plaintext")))
+        {
+            (
+                GitHelperVerdict::PlainFile,
+                "Your Git credential helper (\"store\") writes passwords to a plain text file in your home folder (~/.git-credentials), where any program you run can read the token. Hand it over only if that is acceptable on this computer; a keychain helper such as libsecret or Git Credential Manager keeps it safe.".to_string(),
+            )
+        } else if gcm && gcm_store.is_none() && cfg!(target_os = "linux") {
+            (
+                GitHelperVerdict::Unusable,
+                "Git Credential Manager has no credential store selected on this computer, so it cannot keep the token. Choose one (git config --global credential.credentialStore secretservice), then try again.".to_string(),
+            )
+        } else if kinds.iter().all(|k| k == "cache") {
+            (
+                GitHelperVerdict::Ready,
+                "Git's \"cache\" helper keeps the token in memory only, for a while (15 minutes unless set otherwise); after that Git asks for a password again.".to_string(),
+            )
+        } else {
+            (
+                GitHelperVerdict::Ready,
+                format!(
+                    "Git keeps the token with your credential helper ({}).",
+                    kinds.join(", ")
+                ),
+            )
+        };
+        Ok(GitHelperCheck {
+            helpers,
+            verdict,
+            message,
+        })
+    }
+
+    /// Hand a token to Git after [`Self::check_helpers`]: refused when Git would not keep or use it, and when
+    /// it would land in a plain file unless `plain_file_ok` (the person's explicit go-ahead after the warning).
+    /// `expiry` becomes `password_expiry_utc`. Answers the check it acted on.
+    pub fn hand_off(
+        &self,
+        org: &str,
+        secret: &Sensitive<String>,
+        expiry: Option<DateTime<Utc>>,
+        plain_file_ok: bool,
+    ) -> Result<GitHelperCheck, Error> {
+        let check = self.check_helpers(org)?;
+        match check.verdict {
+            GitHelperVerdict::Unusable => {
+                return Err(Error::new(ErrorCode::GitUnavailable, check.message.clone()))
+            }
+            GitHelperVerdict::PlainFile if !plain_file_ok => {
+                return Err(Error::new(ErrorCode::InvalidInput, check.message.clone()))
+            }
+            _ => {}
+        }
+        self.approve_until(org, None, secret, expiry)?;
+        Ok(check)
+    }
+
     /// Store `secret` as the password for `https://dev.azure.com/{org}` in Git's credential helper.
     /// `username_hint` replaces the user name (default: the organization, see the module docs).
     pub fn approve(
@@ -105,52 +325,23 @@ impl GitCredentials {
         username_hint: Option<&str>,
         secret: &Sensitive<String>,
     ) -> Result<(), Error> {
+        self.approve_until(org, username_hint, secret, None)
+    }
+
+    /// [`Self::approve`] with `password_expiry_utc` (helpers that keep it stop offering the token then).
+    pub fn approve_until(
+        &self,
+        org: &str,
+        username_hint: Option<&str>,
+        secret: &Sensitive<String>,
+        expiry: Option<DateTime<Utc>>,
+    ) -> Result<(), Error> {
         let org = org.trim();
         check_field("organization", org)?;
         let username = username_hint
             .map(str::trim)
             .filter(|u| !u.is_empty())
             .unwrap_or(org);
-        self.approve_at(&GitTarget::services(org), username, secret)
-    }
-
-    /// Store `secret` for a collection of an Azure DevOps Server (`{base}/{collection}`, e.g.
-    /// `https://tfs.contoso.local:8080/tfs/DefaultCollection`), so `git clone` of its repositories finds it.
-    /// The user name is the collection (a server ignores it when the password is a PAT).
-    pub fn approve_server(
-        &self,
-        server: &crate::server::ServerAddress,
-        collection: &str,
-        secret: &Sensitive<String>,
-    ) -> Result<(), Error> {
-        let collection = collection.trim();
-        check_field("organization", collection)?;
-        let target = GitTarget::server(server, collection);
-        self.approve_at(&target, collection, secret)
-    }
-
-    /// Forget what [`Self::approve_server`] stored for the collection.
-    pub fn reject_server(
-        &self,
-        server: &crate::server::ServerAddress,
-        collection: &str,
-    ) -> Result<(), Error> {
-        let collection = collection.trim();
-        check_field("organization", collection)?;
-        self.check_git()?;
-        let target = GitTarget::server(server, collection);
-        self.run_credential(
-            "reject",
-            &Sensitive::new(target.describe(collection) + "\n"),
-        )
-    }
-
-    fn approve_at(
-        &self,
-        target: &GitTarget,
-        username: &str,
-        secret: &Sensitive<String>,
-    ) -> Result<(), Error> {
         check_field("user name", username)?;
         if secret.expose().is_empty() || has_forbidden(secret.expose()) {
             return Err(Error::new(
@@ -159,7 +350,7 @@ impl GitCredentials {
             ));
         }
         self.check_git()?;
-        if !self.helper_configured(&target.url())? {
+        if !self.helper_configured(org)? {
             return Err(Error::new(
                 ErrorCode::Internal,
                 "Git has no credential helper set up, so it has nowhere to keep the token. Install Git Credential Manager (or set up another credential helper), then try again — or copy the token and paste it when Git asks for a password.",
@@ -167,9 +358,12 @@ impl GitCredentials {
         }
         // Built in one allocation of the final size, so no stray copy of the secret is left behind by a
         // reallocation; the buffer is zeroized when `input` drops.
-        let head = target.describe(username);
+        let mut head = self.describe(org, username);
+        if let Some(expiry) = expiry {
+            head.push_str(&format!("password_expiry_utc={}\n", expiry.timestamp()));
+        }
         let password = secret.expose();
-        let mut text = String::with_capacity(head.len() + "password=".len() + password.len() + 2);
+        let mut text = String::with_capacity(head.len() + "password=".len() + password.len() + 3);
         text.push_str(&head);
         text.push_str("password=");
         text.push_str(password);
@@ -183,10 +377,7 @@ impl GitCredentials {
         let org = org.trim();
         check_field("organization", org)?;
         self.check_git()?;
-        self.run_credential(
-            "reject",
-            &Sensitive::new(GitTarget::services(org).describe(org) + "\n"),
-        )
+        self.run_credential("reject", &Sensitive::new(self.describe(org, org) + "\n"))
     }
 
     /// `git --version` runs: missing Git and broken Git settings (which make every git command fail) get
@@ -205,11 +396,12 @@ impl GitCredentials {
         }
     }
 
-    /// Whether a credential helper applies to `url` (`credential.helper`, or a URL-specific
-    /// `credential.<url>.helper`). Without one, `git credential approve` silently does nothing.
-    fn helper_configured(&self, url: &str) -> Result<bool, Error> {
+    /// Whether a credential helper applies to `https://dev.azure.com/{org}` (`credential.helper`, or a
+    /// URL-specific `credential.<url>.helper`). Without one, `git credential approve` silently does nothing.
+    fn helper_configured(&self, org: &str) -> Result<bool, Error> {
+        let url = self.target_url(org);
         let mut cmd = self.command();
-        cmd.args(["config", "--get-urlmatch", "credential.helper", url])
+        cmd.args(["config", "--get-urlmatch", "credential.helper", &url])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -220,6 +412,77 @@ impl GitCredentials {
             Some(1) => Ok(false),
             _ => Err(git_settings_broken(&output.stderr)),
         }
+    }
+
+    /// The helpers Git asks for the organization's URL: every `credential.helper` value that applies (the
+    /// general ones and those of matching `credential.<url>` sections, in configuration order), where an
+    /// empty value clears the list so far, as Git does.
+    fn helpers_for(&self, org: &str) -> Result<Vec<String>, Error> {
+        let url = self.target_url(org);
+        let mut cmd = self.command();
+        cmd.args(["config", "--get-regexp", r"^credential(\..+)?\.helper$"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let output = cmd.output().map_err(|_| git_missing())?;
+        match output.status.code() {
+            Some(0) | Some(1) => {}
+            _ => return Err(git_settings_broken(&output.stderr)),
+        }
+        let mut helpers = Vec::new();
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            let (key, value) = line.split_once(' ').unwrap_or((line, ""));
+            let key = key.to_ascii_lowercase();
+            let applies = key == "credential.helper"
+                || key
+                    .strip_prefix("credential.")
+                    .and_then(|k| k.strip_suffix(".helper"))
+                    .is_some_and(|scope| url_matches(scope, &url));
+            if !applies {
+                continue;
+            }
+            if value.trim().is_empty() {
+                helpers.clear();
+            } else {
+                helpers.push(value.trim().to_string());
+            }
+        }
+        Ok(helpers)
+    }
+
+    /// A Git Credential Manager setting: the environment variable wins over Git's configuration.
+    fn gcm_setting(&self, env: &str, key: &str) -> Result<Option<String>, Error> {
+        let from_env = self
+            .envs
+            .iter()
+            .rev()
+            .find(|(k, _)| k.as_os_str() == OsStr::new(env))
+            .map(|(_, v)| v.as_ref().map(|v| v.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| std::env::var(env).ok());
+        if let Some(v) = from_env.filter(|v| !v.trim().is_empty()) {
+            return Ok(Some(v.trim().to_string()));
+        }
+        let output = self
+            .command()
+            .args(["config", "--get", key])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|_| git_missing())?;
+        Ok(output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+            .filter(|v| !v.is_empty()))
+    }
+
+    /// The credential description without the password (and without the closing blank line).
+    fn describe(&self, org: &str, username: &str) -> String {
+        format!(
+            "protocol={}\nhost={}\npath={}\nusername={username}\n",
+            self.protocol,
+            self.host,
+            self.org_path(org)
+        )
     }
 
     fn run_credential(&self, action: &str, input: &Sensitive<String>) -> Result<(), Error> {
@@ -297,54 +560,31 @@ pub fn reject(org: &str) -> Result<(), Error> {
     GitCredentials::default().reject(org)
 }
 
-/// The credential description without the password (and without the closing blank line).
-/// Where a token is for, in Git's terms: protocol, host (with the port) and path.
-struct GitTarget {
-    protocol: String,
-    host: String,
-    path: String,
-}
-
-impl GitTarget {
-    /// `https://dev.azure.com/{org}`.
-    fn services(org: &str) -> GitTarget {
-        GitTarget {
-            protocol: "https".into(),
-            host: AZURE_DEVOPS_HOST.into(),
-            path: org.into(),
-        }
-    }
-
-    /// `{base}/{collection}` of an Azure DevOps Server.
-    fn server(server: &crate::server::ServerAddress, collection: &str) -> GitTarget {
-        let base = &server.base;
-        let host = match base.port() {
-            Some(p) => format!("{}:{p}", base.host_str().unwrap_or_default()),
-            None => base.host_str().unwrap_or_default().to_string(),
-        };
-        let dir = base.path().trim_matches('/');
-        GitTarget {
-            protocol: base.scheme().into(),
-            host,
-            path: if dir.is_empty() {
-                collection.to_string()
-            } else {
-                format!("{dir}/{collection}")
-            },
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("{}://{}/{}", self.protocol, self.host, self.path)
-    }
-
-    /// The request lines of Git's credential protocol, without the password.
-    fn describe(&self, username: &str) -> String {
-        format!(
-            "protocol={}\nhost={}\npath={}\nusername={username}\n",
-            self.protocol, self.host, self.path
-        )
-    }
+/// Whether a `credential.<scope>` section applies to `url`, as Git matches them: the scope's scheme and
+/// host equal the URL's (a `*.` host wildcard matches one label), and its path, if any, is a prefix.
+fn url_matches(scope: &str, url: &str) -> bool {
+    let split = |u: &str| -> Option<(String, String, String)> {
+        let (scheme, rest) = u.split_once("://")?;
+        let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        Some((
+            scheme.to_ascii_lowercase(),
+            host.to_ascii_lowercase(),
+            path.trim_matches('/').to_string(),
+        ))
+    };
+    let (Some((s_scheme, s_host, s_path)), Some((u_scheme, u_host, u_path))) =
+        (split(scope), split(url))
+    else {
+        return false;
+    };
+    let host_ok = s_host == u_host
+        || s_host
+            .strip_prefix("*.")
+            .is_some_and(|h| u_host.split_once('.').is_some_and(|(_, rest)| rest == h));
+    s_scheme == u_scheme
+        && host_ok
+        && (s_path.is_empty() || u_path == s_path || u_path.starts_with(&format!("{s_path}/")))
 }
 
 fn has_forbidden(value: &str) -> bool {

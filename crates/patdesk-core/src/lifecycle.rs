@@ -7,9 +7,10 @@
 //! reported in [`Regenerated::previous`] (both tokens then exist and are listed), never hidden.
 //!
 //! Where PAT Desk itself had put the old value, the new value replaces it: the copy saved in the keychain
-//! ("Save in my keychain", [`replace_saved_copy`]) and Git's credential for the organization when PAT Desk
-//! had handed the old token to Git ("Use with Git", noted in the keychain's index; [`replace_git_copy`]). The
-//! window tells the person which places were updated. Anywhere else the old value was pasted is the person's
+//! ("Save in my keychain", [`replace_saved_copy`]) and Git's credential for the organization when an earlier
+//! version had noted the hand-off in the keychain's index ([`replace_git_copy`]); every place in the record of
+//! hand-offs (Git, NuGet, npm) is refreshed by [`crate::copies::replace_recorded_copies`]. The window tells the
+//! person which places were updated. Anywhere else the old value was pasted is the person's
 //! to change, which is why the window says so.
 
 use chrono::Utc;

@@ -373,6 +373,13 @@ pub enum ReplacedCopy {
     Keychain,
     /// Git's credential for `https://dev.azure.com/{organization}` ("Use with Git").
     Git,
+    /// A NuGet package source's credential ("Use with NuGet").
+    #[serde(rename = "nuget")]
+    NuGet,
+    /// The lines for an npm feed in the user's `.npmrc` ("Use with npm").
+    Npm,
+    /// pip's keychain item (or `pip.conf` line) for a Python feed ("Use with pip").
+    Pip,
 }
 
 /// What the window receives after Regenerate (`RegeneratedToken` in TypeScript): the new token with its

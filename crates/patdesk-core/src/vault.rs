@@ -9,9 +9,9 @@
 //! * **saved PATs** a person chose to keep (entry `pat:{org}:{authorizationId}`, shown in the keychain as
 //!   "PAT Desk — {org} — {name}");
 //! * **an index** of the remembered accounts and saved PATs (entry `index`): names, organizations and ids
-//!   only — *no secrets* — so the window can list them without reading any secret. It also notes which
-//!   token PAT Desk handed to Git for each organization ("Use with Git"), so that Regenerate can hand Git the
-//!   new value where PAT Desk itself had put the old one.
+//!   only — *no secrets* — so the window can list them without reading any secret. Earlier versions also
+//!   noted there which token PAT Desk handed to Git for each organization; Regenerate still reads that note,
+//!   while new hand-offs are recorded in `handoffs.json` ([`crate::handoffs`]).
 //!
 //! All entries live under one keychain *service* name, the **namespace**: `dev.patdesk.app` for release
 //! builds, `dev.patdesk.app.dev` for debug builds (so a development build can never read, rotate or delete a
@@ -508,6 +508,39 @@ impl Vault {
             .git
             .into_iter()
             .find(|g| g.organization.eq_ignore_ascii_case(organization)))
+    }
+
+    // ----- items other programs read (pip through python-keyring) ----------------------------------------
+
+    /// Keep `secret` in the system keychain under another program's `service` and `user` (not this vault's
+    /// namespace), where that program's keyring library looks: python-keyring searches Secret Service items
+    /// by `service` and `username`, and the macOS Keychain by service and account, which is what these
+    /// entries are. Used for pip's keyring route.
+    pub fn save_for_program(
+        &self,
+        service: &str,
+        user: &str,
+        label: &str,
+        secret: &Sensitive<String>,
+    ) -> Result<(), Error> {
+        ensure_store()?;
+        #[cfg(target_os = "linux")]
+        let entry = {
+            let modifiers = HashMap::from([("label", label)]);
+            Entry::new_with_modifiers(service, user, &modifiers).map_err(map_keyring)?
+        };
+        #[cfg(not(target_os = "linux"))]
+        let entry = {
+            let _ = label;
+            Entry::new(service, user).map_err(map_keyring)?
+        };
+        entry.set_password(secret.expose()).map_err(map_keyring)
+    }
+
+    /// Delete what [`Vault::save_for_program`] kept (missing is fine).
+    pub fn forget_for_program(&self, service: &str, user: &str) -> Result<(), Error> {
+        ensure_store()?;
+        delete_entry(&Entry::new(service, user).map_err(map_keyring)?)
     }
 
     // ----- plumbing -----------------------------------------------------------------------------------

@@ -330,6 +330,27 @@ fn org_connection_data(shared: &Shared, st: &SimState, ctx: &Ctx, org: &str) -> 
             3000,
         )
     };
+    match pat_from_basic(st, value, org) {
+        Ok(pat) => match st.world.user(&pat.owner_oid) {
+            Some(u) => connection_data(u),
+            None => refused(NOT_AUTHORIZED),
+        },
+        Err(message) => refused(message),
+    }
+}
+
+/// The refusal of a Basic credential that is no active PAT of the organization's members.
+pub const NOT_AUTHORIZED: &str = "TF400813: The user '' is not authorized to access this resource.";
+
+/// The PAT a Basic credential (`value`: base64 of `user:PAT`, any user name) carries, if it is one the
+/// simulator issued, is neither revoked nor expired, targets `org` (or is a global one before the retirement
+/// of global PATs) and belongs to a member of `org`; else the sentence of the `401` Azure DevOps answers.
+/// Every route a tool holding a PAT calls (connectionData, Git, NuGet feeds) checks it this way.
+pub fn pat_from_basic<'s>(
+    st: &'s SimState,
+    value: &str,
+    org: &Org,
+) -> Result<&'s crate::state::Pat, &'static str> {
     use base64::Engine;
     let password = base64::engine::general_purpose::STANDARD
         .decode(value.trim())
@@ -345,26 +366,24 @@ fn org_connection_data(shared: &Shared, st: &SimState, ctx: &Ctx, org: &str) -> 
         .iter()
         .find(|p| p.secret_sha256 == Some(digest) && !password.is_empty())
     else {
-        return refused("TF400813: The user '' is not authorized to access this resource.");
+        return Err(NOT_AUTHORIZED);
     };
     if pat.revoked {
-        return refused("Access Denied: The Personal Access Token used has been revoked.");
+        return Err("Access Denied: The Personal Access Token used has been revoked.");
     }
     if pat.valid_to <= now {
-        return refused("Access Denied: The Personal Access Token used has expired.");
+        return Err("Access Denied: The Personal Access Token used has expired.");
     }
     match &pat.target_accounts {
         None if now >= st.global_retirement => {
-            return refused("Access Denied: Personal Access Tokens scoped to all accessible organizations are no longer supported. Use a token scoped to this organization.");
+            return Err("Access Denied: Personal Access Tokens scoped to all accessible organizations are no longer supported. Use a token scoped to this organization.");
         }
         None => {}
         Some(targets)
             if targets
                 .iter()
                 .any(|t| t.eq_ignore_ascii_case(&org.account_id)) => {}
-        Some(_) => {
-            return refused("TF400813: The user '' is not authorized to access this resource.");
-        }
+        Some(_) => return Err(NOT_AUTHORIZED),
     }
     match st.world.user(&pat.owner_oid) {
         Some(u)
@@ -373,9 +392,9 @@ fn org_connection_data(shared: &Shared, st: &SimState, ctx: &Ctx, org: &str) -> 
                 .iter()
                 .any(|m| m.eq_ignore_ascii_case(&u.user.oid)) =>
         {
-            connection_data(u)
+            Ok(pat)
         }
-        _ => refused("TF400813: The user '' is not authorized to access this resource."),
+        _ => Err(NOT_AUTHORIZED),
     }
 }
 

@@ -21,6 +21,7 @@ mod scopes;
 mod seed;
 mod server;
 mod state;
+mod tools;
 mod wire;
 
 use std::net::SocketAddr;
@@ -221,6 +222,12 @@ impl Simulator {
     /// `http://127.0.0.1:PORT`, where the `/_sim/` control routes live.
     pub fn base_url(&self) -> String {
         self.shared.base_url.clone()
+    }
+
+    /// `http://127.0.0.1:PORT/pkgs`: the simulator's stand-in for `https://pkgs.dev.azure.com`, where the
+    /// organizations' NuGet feeds live (`{pkgs}/{org}/_packaging/{feed}/nuget/v3/index.json`).
+    pub fn pkgs_url(&self) -> String {
+        format!("{}/pkgs", self.shared.base_url)
     }
 
     /// The simulator's "now": the machine's clock moved by `/_sim/clock` or [`SimOptions::start_at`].

@@ -57,6 +57,25 @@ pub enum Route {
     },
     /// Anything else under `{base}/tfs`.
     ServerNotFound,
+    /// `GET {dev}/{org}[/{project}]/_git/{repo}/info/refs`: Git's smart-HTTP ref advertisement (Basic auth).
+    GitInfoRefs {
+        org: String,
+    },
+    /// `{pkgs}/{org}[/{project}]/_packaging/{feed}/nuget/{rest}`: a NuGet feed (Basic auth).
+    NuGetFeed {
+        org: String,
+        rest: String,
+    },
+    /// `{pkgs}/{org}[/{project}]/_packaging/{feed}/pypi/simple/[{project}/]`: a Python package index (Basic auth).
+    PyPiFeed {
+        org: String,
+        rest: String,
+    },
+    /// `{pkgs}/{org}[/{project}]/_packaging/{feed}/npm/registry/{package}`: an npm feed (Basic auth).
+    NpmFeed {
+        org: String,
+        package: String,
+    },
     NotFound,
 }
 
@@ -98,6 +117,10 @@ impl Ctx {
             Route::ConnectionData => "connectionData",
             Route::OrgConnectionData { .. } => "org.connectionData",
             Route::Discovery { .. } => "discovery",
+            Route::GitInfoRefs { .. } => "git.infoRefs",
+            Route::NuGetFeed { .. } => "nuget.feed",
+            Route::NpmFeed { .. } => "npm.feed",
+            Route::PyPiFeed { .. } => "pypi.feed",
             Route::NotFound => "notFound",
             Route::ServerTokens { id, .. } => match (&self.method, id.is_some()) {
                 (&Method::POST, _) if self.body_has_authorization_id() => "server.tokens.update",
@@ -196,6 +219,28 @@ fn classify(method: &Method, path: &str) -> Route {
         [first, rest @ ..] if *first == crate::onprem::VIRTUAL_DIRECTORY => {
             crate::onprem::classify(rest, &orig[1..])
         }
+        ["dev", _, .., "_git", _, "info", "refs"] if segs.len() <= 8 => Route::GitInfoRefs {
+            org: orig[1].to_string(),
+        },
+        ["pkgs", _, ..] => match segs.iter().position(|s| *s == "_packaging") {
+            Some(at @ (2 | 3)) if segs.get(at + 2) == Some(&"nuget") => Route::NuGetFeed {
+                org: orig[1].to_string(),
+                rest: orig[at + 3..].join("/"),
+            },
+            Some(at @ (2 | 3)) if segs.get(at + 2) == Some(&"pypi") => Route::PyPiFeed {
+                org: orig[1].to_string(),
+                rest: orig[at + 3..].join("/"),
+            },
+            Some(at @ (2 | 3))
+                if segs.get(at + 2) == Some(&"npm") && segs.get(at + 3) == Some(&"registry") =>
+            {
+                Route::NpmFeed {
+                    org: orig[1].to_string(),
+                    package: orig[at + 4..].join("/"),
+                }
+            }
+            _ => Route::NotFound,
+        },
         _ => Route::NotFound,
     }
 }
@@ -363,6 +408,10 @@ async fn dispatch(
         | Route::ServerCollections
         | Route::ServerConnectionData { .. }
         | Route::ServerNotFound => crate::onprem::handle(shared, ctx),
+        Route::GitInfoRefs { org } => crate::tools::git_info_refs(shared, ctx, org),
+        Route::NuGetFeed { org, rest } => crate::tools::nuget_feed(shared, ctx, org, rest),
+        Route::NpmFeed { org, package } => crate::tools::npm_feed(shared, ctx, org, package),
+        Route::PyPiFeed { org, rest } => crate::tools::pypi_feed(shared, ctx, org, rest),
         Route::NotFound => wire::vss_error(
             StatusCode::NOT_FOUND,
             "ResourceNotFoundException",

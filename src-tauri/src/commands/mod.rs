@@ -4,6 +4,7 @@
 pub mod about;
 pub mod clipboard;
 pub mod export;
+pub mod handoff;
 pub mod replace;
 pub mod saved;
 pub mod server;

@@ -1,5 +1,5 @@
-//! Keeping a created token: **Save in my keychain** (opt-in; the Saved tokens view copies or forgets it) and
-//! **Use with Git** (`git credential approve` for `https://dev.azure.com/{org}`).
+//! Keeping a created token: **Save in my keychain** (opt-in; the Saved tokens view copies or forgets it).
+//! Handing it to Git or NuGet is `handoff`.
 //!
 //! The secret never comes back from the window: both use the one the shell kept from `create_token`, and
 //! copying a saved token reads it from the keychain in Rust.
@@ -14,7 +14,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use crate::state::{AppState, CreatedToken};
 use crate::CLIPBOARD_COUNTDOWN_EVENT;
 
-fn no_created_token() -> Error {
+pub fn no_created_token() -> Error {
     Error::new(
         ErrorCode::TokenNotFound,
         "There is no new token to keep any more. Create a new token first.",
@@ -147,36 +147,4 @@ pub async fn git_status() -> Result<bool, Error> {
     tauri::async_runtime::spawn_blocking(git_credential::git_available)
         .await
         .map_err(Error::internal)
-}
-
-/// Hand a token just created (`authorization_id`, or the last one) to Git's credential helper for
-/// `https://dev.azure.com/{org}`; answers the sentence to show.
-#[tauri::command]
-pub async fn use_created_token_with_git(
-    state: State<'_, AppState>,
-    authorization_id: Option<String>,
-) -> Result<String, Error> {
-    let Some(CreatedToken { token, secret }) = state.created(authorization_id.as_deref()) else {
-        return Err(no_created_token());
-    };
-    let organization = token.organization.clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        if !git_credential::git_available() {
-            return Err(Error::from_code(ErrorCode::GitUnavailable));
-        }
-        git_credential::approve(&organization, None, &secret)
-    })
-    .await
-    .map_err(Error::internal)??;
-    // Noted (no secret) so that Regenerate can hand Git the new value; best effort, like forgetting a copy.
-    if let Some(vault) = state.remembering_vault() {
-        let (organization, id) = (token.organization.clone(), token.authorization_id.clone());
-        let _ = vault
-            .run(move |v| v.note_handed_to_git(&organization, &id))
-            .await;
-    }
-    Ok(format!(
-        "Git will now use this token for https://dev.azure.com/{} — your Git credential helper keeps it, so git clone, pull and push there no longer ask for a password.",
-        token.organization
-    ))
 }

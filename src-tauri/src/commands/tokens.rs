@@ -3,7 +3,7 @@
 //! Long work reports progress through a `tauri::ipc::Channel` the window passes in.
 
 use patdesk_core::bulk::{self, BulkItem, BulkOptions};
-use patdesk_core::git_credential::GitCredentials;
+use patdesk_core::copies;
 use patdesk_core::lifecycle;
 use patdesk_core::listing::TokenListing;
 use patdesk_core::model::{
@@ -159,12 +159,43 @@ pub async fn regenerate_token(
     let regenerated = regenerated?;
     let new = &regenerated.created;
     state.keep_created(new.token.clone(), new.secret.clone());
-    let (replaced, replace_error) = lifecycle::replace_copies(
-        state.remembering_vault().as_ref(),
-        &GitCredentials::default(),
-        &regenerated,
-    )
-    .await;
+    let mut tools = crate::commands::handoff::tools_for(Some(&*session), &new.token.organization);
+    tools.vault = state.remembering_vault();
+    let (mut replaced, mut replace_error) =
+        lifecycle::replace_copies(state.remembering_vault().as_ref(), &tools.git, &regenerated)
+            .await;
+    // Every other place the hand-off record names (Git, NuGet feeds) gets the new value too.
+    if let Some(store) = state.hand_off_store() {
+        let (old_id, created) = (
+            regenerated.previous.authorization_id.clone(),
+            regenerated.created.clone(),
+        );
+        let results = tauri::async_runtime::spawn_blocking(move || {
+            copies::replace_recorded_copies(&store, &tools, &old_id, &created)
+        })
+        .await
+        .map_err(Error::internal)?;
+        let mut problems = Vec::new();
+        for (kind, result) in results {
+            match result.error {
+                None if !replaced.contains(&kind) => replaced.push(kind),
+                None => {}
+                Some(e) => {
+                    problems.push(format!(
+                        "{} could not be given the new value: {}",
+                        result.label, e.message
+                    ));
+                    replace_error.get_or_insert(e);
+                }
+            }
+        }
+        if let (false, Some(e)) = (problems.is_empty(), replace_error.as_mut()) {
+            e.message = format!(
+                "{} Copy the new value now and put it there yourself.",
+                problems.join(" ")
+            );
+        }
+    }
     Ok(regenerated.into_reveal(replaced, replace_error))
 }
 

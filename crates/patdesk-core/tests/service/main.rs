@@ -14,6 +14,7 @@ mod common;
 mod api;
 mod bulk_sim;
 mod faults;
+mod handoffs;
 mod lifecycle;
 mod pacing;
 mod replacement;

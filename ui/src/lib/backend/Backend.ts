@@ -33,6 +33,11 @@ import type {
   RegeneratedToken,
   ServerSignInRequest,
   SignInAddress,
+  GitHelperCheck,
+  NuGetStatus,
+  HandOff,
+  CopyResult,
+  PipStatus,
 } from '$lib/ipc';
 
 export type Unsubscribe = () => void;
@@ -86,8 +91,40 @@ export interface Backend {
   forgetSavedToken(organization: string, authorizationId: string): Promise<void>;
   /** Whether Git is installed (for "Use with Git"). */
   gitStatus(): Promise<boolean>;
-  /** Hands a token just created (that one, or the last) to Git's credential helper; resolves with the sentence to show. */
-  useCreatedTokenWithGit(authorizationId?: string): Promise<string>;
+  /** What Git's credential helper would do with a token just created (that one, or the last): shown before handing it over. */
+  gitHelperCheck(authorizationId?: string): Promise<GitHelperCheck>;
+  /**
+   * Hands a token just created (that one, or the last) to Git's credential helper; resolves with the sentence to
+   * show. `plainFileOk`: the person accepted that the helper writes it to a plain file (refused otherwise).
+   */
+  useCreatedTokenWithGit(authorizationId?: string, plainFileOk?: boolean): Promise<string>;
+  /** Which NuGet client runs here, and whether it can keep a token only in plain text. */
+  nugetStatus(): Promise<NuGetStatus>;
+  /**
+   * Adds the feed `feedUrl` as a NuGet package source with a token just created; `plainTextOk`: the person
+   * accepted plain text (required off Windows). Resolves with the sentence to show.
+   */
+  useCreatedTokenWithNuget(feedUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string>;
+  /** Copies the ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS line for the feed (cleared like a copied token). */
+  copyNugetCredentialSnippet(feedUrl: string, authorizationId?: string): Promise<void>;
+  /**
+   * Sets the npm feed's six lines in the user's .npmrc with a token just created; npm has no keychain, so only
+   * with `plainTextOk`. Resolves with the sentence to show.
+   */
+  useCreatedTokenWithNpm(registryUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string>;
+  /** The feed's six .npmrc lines with ${AZDO_NPM_PAT_B64} in place of the token (no secret), to copy. */
+  npmEnvLines(registryUrl: string, authorizationId?: string): Promise<string>;
+  /** Whether pip runs here and python-keyring's back end (the keychain route), if any. */
+  pipStatus(): Promise<PipStatus>;
+  /**
+   * Hands a token just created to pip for the Python feed `indexUrl`: the keychain where python-keyring has a
+   * back end, else pip.conf only with `plainTextOk`. Resolves with the sentence to show.
+   */
+  useCreatedTokenWithPip(indexUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string>;
+  /** Every place PAT Desk handed a token to (no secrets), for "Used with" on the token list. */
+  handOffs(): Promise<HandOff[]>;
+  /** After a revoke: removes each copy PAT Desk put elsewhere of these tokens, with a result per place. */
+  removeCopies(tokens: TokenRef[]): Promise<CopyResult[]>;
   /** The session the shell already holds (e.g. after a reload), or null. */
   currentSession(): Promise<SessionInfo | null>;
   signOut(): Promise<void>;

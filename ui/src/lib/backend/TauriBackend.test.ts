@@ -132,7 +132,7 @@ describe('TauriBackend', () => {
       ],
       ['copy_secret', { authorizationId: 'n1' }],
       ['save_created_token', { authorizationId: 'n1' }],
-      ['use_created_token_with_git', { authorizationId: 'n1' }],
+      ['use_created_token_with_git', { authorizationId: 'n1', plainFileOk: false }],
       ['forget_created_secret', { authorizationId: 'n1' }],
     ]);
   });
@@ -153,7 +153,17 @@ describe('TauriBackend', () => {
     await backend.copySavedToken('contoso', 'a1');
     await backend.forgetSavedToken('contoso', 'a1');
     await backend.gitStatus();
-    await backend.useCreatedTokenWithGit();
+    await backend.useCreatedTokenWithGit(undefined, true);
+    await backend.gitHelperCheck('n1');
+    await backend.nugetStatus();
+    await backend.useCreatedTokenWithNuget('https://pkgs.dev.azure.com/contoso/_packaging/feed/nuget/v3/index.json', true, 'n1');
+    await backend.copyNugetCredentialSnippet('https://pkgs.dev.azure.com/contoso/_packaging/feed/nuget/v3/index.json');
+    await backend.useCreatedTokenWithNpm('https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/', true);
+    await backend.npmEnvLines('https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/', 'n1');
+    await backend.pipStatus();
+    await backend.useCreatedTokenWithPip('https://pkgs.dev.azure.com/contoso/_packaging/py/pypi/simple/', false, 'n1');
+    await backend.handOffs();
+    await backend.removeCopies([{ organization: 'contoso', authorizationId: 'a1' }]);
     expect(calls.map((c) => [c.cmd, c.args])).toEqual([
       ['cancel_sign_in', {}],
       ['copy_device_code', {}],
@@ -168,7 +178,29 @@ describe('TauriBackend', () => {
       ['copy_saved_token', { organization: 'contoso', authorizationId: 'a1' }],
       ['forget_saved_token', { organization: 'contoso', authorizationId: 'a1' }],
       ['git_status', {}],
-      ['use_created_token_with_git', { authorizationId: null }],
+      ['use_created_token_with_git', { authorizationId: null, plainFileOk: true }],
+      ['git_helper_check', { authorizationId: 'n1' }],
+      ['nuget_status', {}],
+      [
+        'use_created_token_with_nuget',
+        { authorizationId: 'n1', feedUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/feed/nuget/v3/index.json', plainTextOk: true },
+      ],
+      [
+        'copy_nuget_credential_snippet',
+        { authorizationId: null, feedUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/feed/nuget/v3/index.json' },
+      ],
+      [
+        'use_created_token_with_npm',
+        { authorizationId: null, registryUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/', plainTextOk: true },
+      ],
+      ['npm_env_lines', { authorizationId: 'n1', registryUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/' }],
+      ['pip_status', {}],
+      [
+        'use_created_token_with_pip',
+        { authorizationId: 'n1', indexUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/py/pypi/simple/', plainTextOk: false },
+      ],
+      ['hand_offs', {}],
+      ['remove_copies', { tokens: [{ organization: 'contoso', authorizationId: 'a1' }] }],
     ]);
   });
 

@@ -34,6 +34,11 @@ import type {
   RegeneratedToken,
   ServerSignInRequest,
   SignInAddress,
+  GitHelperCheck,
+  NuGetStatus,
+  HandOff,
+  CopyResult,
+  PipStatus,
 } from '$lib/ipc';
 import { toAppError } from '$lib/ipc';
 import type { Backend, Unsubscribe, ZoomStep } from './Backend';
@@ -129,8 +134,48 @@ export class TauriBackend implements Backend {
     return call('git_status');
   }
 
-  useCreatedTokenWithGit(authorizationId?: string): Promise<string> {
-    return call('use_created_token_with_git', { authorizationId: authorizationId ?? null });
+  gitHelperCheck(authorizationId?: string): Promise<GitHelperCheck> {
+    return call('git_helper_check', { authorizationId: authorizationId ?? null });
+  }
+
+  useCreatedTokenWithGit(authorizationId?: string, plainFileOk = false): Promise<string> {
+    return call('use_created_token_with_git', { authorizationId: authorizationId ?? null, plainFileOk });
+  }
+
+  nugetStatus(): Promise<NuGetStatus> {
+    return call('nuget_status');
+  }
+
+  useCreatedTokenWithNuget(feedUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {
+    return call('use_created_token_with_nuget', { authorizationId: authorizationId ?? null, feedUrl, plainTextOk });
+  }
+
+  copyNugetCredentialSnippet(feedUrl: string, authorizationId?: string): Promise<void> {
+    return call('copy_nuget_credential_snippet', { authorizationId: authorizationId ?? null, feedUrl });
+  }
+
+  useCreatedTokenWithNpm(registryUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {
+    return call('use_created_token_with_npm', { authorizationId: authorizationId ?? null, registryUrl, plainTextOk });
+  }
+
+  npmEnvLines(registryUrl: string, authorizationId?: string): Promise<string> {
+    return call('npm_env_lines', { authorizationId: authorizationId ?? null, registryUrl });
+  }
+
+  pipStatus(): Promise<PipStatus> {
+    return call('pip_status');
+  }
+
+  useCreatedTokenWithPip(indexUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {
+    return call('use_created_token_with_pip', { authorizationId: authorizationId ?? null, indexUrl, plainTextOk });
+  }
+
+  handOffs(): Promise<HandOff[]> {
+    return call('hand_offs');
+  }
+
+  removeCopies(tokens: TokenRef[]): Promise<CopyResult[]> {
+    return call('remove_copies', { tokens });
   }
 
   currentSession(): Promise<SessionInfo | null> {

@@ -41,12 +41,19 @@ import type {
   ServerSignInRequest,
   SettingOverride,
   SignInAddress,
+  GitHelperCheck,
+  NuGetStatus,
+  HandOff,
+  CopyResult,
+  PipStatus,
 } from '$lib/ipc';
 import type { Backend, Unsubscribe, ZoomStep } from './Backend';
 import { demoCatalogue, describeScope } from './demoCatalogue';
 import { tokenNameError, trimName } from '$lib/tokenName';
+import { feedName, handOffLabel } from '$lib/handOffs';
 
 const DAY = 24 * 60 * 60 * 1000;
+
 
 /** The settings of a first start (patdesk_core::settings::Settings::default). */
 export function defaultSettings(): Settings {
@@ -267,6 +274,27 @@ export class TestBackend implements Backend {
   readonly saved = new Map<string, { token: SavedToken; secret: string }>();
   /** Whether `git` is installed. */
   gitInstalled = true;
+  /** What Git's configured credential helper would do with a token (the shell's `git_helper_check`). */
+  gitHelper: GitHelperCheck = {
+    helpers: ['libsecret'],
+    verdict: 'ready',
+    message: 'Git keeps the token with your credential helper (libsecret).',
+  };
+  /** The NuGet client found on this computer, and whether it keeps tokens only in plain text. */
+  nuget: NuGetStatus = {
+    client: 'nuget',
+    plainTextOnly: true,
+    message:
+      'On this computer NuGet can keep the token only in plain text, in its configuration file in your home folder (~/.nuget/NuGet/NuGet.Config or ~/.config/NuGet/NuGet.Config), where any program you run can read it.',
+  };
+  /** pip and python-keyring on this computer (the keychain route when `keyring` is set). */
+  pip: PipStatus = {
+    pip: true,
+    keyring: 'keyring.backends.SecretService.Keyring',
+    message: 'pip will find the token in your system keychain (python-keyring: keyring.backends.SecretService.Keyring).',
+  };
+  /** The record of hand-offs (the shell's handoffs.json): tool, place, target; no secrets. */
+  readonly handOffRecords: HandOff[] = [];
   /** What `copySavedToken` put on the (pretend) clipboard, for tests. */
   clipboardText: string | null = null;
   /** What the About screen shows. */
@@ -543,13 +571,166 @@ export class TestBackend implements Backend {
     return this.gitInstalled;
   }
 
-  async useCreatedTokenWithGit(authorizationId?: string): Promise<string> {
-    await this.enter('useCreatedTokenWithGit', authorizationId === undefined ? [] : [authorizationId]);
+  async gitHelperCheck(authorizationId?: string): Promise<GitHelperCheck> {
+    await this.enter('gitHelperCheck', authorizationId === undefined ? [] : [authorizationId]);
+    if (!this.gitInstalled) throw appError('gitUnavailable', 'Git is not installed on this computer.');
+    this.createdFor(authorizationId);
+    return { ...this.gitHelper, helpers: [...this.gitHelper.helpers] };
+  }
+
+  async useCreatedTokenWithGit(authorizationId?: string, plainFileOk = false): Promise<string> {
+    await this.enter('useCreatedTokenWithGit', [authorizationId, plainFileOk].filter((a) => a !== undefined && a !== false));
     if (!this.gitInstalled) throw appError('gitUnavailable', 'Git is not installed on this computer.');
     const { token } = this.createdFor(authorizationId);
-    // As the shell: which token Git was given is noted (in the keychain's index) for Regenerate.
+    // As the core: refused where Git would not keep or use it, and for a plain file without the go-ahead.
+    if (this.gitHelper.verdict === 'unusable') throw appError('gitUnavailable', this.gitHelper.message);
+    if (this.gitHelper.verdict === 'plainFile' && !plainFileOk) throw appError('invalidInput', this.gitHelper.message);
+    // As the shell: which token Git was given is recorded (no secret) for Regenerate and revoke.
     if (this.keychain.available) this.handedToGit.set(token.organization, token.authorizationId);
-    return `Git will now use this token for https://dev.azure.com/${token.organization} — your Git credential helper keeps it.`;
+    const target = `https://dev.azure.com/${token.organization}`;
+    this.recordHandOff({
+      authorizationId: token.authorizationId,
+      organization: token.organization,
+      tool: 'git',
+      place: this.gitHelper.helpers.join(', '),
+      target,
+      name: null,
+      plainText: this.gitHelper.verdict === 'plainFile',
+      handedAt: this.now.toISOString(),
+    });
+    return `Git will now use this token for ${target}: git clone, pull and push there no longer ask for a password. ${this.gitHelper.message}`;
+  }
+
+  async nugetStatus(): Promise<NuGetStatus> {
+    await this.enter('nugetStatus');
+    return { ...this.nuget };
+  }
+
+  async useCreatedTokenWithNuget(feedUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {
+    await this.enter('useCreatedTokenWithNuget', [feedUrl, plainTextOk, ...(authorizationId === undefined ? [] : [authorizationId])]);
+    const { token } = this.createdFor(authorizationId);
+    const name = feedName(feedUrl);
+    if (name === null) throw appError('invalidInput', 'This is not the address of an Azure Artifacts feed.');
+    if (this.nuget.client === null) throw appError('invalidInput', 'No NuGet client was found on this computer.');
+    if (this.nuget.plainTextOnly && !plainTextOk) throw appError('invalidInput', this.nuget.message);
+    this.recordHandOff({
+      authorizationId: token.authorizationId,
+      organization: token.organization,
+      tool: 'nuget',
+      place: `${this.nuget.client} (your NuGet configuration)`,
+      target: feedUrl.trim(),
+      name,
+      plainText: this.nuget.plainTextOnly,
+      handedAt: this.now.toISOString(),
+    });
+    return this.nuget.plainTextOnly
+      ? `NuGet now uses this token for the feed ${name}. It keeps it in plain text in your NuGet configuration, as you chose.`
+      : `NuGet now uses this token for the feed ${name}; it keeps it encrypted for your account.`;
+  }
+
+  async copyNugetCredentialSnippet(feedUrl: string, authorizationId?: string): Promise<void> {
+    await this.enter('copyNugetCredentialSnippet', [feedUrl, ...(authorizationId === undefined ? [] : [authorizationId])]);
+    const { token, secret } = this.createdFor(authorizationId);
+    if (feedName(feedUrl) === null) throw appError('invalidInput', 'Enter the feed\'s address first.');
+    const json = JSON.stringify({ endpointCredentials: [{ endpoint: feedUrl.trim(), username: token.organization, password: secret }] });
+    this.clipboardText = `ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS='${json}'`;
+    if (this.autoCountdown) this.startCountdown();
+  }
+
+  async useCreatedTokenWithNpm(registryUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {
+    await this.enter('useCreatedTokenWithNpm', [registryUrl, plainTextOk, ...(authorizationId === undefined ? [] : [authorizationId])]);
+    const { token } = this.createdFor(authorizationId);
+    const name = feedName(registryUrl);
+    if (name === null || !/\/npm\/registry\/?$/i.test(registryUrl.trim())) {
+      throw appError('invalidInput', 'This is not the address of an Azure Artifacts npm feed.');
+    }
+    if (!plainTextOk) throw appError('invalidInput', 'npm keeps credentials only in plain text.');
+    this.recordHandOff({
+      authorizationId: token.authorizationId,
+      organization: token.organization,
+      tool: 'npm',
+      place: 'npm (the .npmrc in your home folder)',
+      target: registryUrl.trim(),
+      name,
+      plainText: true,
+      handedAt: this.now.toISOString(),
+    });
+    return `npm now uses this token for the feed ${name}. It keeps it in plain text in the .npmrc in your home folder, as you chose.`;
+  }
+
+  async npmEnvLines(registryUrl: string, authorizationId?: string): Promise<string> {
+    await this.enter('npmEnvLines', [registryUrl, ...(authorizationId === undefined ? [] : [authorizationId])]);
+    const { token } = this.createdFor(authorizationId);
+    const match = /^https?:\/\/([^/]+)(\/.*\/_packaging\/[^/]+)\/npm\/registry\/?$/i.exec(registryUrl.trim());
+    if (!match) throw appError('invalidInput', 'This is not the address of an Azure Artifacts npm feed.');
+    const base = `//${match[1]}${match[2]}`;
+    const lines = [`${base}/npm/registry/`, `${base}/npm/`].flatMap((prefix) => [
+      `${prefix}:username=${token.organization}`,
+      `${prefix}:_password=\${AZDO_NPM_PAT_B64}`,
+      `${prefix}:email=npm requires email to be set but doesn't use the value`,
+    ]);
+    return `; begin auth token\n${lines.join('\n')}\n; end auth token\n`;
+  }
+
+  async pipStatus(): Promise<PipStatus> {
+    await this.enter('pipStatus');
+    return { ...this.pip };
+  }
+
+  async useCreatedTokenWithPip(indexUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {
+    await this.enter('useCreatedTokenWithPip', [indexUrl, plainTextOk, ...(authorizationId === undefined ? [] : [authorizationId])]);
+    const { token } = this.createdFor(authorizationId);
+    const name = feedName(indexUrl);
+    if (name === null || !/\/pypi\/simple\/?$/i.test(indexUrl.trim())) {
+      throw appError('invalidInput', 'This is not the address of an Azure Artifacts Python feed.');
+    }
+    if (!this.pip.pip) throw appError('invalidInput', this.pip.message);
+    const keychain = this.pip.keyring !== null && this.keychain.available;
+    if (!keychain && !plainTextOk) throw appError('invalidInput', this.pip.message);
+    this.recordHandOff({
+      authorizationId: token.authorizationId,
+      organization: token.organization,
+      tool: 'pip',
+      place: keychain ? 'pip (your system keychain, through python-keyring)' : 'pip (pip.conf in your home folder)',
+      target: indexUrl.trim(),
+      name,
+      plainText: !keychain,
+      handedAt: this.now.toISOString(),
+    });
+    return keychain
+      ? `pip now uses this token for the feed ${name}: it finds it in your system keychain, and pip.conf holds only the feed's address.`
+      : `pip now uses this token for the feed ${name}. It keeps it in plain text in pip.conf in your home folder, as you chose.`;
+  }
+
+  async handOffs(): Promise<HandOff[]> {
+    await this.enter('handOffs');
+    return this.handOffRecords.map((h) => ({ ...h }));
+  }
+
+  async removeCopies(tokens: TokenRef[]): Promise<CopyResult[]> {
+    await this.enter('removeCopies', [tokens.map((t) => ({ ...t }))]);
+    const results: CopyResult[] = [];
+    for (const t of tokens) {
+      for (const h of this.handOffRecords.filter((r) => r.authorizationId === t.authorizationId)) {
+        this.handOffRecords.splice(this.handOffRecords.indexOf(h), 1);
+        if (h.tool === 'git') this.handedToGit.delete(h.organization);
+        results.push({ authorizationId: h.authorizationId, label: handOffLabel(h), place: h.place, done: true, error: null });
+      }
+      if (this.saved.has(t.authorizationId)) {
+        this.saved.delete(t.authorizationId);
+        results.push({ authorizationId: t.authorizationId, label: 'Keychain', place: "PAT Desk's entry in your system keychain", done: true, error: null });
+      }
+    }
+    return results;
+  }
+
+  /** As the shell's record: a newer hand-off to the same place replaces the older one. */
+  private recordHandOff(record: HandOff): void {
+    const same = this.handOffRecords.findIndex(
+      (h) => h.tool === record.tool && h.target.toLowerCase() === record.target.toLowerCase() && (h.name ?? '') === (record.name ?? ''),
+    );
+    if (same >= 0) this.handOffRecords.splice(same, 1);
+    this.handOffRecords.push(record);
   }
 
   async currentSession(): Promise<SessionInfo | null> {
@@ -822,6 +1003,11 @@ export class TestBackend implements Backend {
     if (this.keychain.available && this.handedToGit.get(old.organization) === old.authorizationId) {
       this.handedToGit.set(old.organization, created.token.authorizationId);
       replaced.push('git');
+    }
+    // Every place in the record of hand-offs gets the new value (as the core's copies::replace_recorded_copies).
+    for (const h of this.handOffRecords.filter((r) => r.authorizationId === old.authorizationId)) {
+      h.authorizationId = created.token.authorizationId;
+      if (!replaced.includes(h.tool)) replaced.push(h.tool);
     }
     const previous = this.revokeOne({ organization: old.organization, authorizationId: old.authorizationId, displayName: old.displayName });
     return { created, previous, replaced, replaceError: null };

@@ -4,4 +4,4 @@
  * A place outside Azure DevOps where PAT Desk itself had put the old token's value, and where the new value
  * replaced it.
  */
-export type ReplacedCopy = "keychain" | "git";
+export type ReplacedCopy = "keychain" | "git" | "nuget" | "npm" | "pip";

@@ -1,0 +1,574 @@
+//! Hand-offs proven by the tools themselves: a token PAT Desk hands to the real `git` and the real NuGet
+//! client (Debian's `nuget`, 2.8 on Mono) in a throw-away HOME authenticates to the simulator's Git
+//! repository and NuGet feed; after the cleanup a revoke offers, the tool no longer finds a credential; and
+//! the default routes leave the token in no file under HOME (the whole HOME is searched for it). The record of
+//! hand-offs then drives Regenerate (every place gets the new value) and the cleanup after a revoke.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use patdesk_core::copies::{remove_copies, replace_recorded_copies, TokenRef, Tools};
+use patdesk_core::git_credential::{GitCredentials, GitHelperVerdict};
+use patdesk_core::handoffs::{HandOff, HandOffStore, Tool};
+use patdesk_core::model::{CreatedToken, Lifespan, NewTokenRequest, ReplacedCopy};
+use patdesk_core::npm::{self, NpmClient};
+use patdesk_core::nuget::{self, NuGetClient, NuGetClientKind, NuGetHandOff};
+use patdesk_core::ErrorCode;
+use patdesk_sim::Seed;
+
+use crate::common::*;
+
+const ORG: &str = "contoso-web";
+
+/// A throw-away HOME for the tools, removed (with any Git credential cache daemon stopped) when dropped.
+struct Home {
+    dir: PathBuf,
+}
+
+impl Home {
+    fn new() -> Home {
+        let dir = std::env::temp_dir().join(format!("patdesk-home-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Home { dir }
+    }
+
+    fn envs(&self) -> Vec<(&'static str, PathBuf)> {
+        vec![
+            ("HOME", self.dir.clone()),
+            // Not ~/.config, so that a tool's configuration is only found where it really looks.
+            ("XDG_CONFIG_HOME", self.dir.join("xdg-config")),
+            ("XDG_CACHE_HOME", self.dir.join(".cache")),
+            ("GIT_CONFIG_NOSYSTEM", PathBuf::from("1")),
+        ]
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_remove("GIT_CONFIG_GLOBAL")
+            .env_remove("GIT_ASKPASS")
+            .env_remove("SSH_ASKPASS")
+            .env("GIT_TERMINAL_PROMPT", "0");
+        for (k, v) in self.envs() {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    fn git_config(&self, args: &[&str]) {
+        let out = self
+            .command("git")
+            .args(["config", "--global"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+
+    /// PAT Desk's Git hand-off for the simulator's organizations, in this HOME.
+    fn git(&self, env: &Env) -> GitCredentials {
+        let mut git = GitCredentials::new()
+            .for_dev_url(&env.endpoints.dev)
+            .env_remove("GIT_CONFIG_GLOBAL")
+            .env_remove("GIT_ASKPASS")
+            .env_remove("SSH_ASKPASS");
+        for (k, v) in self.envs() {
+            git = git.env(k, v);
+        }
+        git
+    }
+
+    fn npm(&self) -> NpmClient {
+        let mut client = NpmClient::new();
+        for (k, v) in self.envs() {
+            client = client.env(k, v);
+        }
+        client
+    }
+
+    fn nuget(&self) -> NuGetClient {
+        let mut client = NuGetClient::new().program(NuGetClientKind::Nuget, "nuget");
+        for (k, v) in self.envs() {
+            client = client.env(k, v);
+        }
+        client
+    }
+
+    /// The files under HOME whose bytes contain `needle`.
+    fn files_containing(&self, needle: &str) -> Vec<PathBuf> {
+        fn walk(dir: &Path, needle: &[u8], found: &mut Vec<PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                if kind.is_dir() {
+                    walk(&path, needle, found);
+                } else if kind.is_file() {
+                    if let Ok(bytes) = std::fs::read(&path) {
+                        if bytes.windows(needle.len()).any(|w| w == needle) {
+                            found.push(path);
+                        }
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(&self.dir, needle.as_bytes(), &mut found);
+        found
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = self
+            .command("git")
+            .args(["credential-cache", "exit"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn create(env: &Env) -> CreatedToken {
+    env.client
+        .create_pat(&NewTokenRequest {
+            organization: ORG.into(),
+            display_name: "tools".into(),
+            scopes: vec!["vso.code".into(), "vso.packaging".into()],
+            lifespan: Lifespan::Days { days: 30 },
+        })
+        .await
+        .unwrap()
+}
+
+/// `git ls-remote` of a repository of the organization, with the organization as user name in the URL as
+/// Azure DevOps' clone URLs have it, and no password: Git must find the token with its credential helper.
+async fn ls_remote(home: &Home, env: &Env) -> Output {
+    let url = format!("{}/{ORG}/Shop/_git/shop", env.endpoints.dev).replacen(
+        "http://",
+        &format!("http://{ORG}@"),
+        1,
+    );
+    let mut cmd = home.command("git");
+    cmd.args(["ls-remote", &url]);
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// `nuget list` against the registered source: NuGet must send the token it keeps for it.
+async fn nuget_list(home: &Home, source: &str) -> Output {
+    let mut cmd = home.command("nuget");
+    cmd.args(["list", "-Source", source, "-NonInteractive"]);
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// `nuget list` against the source, and whether the feed accepted what NuGet sent: NuGet 2.8 exits 0 and
+/// says "No packages found" whether or not the feed refused it, so the simulator's own log of the feed's
+/// answers tells (a search answered `200`, which only a request carrying an active PAT gets).
+async fn nuget_authenticates(env: &Env, home: &Home, source: &str) -> bool {
+    let searches = |requests: &[serde_json::Value]| {
+        requests
+            .iter()
+            .filter(|r| r["route"] == "nuget.feed" && r["status"] == 200)
+            .filter(|r| r["path"].as_str().is_some_and(|p| p.ends_with("/Search()")))
+            .count()
+    };
+    let before = searches(&env.requests().await);
+    let out = nuget_list(home, source).await;
+    assert!(out.status.success(), "{out:?}");
+    searches(&env.requests().await) > before
+}
+
+#[tokio::test]
+async fn git_uses_the_handed_token_until_the_cleanup_and_no_file_holds_it() {
+    let env = start(Seed::Empty).await;
+    let home = Home::new();
+    home.git_config(&["credential.helper", "cache --timeout=300"]);
+    let created = create(&env).await;
+    let git = home.git(&env);
+
+    assert!(
+        !ls_remote(&home, &env).await.status.success(),
+        "no credential yet"
+    );
+    let check = git
+        .hand_off(ORG, &created.secret, Some(created.token.valid_to), false)
+        .expect("a memory helper needs no go-ahead");
+    assert_eq!(check.verdict, GitHelperVerdict::Ready);
+    assert!(check.message.contains("memory"), "{}", check.message);
+
+    let out = ls_remote(&home, &env).await;
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("refs/heads/main"));
+    assert!(
+        home.files_containing(created.secret.expose()).is_empty(),
+        "the token is in a file: {:?}",
+        home.files_containing(created.secret.expose())
+    );
+
+    // Revoke with cleanup: Git's helper forgets it, and Git finds no credential any more.
+    env.client
+        .revoke_pat(ORG, &created.token.authorization_id)
+        .await
+        .unwrap();
+    git.reject(ORG).unwrap();
+    assert!(!ls_remote(&home, &env).await.status.success());
+}
+
+#[tokio::test]
+async fn the_store_helper_needs_the_go_ahead_and_then_git_authenticates_with_it() {
+    let env = start(Seed::Empty).await;
+    let home = Home::new();
+    home.git_config(&["credential.helper", "store"]);
+    let created = create(&env).await;
+    let git = home.git(&env);
+
+    let check = git.check_helpers(ORG).unwrap();
+    assert_eq!(check.verdict, GitHelperVerdict::PlainFile);
+    assert!(check.message.contains("plain text"), "{}", check.message);
+    let refused = git
+        .hand_off(ORG, &created.secret, Some(created.token.valid_to), false)
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
+    assert!(home.files_containing(created.secret.expose()).is_empty());
+
+    git.hand_off(ORG, &created.secret, Some(created.token.valid_to), true)
+        .unwrap();
+    assert_eq!(
+        home.files_containing(created.secret.expose()),
+        [home.dir.join(".git-credentials")],
+        "the chosen plain file, and only it"
+    );
+    assert!(ls_remote(&home, &env).await.status.success());
+
+    git.reject(ORG).unwrap();
+    assert!(home.files_containing(created.secret.expose()).is_empty());
+    assert!(!ls_remote(&home, &env).await.status.success());
+}
+
+#[tokio::test]
+async fn no_helper_or_gcm_in_oauth_mode_is_refused_with_the_reason() {
+    let env = start(Seed::Empty).await;
+    let home = Home::new();
+    let git = home.git(&env);
+    let created = create(&env).await;
+    let none = git.check_helpers(ORG).unwrap();
+    assert_eq!(none.verdict, GitHelperVerdict::Unusable);
+    assert!(
+        none.message.contains("no credential helper"),
+        "{}",
+        none.message
+    );
+    assert!(git.hand_off(ORG, &created.secret, None, true).is_err());
+
+    // A helper scoped to another host does not count; one scoped to this host does.
+    home.git_config(&["credential.https://example.com.helper", "cache"]);
+    assert_eq!(
+        git.check_helpers(ORG).unwrap().verdict,
+        GitHelperVerdict::Unusable
+    );
+    let scoped = format!(
+        "credential.{}.helper",
+        env.endpoints.dev.as_str().trim_end_matches('/')
+    );
+    home.git_config(&[&scoped, "cache"]);
+    assert_eq!(
+        git.check_helpers(ORG).unwrap().verdict,
+        GitHelperVerdict::Ready
+    );
+
+    let gcm = Home::new();
+    gcm.git_config(&["credential.helper", "manager"]);
+    gcm.git_config(&["credential.azreposCredentialType", "oauth"]);
+    let check = gcm.git(&env).check_helpers(ORG).unwrap();
+    assert_eq!(check.verdict, GitHelperVerdict::Unusable);
+    assert!(check.message.contains("OAuth"), "{}", check.message);
+    let err = gcm
+        .git(&env)
+        .hand_off(ORG, &created.secret, None, true)
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::GitUnavailable);
+}
+
+#[tokio::test]
+async fn nuget_uses_the_handed_token_for_the_feed_until_the_source_is_removed() {
+    let env = start(Seed::Empty).await;
+    let home = Home::new();
+    let created = create(&env).await;
+    let client = home.nuget();
+    let feed = format!(
+        "{}/{ORG}/_packaging/contoso-packages/nuget/v3/index.json",
+        env.sim.pkgs_url()
+    );
+    let name = nuget::feed_name(&feed).unwrap();
+    assert_eq!(name, "contoso-packages");
+    let request = |plain_text_ok| NuGetHandOff {
+        feed_url: &feed,
+        source_name: &name,
+        username: ORG,
+        plain_text_ok,
+    };
+
+    // Off Windows NuGet keeps it only in plain text: not without the person's go-ahead.
+    let status = client.status();
+    assert_eq!(status.client, Some(NuGetClientKind::Nuget));
+    assert!(status.plain_text_only);
+    assert!(client.hand_off(&request(false), &created.secret).is_err());
+    assert!(home.files_containing(created.secret.expose()).is_empty());
+
+    let handed = client.hand_off(&request(true), &created.secret).unwrap();
+    assert!(handed.plain_text);
+    assert_eq!(
+        home.files_containing(created.secret.expose()),
+        [home.dir.join("xdg-config/NuGet/NuGet.Config")],
+        "the plain text the person chose, in NuGet's own file only"
+    );
+    assert!(
+        handed.registered_url.ends_with("/nuget/v2"),
+        "NuGet 2.8 reads v2"
+    );
+    assert!(nuget_authenticates(&env, &home, &name).await);
+
+    // Handing off again (Regenerate) updates the source in place.
+    client.hand_off(&request(true), &created.secret).unwrap();
+    assert!(nuget_authenticates(&env, &home, &name).await);
+
+    // Revoked: the feed refuses the token NuGet still holds.
+    env.client
+        .revoke_pat(ORG, &created.token.authorization_id)
+        .await
+        .unwrap();
+    assert!(!nuget_authenticates(&env, &home, &name).await);
+
+    // Cleanup: the source and its credential are gone from NuGet's configuration.
+    client.remove_source(&name).unwrap();
+    let out = nuget_list(&home, &handed.registered_url).await;
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("Using credentials from config"),
+        "{out:?}"
+    );
+    assert!(home.files_containing(created.secret.expose()).is_empty());
+    client.remove_source(&name).expect("removing twice is fine");
+}
+
+/// The record of both hand-offs drives Regenerate (each place gets the new value) and revoke-with-cleanup
+/// (each place is emptied, with a result per place); the tools prove it every step.
+#[tokio::test]
+async fn regenerate_refreshes_and_cleanup_removes_every_recorded_copy() {
+    let env = start(Seed::Empty).await;
+    let home = Home::new();
+    home.git_config(&["credential.helper", "cache --timeout=300"]);
+    let store = HandOffStore::in_dir(&home.dir.join("app-data"));
+    let tools = Tools {
+        git: home.git(&env),
+        nuget: home.nuget(),
+        npm: home.npm(),
+        ..Tools::default()
+    };
+    let old = create(&env).await;
+    let feed = format!(
+        "{}/{ORG}/_packaging/contoso-packages/nuget/v3/index.json",
+        env.sim.pkgs_url()
+    );
+    let check = tools
+        .git
+        .hand_off(ORG, &old.secret, Some(old.token.valid_to), false)
+        .unwrap();
+    let record = |tool, place: &str, target: &str, name: Option<&str>, plain_text| HandOff {
+        authorization_id: old.token.authorization_id.clone(),
+        organization: ORG.into(),
+        tool,
+        place: place.into(),
+        target: target.into(),
+        name: name.map(str::to_string),
+        plain_text,
+        handed_at: chrono::Utc::now(),
+    };
+    store
+        .record(record(
+            Tool::Git,
+            &check.helpers.join(", "),
+            &tools.git.target_url(ORG),
+            None,
+            false,
+        ))
+        .unwrap();
+    let handed = tools
+        .nuget
+        .hand_off(
+            &NuGetHandOff {
+                feed_url: &feed,
+                source_name: "contoso-packages",
+                username: ORG,
+                plain_text_ok: true,
+            },
+            &old.secret,
+        )
+        .unwrap();
+    store
+        .record(record(
+            Tool::NuGet,
+            "nuget",
+            &feed,
+            Some("contoso-packages"),
+            true,
+        ))
+        .unwrap();
+    let registry = format!(
+        "{}/{ORG}/_packaging/contoso-npm/npm/registry/",
+        env.sim.pkgs_url()
+    );
+    tools
+        .npm
+        .hand_off(&registry, ORG, &old.secret, true)
+        .unwrap();
+    store
+        .record(record(
+            Tool::Npm,
+            "npm",
+            &registry,
+            Some("contoso-npm"),
+            true,
+        ))
+        .unwrap();
+
+    // Regenerate: the new token replaces the old one everywhere; the old one is revoked.
+    let new = create(&env).await;
+    env.client
+        .revoke_pat(ORG, &old.token.authorization_id)
+        .await
+        .unwrap();
+    let replaced = {
+        let (store, tools, old_id, new) = (
+            store.clone(),
+            tools.clone(),
+            old.token.authorization_id.clone(),
+            new.clone(),
+        );
+        tokio::task::spawn_blocking(move || replace_recorded_copies(&store, &tools, &old_id, &new))
+            .await
+            .unwrap()
+    };
+    let kinds: Vec<ReplacedCopy> = replaced.iter().map(|(k, _)| *k).collect();
+    assert_eq!(
+        kinds,
+        [ReplacedCopy::Git, ReplacedCopy::NuGet, ReplacedCopy::Npm]
+    );
+    assert!(replaced.iter().all(|(_, r)| r.done), "{replaced:?}");
+    assert!(ls_remote(&home, &env).await.status.success());
+    assert!(nuget_authenticates(&env, &home, "contoso-packages").await);
+    assert!(npm_view(&home, &registry).await.status.success());
+    let labels: Vec<String> = store
+        .for_token(&new.token.authorization_id)
+        .iter()
+        .map(HandOff::label)
+        .collect();
+    assert_eq!(
+        labels,
+        ["Git", "NuGet feed contoso-packages", "npm feed contoso-npm"]
+    );
+    assert!(store.for_token(&old.token.authorization_id).is_empty());
+
+    // Revoke with cleanup: a result per place, and neither tool finds a credential afterwards.
+    env.client
+        .revoke_pat(ORG, &new.token.authorization_id)
+        .await
+        .unwrap();
+    let removed = {
+        let (store, tools) = (store.clone(), tools.clone());
+        let token = TokenRef {
+            organization: ORG.into(),
+            authorization_id: new.token.authorization_id.clone(),
+        };
+        tokio::task::spawn_blocking(move || remove_copies(Some(&store), None, &tools, &[token]))
+            .await
+            .unwrap()
+    };
+    let done: Vec<(String, bool)> = removed.iter().map(|r| (r.label.clone(), r.done)).collect();
+    assert_eq!(
+        done,
+        [
+            ("Git".to_string(), true),
+            ("NuGet feed contoso-packages".to_string(), true),
+            ("npm feed contoso-npm".to_string(), true)
+        ]
+    );
+    assert!(store.all().is_empty());
+    assert!(!ls_remote(&home, &env).await.status.success());
+    let out = nuget_list(&home, &handed.registered_url).await;
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("Using credentials from config"),
+        "{out:?}"
+    );
+    assert!(!npm_view(&home, &registry).await.status.success());
+    assert!(home.files_containing(new.secret.expose()).is_empty());
+}
+
+/// `npm view` of the feed's one package, with the credentials npm finds in the user's `.npmrc`.
+async fn npm_view(home: &Home, registry: &str) -> Output {
+    let mut cmd = home.command("npm");
+    cmd.args(["view", "patdesk-probe", "version", "--registry", registry])
+        .env("NO_UPDATE_NOTIFIER", "1")
+        .env("npm_config_cache", home.dir.join("npm-cache"));
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn npm_uses_the_six_lines_after_the_plain_text_choice_until_they_are_removed() {
+    let env = start(Seed::Empty).await;
+    let home = Home::new();
+    let created = create(&env).await;
+    let npm_client = home.npm();
+    let registry = format!(
+        "{}/{ORG}/_packaging/contoso-npm/npm/registry/",
+        env.sim.pkgs_url()
+    );
+    assert!(
+        !npm_view(&home, &registry).await.status.success(),
+        "no credential yet"
+    );
+
+    // npm keeps it only in plain text: not without the choice.
+    let refused = npm_client
+        .hand_off(&registry, ORG, &created.secret, false)
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
+    assert!(!home.dir.join(".npmrc").exists());
+    // The ${ENV} variant holds no token.
+    let lines = npm::env_lines(&registry, ORG).unwrap();
+    assert!(!lines.contains(created.secret.expose()));
+
+    npm_client
+        .hand_off(&registry, ORG, &created.secret, true)
+        .unwrap();
+    let out = npm_view(&home, &registry).await;
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1.0.0");
+
+    env.client
+        .revoke_pat(ORG, &created.token.authorization_id)
+        .await
+        .unwrap();
+    assert!(
+        !npm_view(&home, &registry).await.status.success(),
+        "revoked"
+    );
+
+    npm_client.remove(&registry).unwrap();
+    let npmrc = std::fs::read_to_string(home.dir.join(".npmrc")).unwrap_or_default();
+    assert!(!npmrc.contains("_password"), "{npmrc}");
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(created.secret.expose());
+    assert!(
+        home.files_containing(&encoded).is_empty(),
+        "{:?}",
+        home.files_containing(&encoded)
+    );
+}
