@@ -360,6 +360,10 @@ pub struct RegenerateRequest {
     pub organization: String,
     pub authorization_id: String,
     pub lifespan: Lifespan,
+    /// Put the new value where PAT Desk had handed the old one (Git, NuGet, npm, pip): yes unless `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub update_copies: Option<bool>,
 }
 
 /// A place outside Azure DevOps where PAT Desk itself had put the old token's value, and where the new value

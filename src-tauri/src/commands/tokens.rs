@@ -164,8 +164,10 @@ pub async fn regenerate_token(
     let (mut replaced, mut replace_error) =
         lifecycle::replace_copies(state.remembering_vault().as_ref(), &tools.git, &regenerated)
             .await;
-    // Every other place the hand-off record names (Git, NuGet feeds) gets the new value too.
-    if let Some(store) = state.hand_off_store() {
+    // Every other place the hand-off record names (Git, NuGet feeds) gets the new value too, unless the person
+    // chose to update them themselves.
+    let update_copies = request.update_copies != Some(false);
+    if let Some(store) = state.hand_off_store().filter(|_| update_copies) {
         let (old_id, created) = (
             regenerated.previous.authorization_id.clone(),
             regenerated.created.clone(),

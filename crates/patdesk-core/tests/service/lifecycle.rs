@@ -37,6 +37,7 @@ fn extend(id: &str, days: u32) -> UpdateTokenRequest {
 
 fn regenerate(id: &str, days: u32) -> RegenerateRequest {
     RegenerateRequest {
+        update_copies: None,
         organization: CONTOSO_WEB.into(),
         authorization_id: id.into(),
         lifespan: Lifespan::Days { days },

@@ -1004,8 +1004,10 @@ export class TestBackend implements Backend {
       this.handedToGit.set(old.organization, created.token.authorizationId);
       replaced.push('git');
     }
-    // Every place in the record of hand-offs gets the new value (as the core's copies::replace_recorded_copies).
-    for (const h of this.handOffRecords.filter((r) => r.authorizationId === old.authorizationId)) {
+    // Every place in the record of hand-offs gets the new value (as the core's copies::replace_recorded_copies),
+    // unless the person unticked it.
+    const recorded = request.updateCopies === false ? [] : this.handOffRecords;
+    for (const h of recorded.filter((r) => r.authorizationId === old.authorizationId)) {
       h.authorizationId = created.token.authorizationId;
       if (!replaced.includes(h.tool)) replaced.push(h.tool);
     }

@@ -176,6 +176,30 @@ describe('Regenerate', () => {
     await user.click(within(screen.getByTestId('regenerate-dialog')).getByTestId('confirm-regenerate'));
     expect(await screen.findByTestId('replaced-note')).toHaveTextContent('Git');
     expect(backend.handOffRecords.map((h) => h.authorizationId)).not.toContain(oldId);
+    expect(backend.callsOf('regenerateToken').at(-1)?.[0]).toMatchObject({ updateCopies: true });
+  });
+
+  it('leaves the places alone when the person unticks them', async () => {
+    const { user, backend } = await createToken();
+    await user.click(screen.getByTestId('use-with-git-button'));
+    await screen.findByTestId('git-result');
+    await user.click(screen.getByTestId('done-button'));
+    await screen.findByRole('heading', { name: 'Personal access tokens' });
+    const row = await waitFor(() => {
+      const r = rowNamed('Build agent');
+      within(r).getByTestId('used-with');
+      return r;
+    });
+    const oldId = backend.handOffRecords[0].authorizationId;
+    await user.click(within(row).getByRole('button', { name: /more/i }));
+    await user.click(await screen.findByRole('menuitem', { name: /regenerate/i }));
+    const box = await screen.findByTestId('regenerate-update-copies');
+    expect(box).toBeChecked();
+    await user.click(box);
+    await user.click(within(screen.getByTestId('regenerate-dialog')).getByTestId('confirm-regenerate'));
+    await screen.findByRole('heading', { name: 'Token regenerated' });
+    expect(backend.callsOf('regenerateToken').at(-1)?.[0]).toMatchObject({ updateCopies: false });
+    expect(backend.handOffRecords.map((h) => h.authorizationId)).toEqual([oldId]);
   });
 });
 

@@ -5,4 +5,8 @@ import type { Lifespan } from "./Lifespan";
  * Regenerate a token (contract §2.10): a new token with the same name, scopes and organization and a fresh
  * expiry, then the old one revoked.
  */
-export type RegenerateRequest = { organization: string, authorizationId: string, lifespan: Lifespan, };
+export type RegenerateRequest = { organization: string, authorizationId: string, lifespan: Lifespan, 
+/**
+ * Put the new value where PAT Desk had handed the old one (Git, NuGet, npm, pip): yes unless `false`.
+ */
+updateCopies?: boolean, };
