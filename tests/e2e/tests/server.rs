@@ -13,6 +13,41 @@ use patdesk_e2e::{app_bin, clipboard, in_private_keyring, within_limit, App};
 use patdesk_sim::{SimOptions, Simulator, SERVER_DEMO_LOGIN, SERVER_DEMO_PASSWORD};
 use serde_json::Value;
 
+/// The app's keychain in this test's private keyring session (its namespace, the session bus), and what the
+/// test reads back from it.
+struct PrivateKeychain {
+    namespace: String,
+    bus: String,
+}
+
+impl PrivateKeychain {
+    fn new() -> Self {
+        PrivateKeychain {
+            namespace: format!("dev.patdesk.e2e.{}", std::process::id()),
+            bus: std::env::var("DBUS_SESSION_BUS_ADDRESS").expect("the private session bus"),
+        }
+    }
+
+    /// The app's environment for this keychain, plus `more`.
+    fn env<'a>(&'a self, more: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        let mut env = vec![
+            ("PATDESK_KEYCHAIN_NAMESPACE", self.namespace.as_str()),
+            ("DBUS_SESSION_BUS_ADDRESS", self.bus.as_str()),
+        ];
+        env.extend_from_slice(more);
+        env
+    }
+
+    /// The servers whose sign-in the app remembers there.
+    async fn remembered_servers(&self) -> Vec<patdesk_core::vault::RememberedServer> {
+        let vault = Vault::with_namespace(self.namespace.clone());
+        tokio::task::spawn_blocking(move || vault.servers())
+            .await
+            .unwrap()
+            .expect("read the keychain")
+    }
+}
+
 /// The simulator's server state (`/_sim/server/state`).
 async fn server_state(sim: &Simulator) -> Value {
     let url = format!("{}/_sim/server/state", sim.base_url());
@@ -50,15 +85,9 @@ async fn s40_body() {
         .await
         .expect("start the simulator");
     let server = sim.server_url();
-    let namespace = format!("dev.patdesk.e2e.{}", std::process::id());
-    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").expect("the private session bus");
-    let env = [
-        ("PATDESK_KEYCHAIN_NAMESPACE", namespace.as_str()),
-        ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
-        // The most the log ever records, for the check that it holds no secret.
-        ("PATDESK_LOG", "debug"),
-    ];
-    let vault = Vault::with_namespace(namespace.clone());
+    let keychain = PrivateKeychain::new();
+    // The most the log ever records, for the check that it holds no secret.
+    let env = keychain.env(&[("PATDESK_LOG", "debug")]);
 
     // 1. The address is recognised as a server: the form asks for a Windows account.
     let mut app = App::launch_with("s40_server_sign_in", &app_bin(), &env).await;
@@ -213,14 +242,11 @@ async fn s40_body() {
     app.click("bulk-close-button").await;
 
     // 5. Remembered in the keychain: the app reopens signed in to the server.
-    let servers = tokio::task::spawn_blocking({
-        let v = vault.clone();
-        move || v.servers()
-    })
-    .await
-    .unwrap()
-    .expect("read the keychain");
-    assert_eq!(servers.len(), 1, "one remembered server");
+    assert_eq!(
+        keychain.remembered_servers().await.len(),
+        1,
+        "one remembered server"
+    );
     let app = app.restart("s40_server_restored").await;
     app.find("token-row").await;
     // The sidebar's label may be cut off with an ellipsis: read the DOM text.
@@ -238,14 +264,10 @@ async fn s40_body() {
     app.click("account-menu-button").await;
     app.click("menu-sign-out").await;
     app.visible("org-input").await;
-    let left = tokio::task::spawn_blocking({
-        let v = vault.clone();
-        move || v.servers()
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    assert!(left.is_empty(), "sign-out forgets the server");
+    assert!(
+        keychain.remembered_servers().await.is_empty(),
+        "sign-out forgets the server"
+    );
 
     // Neither the password nor the token in the log or any file (`finish` checks every remembered secret).
     let (path, log) = app.diagnostics_log();
@@ -264,12 +286,8 @@ async fn s41_server_demo_from_the_sign_in_screen() {
         return;
     }
     within_limit("s41_server_demo", async {
-        let namespace = format!("dev.patdesk.e2e.{}", std::process::id());
-        let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").expect("the private session bus");
-        let env = [
-            ("PATDESK_KEYCHAIN_NAMESPACE", namespace.as_str()),
-            ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
-        ];
+        let keychain = PrivateKeychain::new();
+        let env = keychain.env(&[]);
         let app = App::launch_with("s41_server_demo", &app_bin(), &env).await;
         app.click("server-demo-button").await;
         app.find("token-row").await;
@@ -322,8 +340,7 @@ async fn s42_body() {
     let ca_file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(ca_file.path(), &ca.ca_pem).unwrap();
     let ca_path = ca_file.path().to_str().unwrap().to_string();
-    let namespace = format!("dev.patdesk.e2e.{}", std::process::id());
-    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").expect("the private session bus");
+    let keychain = PrivateKeychain::new();
 
     async fn sign_in(app: &App, server: &str) {
         app.type_into("org-input", server).await;
@@ -336,11 +353,7 @@ async fn s42_body() {
 
     // Not trusted yet (the process's trust store is a file without the company CA).
     let empty_store = tempfile::NamedTempFile::new().unwrap();
-    let untrusted_env = [
-        ("PATDESK_KEYCHAIN_NAMESPACE", namespace.as_str()),
-        ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
-        ("SSL_CERT_FILE", empty_store.path().to_str().unwrap()),
-    ];
+    let untrusted_env = keychain.env(&[("SSL_CERT_FILE", empty_store.path().to_str().unwrap())]);
     let app = App::launch_with("s42_server_tls_untrusted", &app_bin(), &untrusted_env).await;
     sign_in(&app, &server).await;
     let error = app.visible("sign-in-error").await.text().await.unwrap();
@@ -352,11 +365,7 @@ async fn s42_body() {
     app.finish().await;
 
     // The company CA in the trust store: the same sign-in works.
-    let trusted_env = [
-        ("PATDESK_KEYCHAIN_NAMESPACE", namespace.as_str()),
-        ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
-        ("SSL_CERT_FILE", ca_path.as_str()),
-    ];
+    let trusted_env = keychain.env(&[("SSL_CERT_FILE", ca_path.as_str())]);
     let app = App::launch_with("s42_server_tls_trusted", &app_bin(), &trusted_env).await;
     sign_in(&app, &server).await;
     app.find("token-row").await;

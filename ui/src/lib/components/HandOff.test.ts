@@ -158,8 +158,10 @@ describe('Use with pip', () => {
 });
 
 describe('Regenerate', () => {
-  it('says where the new value goes, and the copies then name the new token', async () => {
-    const { user, backend } = await createToken();
+  /** A token handed to Git, then its Regenerate dialog open; the old token's id. */
+  async function regenerateAfterGit() {
+    const rendered = await createToken();
+    const { user, backend } = rendered;
     await user.click(screen.getByTestId('use-with-git-button'));
     await screen.findByTestId('git-result');
     await user.click(screen.getByTestId('done-button'));
@@ -172,6 +174,11 @@ describe('Regenerate', () => {
     const oldId = backend.handOffRecords[0].authorizationId;
     await user.click(within(row).getByRole('button', { name: /more/i }));
     await user.click(await screen.findByRole('menuitem', { name: /regenerate/i }));
+    return { ...rendered, oldId };
+  }
+
+  it('says where the new value goes, and the copies then name the new token', async () => {
+    const { user, backend, oldId } = await regenerateAfterGit();
     expect(await screen.findByTestId('regenerate-copies')).toHaveTextContent('Git');
     await user.click(within(screen.getByTestId('regenerate-dialog')).getByTestId('confirm-regenerate'));
     expect(await screen.findByTestId('replaced-note')).toHaveTextContent('Git');
@@ -180,19 +187,7 @@ describe('Regenerate', () => {
   });
 
   it('leaves the places alone when the person unticks them', async () => {
-    const { user, backend } = await createToken();
-    await user.click(screen.getByTestId('use-with-git-button'));
-    await screen.findByTestId('git-result');
-    await user.click(screen.getByTestId('done-button'));
-    await screen.findByRole('heading', { name: 'Personal access tokens' });
-    const row = await waitFor(() => {
-      const r = rowNamed('Build agent');
-      within(r).getByTestId('used-with');
-      return r;
-    });
-    const oldId = backend.handOffRecords[0].authorizationId;
-    await user.click(within(row).getByRole('button', { name: /more/i }));
-    await user.click(await screen.findByRole('menuitem', { name: /regenerate/i }));
+    const { user, backend, oldId } = await regenerateAfterGit();
     const box = await screen.findByTestId('regenerate-update-copies');
     expect(box).toBeChecked();
     await user.click(box);
