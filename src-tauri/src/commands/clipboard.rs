@@ -4,7 +4,7 @@
 //! `create_replacement`, and `forget_created_secret` drops it when the screen that showed it closes.
 
 use patdesk_core::clipboard::ClipboardCountdown;
-use patdesk_core::{Error, ErrorCode};
+use patdesk_core::{Error, ErrorCode, Sensitive};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 use crate::state::AppState;
@@ -26,19 +26,31 @@ pub async fn copy_secret<R: Runtime>(
             "There is no new token to copy any more. Create a new token to get a value to copy.",
         )
         })?;
-    // The person's setting, unless PATDESK_CLIPBOARD_CLEAR_SECONDS overrides it.
-    let clear_after = state.settings().clear_after();
     // Never the value: only that a secret went to the clipboard.
-    tracing::info!(clear_after_s = clear_after.as_secs(), "new token copied");
+    tracing::info!(
+        clear_after_s = state.settings().clear_after().as_secs(),
+        "new token copied"
+    );
+    copy_with_countdown(app, secret).await
+}
+
+/// Puts `secret` on the clipboard for the person's timeout (unless `PATDESK_CLIPBOARD_CLEAR_SECONDS`
+/// overrides it), announcing the countdown as `clipboard-countdown` events, then clears it.
+pub async fn copy_with_countdown<R: Runtime>(
+    app: AppHandle<R>,
+    secret: Sensitive<String>,
+) -> Result<(), Error> {
+    let clear_after = app.state::<AppState>().settings().clear_after();
     let emitter = app.clone();
     // The clipboard service answers from its own thread; don't hold up the async runtime meanwhile.
     tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
-        state
-            .clipboard
-            .copy_secret(&secret, clear_after, move |tick: ClipboardCountdown| {
+        app.state::<AppState>().clipboard.copy_secret(
+            &secret,
+            clear_after,
+            move |tick: ClipboardCountdown| {
                 let _ = emitter.emit(CLIPBOARD_COUNTDOWN_EVENT, tick);
-            })
+            },
+        )
     })
     .await
     .map_err(Error::internal)?

@@ -6,7 +6,6 @@
 //! The secret never comes back from the window: the shell uses the one it kept from `create_token`.
 
 use chrono::Utc;
-use patdesk_core::clipboard::ClipboardCountdown;
 use patdesk_core::copies::{self, CopyResult, TokenRef, Tools};
 use patdesk_core::git_credential::{GitCredentials, GitHelperCheck, GitHelperVerdict};
 use patdesk_core::handoffs::{check_feed_url, HandOff, Tool};
@@ -15,11 +14,10 @@ use patdesk_core::nuget::{self, NuGetClient, NuGetHandOff, NuGetStatus};
 use patdesk_core::pip::{PipClient, PipRoute, PipStatus};
 use patdesk_core::session::ActiveSession;
 use patdesk_core::{Error, ErrorCode};
-use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 
 use crate::commands::saved::no_created_token;
 use crate::state::{AppState, CreatedToken};
-use crate::CLIPBOARD_COUNTDOWN_EVENT;
 
 /// The tools, pointed at the organizations' host of the session (`https://dev.azure.com`, or the demo's
 /// simulator) or at the Azure DevOps Server's collections.
@@ -197,19 +195,7 @@ pub async fn copy_nuget_credential_snippet<R: Runtime>(
         ));
     }
     let snippet = nuget::external_feed_endpoints(&feed_url, &token.organization, &secret);
-    let clear_after = state.settings().clear_after();
-    let emitter = app.clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        app.state::<AppState>().clipboard.copy_secret(
-            &snippet,
-            clear_after,
-            move |tick: ClipboardCountdown| {
-                let _ = emitter.emit(CLIPBOARD_COUNTDOWN_EVENT, tick);
-            },
-        )
-    })
-    .await
-    .map_err(Error::internal)?
+    crate::commands::clipboard::copy_with_countdown(app, snippet).await
 }
 
 /// Set the feed's six lines in the user's `.npmrc` through npm (plain text: only with `plainTextOk`).

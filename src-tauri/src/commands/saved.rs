@@ -4,15 +4,13 @@
 //! The secret never comes back from the window: both use the one the shell kept from `create_token`, and
 //! copying a saved token reads it from the keychain in Rust.
 
-use patdesk_core::clipboard::ClipboardCountdown;
 use patdesk_core::git_credential;
 use patdesk_core::model::SavedToken;
 use patdesk_core::vault::{SavedPat, Vault};
 use patdesk_core::{Error, ErrorCode};
-use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 
 use crate::state::{AppState, CreatedToken};
-use crate::CLIPBOARD_COUNTDOWN_EVENT;
 
 pub fn no_created_token() -> Error {
     Error::new(
@@ -90,20 +88,7 @@ pub async fn copy_saved_token<R: Runtime>(
     let secret = vault
         .run(move |v| v.saved_pat_secret(&organization, &authorization_id))
         .await?;
-    // The person's setting, unless PATDESK_CLIPBOARD_CLEAR_SECONDS overrides it.
-    let clear_after = state.settings().clear_after();
-    let emitter = app.clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        app.state::<AppState>().clipboard.copy_secret(
-            &secret,
-            clear_after,
-            move |tick: ClipboardCountdown| {
-                let _ = emitter.emit(CLIPBOARD_COUNTDOWN_EVENT, tick);
-            },
-        )
-    })
-    .await
-    .map_err(Error::internal)?
+    crate::commands::clipboard::copy_with_countdown(app, secret).await
 }
 
 /// Forget a saved token's value (the token itself stays valid in Azure DevOps).
