@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_patdesk-cli");
+mod common;
+use common::{assert_ok, text, BIN};
 
 /// The binary with the simulator's endpoints and no inherited PATDESK_* settings.
 fn command(env: &TestSim, access_token: Option<&str>) -> Command {
@@ -49,20 +50,6 @@ async fn cli(env: &TestSim, args: &[&str]) -> Output {
         .output()
         .await
         .expect("patdesk-cli runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
 }
 
 /// The simulator's tokens of the demo user.

@@ -12,7 +12,8 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_patdesk-cli");
+mod common;
+use common::{assert_ok, text, BIN};
 
 /// The binary with no inherited PATDESK_*, proxy or certificate settings.
 fn command() -> Command {
@@ -41,20 +42,6 @@ fn as_dana(mut cmd: Command) -> Command {
 
 async fn run(mut cmd: Command, args: &[&str]) -> Output {
     cmd.args(args).output().await.expect("patdesk-cli runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
 }
 
 async fn sim() -> TestSim {
