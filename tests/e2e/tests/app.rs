@@ -116,8 +116,12 @@ async fn s10_no_secret_reaches_the_diagnostics_log_body() {
     app.click("done-button").await;
     app.visible("new-token-button").await;
 
-    // Revoke one token from its row.
-    let id = app.row_ids().await.first().unwrap().clone();
+    // Revoke one token from its row (once the list is back on screen).
+    let id = app
+        .until("the list's rows", || async {
+            app.row_ids().await.first().cloned()
+        })
+        .await;
     let row = app.row(&id).await;
     let revoke = row
         .find(Locator::Css(&testid("row-revoke-button")))
