@@ -19,14 +19,16 @@ export LIBGL_ALWAYS_SOFTWARE ?= 1
 
 .PHONY: help deps system-deps ui-deps tools ui app run demo package icons test check-tools fmt-check clippy \
         test-rust test-generated-types test-any-date test-clipboard test-keychain test-ui-check test-ui e2e \
-        test-package bench
+        test-package bench windows package-windows test-windows test-package-windows
 
 help:
 	@echo "make run     build and open PAT Desk (PATDESK_DEMO=1 make run, or make demo, opens the offline demo)"
 	@echo "make test    install what is missing, then every check and test (CI runs this through .ci/run)"
 	@echo "make package the Debian package, target/release/bundle/deb/pat-desk_<version>_<arch>.deb (make icons remakes icons/)"
+	@echo "make windows the Windows build (patdesk.exe, patdesk-cli.exe) in target/windows/x86_64-pc-windows-gnu/release"
+	@echo "make package-windows  the Windows installer and zip in target/windows/bundle"
 	@echo "make bench   benchmarks: bench-core (the Rust core) and bench-app (the app beside a bare Tauri app)"
-	@echo "Steps of make test: fmt-check clippy test-rust test-generated-types test-any-date test-clipboard test-keychain test-ui-check test-ui e2e test-package"
+	@echo "Steps of make test: fmt-check clippy test-rust test-generated-types test-any-date test-clipboard test-keychain test-ui-check test-ui e2e test-package test-windows test-package-windows"
 
 ## ---- installing what is missing ------------------------------------------------------------------------
 
@@ -34,6 +36,7 @@ deps: system-deps ui-deps
 
 system-deps:
 	@scripts/install-system-deps.sh
+	@scripts/windows/install-deps.sh
 
 # npm ci only when node_modules is missing or older than the lockfile.
 ui-deps: ui/node_modules
@@ -75,6 +78,16 @@ package: ui
 # The icon set in icons/ made again from its one source, icons/patdesk.svg (commit the result).
 icons: ui-deps
 	@scripts/make-icons.sh
+
+## ---- Windows (cross-built on Debian, run under Wine; see scripts/windows/) -------------------------------
+
+# patdesk.exe and patdesk-cli.exe, release, with Debian's Rust toolchain and mingw-w64 (scripts/windows/env.sh).
+windows: ui
+	@scripts/windows/build.sh
+
+# The installer (NSIS, per user) and the portable zip, in target/windows/bundle/.
+package-windows: windows
+	@scripts/windows/package.sh
 
 ## ---- testing ------------------------------------------------------------------------------------------
 
@@ -132,6 +145,14 @@ e2e: app tools
 test-package: package tools
 	cargo test -p patdesk-e2e --test installed_package --no-run
 	$(XVFB) cargo test -p patdesk-e2e --test installed_package -- --ignored --test-threads=1
+
+# Every core, simulator and CLI test binary built for Windows, run under Wine in a fresh prefix.
+test-windows: system-deps
+	$(XVFB) scripts/windows/test.sh
+
+# The installer under Wine: silent install, the installed app's WebView2 message, the uninstaller.
+test-package-windows: package-windows
+	$(XVFB) scripts/windows/test-installer.sh
 
 ## ---- benchmarks (figures go to BENCHMARKS.md; never assertions) -----------------------------------------
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: installs what is missing, then runs every check and test of the project in order, stopping at
 # the first failure with the step's name and log. It closes with one plain line, "N passed, N failed", summed
-# from the runners' own counts (cargo/libtest "test result:" lines, which include the E2E suite, and
-# vitest's "Tests" line), which CI reads.
+# from the runners' own counts (cargo/libtest "test result:" lines, which include the E2E suite and the Windows
+# test binaries run under Wine, vitest's "Tests" line, and the Windows scripts' "N passed, N failed"), which CI
+# reads.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,10 @@ tally() {
   while read -r p f; do
     passed=$((passed + p)); failed=$((failed + f))
   done < <(sed -n -E 's/^test result: [A-Za-z]+\. ([0-9]+) passed; ([0-9]+) failed;.*/\1 \2/p' <<< "$clean")
+  # The Windows scripts' own checks (scripts/windows/test-*.sh): a plain "N passed, N failed" line.
+  while read -r p f; do
+    passed=$((passed + p)); failed=$((failed + f))
+  done < <(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' <<< "$clean")
   # vitest: "      Tests  2 failed | 40 passed (42)"
   line=$(grep -E '^[[:space:]]*Tests[[:space:]]+[0-9]' <<< "$clean" | tail -n 1 || true)
   if [ -n "$line" ]; then
@@ -65,6 +70,8 @@ step ui-check        m test-ui-check
 step ui-tests        m test-ui
 step e2e             m e2e
 step package-test    m test-package
+step windows-tests   m test-windows
+step windows-package m test-package-windows
 
 echo
 echo "make test: every step passed."
