@@ -23,6 +23,7 @@ pub mod listing;
 pub mod model;
 pub mod npm;
 pub mod nuget;
+pub mod nuget_config;
 pub mod pip;
 pub mod reminders;
 pub mod replacement;

@@ -1,12 +1,15 @@
-//! Hand a PAT to NuGet for an Azure Artifacts feed, through the NuGet client the person has — never by
-//! writing `NuGet.Config` by hand.
+//! Hand a PAT to NuGet for an Azure Artifacts feed.
 //!
-//! The client is `dotnet` (the .NET SDK: `dotnet nuget add source … --username … --password …`, and
+//! **On Windows** PAT Desk writes the user's `%APPDATA%\NuGet\NuGet.Config` itself ([`crate::nuget_config`]),
+//! with the password encrypted for the Windows account exactly as NuGet encrypts it (DPAPI), so the token
+//! never appears on a command line and never in plain text. Every NuGet client there (`dotnet`, `nuget.exe`,
+//! Visual Studio) reads that file.
+//!
+//! **Elsewhere** it goes through the NuGet client the person has. The client is `dotnet` (the .NET SDK: `dotnet nuget add source … --username … --password …`, and
 //! `update source` when the source exists) or, failing that, the standalone `nuget` (`nuget sources add -Name …
 //! -Source … -UserName … -Password …`; on Debian the 2.8 client on Mono from `apt-get install nuget`).
 //!
-//! **Where the value ends up.** On Windows both clients encrypt the password for the user (DPAPI) in the
-//! user's `NuGet.Config`. On macOS and Linux NuGet has no keychain: `dotnet` refuses to store a password
+//! **Where the value ends up.** On macOS and Linux NuGet has no keychain: `dotnet` refuses to store a password
 //! unless it is told `--store-password-in-clear-text`, and Mono's `nuget` "encrypts" it with a key kept in a
 //! file beside it (`~/.config/.mono/keypairs`), which protects nothing. So off Windows PAT Desk hands the
 //! token to NuGet only after the person chose plain text ([`NuGetHandOff::plain_text_ok`]), and then says so
@@ -14,8 +17,8 @@
 //! `ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS` ([`external_feed_endpoints`]), which the window
 //! offers to copy: an environment variable a GUI cannot set for the person's shells.
 //!
-//! **A limit of both CLIs:** the password is an argument, so for the moment the client runs it is visible to
-//! other processes of the same user (the only documented way short of writing the file).
+//! **A limit of both CLIs** (so off Windows only, after the plain-text choice): the password is an argument,
+//! so for the moment the client runs it is visible to other processes of the same user.
 //!
 //! The Mono client (2.8) does not read NuGet v3 feeds; for it a feed's `…/nuget/v3/index.json` is registered
 //! as the same feed's v2 address (`…/nuget/v2`), which Azure Artifacts serves too.
@@ -167,12 +170,43 @@ impl NuGetClient {
         let (kind, program) = self
             .detect()
             .ok_or_else(|| Error::new(ErrorCode::InvalidInput, missing_message()))?;
+        #[cfg(windows)]
+        {
+            let _ = program;
+            crate::nuget_config::store_encrypted(
+                &self.user_config()?,
+                request.source_name,
+                request.feed_url.trim(),
+                request.username,
+                secret,
+            )?;
+            Ok(NuGetHandedOff {
+                client: kind,
+                registered_url: request.feed_url.trim().to_string(),
+                plain_text: false,
+            })
+        }
+        #[cfg(not(windows))]
+        self.hand_off_through_client(kind, &program, request, secret)
+    }
+
+    /// Off Windows: `dotnet nuget add/update source` or `nuget sources add/update`, with the clear-text option
+    /// the person agreed to.
+    #[cfg(not(windows))]
+    fn hand_off_through_client(
+        &self,
+        kind: NuGetClientKind,
+        program: &PathBuf,
+        request: &NuGetHandOff<'_>,
+        secret: &Sensitive<String>,
+    ) -> Result<NuGetHandedOff, Error> {
+        let plain_text = true;
         let url = match kind {
             NuGetClientKind::Dotnet => request.feed_url.to_string(),
             NuGetClientKind::Nuget => v2_address(request.feed_url),
         };
-        let exists = self.source_exists(kind, &program, request.source_name);
-        let mut cmd = self.command(&program);
+        let exists = self.source_exists(kind, program, request.source_name);
+        let mut cmd = self.command(program);
         match (kind, exists) {
             (NuGetClientKind::Dotnet, false) => cmd.args([
                 "nuget",
@@ -233,6 +267,27 @@ impl NuGetClient {
     /// not there any more counts as removed.
     pub fn remove_source(&self, source_name: &str) -> Result<(), Error> {
         check_value("source name", source_name)?;
+        #[cfg(windows)]
+        return crate::nuget_config::remove_source_from(&self.user_config()?, source_name);
+        #[cfg(not(windows))]
+        self.remove_source_through_client(source_name)
+    }
+
+    /// The user's NuGet configuration on Windows: `%APPDATA%\NuGet\NuGet.Config`, the file every NuGet client
+    /// there reads.
+    pub fn user_config(&self) -> Result<PathBuf, Error> {
+        self.var("APPDATA")
+            .map(|appdata| PathBuf::from(appdata).join("NuGet").join("NuGet.Config"))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::Internal,
+                    "PAT Desk could not find your Windows user folder (%APPDATA% is not set), so it could not save the token for NuGet. Sign out of Windows and back in, then try again — or copy the token instead.",
+                )
+            })
+    }
+
+    #[cfg(not(windows))]
+    fn remove_source_through_client(&self, source_name: &str) -> Result<(), Error> {
         let (kind, program) = self
             .detect()
             .ok_or_else(|| Error::new(ErrorCode::InvalidInput, missing_message()))?;
@@ -260,6 +315,7 @@ impl NuGetClient {
 
     /// Whether the user's NuGet configuration has a source of this name. `nuget sources list` loops forever
     /// without a terminal (Mono's console width), so the configuration is read, never written, here.
+    #[cfg_attr(windows, allow(dead_code))]
     fn source_exists(&self, kind: NuGetClientKind, program: &PathBuf, name: &str) -> bool {
         match kind {
             NuGetClientKind::Dotnet => {
@@ -282,6 +338,7 @@ impl NuGetClient {
     /// Whether a user-level NuGet.Config names the source (`<add key="{name}" …>`): `dotnet`'s
     /// `~/.nuget/NuGet/NuGet.Config`, Mono's `$XDG_CONFIG_HOME/NuGet/NuGet.Config` (default `~/.config`), and
     /// Windows' `%APPDATA%\NuGet\NuGet.Config`.
+    #[cfg_attr(windows, allow(dead_code))]
     fn config_mentions(&self, name: &str) -> bool {
         let home = self.var("HOME").map(PathBuf::from);
         let xdg = self
@@ -414,6 +471,7 @@ fn check_value(what: &str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
+#[cfg_attr(windows, allow(dead_code))]
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('"', "&quot;")
@@ -421,6 +479,7 @@ fn xml_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
+#[cfg_attr(windows, allow(dead_code))]
 fn redact(text: &str, secret: &str) -> String {
     if secret.is_empty() {
         text.to_string()

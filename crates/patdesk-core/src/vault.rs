@@ -49,9 +49,17 @@ pub const DEV_NAMESPACE: &str = "dev.patdesk.app.dev";
 pub const NAMESPACE_ENV: &str = "PATDESK_KEYCHAIN_NAMESPACE";
 
 /// Shown when the keychain cannot be reached at all (no Secret Service, no session bus).
+#[cfg(not(target_os = "windows"))]
 pub const UNAVAILABLE_MESSAGE: &str = "PAT Desk can't reach your system keychain. Install or unlock GNOME Keyring (or KWallet), then reopen PAT Desk — or continue without remembering your sign-in.";
+/// Shown when Windows' Credential Manager cannot be reached.
+#[cfg(target_os = "windows")]
+pub const UNAVAILABLE_MESSAGE: &str = "PAT Desk can't reach Windows Credential Manager. Sign out of Windows and back in (or restart the computer), then reopen PAT Desk — or continue without remembering your sign-in.";
 /// Shown when the keychain is there but locked (or the unlock prompt was dismissed).
+#[cfg(not(target_os = "windows"))]
 pub const LOCKED_MESSAGE: &str = "Your system keychain is locked, so PAT Desk can't read or save your sign-in. Unlock it (for example in \"Passwords and Keys\", or by signing in to your desktop again), then try again. Nothing stored in it was removed.";
+/// Shown when Windows refuses access to Credential Manager (a restricted or temporary profile).
+#[cfg(target_os = "windows")]
+pub const LOCKED_MESSAGE: &str = "Windows did not let PAT Desk use Credential Manager with this account, so it can't read or save your sign-in. Sign in to Windows with your usual account (not a temporary profile), then try again. Nothing stored in it was removed.";
 
 const INDEX_USER: &str = "index";
 const PROBE_USER: &str = "probe";
@@ -258,9 +266,7 @@ impl Vault {
         refresh_token: &Sensitive<String>,
     ) -> Result<(), Error> {
         let label = format!("PAT Desk — sign-in — {}", account.username);
-        self.entry(&account.entry_name(), &label)?
-            .set_password(refresh_token.expose())
-            .map_err(map_keyring)?;
+        self.write_value(&account.entry_name(), &label, refresh_token.expose())?;
         self.update_index(|index| {
             index
                 .accounts
@@ -353,8 +359,7 @@ impl Vault {
         user_id: &str,
     ) -> Result<Option<Sensitive<String>>, Error> {
         ensure_store()?;
-        let entry = self.entry(&account_entry(tenant_id, user_id), "")?;
-        read_secret(&entry)
+        self.read_value(&account_entry(tenant_id, user_id))
     }
 
     /// The remembered accounts, most recently used first.
@@ -371,7 +376,7 @@ impl Vault {
         ensure_store()?;
         let _account = ACCOUNT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
         let name = account_entry(tenant_id, user_id);
-        delete_entry(&self.entry(&name, "")?)?;
+        self.delete_value(&name)?;
         self.update_index(|index| index.accounts.retain(|a| a.entry_name() != name))
     }
 
@@ -391,9 +396,7 @@ impl Vault {
             server.user.clone()
         };
         let label = format!("PAT Desk — {} — {who}", server.server_url);
-        self.entry(&server.entry_name(), &label)?
-            .set_password(secret.expose())
-            .map_err(map_keyring)?;
+        self.write_value(&server.entry_name(), &label, secret.expose())?;
         self.update_index(|index| {
             index
                 .servers
@@ -408,7 +411,7 @@ impl Vault {
         server: &RememberedServer,
     ) -> Result<Option<Sensitive<String>>, Error> {
         ensure_store()?;
-        read_secret(&self.entry(&server.entry_name(), "")?)
+        self.read_value(&server.entry_name())
     }
 
     /// The remembered server sign-ins, most recently used first.
@@ -423,7 +426,7 @@ impl Vault {
     pub fn forget_server(&self, server: &RememberedServer) -> Result<(), Error> {
         ensure_store()?;
         let name = server.entry_name();
-        delete_entry(&self.entry(&name, "")?)?;
+        self.delete_value(&name)?;
         self.update_index(|index| index.servers.retain(|s| s.entry_name() != name))
     }
 
@@ -432,9 +435,7 @@ impl Vault {
     /// Keep a PAT's value in the keychain (labelled "PAT Desk — {org} — {name}").
     pub fn save_pat(&self, pat: &SavedPat, secret: &Sensitive<String>) -> Result<(), Error> {
         ensure_store()?;
-        self.entry(&pat.entry_name(), &pat.label())?
-            .set_password(secret.expose())
-            .map_err(map_keyring)?;
+        self.write_value(&pat.entry_name(), &pat.label(), secret.expose())?;
         self.update_index(|index| {
             index.pats.retain(|p| p.entry_name() != pat.entry_name());
             index.pats.push(pat.clone());
@@ -459,8 +460,8 @@ impl Vault {
         authorization_id: &str,
     ) -> Result<Sensitive<String>, Error> {
         ensure_store()?;
-        let entry = self.entry(&pat_entry(organization, authorization_id), "")?;
-        read_secret(&entry)?.ok_or_else(|| {
+        self.read_value(&pat_entry(organization, authorization_id))?
+            .ok_or_else(|| {
             Error::new(
                 ErrorCode::TokenNotFound,
                 "This token's value is no longer saved in your keychain. Regenerate the token to get a new value.",
@@ -473,7 +474,7 @@ impl Vault {
     pub fn forget_pat(&self, organization: &str, authorization_id: &str) -> Result<(), Error> {
         ensure_store()?;
         let name = pat_entry(organization, authorization_id);
-        delete_entry(&self.entry(&name, "")?)?;
+        self.delete_value(&name)?;
         self.update_index(|index| index.pats.retain(|p| p.entry_name() != name))
     }
 
@@ -559,8 +560,7 @@ impl Vault {
     }
 
     fn read_index(&self) -> Result<Index, Error> {
-        let entry = self.entry(INDEX_USER, "")?;
-        match read_secret(&entry)? {
+        match self.read_value(INDEX_USER)? {
             None => Ok(Index {
                 version: INDEX_VERSION,
                 ..Index::default()
@@ -581,13 +581,134 @@ impl Vault {
         change(&mut index);
         index.version = INDEX_VERSION;
         let json = serde_json::to_string(&index).map_err(|e| internal(e.to_string()))?;
-        self.entry(
+        self.write_value(
             INDEX_USER,
             "PAT Desk — remembered accounts and saved tokens (names only, no secrets)",
-        )?
-        .set_password(&json)
-        .map_err(map_keyring)
+            &json,
+        )
     }
+
+    /// Write `value` under the entry `user`. A value longer than one entry of the store may hold (Windows'
+    /// Credential Manager: [`PART_LIMIT`]) is kept in parts: the entry `user` then holds only a note of how
+    /// many ([`parts_note`]), and the entries `user~part1`… the value. Parts are written before the note, and
+    /// the parts a longer earlier value left behind are deleted after it.
+    fn write_value(&self, user: &str, label: &str, value: &str) -> Result<(), Error> {
+        let before = self.stored_parts(user)?;
+        let parts = split_for_store(value, PART_LIMIT);
+        let written = if parts.len() == 1 {
+            set_value(&self.entry(user, label)?, value)?;
+            0
+        } else {
+            for (i, part) in parts.iter().enumerate() {
+                set_value(&self.entry(&part_entry(user, i + 1), label)?, part)?;
+            }
+            set_value(&self.entry(user, label)?, &parts_note(parts.len()))?;
+            parts.len()
+        };
+        for stale in written + 1..=before {
+            delete_entry(&self.entry(&part_entry(user, stale), "")?)?;
+        }
+        Ok(())
+    }
+
+    /// The value under the entry `user` (joined again when [`Self::write_value`] kept it in parts); `None`
+    /// when there is no such entry.
+    fn read_value(&self, user: &str) -> Result<Option<Sensitive<String>>, Error> {
+        let Some(head) = read_secret(&self.entry(user, "")?)? else {
+            return Ok(None);
+        };
+        let Some(count) = parts_in_note(head.expose()) else {
+            return Ok(Some(head));
+        };
+        // Sized up front, so the joined secret is never copied by a reallocation and left behind.
+        let mut joined = String::with_capacity(count * PART_LIMIT.unwrap_or(0) * 3);
+        for i in 1..=count {
+            match read_secret(&self.entry(&part_entry(user, i), "")?) {
+                Ok(Some(part)) => joined.push_str(part.expose()),
+                outcome => {
+                    zeroize::Zeroize::zeroize(&mut joined);
+                    return Err(outcome.err().unwrap_or_else(|| {
+                        Error::new(
+                            ErrorCode::KeychainUnavailable,
+                            "Part of an entry of PAT Desk is missing from your keychain. Sign in again (or save the token again) to replace it.",
+                        )
+                    }));
+                }
+            }
+        }
+        Ok(Some(Sensitive::new(joined)))
+    }
+
+    /// Delete the entry `user` and its parts, if it has any (missing is fine).
+    fn delete_value(&self, user: &str) -> Result<(), Error> {
+        let parts = self.stored_parts(user)?;
+        delete_entry(&self.entry(user, "")?)?;
+        for i in 1..=parts {
+            delete_entry(&self.entry(&part_entry(user, i), "")?)?;
+        }
+        Ok(())
+    }
+
+    /// How many parts the entry `user` has now (0 when it holds its value itself or is not there).
+    fn stored_parts(&self, user: &str) -> Result<usize, Error> {
+        Ok(read_secret(&self.entry(user, "")?)?
+            .and_then(|head| parts_in_note(head.expose()))
+            .unwrap_or(0))
+    }
+}
+
+/// The longest value one keychain entry holds, in UTF-16 code units, where the store has such a limit:
+/// Windows' Credential Manager keeps at most `CRED_MAX_CREDENTIAL_BLOB_SIZE` (2,560) bytes per credential,
+/// and the store writes a password as UTF-16, so 1,280 units. Entra refresh tokens and the index of a person
+/// with many saved tokens can be longer, so longer values are kept in parts (see [`Vault::write_value`]).
+/// Secret Service and the macOS Keychain have no such limit.
+#[cfg(target_os = "windows")]
+const PART_LIMIT: Option<usize> = Some(1280);
+#[cfg(not(target_os = "windows"))]
+const PART_LIMIT: Option<usize> = None;
+
+/// What the head entry of a value kept in parts holds. It starts with a NUL, which no token, password or
+/// index ever does, so it cannot be mistaken for a value.
+fn parts_note(count: usize) -> String {
+    format!("\u{0}patdesk-parts:{count}")
+}
+
+/// The number of parts a head entry's note names, or `None` when the entry holds a value itself.
+fn parts_in_note(head: &str) -> Option<usize> {
+    head.strip_prefix("\u{0}patdesk-parts:")?
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+}
+
+/// The entry name of part `index` (from 1) of the value under `user`.
+fn part_entry(user: &str, index: usize) -> String {
+    format!("{user}~part{index}")
+}
+
+/// `value` cut into pieces of at most `limit` UTF-16 code units each, never inside a character; one piece
+/// when there is no limit or the value fits.
+fn split_for_store(value: &str, limit: Option<usize>) -> Vec<&str> {
+    let Some(limit) = limit.filter(|l| *l >= 2) else {
+        return vec![value];
+    };
+    let mut parts = Vec::new();
+    let (mut start, mut units) = (0, 0);
+    for (at, c) in value.char_indices() {
+        if units + c.len_utf16() > limit {
+            parts.push(&value[start..at]);
+            (start, units) = (at, 0);
+        }
+        units += c.len_utf16();
+    }
+    parts.push(&value[start..]);
+    parts
+}
+
+/// Write a value to one entry. Windows' store keeps it as UTF-16 (what other Windows programs read);
+/// [`read_secret`] decodes it the same way.
+fn set_value(entry: &Entry, value: &str) -> Result<(), Error> {
+    entry.set_password(value).map_err(map_keyring)
 }
 
 /// The namespace this build uses: `PATDESK_KEYCHAIN_NAMESPACE` if set and not blank, else
@@ -617,6 +738,24 @@ fn pat_entry(organization: &str, authorization_id: &str) -> String {
 }
 
 /// Read an entry's secret; `None` when there is no such entry.
+///
+/// Windows' store writes a password as UTF-16 (as [`set_value`] asks), so there it is read back as one; the
+/// other stores keep the UTF-8 bytes.
+#[cfg(target_os = "windows")]
+fn read_secret(entry: &Entry) -> Result<Option<Sensitive<String>>, Error> {
+    match entry.get_password() {
+        Ok(s) => Ok(Some(Sensitive::new(s))),
+        Err(keyring_core::Error::NoEntry) => Ok(None),
+        Err(keyring_core::Error::BadEncoding(mut bytes)) => {
+            zeroize::Zeroize::zeroize(&mut bytes);
+            Err(foreign_entry())
+        }
+        Err(e) => Err(map_keyring(e)),
+    }
+}
+
+/// Read an entry's secret; `None` when there is no such entry.
+#[cfg(not(target_os = "windows"))]
 fn read_secret(entry: &Entry) -> Result<Option<Sensitive<String>>, Error> {
     match entry.get_secret() {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -624,15 +763,19 @@ fn read_secret(entry: &Entry) -> Result<Option<Sensitive<String>>, Error> {
             Err(e) => {
                 let mut bytes = e.into_bytes();
                 zeroize::Zeroize::zeroize(&mut bytes);
-                Err(Error::new(
-                    ErrorCode::KeychainUnavailable,
-                    "An entry of PAT Desk in your keychain holds something PAT Desk did not write. Sign in again to replace it.",
-                ))
+                Err(foreign_entry())
             }
         },
         Err(keyring_core::Error::NoEntry) => Ok(None),
         Err(e) => Err(map_keyring(e)),
     }
+}
+
+fn foreign_entry() -> Error {
+    Error::new(
+        ErrorCode::KeychainUnavailable,
+        "An entry of PAT Desk in your keychain holds something PAT Desk did not write. Sign in again to replace it.",
+    )
 }
 
 /// Delete an entry (explicit forget only). Missing is fine; duplicates are all removed.
@@ -710,6 +853,11 @@ fn map_keyring(e: keyring_core::Error) -> Error {
             keyring_core::unset_default_store();
             Error::new(ErrorCode::KeychainUnavailable, UNAVAILABLE_MESSAGE).with_raw(raw)
         }
+        keyring_core::Error::TooLong(..) => Error::new(
+            ErrorCode::KeychainUnavailable,
+            "Your system keychain refused to keep this value because it is too long. Nothing was changed; you can go on without remembering it.",
+        )
+        .with_raw(raw),
         keyring_core::Error::Ambiguous(_) => Error::new(
             ErrorCode::KeychainUnavailable,
             "Your keychain holds several entries of PAT Desk with the same name, so PAT Desk cannot tell which one to use. Remove the duplicates in your keychain's app, then try again.",
@@ -721,4 +869,41 @@ fn map_keyring(e: keyring_core::Error) -> Error {
 
 fn internal(raw: String) -> Error {
     Error::from_code(ErrorCode::Internal).with_raw(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_on_character_boundaries_within_the_limit() {
+        let token = "a".repeat(3000);
+        let parts = split_for_store(&token, Some(1280));
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [1280, 1280, 440]
+        );
+        assert_eq!(parts.concat(), token);
+
+        // "é" is one UTF-16 unit (two UTF-8 bytes), "𝄞" two units (four bytes): the limit counts units.
+        let names = format!("{}𝄞{}", "é".repeat(3), "b".repeat(4));
+        let parts = split_for_store(&names, Some(4));
+        assert_eq!(parts, ["ééé", "𝄞bb", "bb"]);
+        assert!(parts
+            .iter()
+            .all(|p| p.encode_utf16().count() <= 4 && !p.is_empty()));
+
+        assert_eq!(split_for_store(&token, None), [token.as_str()]);
+        assert_eq!(split_for_store("short", Some(1280)), ["short"]);
+        assert_eq!(split_for_store("", Some(1280)), [""]);
+    }
+
+    #[test]
+    fn the_parts_note_is_never_a_value() {
+        assert_eq!(parts_in_note(&parts_note(3)), Some(3));
+        assert_eq!(parts_in_note("patdesk-parts:3"), None);
+        assert_eq!(parts_in_note(&parts_note(0)), None);
+        assert_eq!(parts_in_note("\u{0}patdesk-parts:x"), None);
+        assert_eq!(part_entry("account:t:u", 2), "account:t:u~part2");
+    }
 }

@@ -1,0 +1,660 @@
+//! NuGet's user configuration file on Windows (`%APPDATA%\NuGet\NuGet.Config`), written by PAT Desk itself so
+//! the token is encrypted the way NuGet encrypts it and never passes through a command line.
+//!
+//! NuGet keeps a feed's credentials as
+//!
+//! ```xml
+//! <configuration>
+//!   <packageSources><add key="contoso packages" value="https://…/nuget/v3/index.json" /></packageSources>
+//!   <packageSourceCredentials>
+//!     <contoso_x0020_packages>
+//!       <add key="Username" value="contoso" />
+//!       <add key="Password" value="BASE64(DPAPI(UTF-8 password))" />
+//!     </contoso_x0020_packages>
+//!   </packageSourceCredentials>
+//! </configuration>
+//! ```
+//!
+//! where the element's name is the source's name made a valid XML name (`XmlConvert.EncodeLocalName`: a space
+//! becomes `_x0020_`) and `Password` is what NuGet's own `EncryptionUtility` writes: Windows' DPAPI
+//! (`CryptProtectData`) for the current user, with the entropy `"NuGet"`, in Base64. Only the same Windows
+//! account on the same computer can decrypt it, which is why NuGet offers it only on Windows (and why
+//! [`crate::nuget`] asks before plain text everywhere else).
+//!
+//! The file is read with a real XML parser (quick-xml), changed in place — everything else in it (other
+//! sources, comments, settings) is written back as it was — and replaced atomically (a temporary file beside
+//! it, then a rename), so NuGet never reads half a file.
+//!
+//! The XML part is plain Rust and tested on every system; the encryption and the file itself are Windows
+//! only, tested under Wine against its real DPAPI.
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+use crate::error::{Error, ErrorCode};
+
+/// The entropy NuGet's `EncryptionUtility` passes to DPAPI (`Encoding.UTF8.GetBytes("NuGet")`): without it
+/// NuGet could not decrypt the password.
+pub const NUGET_ENTROPY: &[u8] = b"NuGet";
+
+/// One node of the file: an element PAT Desk may change, or anything else (text, comments, the declaration)
+/// kept as it was written.
+#[derive(Debug, Clone)]
+enum Node {
+    Element(Element),
+    Verbatim(String),
+}
+
+#[derive(Debug, Clone)]
+struct Element {
+    name: String,
+    /// Attribute names and their values, unescaped.
+    attrs: Vec<(String, String)>,
+    children: Vec<Node>,
+}
+
+impl Element {
+    fn new(name: &str, attrs: &[(&str, &str)]) -> Element {
+        Element {
+            name: name.to_string(),
+            attrs: attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            children: Vec::new(),
+        }
+    }
+
+    fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn set_attr(&mut self, key: &str, value: &str) {
+        match self.attrs.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value.to_string(),
+            None => self.attrs.push((key.to_string(), value.to_string())),
+        }
+    }
+
+    fn elements(&self) -> impl Iterator<Item = &Element> {
+        self.children.iter().filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            Node::Verbatim(_) => None,
+        })
+    }
+
+    /// The child element `name`, made at the end when there is none (`depth`: this element's, for the
+    /// indentation).
+    fn child_mut(&mut self, name: &str, depth: usize) -> &mut Element {
+        let at = self
+            .children
+            .iter()
+            .position(|n| matches!(n, Node::Element(e) if e.name == name));
+        let at = match at {
+            Some(at) => at,
+            None => self.append(Element::new(name, &[]), depth),
+        };
+        match &mut self.children[at] {
+            Node::Element(e) => e,
+            Node::Verbatim(_) => unreachable!("the position of an element"),
+        }
+    }
+
+    /// Append `child`, indented as the children of an element at `depth` (this one's) are; answers its
+    /// position.
+    fn append(&mut self, child: Element, depth: usize) -> usize {
+        let closing = format!("\n{}", "  ".repeat(depth));
+        // The text before the closing tag stays last: the new child goes before it.
+        let trailing = match self.children.last() {
+            Some(Node::Verbatim(t)) if t.trim().is_empty() => self.children.pop(),
+            _ => None,
+        };
+        self.children
+            .push(Node::Verbatim(format!("\n{}", "  ".repeat(depth + 1))));
+        self.children.push(Node::Element(child));
+        self.children
+            .push(trailing.unwrap_or(Node::Verbatim(closing)));
+        self.children.len() - 2
+    }
+
+    /// Remove the child elements `drop` selects (with the indentation before each).
+    fn remove_where(&mut self, drop: impl Fn(&Element) -> bool) {
+        let mut kept: Vec<Node> = Vec::with_capacity(self.children.len());
+        for node in self.children.drain(..) {
+            if let Node::Element(e) = &node {
+                if drop(e) {
+                    if matches!(kept.last(), Some(Node::Verbatim(t)) if t.trim().is_empty()) {
+                        kept.pop();
+                    }
+                    continue;
+                }
+            }
+            kept.push(node);
+        }
+        self.children = kept;
+    }
+
+    fn write(&self, out: &mut String) {
+        out.push('<');
+        out.push_str(&self.name);
+        for (k, v) in &self.attrs {
+            out.push_str(&format!(
+                " {k}=\"{}\"",
+                quick_xml::escape::escape(v.as_str())
+            ));
+        }
+        if self.children.is_empty() {
+            out.push_str(" />");
+            return;
+        }
+        out.push('>');
+        write_nodes(&self.children, out);
+        out.push_str(&format!("</{}>", self.name));
+    }
+}
+
+fn write_nodes(nodes: &[Node], out: &mut String) {
+    for node in nodes {
+        match node {
+            Node::Element(e) => e.write(out),
+            Node::Verbatim(t) => out.push_str(t),
+        }
+    }
+}
+
+/// A NuGet.Config document.
+#[derive(Debug, Clone)]
+pub struct NuGetConfig {
+    nodes: Vec<Node>,
+}
+
+impl NuGetConfig {
+    /// Read a NuGet.Config's text; an empty text is a new file. A file that is not XML, or has no
+    /// `<configuration>`, is refused rather than overwritten.
+    pub fn parse(text: &str) -> Result<NuGetConfig, Error> {
+        let text = text.trim_start_matches('\u{feff}');
+        if text.trim().is_empty() {
+            return Ok(NuGetConfig {
+                nodes: vec![
+                    Node::Verbatim("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n".into()),
+                    Node::Element(Element::new("configuration", &[])),
+                    Node::Verbatim("\n".into()),
+                ],
+            });
+        }
+        let mut reader = Reader::from_str(text);
+        let mut stack: Vec<Element> = Vec::new();
+        let mut top: Vec<Node> = Vec::new();
+        loop {
+            let event = reader.read_event().map_err(|e| unreadable(e.to_string()))?;
+            let node = match event {
+                Event::Eof => break,
+                Event::Start(start) => {
+                    stack.push(element_from(&start)?);
+                    continue;
+                }
+                Event::End(_) => match stack.pop() {
+                    Some(done) => Node::Element(done),
+                    None => return Err(unreadable("a closing tag without its opening tag")),
+                },
+                Event::Empty(start) => Node::Element(element_from(&start)?),
+                Event::Text(t) => Node::Verbatim(t.to_string()),
+                Event::GeneralRef(r) => Node::Verbatim(format!("&{};", &*r)),
+                Event::CData(c) => Node::Verbatim(format!("<![CDATA[{}]]>", &*c)),
+                Event::Comment(c) => Node::Verbatim(format!("<!--{}-->", &*c)),
+                Event::Decl(d) => Node::Verbatim(format!("<?{}?>", &*d)),
+                Event::PI(p) => Node::Verbatim(format!("<?{}?>", &*p)),
+                Event::DocType(d) => Node::Verbatim(format!("<!DOCTYPE {}>", &*d)),
+            };
+            match stack.last_mut() {
+                Some(parent) => parent.children.push(node),
+                None => top.push(node),
+            }
+        }
+        if !stack.is_empty() {
+            return Err(unreadable("the file ends inside an element"));
+        }
+        let config = NuGetConfig { nodes: top };
+        if config.root().is_none() {
+            return Err(unreadable("no <configuration> element"));
+        }
+        Ok(config)
+    }
+
+    /// The document's text.
+    pub fn to_xml(&self) -> String {
+        let mut out = String::new();
+        write_nodes(&self.nodes, &mut out);
+        out
+    }
+
+    fn root(&self) -> Option<&Element> {
+        self.nodes.iter().find_map(|n| match n {
+            Node::Element(e) if e.name == "configuration" => Some(e),
+            _ => None,
+        })
+    }
+
+    fn root_mut(&mut self) -> &mut Element {
+        self.nodes
+            .iter_mut()
+            .find_map(|n| match n {
+                Node::Element(e) if e.name == "configuration" => Some(e),
+                _ => None,
+            })
+            .expect("parse keeps only documents with <configuration>")
+    }
+
+    /// Add the package source `name` → `url` (or point the source of that name there) with the user name and
+    /// the already encrypted password (`Password`); a `ClearTextPassword` kept for it before is dropped.
+    pub fn set_source(&mut self, name: &str, url: &str, username: &str, encrypted_password: &str) {
+        let root = self.root_mut();
+        let sources = root.child_mut("packageSources", 0);
+        match sources.children.iter_mut().find_map(|n| match n {
+            Node::Element(e)
+                if e.name == "add"
+                    && e.attr("key").is_some_and(|k| k.eq_ignore_ascii_case(name)) =>
+            {
+                Some(e)
+            }
+            _ => None,
+        }) {
+            Some(add) => add.set_attr("value", url),
+            None => {
+                sources.append(Element::new("add", &[("key", name), ("value", url)]), 1);
+            }
+        }
+        let element_name = encode_source_name(name);
+        let credentials = root.child_mut("packageSourceCredentials", 0);
+        let source = credentials.child_mut_named_like(&element_name, 1);
+        source.remove_where(|e| {
+            e.name == "add"
+                && e.attr("key").is_some_and(|k| {
+                    ["Username", "Password", "ClearTextPassword"]
+                        .iter()
+                        .any(|x| k.eq_ignore_ascii_case(x))
+                })
+        });
+        source.append(
+            Element::new("add", &[("key", "Username"), ("value", username)]),
+            2,
+        );
+        source.append(
+            Element::new("add", &[("key", "Password"), ("value", encrypted_password)]),
+            2,
+        );
+    }
+
+    /// Remove the package source `name` and its credentials. Answers whether there was anything to remove.
+    pub fn remove_source(&mut self, name: &str) -> bool {
+        let before = self.to_xml();
+        let element_name = encode_source_name(name);
+        let root = self.root_mut();
+        let is_source = |e: &Element| {
+            e.name == "add" && e.attr("key").is_some_and(|k| k.eq_ignore_ascii_case(name))
+        };
+        for section in ["packageSources", "disabledPackageSources"] {
+            for child in root.children.iter_mut() {
+                if let Node::Element(e) = child {
+                    if e.name == section {
+                        e.remove_where(is_source);
+                    }
+                }
+            }
+        }
+        for child in root.children.iter_mut() {
+            if let Node::Element(e) = child {
+                if e.name == "packageSourceCredentials" {
+                    e.remove_where(|c| c.name.eq_ignore_ascii_case(&element_name));
+                }
+            }
+        }
+        self.to_xml() != before
+    }
+
+    /// The source's URL, user name and stored `Password` (still encrypted), if the file has them.
+    pub fn source(&self, name: &str) -> Option<(String, Option<String>, Option<String>)> {
+        let root = self.root()?;
+        let url = root
+            .elements()
+            .filter(|e| e.name == "packageSources")
+            .flat_map(|s| s.elements())
+            .find(|e| {
+                e.name == "add" && e.attr("key").is_some_and(|k| k.eq_ignore_ascii_case(name))
+            })?
+            .attr("value")?
+            .to_string();
+        let element_name = encode_source_name(name);
+        let credentials = root
+            .elements()
+            .filter(|e| e.name == "packageSourceCredentials")
+            .flat_map(|s| s.elements())
+            .find(|e| e.name.eq_ignore_ascii_case(&element_name));
+        let value = |key: &str| {
+            credentials.and_then(|c| {
+                c.elements()
+                    .find(|e| e.name == "add" && e.attr("key") == Some(key))
+                    .and_then(|e| e.attr("value"))
+                    .map(str::to_string)
+            })
+        };
+        Some((url, value("Username"), value("Password")))
+    }
+}
+
+impl Element {
+    /// Like [`Element::child_mut`], matching the name without regard to case (NuGet's source names).
+    fn child_mut_named_like(&mut self, name: &str, depth: usize) -> &mut Element {
+        let at = self
+            .children
+            .iter()
+            .position(|n| matches!(n, Node::Element(e) if e.name.eq_ignore_ascii_case(name)));
+        let at = match at {
+            Some(at) => at,
+            None => self.append(Element::new(name, &[]), depth),
+        };
+        match &mut self.children[at] {
+            Node::Element(e) => e,
+            Node::Verbatim(_) => unreachable!("the position of an element"),
+        }
+    }
+}
+
+fn element_from(start: &quick_xml::events::BytesStart<'_>) -> Result<Element, Error> {
+    let name = start.name().into_inner().to_string();
+    let mut attrs = Vec::new();
+    for attr in start.attributes() {
+        let attr = attr.map_err(|e| unreadable(e.to_string()))?;
+        let key = attr.key.into_inner().to_string();
+        let value = attr
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map_err(|e| unreadable(e.to_string()))?
+            .into_owned();
+        attrs.push((key, value));
+    }
+    Ok(Element {
+        name,
+        attrs,
+        children: Vec::new(),
+    })
+}
+
+fn unreadable(detail: impl Into<String>) -> Error {
+    Error::new(
+        ErrorCode::Internal,
+        "Your NuGet configuration file (NuGet.Config) could not be read, so PAT Desk left it unchanged. Open it in an editor to fix it (or rename it so NuGet makes a new one), then try again.",
+    )
+    .with_raw(detail.into())
+}
+
+/// A source name as the element name NuGet gives its credentials (`XmlConvert.EncodeLocalName`): every
+/// character not allowed in an XML name becomes `_xHHHH_` (a space `_x0020_`, a colon `_x003A_`), and an
+/// underscore that would read as such an escape becomes `_x005F_`.
+pub fn encode_source_name(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let looks_escaped = c == '_'
+            && chars.get(i + 1) == Some(&'x')
+            && chars.len() > i + 6
+            && chars[i + 2..i + 6].iter().all(|h| h.is_ascii_hexdigit())
+            && chars[i + 6] == '_';
+        let allowed = if i == 0 {
+            c.is_alphabetic() || c == '_'
+        } else {
+            c.is_alphanumeric() || matches!(c, '_' | '-' | '.')
+        };
+        if allowed && !looks_escaped {
+            out.push(c);
+        } else if (c as u32) > 0xFFFF {
+            out.push_str(&format!("_x{:08X}_", c as u32));
+        } else {
+            out.push_str(&format!("_x{:04X}_", c as u32));
+        }
+    }
+    out
+}
+
+/// Windows' DPAPI for the current user, as NuGet uses it.
+#[cfg(windows)]
+pub mod dpapi {
+    use windows_sys::Win32::Foundation::LocalFree;
+    use windows_sys::Win32::Security::Cryptography::{
+        CryptProtectData, CryptUnprotectData, CRYPTPROTECT_UI_FORBIDDEN, CRYPT_INTEGER_BLOB,
+    };
+
+    use crate::error::{Error, ErrorCode};
+    use crate::secret::Sensitive;
+
+    fn blob(bytes: &[u8]) -> CRYPT_INTEGER_BLOB {
+        CRYPT_INTEGER_BLOB {
+            cbData: bytes.len() as u32,
+            pbData: bytes.as_ptr() as *mut u8,
+        }
+    }
+
+    /// Take DPAPI's output buffer, copy it out (wiping it) and free it.
+    fn take(out: CRYPT_INTEGER_BLOB) -> Vec<u8> {
+        if out.pbData.is_null() {
+            return Vec::new();
+        }
+        // SAFETY: DPAPI allocated `cbData` bytes at `pbData` (LocalAlloc), owned by us until LocalFree.
+        unsafe {
+            let data = std::slice::from_raw_parts_mut(out.pbData, out.cbData as usize);
+            let copy = data.to_vec();
+            zeroize::Zeroize::zeroize(data);
+            LocalFree(out.pbData as _);
+            copy
+        }
+    }
+
+    /// `plain` encrypted for the current Windows user with `entropy`.
+    pub fn protect(plain: &[u8], entropy: &[u8]) -> Result<Vec<u8>, Error> {
+        let (input, extra) = (blob(plain), blob(entropy));
+        let mut out = CRYPT_INTEGER_BLOB {
+            cbData: 0,
+            pbData: std::ptr::null_mut(),
+        };
+        // SAFETY: the input blobs point at live slices DPAPI only reads; `out` is filled by DPAPI.
+        let ok = unsafe {
+            CryptProtectData(
+                &input,
+                std::ptr::null(),
+                &extra,
+                std::ptr::null(),
+                std::ptr::null(),
+                CRYPTPROTECT_UI_FORBIDDEN,
+                &mut out,
+            )
+        };
+        if ok == 0 {
+            return Err(Error::new(
+                ErrorCode::Internal,
+                "Windows could not encrypt the token for your account, so it was not handed to NuGet. Try again, or copy the token instead.",
+            )
+            .with_raw(std::io::Error::last_os_error().to_string()));
+        }
+        Ok(take(out))
+    }
+
+    /// What [`protect`] encrypted (with the same `entropy`), decrypted for the current Windows user.
+    pub fn unprotect(sealed: &[u8], entropy: &[u8]) -> Result<Sensitive<Vec<u8>>, Error> {
+        let (input, extra) = (blob(sealed), blob(entropy));
+        let mut out = CRYPT_INTEGER_BLOB {
+            cbData: 0,
+            pbData: std::ptr::null_mut(),
+        };
+        // SAFETY: as in `protect`.
+        let ok = unsafe {
+            CryptUnprotectData(
+                &input,
+                std::ptr::null_mut(),
+                &extra,
+                std::ptr::null(),
+                std::ptr::null(),
+                CRYPTPROTECT_UI_FORBIDDEN,
+                &mut out,
+            )
+        };
+        if ok == 0 {
+            return Err(Error::new(
+                ErrorCode::Internal,
+                "Windows could not decrypt this value for your account: it was encrypted by another Windows account or on another computer.",
+            )
+            .with_raw(std::io::Error::last_os_error().to_string()));
+        }
+        Ok(Sensitive::new(take(out)))
+    }
+}
+
+/// Keep the feed's credentials in the NuGet.Config at `path` (made when missing), the password encrypted as
+/// NuGet does. The file is replaced atomically.
+#[cfg(windows)]
+pub fn store_encrypted(
+    path: &std::path::Path,
+    source_name: &str,
+    url: &str,
+    username: &str,
+    secret: &crate::secret::Sensitive<String>,
+) -> Result<(), Error> {
+    use base64::Engine;
+    let sealed = dpapi::protect(secret.expose().as_bytes(), NUGET_ENTROPY)?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(sealed);
+    let mut config = NuGetConfig::parse(&read_config(path)?)?;
+    config.set_source(source_name, url, username, &encoded);
+    write_atomically(path, &config.to_xml())
+}
+
+/// Remove the source `source_name` (and its credentials) from the NuGet.Config at `path`. A missing file or
+/// source counts as removed.
+#[cfg(windows)]
+pub fn remove_source_from(path: &std::path::Path, source_name: &str) -> Result<(), Error> {
+    let text = read_config(path)?;
+    if text.trim().is_empty() {
+        return Ok(());
+    }
+    let mut config = NuGetConfig::parse(&text)?;
+    if config.remove_source(source_name) {
+        write_atomically(path, &config.to_xml())?;
+    }
+    Ok(())
+}
+
+/// The file's text; empty when it does not exist yet.
+pub fn read_config(path: &std::path::Path) -> Result<String, Error> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(unreadable(format!("{}: {e}", path.display()))),
+    }
+}
+
+/// Replace `path` with `text`: written to a temporary file in the same folder, flushed, then renamed over it.
+pub fn write_atomically(path: &std::path::Path, text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let failed = |e: std::io::Error| {
+        Error::new(
+            ErrorCode::Internal,
+            "PAT Desk could not save your NuGet configuration (NuGet.Config). Check that the file is not open in another program and that your user folder is writable, then try again.",
+        )
+        .with_raw(format!("{}: {e}", path.display()))
+    };
+    let dir = path
+        .parent()
+        .ok_or_else(|| failed(std::io::ErrorKind::NotFound.into()))?;
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    let temp = dir.join(format!(".NuGet.Config.{}.tmp", uuid::Uuid::new_v4()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written.map_err(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_names_become_nugets_element_names() {
+        assert_eq!(encode_source_name("contoso-packages"), "contoso-packages");
+        assert_eq!(
+            encode_source_name("contoso packages"),
+            "contoso_x0020_packages"
+        );
+        assert_eq!(encode_source_name("1feed"), "_x0031_feed");
+        assert_eq!(encode_source_name("a:b"), "a_x003A_b");
+        assert_eq!(encode_source_name("a_x0020_b"), "a_x005F_x0020_b");
+        assert_eq!(encode_source_name("a_b"), "a_b");
+    }
+
+    #[test]
+    fn a_new_file_gets_the_source_and_its_credentials() {
+        let mut config = NuGetConfig::parse("").unwrap();
+        config.set_source(
+            "contoso packages",
+            "https://f/v3/index.json",
+            "contoso",
+            "c2VhbGVk",
+        );
+        let xml = config.to_xml();
+        let again = NuGetConfig::parse(&xml).unwrap();
+        assert_eq!(
+            again.source("Contoso Packages"),
+            Some((
+                "https://f/v3/index.json".into(),
+                Some("contoso".into()),
+                Some("c2VhbGVk".into())
+            ))
+        );
+        assert!(xml.contains("<contoso_x0020_packages>"), "{xml}");
+        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n  <packageSources>\n    <add key=\"contoso packages\""), "{xml}");
+    }
+
+    #[test]
+    fn the_rest_of_the_file_is_kept_and_an_update_replaces_plain_text() {
+        let before = "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<configuration>\r\n  <!-- mine -->\r\n  <packageSources>\r\n    <add key=\"nuget.org\" value=\"https://api.nuget.org/v3/index.json\" protocolVersion=\"3\" />\r\n    <add key=\"Feed\" value=\"https://old/index.json\" />\r\n  </packageSources>\r\n  <packageSourceCredentials>\r\n    <feed>\r\n      <add key=\"Username\" value=\"old\" />\r\n      <add key=\"ClearTextPassword\" value=\"plain-old-token\" />\r\n      <add key=\"ValidAuthenticationTypes\" value=\"basic\" />\r\n    </feed>\r\n  </packageSourceCredentials>\r\n  <config><add key=\"http_proxy\" value=\"http://p?a=1&amp;b=2\" /></config>\r\n</configuration>\r\n";
+        let mut config = NuGetConfig::parse(before).unwrap();
+        config.set_source("feed", "https://new/index.json", "contoso", "ZW5j");
+        let xml = config.to_xml();
+        assert!(!xml.contains("plain-old-token"), "{xml}");
+        assert!(xml.contains("<!-- mine -->"));
+        assert!(xml.contains("protocolVersion=\"3\""));
+        assert!(xml.contains("value=\"http://p?a=1&amp;b=2\""), "{xml}");
+        assert!(xml.contains("ValidAuthenticationTypes"));
+        let again = NuGetConfig::parse(&xml).unwrap();
+        assert_eq!(
+            again.source("feed"),
+            Some((
+                "https://new/index.json".into(),
+                Some("contoso".into()),
+                Some("ZW5j".into())
+            ))
+        );
+        assert!(again.source("nuget.org").is_some());
+
+        let mut removed = again.clone();
+        assert!(removed.remove_source("FEED"));
+        let xml = removed.to_xml();
+        assert!(removed.source("feed").is_none());
+        assert!(!xml.contains("<feed>") && !xml.contains("ZW5j"), "{xml}");
+        assert!(xml.contains("api.nuget.org"));
+        assert!(!removed.remove_source("feed"));
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_nuget_configuration_is_left_alone() {
+        assert!(NuGetConfig::parse("<configuration><packageSources>").is_err());
+        assert!(NuGetConfig::parse("<settings />").is_err());
+        assert!(NuGetConfig::parse("not xml at all <").is_err());
+    }
+}
