@@ -42,11 +42,16 @@ setup="$base-setup.exe"
 portable="$base-portable.zip"
 rm -f "$setup" "$portable"
 
+staging=$(mktemp -d)
+trap 'rm -rf "$staging"' EXIT
+# The installer's licence page wraps the text itself: one line a paragraph, Windows' line endings.
+awk 'BEGIN { RS = ""; ORS = "\r\n\r\n" } { gsub(/\n/, " "); print }' LICENSE >"$staging/licence-page.txt"
+
 defines=(
   "-DPRODUCT_NAME=$product" "-DPUBLISHER=$publisher" "-DIDENTIFIER=$identifier"
   "-DSHORT_DESCRIPTION=$description" "-DVERSION=$version" "-DVERSION_NUMERIC=$numeric"
   "-DAPP_FILE=$exe_dir/patdesk.exe" "-DCLI_FILE=$exe_dir/patdesk-cli.exe"
-  "-DLICENSE_FILE=$root/LICENSE" "-DICON_FILE=$root/icons/icon.ico" "-DOUT_FILE=$root/$setup"
+  "-DLICENSE_FILE=$staging/licence-page.txt" "-DICON_FILE=$root/icons/icon.ico" "-DOUT_FILE=$root/$setup"
 )
 [ -z "$homepage" ] || defines+=("-DURL_INFO_ABOUT=$homepage")
 # -V2: warnings and errors only; -WX: a warning is an error.
@@ -54,14 +59,13 @@ makensis -V2 -WX "${defines[@]}" "$packaging/installer.nsi"
 
 # The zip: the files at its top level (Windows' "Extract all" makes the folder), text files with Windows'
 # line endings so every Notepad shows them right.
-staging=$(mktemp -d)
-trap 'rm -rf "$staging"' EXIT
-cp "$exe_dir/patdesk.exe" "$exe_dir/patdesk-cli.exe" "$staging/"
+mkdir "$staging/zip"
+cp "$exe_dir/patdesk.exe" "$exe_dir/patdesk-cli.exe" "$staging/zip/"
 sed -e "s/@VERSION@/$version/g" -e "s/@IDENTIFIER@/$identifier/g" -e 's/$/\r/' \
-  "$packaging/portable-README.txt" >"$staging/README.txt"
-sed -e 's/$/\r/' LICENSE >"$staging/LICENSE.txt"
-touch -r "$exe_dir/patdesk.exe" "$staging"/*
-(cd "$staging" && zip -q -X -9 "$root/$portable" patdesk.exe patdesk-cli.exe README.txt LICENSE.txt)
+  "$packaging/portable-README.txt" >"$staging/zip/README.txt"
+sed -e 's/$/\r/' LICENSE >"$staging/zip/LICENSE.txt"
+touch -r "$exe_dir/patdesk.exe" "$staging"/zip/*
+(cd "$staging/zip" && zip -q -X -9 "$root/$portable" patdesk.exe patdesk-cli.exe README.txt LICENSE.txt)
 
 echo
 echo "The installer:    $setup ($(du -h "$setup" | cut -f1))"

@@ -9,6 +9,9 @@
 #     missing" exit code once answered; while it is open, the uninstaller refuses to remove it;
 #   - the uninstaller, run silently, leaves nothing behind (folder, shortcut, registry entry) but the person's
 #     settings, which a silent uninstall keeps;
+#   - then as a person does, with the keyboard through the pages: the installer says WebView2 is missing, makes
+#     the desktop shortcut when ticked and opens PAT Desk ("Open PAT Desk"); the uninstaller asks whether to
+#     delete the settings too and, answered Yes, does;
 #   - the zip holds exactly the two programs, README.txt and LICENSE.txt, the same programs as the installer.
 # One line per check, then "N passed, N failed"; exits non-zero when a check failed or could not run.
 set -uo pipefail
@@ -95,8 +98,8 @@ webview2_registered() {
   return 1
 }
 
-# Windows on the virtual display whose title is exactly $1 (xdotool), one id a line.
-windows_named() { xdotool search --name "^$1\$" 2>/dev/null; }
+# Windows on the virtual display whose title is $1 (xdotool; NSIS ends some titles with a space), one id a line.
+windows_named() { xdotool search --name "^$1 *\$" 2>/dev/null; }
 # Waits up to $2 seconds for a window titled $1; prints its id.
 wait_for_window() {
   local i id
@@ -107,6 +110,36 @@ wait_for_window() {
   done
   return 1
 }
+# Waits up to $3 seconds for a second window titled $1 beside the window $2 (a message box over it); prints its id.
+wait_for_second_window() {
+  local i id
+  for i in $(seq $(($3 * 2))); do
+    id=$(windows_named "$1" | grep -vx "$2" | head -1)
+    [ -n "$id" ] && { echo "$id"; return 0; }
+    sleep 0.5
+  done
+  return 1
+}
+# Waits up to $2 seconds until no window is titled $1.
+wait_for_no_window() {
+  local i
+  for i in $(seq $(($2 * 2))); do
+    [ -z "$(windows_named "$1")" ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+# Waits up to $2 seconds until the window $1 is gone.
+wait_for_no_window_id() {
+  local i
+  for i in $(seq $(($2 * 2))); do
+    xdotool getwindowname "$1" >/dev/null 2>&1 || return 0
+    sleep 0.5
+  done
+  return 1
+}
+# Keys pressed in the window $1, as a person would (xdotool names: Return, Tab, space, n, y).
+press() { xdotool key --window "$1" "${@:2}" >/dev/null 2>&1; }
 # Waits up to $2 seconds for the process $1 to end; its exit code is then in $exit_code.
 wait_for_exit() {
   local i
@@ -203,6 +236,77 @@ check "the program folder is gone" test ! -e "$install_dir"
 check "the Start-menu entry is gone" test ! -e "$start_menu/PAT Desk.lnk"
 check "the Apps & features entry is gone" absent uninstall_key_exists
 check "the person's settings are kept by a silent uninstall" test -f "$settings_dir/settings.json"
+
+echo "test-installer: installing as a person does, through the installer's pages"
+"$WINE" "$setup" >/dev/null 2>&1 &
+setup_pid=$!
+if main=$(wait_for_window "PAT Desk Setup" 60); then
+  pass "the installer opens its window, 'PAT Desk Setup'"
+  # Welcome: Next. Licence: I Agree. Folder (the default): Install.
+  press "$main" Return
+  sleep 2
+  press "$main" Return
+  sleep 2
+  press "$main" Return
+  if question=$(wait_for_second_window "PAT Desk Setup" "$main" 60); then
+    pass "it says the WebView2 Runtime is missing and offers the download page (a question over its window)"
+    press "$question" n
+  else
+    fail "it says the WebView2 Runtime is missing and offers the download page" "no question in 60 s"
+  fi
+  # The finish page: "Open PAT Desk" is ticked; tick "Put a shortcut to PAT Desk on the desktop"; Finish.
+  sleep 2
+  press "$main" Tab space Return
+  if wait_for_exit "$setup_pid" 60; then
+    check "the installer ends with success (exit code $exit_code)" test "$exit_code" -eq 0
+  else
+    fail "the installer ends after Finish" "still running 60 s later"
+  fi
+  check "installed in the default folder" test -f "$install_dir/patdesk.exe"
+  check "the desktop shortcut, as ticked" test -f "$desktop/PAT Desk.lnk"
+  if box=$(wait_for_window "PAT Desk" 90); then
+    pass "'Open PAT Desk' opened the installed PAT Desk (its WebView2 message box)"
+    press "$box" n
+    check "answered No, PAT Desk closes" wait_for_no_window "PAT Desk" 30
+  else
+    fail "'Open PAT Desk' opened the installed PAT Desk" "no window titled 'PAT Desk' in 90 s"
+  fi
+else
+  fail "the installer opens its window, 'PAT Desk Setup'" "no such window in 60 s"
+fi
+kill "$setup_pid" 2>/dev/null
+
+echo "test-installer: uninstalling as a person does, deleting the settings too"
+local_settings_dir=$(unix_path "$(windows_path '%LOCALAPPDATA%')\\$identifier")
+mkdir -p "$local_settings_dir"
+echo "a line" >"$local_settings_dir/patdesk.log"
+"$WINE" "$install_dir/uninstall.exe" >/dev/null 2>&1
+if main=$(wait_for_window "PAT Desk Uninstall" 60); then
+  pass "the uninstaller opens its window, 'PAT Desk Uninstall'"
+  press "$main" Return
+  if question=$(wait_for_second_window "PAT Desk Uninstall" "$main" 60); then
+    pass "it asks whether to delete the settings too"
+    press "$question" y
+    wait_for_no_window_id "$question" 30
+  else
+    fail "it asks whether to delete the settings too" "no question in 60 s"
+  fi
+  # The last page: Close (pressed again until the window goes: the button is greyed out while it works).
+  for _ in $(seq 15); do
+    press "$main" Return
+    wait_for_no_window_id "$main" 2 && break
+  done
+else
+  fail "the uninstaller opens its window, 'PAT Desk Uninstall'" "no such window in 60 s"
+fi
+timeout 120 "$WINESERVER" -w
+check "the uninstall ends within two minutes" test $? -eq 0
+check "the program folder is gone" test ! -e "$install_dir"
+check "the Start-menu entry is gone" test ! -e "$start_menu/PAT Desk.lnk"
+check "the desktop shortcut is gone" test ! -e "$desktop/PAT Desk.lnk"
+check "the Apps & features entry is gone" absent uninstall_key_exists
+check "the settings in %APPDATA% are deleted, as asked" test ! -e "$settings_dir"
+check "the settings in %LOCALAPPDATA% are deleted, as asked" test ! -e "$local_settings_dir"
 
 echo "test-installer: the portable zip $portable"
 listing=$(unzip -Z1 "$portable" | sort | tr '\n' ' ')

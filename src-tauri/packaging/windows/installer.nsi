@@ -17,7 +17,8 @@
 ;
 ; Defines passed by the build script with -D (read from Cargo.toml and src-tauri/tauri.conf.json):
 ;   PRODUCT_NAME, PUBLISHER, IDENTIFIER, SHORT_DESCRIPTION, VERSION (0.1.0), VERSION_NUMERIC (0.1.0.0),
-;   APP_FILE and CLI_FILE (the built patdesk.exe and patdesk-cli.exe), LICENSE_FILE, ICON_FILE, OUT_FILE;
+;   APP_FILE and CLI_FILE (the built patdesk.exe and patdesk-cli.exe), LICENSE_FILE (the licence, one line a
+;   paragraph so that the licence page wraps it to its width), ICON_FILE, OUT_FILE;
 ;   URL_INFO_ABOUT optionally (the project's web page, shown in Settings > Apps).
 ; Exit codes: 0 installed / removed; 1 cancelled by the person; 2 refused because PAT Desk is open.
 
@@ -75,6 +76,8 @@ To put it somewhere else, choose Browse. Then choose Install."
 !insertmacro MUI_PAGE_INSTFILES
 
 !define MUI_FINISHPAGE_TITLE "PAT Desk is installed"
+; Room for the three paragraphs above the tick boxes.
+!define MUI_FINISHPAGE_TEXT_LARGE
 !define MUI_FINISHPAGE_TEXT "You will find PAT Desk in the Start menu.$\r$\n$\r$\n\
 Its folder also holds patdesk-cli.exe, PAT Desk for the command line, if you want to use it in scripts.$\r$\n$\r$\n\
 To remove PAT Desk later, open Settings > Apps > Installed apps."
