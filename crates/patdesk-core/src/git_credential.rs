@@ -111,17 +111,203 @@ pub enum GitHelperVerdict {
     Unusable,
 }
 
-/// One configured helper, as Git's configuration names it.
-fn helper_kind(helper: &str) -> &str {
-    let first = helper
-        .trim()
-        .trim_start_matches('!')
-        .split_whitespace()
-        .next()
-        .unwrap_or("");
-    let base = first.rsplit(['/', '\\']).next().unwrap_or(first);
-    let base = base.strip_suffix(".exe").unwrap_or(base);
-    base.strip_prefix("git-credential-").unwrap_or(base)
+/// One configured helper, as Git's configuration names it: `manager`, `wincred`, `libsecret`, … A helper
+/// given as a path (Git for Windows: `C:/Program\\ Files/Git/mingw64/bin/git-credential-manager.exe`, or
+/// quoted) is named by its program's file name without `git-credential-` and `.exe`.
+fn helper_kind(helper: &str) -> String {
+    let first = first_shell_word(helper.trim().trim_start_matches('!'));
+    let base = first.rsplit(['/', '\\']).next().unwrap_or(&first);
+    let base = base
+        .strip_suffix(".exe")
+        .or_else(|| base.strip_suffix(".EXE"))
+        .unwrap_or(base);
+    base.strip_prefix("git-credential-")
+        .unwrap_or(base)
+        .to_ascii_lowercase()
+}
+
+/// The program of a helper's command line as the shell Git runs it with reads it: quotes group, a backslash
+/// before a space or a quote escapes it (other backslashes stay, as in `C:\\Program Files\\…`).
+fn first_shell_word(command: &str) -> String {
+    let (mut word, mut quote, mut chars) =
+        (String::new(), None::<char>, command.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quote) {
+            ('\\', _) if chars.peek().is_some_and(|n| matches!(n, ' ' | '"' | '\'')) => {
+                word.push(chars.next().unwrap_or(' '))
+            }
+            ('"' | '\'', None) => quote = Some(c),
+            (q, Some(open)) if q == open => quote = None,
+            (c, None) if c.is_whitespace() => {
+                if !word.is_empty() {
+                    break;
+                }
+            }
+            (c, _) => word.push(c),
+        }
+    }
+    word
+}
+
+/// Whether a helper is Git Credential Manager (`manager` on Git for Windows, `manager-core` before GCM 2.1).
+fn is_gcm(kind: &str) -> bool {
+    matches!(kind, "manager" | "manager-core" | "credential-manager")
+}
+
+/// What the person's Git configuration says about credentials for one organization's URL, read from the
+/// output of `git config --get-regexp ^credential\.` (one `key value` per line; Git for Windows may end lines
+/// with CRLF).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct CredentialConfig {
+    /// The helpers Git asks, in order (an empty value clears the list so far, as in Git).
+    helpers: Vec<String>,
+    /// GCM's `azreposCredentialType` (`pat` or `oauth`), the most specific setting for the URL.
+    azrepos_credential_type: Option<String>,
+    /// GCM's `credentialStore` (`wincredman`, `secretservice`, `plaintext`, …).
+    credential_store: Option<String>,
+    /// GCM's `provider`, or the one its deprecated `authority` stands for (`azure-repos`, `generic`, …).
+    provider: Option<String>,
+}
+
+impl CredentialConfig {
+    fn parse(listing: &str, url: &str) -> CredentialConfig {
+        // (specificity, value): a `credential.<url>.x` beats `credential.x`, a longer URL a shorter one, and
+        // among equals the later line (Git's last-one-wins).
+        let mut settings: std::collections::HashMap<&str, (usize, String)> = Default::default();
+        let mut helpers = Vec::new();
+        for line in listing.lines() {
+            let line = line.trim_end_matches('\r');
+            let (key, value) = line.split_once(' ').unwrap_or((line, ""));
+            let value = value.trim();
+            let lower = key.to_ascii_lowercase();
+            let Some(rest) = lower.strip_prefix("credential.") else {
+                continue;
+            };
+            let (scope, name) = match rest.rsplit_once('.') {
+                Some((scope, name)) => (Some(&key["credential.".len()..][..scope.len()]), name),
+                None => (None, rest),
+            };
+            let specificity = match scope {
+                None => 0,
+                Some(scope) if url_matches(scope, url) => 1 + scope.len(),
+                Some(_) => continue,
+            };
+            let name = match name {
+                "helper" => {
+                    if value.is_empty() {
+                        helpers.clear();
+                    } else {
+                        helpers.push(value.to_string());
+                    }
+                    continue;
+                }
+                "azreposcredentialtype" => "type",
+                "credentialstore" => "store",
+                "provider" => "provider",
+                "authority" => "authority",
+                _ => continue,
+            };
+            if settings.get(name).is_none_or(|(s, _)| specificity >= *s) {
+                settings.insert(name, (specificity, value.to_string()));
+            }
+        }
+        let get = |name: &str| {
+            settings
+                .get(name)
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.is_empty())
+        };
+        CredentialConfig {
+            helpers,
+            azrepos_credential_type: get("type"),
+            credential_store: get("store"),
+            provider: get("provider")
+                .or_else(|| get("authority").map(|a| provider_for_authority(&a))),
+        }
+    }
+}
+
+/// The GCM provider a deprecated `credential.authority` value stands for (GCM's migration guide).
+fn provider_for_authority(authority: &str) -> String {
+    match authority.to_ascii_lowercase().as_str() {
+        "msa" | "microsoft" | "microsoftaccount" | "aad" | "azure" | "azuredirectory" | "live"
+        | "liveconnect" | "liveid" => "azure-repos",
+        "basic" | "integrated" | "windows" | "kerberos" | "ntlm" | "tfs" | "sso" => "generic",
+        "github" => "github",
+        _ => "auto",
+    }
+    .to_string()
+}
+
+/// What a hand-off to these helpers would come to. `gcm_type` and `gcm_store` are GCM's settings after its
+/// environment variables; `linux`: GCM has no default credential store there.
+fn assess(config: &CredentialConfig, linux: bool) -> (GitHelperVerdict, String) {
+    let kinds: Vec<String> = config.helpers.iter().map(|h| helper_kind(h)).collect();
+    let gcm = kinds.iter().any(|k| is_gcm(k));
+    let named = |k: &str| kinds.iter().any(|x| x == k);
+    // Only GCM's Azure Repos provider has an OAuth mode; its generic provider (a `basic` authority) keeps the
+    // PAT like any other password.
+    let azure_repos = config
+        .provider
+        .as_deref()
+        .is_none_or(|p| p.eq_ignore_ascii_case("azure-repos") || p.eq_ignore_ascii_case("auto"));
+    let oauth = config
+        .azrepos_credential_type
+        .as_deref()
+        .is_some_and(|m| m.eq_ignore_ascii_case("oauth"));
+    let plaintext_store = config
+        .credential_store
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case("plaintext"));
+    if kinds.is_empty() {
+        (
+            GitHelperVerdict::Unusable,
+            "Git has no credential helper set up, so it has nowhere to keep the token. Install Git Credential Manager (or set up another credential helper such as libsecret), then try again — or copy the token and paste it when Git asks for a password.".to_string(),
+        )
+    } else if gcm && kinds.len() == 1 && azure_repos && oauth {
+        (
+            GitHelperVerdict::Unusable,
+            "Git Credential Manager is set to sign in with your Microsoft account (OAuth) for Azure Repos, so it would not use this token. Switch it to tokens (git config --global credential.azreposCredentialType pat) to use a token, or keep signing in the way it does now.".to_string(),
+        )
+    } else if named("store") || (gcm && plaintext_store) {
+        (
+            GitHelperVerdict::PlainFile,
+            "Your Git credential helper (\"store\") writes passwords to a plain text file in your home folder (~/.git-credentials), where any program you run can read the token. Hand it over only if that is acceptable on this computer; a keychain helper such as libsecret or Git Credential Manager keeps it safe.".to_string(),
+        )
+    } else if gcm && config.credential_store.is_none() && linux {
+        (
+            GitHelperVerdict::Unusable,
+            "Git Credential Manager has no credential store selected on this computer, so it cannot keep the token. Choose one (git config --global credential.credentialStore secretservice), then try again.".to_string(),
+        )
+    } else if kinds.iter().all(|k| k == "cache") {
+        (
+            GitHelperVerdict::Ready,
+            "Git's \"cache\" helper keeps the token in memory only, for a while (15 minutes unless set otherwise); after that Git asks for a password again.".to_string(),
+        )
+    } else if gcm || named("wincred") {
+        let store = if gcm && config.credential_store.is_some() {
+            "the credential store you chose for it"
+        } else if linux {
+            "your keychain"
+        } else {
+            "Windows Credential Manager"
+        };
+        (
+            GitHelperVerdict::Ready,
+            format!(
+                "Git keeps the token in {store}, through your credential helper ({}).",
+                kinds.join(", ")
+            ),
+        )
+    } else {
+        (
+            GitHelperVerdict::Ready,
+            format!(
+                "Git keeps the token with your credential helper ({}).",
+                kinds.join(", ")
+            ),
+        )
+    }
 }
 
 impl GitCredentials {
@@ -220,74 +406,21 @@ impl GitCredentials {
         let org = org.trim();
         check_field("organization", org)?;
         self.check_git()?;
-        let helpers = self.helpers_for(org)?;
-        let kinds: Vec<String> = helpers.iter().map(|h| helper_kind(h).to_string()).collect();
-        let gcm = kinds.iter().any(|k| {
-            matches!(
-                k.as_str(),
-                "manager" | "manager-core" | "credential-manager"
-            )
-        });
-        let gcm_mode = if gcm {
-            self.gcm_setting(
-                "GCM_AZREPOS_CREDENTIALTYPE",
-                "credential.azreposCredentialType",
-            )?
-        } else {
-            None
-        };
-        let gcm_store = if gcm {
-            self.gcm_setting("GCM_CREDENTIAL_STORE", "credential.credentialStore")?
-        } else {
-            None
-        };
-        let named = |k: &str| kinds.iter().any(|x| x == k);
-        let (verdict, message) = if helpers.is_empty() {
-            (
-                GitHelperVerdict::Unusable,
-                "Git has no credential helper set up, so it has nowhere to keep the token. Install Git Credential Manager (or set up another credential helper such as libsecret), then try again — or copy the token and paste it when Git asks for a password.".to_string(),
-            )
-        } else if gcm
-            && kinds.len() == 1
-            && gcm_mode
-                .as_deref()
-                .is_some_and(|m| m.eq_ignore_ascii_case("oauth"))
-        {
-            (
-                GitHelperVerdict::Unusable,
-                "Git Credential Manager is set to sign in with your Microsoft account (OAuth) for Azure Repos, so it would not use this token. Switch it to tokens (git config --global credential.azreposCredentialType pat) to use a token, or keep signing in the way it does now.".to_string(),
-            )
-        } else if named("store")
-            || (gcm
-                && gcm_store
-                    .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("plaintext")))
-        {
-            (
-                GitHelperVerdict::PlainFile,
-                "Your Git credential helper (\"store\") writes passwords to a plain text file in your home folder (~/.git-credentials), where any program you run can read the token. Hand it over only if that is acceptable on this computer; a keychain helper such as libsecret or Git Credential Manager keeps it safe.".to_string(),
-            )
-        } else if gcm && gcm_store.is_none() && cfg!(target_os = "linux") {
-            (
-                GitHelperVerdict::Unusable,
-                "Git Credential Manager has no credential store selected on this computer, so it cannot keep the token. Choose one (git config --global credential.credentialStore secretservice), then try again.".to_string(),
-            )
-        } else if kinds.iter().all(|k| k == "cache") {
-            (
-                GitHelperVerdict::Ready,
-                "Git's \"cache\" helper keeps the token in memory only, for a while (15 minutes unless set otherwise); after that Git asks for a password again.".to_string(),
-            )
-        } else {
-            (
-                GitHelperVerdict::Ready,
-                format!(
-                    "Git keeps the token with your credential helper ({}).",
-                    kinds.join(", ")
-                ),
-            )
-        };
+        let mut config =
+            CredentialConfig::parse(&self.credential_settings()?, &self.target_url(org));
+        // GCM's environment variables win over Git's configuration.
+        if let Some(v) = self.env_setting("GCM_AZREPOS_CREDENTIALTYPE") {
+            config.azrepos_credential_type = Some(v);
+        }
+        if let Some(v) = self.env_setting("GCM_CREDENTIAL_STORE") {
+            config.credential_store = Some(v);
+        }
+        if let Some(v) = self.env_setting("GCM_PROVIDER") {
+            config.provider = Some(v);
+        }
+        let (verdict, message) = assess(&config, cfg!(target_os = "linux"));
         Ok(GitHelperCheck {
-            helpers,
+            helpers: config.helpers,
             verdict,
             message,
         })
@@ -414,65 +547,32 @@ impl GitCredentials {
         }
     }
 
-    /// The helpers Git asks for the organization's URL: every `credential.helper` value that applies (the
-    /// general ones and those of matching `credential.<url>` sections, in configuration order), where an
-    /// empty value clears the list so far, as Git does.
-    fn helpers_for(&self, org: &str) -> Result<Vec<String>, Error> {
-        let url = self.target_url(org);
+    /// Every `credential.*` setting of the person's Git (`git config --get-regexp`), for
+    /// [`CredentialConfig::parse`].
+    fn credential_settings(&self) -> Result<String, Error> {
         let mut cmd = self.command();
-        cmd.args(["config", "--get-regexp", r"^credential(\..+)?\.helper$"])
+        cmd.args(["config", "--get-regexp", r"^credential\."])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let output = cmd.output().map_err(|_| git_missing())?;
         match output.status.code() {
-            Some(0) | Some(1) => {}
-            _ => return Err(git_settings_broken(&output.stderr)),
+            // 1: no such setting at all.
+            Some(0) | Some(1) => Ok(String::from_utf8_lossy(&output.stdout).into_owned()),
+            _ => Err(git_settings_broken(&output.stderr)),
         }
-        let mut helpers = Vec::new();
-        for line in String::from_utf8_lossy(&output.stdout).lines() {
-            let (key, value) = line.split_once(' ').unwrap_or((line, ""));
-            let key = key.to_ascii_lowercase();
-            let applies = key == "credential.helper"
-                || key
-                    .strip_prefix("credential.")
-                    .and_then(|k| k.strip_suffix(".helper"))
-                    .is_some_and(|scope| url_matches(scope, &url));
-            if !applies {
-                continue;
-            }
-            if value.trim().is_empty() {
-                helpers.clear();
-            } else {
-                helpers.push(value.trim().to_string());
-            }
-        }
-        Ok(helpers)
     }
 
-    /// A Git Credential Manager setting: the environment variable wins over Git's configuration.
-    fn gcm_setting(&self, env: &str, key: &str) -> Result<Option<String>, Error> {
-        let from_env = self
-            .envs
+    /// A Git Credential Manager environment variable as the `git` child sees it.
+    fn env_setting(&self, key: &str) -> Option<String> {
+        self.envs
             .iter()
             .rev()
-            .find(|(k, _)| k.as_os_str() == OsStr::new(env))
+            .find(|(k, _)| k.as_os_str() == OsStr::new(key))
             .map(|(_, v)| v.as_ref().map(|v| v.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| std::env::var(env).ok());
-        if let Some(v) = from_env.filter(|v| !v.trim().is_empty()) {
-            return Ok(Some(v.trim().to_string()));
-        }
-        let output = self
-            .command()
-            .args(["config", "--get", key])
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|_| git_missing())?;
-        Ok(output
-            .status
-            .success()
-            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
-            .filter(|v| !v.is_empty()))
+            .unwrap_or_else(|| std::env::var(key).ok())
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
     }
 
     /// The credential description without the password (and without the closing blank line).
@@ -626,4 +726,138 @@ fn helper_failed(action: &str, detail: &str) -> Error {
         "Git's credential helper could not forget the token. Remove it in your keychain or Git credential manager instead."
     };
     Error::new(ErrorCode::Internal, message).with_raw(format!("git credential {action}: {detail}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORG_URL: &str = "https://dev.azure.com/contoso";
+
+    /// `git config --get-regexp ^credential\.` as Git for Windows prints it after its installer: the system
+    /// file's GCM helper as a full path, CRLF line ends.
+    fn git_for_windows(extra: &str) -> String {
+        format!(
+            "credential.helper C:/Program\\ Files/Git/mingw64/bin/git-credential-manager.exe\r\ncredential.https://dev.azure.com.usehttppath true\r\n{extra}"
+        )
+    }
+
+    #[test]
+    fn git_for_windows_helper_names_are_recognised() {
+        for (helper, kind) in [
+            ("manager", "manager"),
+            ("manager-core", "manager-core"),
+            ("wincred", "wincred"),
+            (
+                "C:/Program\\ Files/Git/mingw64/bin/git-credential-manager.exe",
+                "manager",
+            ),
+            (
+                "\"C:\\Program Files\\Git\\mingw64\\libexec\\git-core\\git-credential-manager-core.exe\"",
+                "manager-core",
+            ),
+            (
+                "'C:/Program Files/Git/mingw64/libexec/git-core/git-credential-wincred.exe' --debug",
+                "wincred",
+            ),
+            ("/usr/local/bin/git-credential-manager", "manager"),
+            ("!f() { echo password=x; }; f", "f()"),
+            ("libsecret", "libsecret"),
+        ] {
+            assert_eq!(helper_kind(helper), kind, "{helper}");
+        }
+    }
+
+    #[test]
+    fn windows_gcm_keeps_the_token_in_credential_manager() {
+        let config = CredentialConfig::parse(&git_for_windows(""), ORG_URL);
+        assert_eq!(config.helpers.len(), 1);
+        let (verdict, message) = assess(&config, false);
+        assert_eq!(verdict, GitHelperVerdict::Ready);
+        assert!(message.contains("Windows Credential Manager"), "{message}");
+
+        let wincred = CredentialConfig::parse("credential.helper wincred\r\n", ORG_URL);
+        let (verdict, message) = assess(&wincred, false);
+        assert_eq!(verdict, GitHelperVerdict::Ready);
+        assert!(message.contains("Windows Credential Manager"), "{message}");
+    }
+
+    #[test]
+    fn gcm_oauth_mode_is_read_from_windows_style_settings() {
+        // Global, and for Azure DevOps only: both put GCM's Azure Repos provider in OAuth mode.
+        for extra in [
+            "credential.azreposcredentialtype oauth\r\n",
+            "credential.https://dev.azure.com.azreposCredentialType OAuth\r\n",
+        ] {
+            let config = CredentialConfig::parse(&git_for_windows(extra), ORG_URL);
+            assert_eq!(
+                config
+                    .azrepos_credential_type
+                    .as_deref()
+                    .map(str::to_ascii_lowercase)
+                    .as_deref(),
+                Some("oauth"),
+                "{extra}"
+            );
+            assert_eq!(
+                assess(&config, false).0,
+                GitHelperVerdict::Unusable,
+                "{extra}"
+            );
+        }
+        // The most specific setting wins: OAuth in general, tokens for Azure DevOps.
+        let config = CredentialConfig::parse(
+            &git_for_windows(
+                "credential.https://dev.azure.com.azreposcredentialtype pat\r\ncredential.azreposcredentialtype oauth\r\n",
+            ),
+            ORG_URL,
+        );
+        assert_eq!(config.azrepos_credential_type.as_deref(), Some("pat"));
+        assert_eq!(assess(&config, false).0, GitHelperVerdict::Ready);
+        // A setting for another host does not apply.
+        let config = CredentialConfig::parse(
+            &git_for_windows("credential.https://github.com.azreposcredentialtype oauth\r\n"),
+            ORG_URL,
+        );
+        assert_eq!(config.azrepos_credential_type, None);
+        assert_eq!(assess(&config, false).0, GitHelperVerdict::Ready);
+    }
+
+    #[test]
+    fn a_basic_authority_is_gcms_generic_provider_which_keeps_the_token() {
+        // GCM for Windows' `authority`, still honoured by GCM as the provider it stands for.
+        let config = CredentialConfig::parse(
+            &git_for_windows(
+                "credential.azreposcredentialtype oauth\r\ncredential.https://dev.azure.com.authority Basic\r\n",
+            ),
+            ORG_URL,
+        );
+        assert_eq!(config.provider.as_deref(), Some("generic"));
+        assert_eq!(assess(&config, false).0, GitHelperVerdict::Ready);
+        let config = CredentialConfig::parse(
+            &git_for_windows(
+                "credential.azreposcredentialtype oauth\r\ncredential.https://dev.azure.com.authority AAD\r\n",
+            ),
+            ORG_URL,
+        );
+        assert_eq!(config.provider.as_deref(), Some("azure-repos"));
+        assert_eq!(assess(&config, false).0, GitHelperVerdict::Unusable);
+    }
+
+    #[test]
+    fn gcms_plaintext_store_and_an_empty_helper_are_seen_on_windows_too() {
+        let config = CredentialConfig::parse(
+            &git_for_windows("credential.credentialstore plaintext\r\n"),
+            ORG_URL,
+        );
+        assert_eq!(assess(&config, false).0, GitHelperVerdict::PlainFile);
+        // A repository-level empty helper clears the system's GCM: nothing keeps the token.
+        let config = CredentialConfig::parse(&git_for_windows("credential.helper \r\n"), ORG_URL);
+        assert!(config.helpers.is_empty());
+        assert_eq!(assess(&config, false).0, GitHelperVerdict::Unusable);
+        // GCM without a store is unusable on Linux only (Windows defaults to Credential Manager).
+        let config = CredentialConfig::parse("credential.helper manager\n", ORG_URL);
+        assert_eq!(assess(&config, true).0, GitHelperVerdict::Unusable);
+        assert_eq!(assess(&config, false).0, GitHelperVerdict::Ready);
+    }
 }
