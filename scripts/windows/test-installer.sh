@@ -18,6 +18,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/windows/env.sh
 source scripts/windows/wine.sh
+source scripts/windows/wine-dialogs.sh
 
 version=$(awk '/^\[/ { in_ws = ($0 == "[workspace.package]") } in_ws && /^version *=/ { gsub(/.*= *"|".*/, ""); print; exit }' Cargo.toml)
 identifier=$(node -p "require('./src-tauri/tauri.conf.json').identifier")
@@ -42,26 +43,16 @@ check() {
 }
 absent() { ! "$@"; }
 
-xvfb_pid=""
 prefix=""
 app_pid=""
 cleanup() {
   [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null
   end_wine_prefix
   [ -n "$prefix" ] && rm -rf "$prefix"
-  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null
+  stop_test_display
 }
 trap cleanup EXIT
-
-if [ -z "${DISPLAY:-}" ]; then
-  display_file=$(mktemp)
-  Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$display_file" >/dev/null 2>&1 &
-  xvfb_pid=$!
-  for _ in $(seq 50); do [ -s "$display_file" ] && break; sleep 0.1; done
-  export DISPLAY=":$(cat "$display_file")"
-  rm -f "$display_file"
-  [ "$DISPLAY" != ":" ] || { echo "test-installer: the virtual display (Xvfb) did not start." >&2; exit 1; }
-fi
+[ -n "${DISPLAY:-}" ] || start_test_display || exit 1
 
 prefix=$(mktemp -d -t patdesk-installer-XXXXXX)
 echo "test-installer: a fresh Wine prefix, display $DISPLAY"
@@ -98,48 +89,26 @@ webview2_registered() {
   return 1
 }
 
-# Windows on the virtual display whose title is $1 (xdotool; NSIS ends some titles with a space), one id a line.
-windows_named() { xdotool search --name "^$1 *\$" 2>/dev/null; }
-# Waits up to $2 seconds for a window titled $1; prints its id.
-wait_for_window() {
-  local i id
-  for i in $(seq $(($2 * 2))); do
-    id=$(windows_named "$1" | head -1)
+# The installer's and the uninstaller's own windows ("PAT Desk Setup", "PAT Desk Uninstall"), one X id a line:
+# NSIS ends their titles with a space on some pages, so they are matched here rather than with
+# wait_for_window_named (wine-dialogs.sh), which wants the exact title.
+installer_windows() { xdotool search --onlyvisible --name "^$1 *\$" 2>/dev/null; }
+# Waits up to $3 seconds for a window titled $1 other than the window $2 (pass "" for any); prints its id.
+wait_for_installer_window() {
+  local deadline=$((SECONDS + $3)) id
+  while [ "$SECONDS" -le "$deadline" ]; do
+    id=$(installer_windows "$1" | grep -vx "${2:-none}" | head -n 1)
     [ -n "$id" ] && { echo "$id"; return 0; }
     sleep 0.5
   done
   return 1
 }
-# Waits up to $3 seconds for a second window titled $1 beside the window $2 (a message box over it); prints its id.
-wait_for_second_window() {
-  local i id
-  for i in $(seq $(($3 * 2))); do
-    id=$(windows_named "$1" | grep -vx "$2" | head -1)
-    [ -n "$id" ] && { echo "$id"; return 0; }
-    sleep 0.5
-  done
-  return 1
+# Keys typed into the window $1, as a person would (xdotool's key names: Return, Tab, space), without waiting
+# for it to go, as answer_window does: the installer's pages follow one another in the same window.
+press() {
+  xdotool windowraise "$1" windowfocus --sync "$1" >/dev/null 2>&1 || true
+  xdotool key --clearmodifiers "${@:2}" >/dev/null 2>&1
 }
-# Waits up to $2 seconds until no window is titled $1.
-wait_for_no_window() {
-  local i
-  for i in $(seq $(($2 * 2))); do
-    [ -z "$(windows_named "$1")" ] && return 0
-    sleep 0.5
-  done
-  return 1
-}
-# Waits up to $2 seconds until the window $1 is gone.
-wait_for_no_window_id() {
-  local i
-  for i in $(seq $(($2 * 2))); do
-    xdotool getwindowname "$1" >/dev/null 2>&1 || return 0
-    sleep 0.5
-  done
-  return 1
-}
-# Keys pressed in the window $1, as a person would (xdotool names: Return, Tab, space, n, y).
-press() { xdotool key --window "$1" "${@:2}" >/dev/null 2>&1; }
 # Waits up to $2 seconds for the process $1 to end; its exit code is then in $exit_code.
 wait_for_exit() {
   local i
@@ -197,21 +166,20 @@ check "EstimatedSize (${size:-none}, the folder holds ${installed_kb} KiB)" \
 echo "test-installer: starting the installed PAT Desk (no WebView2 Runtime here)"
 "$WINE" "$install_dir/patdesk.exe" >/dev/null 2>&1 &
 app_pid=$!
-if box=$(wait_for_window "PAT Desk" 90); then
+if box=$(wait_for_window_named "PAT Desk" 90); then
   pass "PAT Desk shows its message box, titled 'PAT Desk', instead of crashing"
   check "PAT Desk waits for the person to answer" kill -0 "$app_pid"
   uninstall_in_place
   code=$?
   check "while PAT Desk is open, the uninstaller refuses (exit code $code, expected 2)" test "$code" -eq 2
   check "… and removes nothing" test -f "$install_dir/patdesk.exe" -a -f "$install_dir/patdesk-cli.exe"
-  # "No": do not open the download page (the box's Yes/No buttons take Y and N).
-  xdotool windowfocus --sync "$box" >/dev/null 2>&1
-  xdotool key --window "$box" n >/dev/null 2>&1
+  # "No": do not open the download page.
+  check "answered No, the message box goes" answer_window "$box" n
   if wait_for_exit "$app_pid" 30; then
     app_pid=""
     check "answered No, PAT Desk ends with the 'WebView2 is missing' exit code (got $exit_code, expected $exit_webview2_missing)" \
       test "$exit_code" -eq "$exit_webview2_missing"
-    check "no PAT Desk window is left" test -z "$(windows_named "PAT Desk")"
+    check "no PAT Desk window is left" absent wait_for_window_named "PAT Desk" 0
   else
     fail "answered No, PAT Desk ends" "it is still running 30 s later"
   fi
@@ -240,7 +208,7 @@ check "the person's settings are kept by a silent uninstall" test -f "$settings_
 echo "test-installer: installing as a person does, through the installer's pages"
 "$WINE" "$setup" >/dev/null 2>&1 &
 setup_pid=$!
-if main=$(wait_for_window "PAT Desk Setup" 60); then
+if main=$(wait_for_installer_window "PAT Desk Setup" "" 60); then
   pass "the installer opens its window, 'PAT Desk Setup'"
   # Welcome: Next. Licence: I Agree. Folder (the default): Install.
   press "$main" Return
@@ -248,9 +216,9 @@ if main=$(wait_for_window "PAT Desk Setup" 60); then
   press "$main" Return
   sleep 2
   press "$main" Return
-  if question=$(wait_for_second_window "PAT Desk Setup" "$main" 60); then
+  if question=$(wait_for_installer_window "PAT Desk Setup" "$main" 60); then
     pass "it says the WebView2 Runtime is missing and offers the download page (a question over its window)"
-    press "$question" n
+    check "answered No (no download page), the question goes" answer_window "$question" n
   else
     fail "it says the WebView2 Runtime is missing and offers the download page" "no question in 60 s"
   fi
@@ -264,10 +232,9 @@ if main=$(wait_for_window "PAT Desk Setup" 60); then
   fi
   check "installed in the default folder" test -f "$install_dir/patdesk.exe"
   check "the desktop shortcut, as ticked" test -f "$desktop/PAT Desk.lnk"
-  if box=$(wait_for_window "PAT Desk" 90); then
+  if box=$(wait_for_window_named "PAT Desk" 90); then
     pass "'Open PAT Desk' opened the installed PAT Desk (its WebView2 message box)"
-    press "$box" n
-    check "answered No, PAT Desk closes" wait_for_no_window "PAT Desk" 30
+    check "answered No, PAT Desk's message box goes" answer_window "$box" n
   else
     fail "'Open PAT Desk' opened the installed PAT Desk" "no window titled 'PAT Desk' in 90 s"
   fi
@@ -281,20 +248,19 @@ local_settings_dir=$(unix_path "$(windows_path '%LOCALAPPDATA%')\\$identifier")
 mkdir -p "$local_settings_dir"
 echo "a line" >"$local_settings_dir/patdesk.log"
 "$WINE" "$install_dir/uninstall.exe" >/dev/null 2>&1
-if main=$(wait_for_window "PAT Desk Uninstall" 60); then
+if main=$(wait_for_installer_window "PAT Desk Uninstall" "" 60); then
   pass "the uninstaller opens its window, 'PAT Desk Uninstall'"
   press "$main" Return
-  if question=$(wait_for_second_window "PAT Desk Uninstall" "$main" 60); then
+  if question=$(wait_for_installer_window "PAT Desk Uninstall" "$main" 60); then
     pass "it asks whether to delete the settings too"
-    press "$question" y
-    wait_for_no_window_id "$question" 30
+    check "answered Yes, the question goes" answer_window "$question" y
   else
     fail "it asks whether to delete the settings too" "no question in 60 s"
   fi
   # The last page: Close (pressed again until the window goes: the button is greyed out while it works).
   for _ in $(seq 15); do
     press "$main" Return
-    wait_for_no_window_id "$main" 2 && break
+    wait_for_window_gone "$main" 2 && break
   done
 else
   fail "the uninstaller opens its window, 'PAT Desk Uninstall'" "no such window in 60 s"
