@@ -191,7 +191,6 @@ Function MakeDesktopShortcut
 FunctionEnd
 
 Section "PAT Desk" SectionApp
-  SectionIn RO
   SetShellVarContext current
   Call RefuseWhileOpen
   SetOutPath "$INSTDIR"
