@@ -103,6 +103,12 @@ impl RollingLog {
     }
 }
 
+/// Open the log for appending, readable by this user only. On Unix that is mode 0600 (the folder the shell
+/// gives, Tauri's `app_log_dir()` = `~/.local/share/dev.patdesk.app/logs`, may be readable by others). Windows
+/// has no such mode: there that folder is `%LOCALAPPDATA%\dev.patdesk.app\logs`, inside the user's profile,
+/// whose access list admits only this user (and SYSTEM and the administrators), and a new file inherits it —
+/// so nothing more is set there. The same holds for the settings (`%APPDATA%\dev.patdesk.app`), the hand-off
+/// record and the reminders' record, which hold no secrets.
 fn open_append(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.create(true).append(true);
