@@ -2,7 +2,9 @@
 //! state of a handshake and the account it signed in belong to the TCP connection ([`ConnectionAuth`]), so a
 //! new connection must sign in again and a signed-in connection needs no header. The acceptor is `sspi`'s real
 //! NTLM server; after the last message it **must** run `complete_auth_token` and check it, because
-//! `accept_security_context` answers `CompleteNeeded` even for a wrong password (§5, the trap).
+//! `accept_security_context` answers `CompleteNeeded` even for a wrong password (§5, the trap). And
+//! `complete_auth_token` only checks the message's MIC, which a client may leave out (Samba's `ntlm_auth`,
+//! behind Wine's Windows SSPI, does): so the NTLMv2 proof itself is checked here too ([`ntlm_v2_proof_matches`]).
 //! Basic with a PAT (`:token`) signs in as the token's owner, marked so that Create refuses it (§4).
 
 use axum::body::Body;
@@ -36,6 +38,8 @@ struct Pending {
     ntlm: Ntlm,
     creds: Option<sspi::AuthIdentityBuffers>,
     scheme: &'static str,
+    /// The server challenge of the CHALLENGE message sent.
+    server_challenge: [u8; 8],
 }
 
 impl std::fmt::Debug for ConnectionAuth {
@@ -110,6 +114,7 @@ pub fn authenticate(
                 ntlm: Ntlm::new(),
                 creds: None,
                 scheme,
+                server_challenge: [0; 8],
             };
             // The server's own credentials are only a placeholder: the account's password is set once the
             // AUTHENTICATE message has named the account.
@@ -128,12 +133,13 @@ pub fn authenticate(
             };
             pending.creds = acquired.credentials_handle;
             match accept(&mut pending, token) {
-                Ok((_, out)) => {
+                Ok((_, out)) if out.len() >= 32 => {
+                    pending.server_challenge.copy_from_slice(&out[24..32]);
                     let answer = next_message(shared, scheme, &out);
                     conn.pending = Some(pending);
                     Err(answer)
                 }
-                Err(_) => Err(challenge(shared, None)),
+                _ => Err(challenge(shared, None)),
             }
         }
         3 => {
@@ -147,6 +153,7 @@ pub fn authenticate(
                 shared.lock().server.failed_handshakes += 1;
                 Err(challenge(shared, Some(locked)))
             };
+            let authenticate = token.clone();
             let Ok((status, _)) = accept(&mut pending, token) else {
                 return refused(shared, false);
             };
@@ -193,7 +200,9 @@ pub fn authenticate(
             }
             let mut none: [SecurityBuffer; 0] = [];
             let completed = pending.ntlm.complete_auth_token(&mut none);
-            if !matches!(completed, Ok(SecurityStatus::Ok)) {
+            if !matches!(completed, Ok(SecurityStatus::Ok))
+                || !ntlm_v2_proof_matches(&pending.server_challenge, &authenticate, &user.password)
+            {
                 return refused(shared, false);
             }
             if user.locked {
@@ -208,6 +217,51 @@ pub fn authenticate(
         }
         _ => Err(challenge(shared, None)),
     }
+}
+
+/// Whether the AUTHENTICATE message's NTLMv2 response proves the password (MS-NLMP 3.3.2): its first 16 bytes
+/// are `HMAC-MD5(NTOWFv2, server challenge ‖ the rest)`, `NTOWFv2 = HMAC-MD5(MD4(password), UPPER(user) ‖
+/// domain)` with the user and domain of the message. An NTLMv1 response (24 bytes) is refused.
+pub(crate) fn ntlm_v2_proof_matches(
+    server_challenge: &[u8; 8],
+    authenticate: &[u8],
+    password: &str,
+) -> bool {
+    use hmac::{KeyInit, Mac};
+    use md4::Digest;
+    type HmacMd5 = hmac::Hmac<md5::Md5>;
+    let field = |at: usize| -> Option<&[u8]> {
+        let len = u16::from_le_bytes(authenticate.get(at..at + 2)?.try_into().ok()?) as usize;
+        let offset =
+            u32::from_le_bytes(authenticate.get(at + 4..at + 8)?.try_into().ok()?) as usize;
+        authenticate.get(offset..offset.checked_add(len)?)
+    };
+    let utf16 = |bytes: &[u8]| -> String {
+        let units: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    let le16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let (Some(nt), Some(domain), Some(user)) = (field(20), field(28), field(36)) else {
+        return false;
+    };
+    if nt.len() <= 24 {
+        return false;
+    }
+    let (proof, blob) = nt.split_at(16);
+    let hmac = |key: &[u8], parts: &[&[u8]]| -> Vec<u8> {
+        let mut mac = <HmacMd5 as KeyInit>::new_from_slice(key).expect("any key length");
+        for part in parts {
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().to_vec()
+    };
+    let nt_hash = md4::Md4::digest(le16(password));
+    let identity = le16(&format!("{}{}", utf16(user).to_uppercase(), utf16(domain)));
+    let ntowf_v2 = hmac(&nt_hash, &[&identity]);
+    hmac(&ntowf_v2, &[server_challenge, blob]) == proof
 }
 
 fn accept(pending: &mut Pending, token: Vec<u8>) -> Result<(SecurityStatus, Vec<u8>), sspi::Error> {
@@ -308,4 +362,77 @@ fn next_message(shared: &Shared, scheme: &str, token: &[u8]) -> Response<Body> {
         r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ntlm_v2_proof_matches;
+
+    /// An AUTHENTICATE message holding `nt` as its NT response, for `user` in `domain` (UTF-16LE).
+    fn authenticate(nt: &[u8], domain: &str, user: &str) -> Vec<u8> {
+        let le16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        let (domain, user) = (le16(domain), le16(user));
+        let mut m = b"NTLMSSP\0".to_vec();
+        m.extend(3u32.to_le_bytes());
+        let mut payload = Vec::new();
+        let mut field = |bytes: &[u8], m: &mut Vec<u8>| {
+            let offset = 64 + payload.len();
+            m.extend((bytes.len() as u16).to_le_bytes());
+            m.extend((bytes.len() as u16).to_le_bytes());
+            m.extend((offset as u32).to_le_bytes());
+            payload.extend_from_slice(bytes);
+        };
+        field(&[], &mut m); // LM response
+        field(nt, &mut m);
+        field(&domain, &mut m);
+        field(&user, &mut m);
+        m.resize(64, 0);
+        m.extend(payload);
+        m
+    }
+
+    #[test]
+    fn the_ntlm_v2_proof_of_ms_nlmp_4_2_4_checks_out_and_a_wrong_password_does_not() {
+        // MS-NLMP 4.2.4: user "User", domain "Domain", password "Password", server challenge 0123456789abcdef,
+        // client challenge aa…, time 0, target info MsvAvNbDomainName "Domain" and MsvAvNbComputerName "Server".
+        let le16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        let mut target_info = vec![0x02, 0x00, 0x0c, 0x00];
+        target_info.extend(le16("Domain"));
+        target_info.extend([0x01, 0x00, 0x0c, 0x00]);
+        target_info.extend(le16("Server"));
+        target_info.extend([0, 0, 0, 0]);
+        let mut blob = vec![0x01, 0x01, 0, 0, 0, 0, 0, 0];
+        blob.extend([0u8; 8]);
+        blob.extend([0xaa; 8]);
+        blob.extend([0u8; 4]);
+        blob.extend(&target_info);
+        blob.extend([0u8; 4]);
+        let proof = [
+            0x68, 0xcd, 0x0a, 0xb8, 0x51, 0xe5, 0x1c, 0x96, 0xaa, 0xbc, 0x92, 0x7b, 0xeb, 0xef,
+            0x6a, 0x1c,
+        ];
+        let mut nt = proof.to_vec();
+        nt.extend(&blob);
+        let challenge = [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef];
+        let message = authenticate(&nt, "Domain", "User");
+        assert!(ntlm_v2_proof_matches(&challenge, &message, "Password"));
+        assert!(!ntlm_v2_proof_matches(&challenge, &message, "Passw0rd"));
+        assert!(!ntlm_v2_proof_matches(&[0; 8], &message, "Password"));
+        // The user name is part of the proof; an NTLMv1 (24-byte) response and a truncated message are refused.
+        assert!(!ntlm_v2_proof_matches(
+            &challenge,
+            &authenticate(&nt, "Domain", "Other"),
+            "Password"
+        ));
+        assert!(!ntlm_v2_proof_matches(
+            &challenge,
+            &authenticate(&[7; 24], "Domain", "User"),
+            "Password"
+        ));
+        assert!(!ntlm_v2_proof_matches(
+            &challenge,
+            &message[..40],
+            "Password"
+        ));
+    }
 }
