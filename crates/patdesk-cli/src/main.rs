@@ -11,7 +11,8 @@
 //!
 //! With `--server <URL>` the same verbs work against an Azure DevOps Server / TFS 2017+ (`server.rs`),
 //! signing in as `PATDESK_SERVER_USER` with `PATDESK_SERVER_PASSWORD`, or with the PAT in
-//! `PATDESK_SERVER_PAT` — never from an argument, which other users of the machine could see.
+//! `PATDESK_SERVER_PAT` — never from an argument, which other users of the machine could see. On Windows, with
+//! none of them set, as the person signed in to Windows.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -39,7 +40,8 @@ mod server;
     about = "Manage your Azure DevOps personal access tokens from the terminal.",
     after_help = "Signs in with PATDESK_ACCESS_TOKEN when it is set, otherwise with a device code.\n\
                   With --server URL (Azure DevOps Server / TFS): PATDESK_SERVER_USER (DOMAIN\\user) and \
-                  PATDESK_SERVER_PASSWORD, or PATDESK_SERVER_PAT."
+                  PATDESK_SERVER_PASSWORD, or PATDESK_SERVER_PAT; on Windows, with none of them set, as the \
+                  person signed in to Windows."
 )]
 struct Cli {
     #[command(subcommand)]

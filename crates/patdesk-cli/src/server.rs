@@ -1,6 +1,7 @@
 //! The `--server` side of the CLI: the same verbs against an Azure DevOps Server / TFS 2017+, through the
 //! core's [`ServerSession`]. The user comes from `PATDESK_SERVER_USER` and the password from
-//! `PATDESK_SERVER_PASSWORD`, or a PAT from `PATDESK_SERVER_PAT`; never from an argument. The server's
+//! `PATDESK_SERVER_PASSWORD`, or a PAT from `PATDESK_SERVER_PAT`; never from an argument. On Windows, with none
+//! of them set, it signs in as the person signed in to Windows (Windows' own sign-in, no password). The server's
 //! certificate is checked against the operating system's store (`SSL_CERT_FILE` is honoured).
 
 use patdesk_core::bulk::BulkItem;
@@ -26,6 +27,10 @@ fn credential() -> Result<ServerCredential, Error> {
         .filter(|u| !u.trim().is_empty());
     match (user, secret_env("PATDESK_SERVER_PASSWORD")) {
         (Some(user), Some(password)) => Ok(ServerCredential::Windows { user, password }),
+        // Nothing set, on Windows: the person signed in to Windows, with Windows' own sign-in.
+        (None, None) if patdesk_core::server::current_windows_account().is_some() => {
+            Ok(ServerCredential::CurrentWindowsUser)
+        }
         _ => Err(Error::new(
             ErrorCode::InvalidInput,
             "To sign in to the server, set PATDESK_SERVER_USER (DOMAIN\\user) and PATDESK_SERVER_PASSWORD, or PATDESK_SERVER_PAT with one of your personal access tokens.",

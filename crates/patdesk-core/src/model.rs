@@ -481,7 +481,7 @@ pub struct ServerSessionInfo {
     pub lifespan_presets: Vec<u32>,
 }
 
-/// The two ways of signing in to an Azure DevOps Server.
+/// The ways of signing in to an Azure DevOps Server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
@@ -489,6 +489,9 @@ pub struct ServerSessionInfo {
 pub enum ServerCredentialKind {
     /// User (`DOMAIN\user` or `user@domain`) and password, over NTLM or Negotiate.
     Windows,
+    /// The person signed in to Windows (Windows only: [`SignInAddress::Server`]'s `windows_account`), through
+    /// Windows' own sign-in (Kerberos or NTLM); no password is typed or kept.
+    CurrentWindowsUser,
     /// An existing personal access token (Basic).
     PersonalAccessToken,
 }
@@ -510,6 +513,9 @@ pub enum SignInAddress {
         host: String,
         /// The collection named in the address (`…/tfs/DefaultCollection`), if any.
         collection: Option<String>,
+        /// The account of the person signed in to Windows (`CONTOSO\dana`), which can sign in without a
+        /// password ([`ServerCredentialKind::CurrentWindowsUser`]); `None` off Windows.
+        windows_account: Option<String>,
     },
 }
 
@@ -523,9 +529,9 @@ pub struct ServerSignInRequest {
     /// The server address as typed (any form [`SignInAddress::Server`] accepts).
     pub address: String,
     pub credential: ServerCredentialKind,
-    /// `DOMAIN\user` or `user@domain`; empty with a token.
+    /// `DOMAIN\user` or `user@domain`; empty with a token or as the current Windows user.
     pub user: String,
-    /// The Windows password, or the token.
+    /// The Windows password, or the token; empty as the current Windows user.
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub secret: crate::secret::Sensitive<String>,
     /// Remember the sign-in in the system keychain (never in a file).

@@ -54,6 +54,7 @@ pub fn read_sign_in_address(input: &str) -> Result<SignInAddress, Error> {
                 url: address.base_str(),
                 host: address.host(),
                 collection: address.collection,
+                windows_account: super::current_windows_account(),
             });
         }
     }
@@ -162,7 +163,12 @@ mod tests {
                 url,
                 host,
                 collection,
-            } => (url, host, collection),
+                windows_account,
+            } => {
+                // Only Windows has a person signed in to it that PAT Desk can sign in as.
+                assert_eq!(windows_account.is_some(), cfg!(windows), "{input}");
+                (url, host, collection)
+            }
             other => panic!("{input}: {other:?}"),
         };
         assert_eq!(organization("contoso"), "contoso");

@@ -10,14 +10,33 @@
 //! * [`transport`]: one kept-alive HTTP/1.1 connection per server, NTLM on it, TLS with the OS trust store,
 //!   proxies.
 //! * [`client`]: who signed in, collections, list/create/update/revoke mapped onto the token model.
-//! * `ntlm` (NTLM messages through `sspi`) and `proxy` (`HTTPS_PROXY`/`NO_PROXY`, `CONNECT`).
+//! * `handshake`: the client's side of a Windows sign-in, one interface for its two clients: `ntlm` (NTLM
+//!   messages through `sspi`, pure Rust, from a typed user name and password) and, on Windows, `windows_sspi`
+//!   (Windows' own SSPI as the person signed in to Windows: Negotiate, Kerberos or NTLM, no password).
+//! * `proxy` (`HTTPS_PROXY`/`NO_PROXY`, `CONNECT`).
 
 pub mod address;
 pub mod client;
+mod handshake;
 mod ntlm;
 pub mod proxy;
 pub mod request;
 pub mod transport;
+#[cfg(windows)]
+mod windows_sspi;
+
+/// The Windows account PAT Desk can sign in as without a password ([`ServerCredential::CurrentWindowsUser`]):
+/// the person signed in to Windows, as `CONTOSO\dana`. `None` off Windows, or when Windows does not say.
+pub fn current_windows_account() -> Option<String> {
+    #[cfg(windows)]
+    {
+        windows_sspi::current_account()
+    }
+    #[cfg(not(windows))]
+    {
+        None
+    }
+}
 
 /// The lifespans a server's token page offers as presets (days); any date up to the server's maximum is
 /// allowed too, and a longer one is clamped by the server (reported as `clamped_from`).

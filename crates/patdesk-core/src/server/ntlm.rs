@@ -1,5 +1,6 @@
-//! The client side of NTLM (sspi, pure Rust): the NEGOTIATE message, then the AUTHENTICATE message computed
-//! from the server's CHALLENGE and the person's password. The password never leaves this machine; only the
+//! The client side of NTLM (sspi, pure Rust) for a typed user name and password: the NEGOTIATE message, then
+//! the AUTHENTICATE message computed from the server's CHALLENGE and the person's password (the
+//! [`super::handshake::Handshake`] the transport drives). The password never leaves this machine; only the
 //! proof computed from it does.
 
 use sspi::{
@@ -71,14 +72,16 @@ impl NtlmClient {
             .map_err(failed)?;
         Ok(std::mem::take(&mut output[0].buffer))
     }
+}
 
+impl super::handshake::Handshake for NtlmClient {
     /// The NEGOTIATE (type 1) message.
-    pub fn negotiate(&mut self) -> Result<Vec<u8>, Error> {
+    fn first_token(&mut self) -> Result<Vec<u8>, Error> {
         self.step(None)
     }
 
     /// The AUTHENTICATE (type 3) message answering the server's CHALLENGE (type 2).
-    pub fn authenticate(&mut self, challenge: &[u8]) -> Result<Vec<u8>, Error> {
+    fn next_token(&mut self, challenge: &[u8]) -> Result<Vec<u8>, Error> {
         self.step(Some(challenge))
     }
 }

@@ -30,7 +30,11 @@ use url::Url;
 use crate::error::{Error, ErrorCode};
 use crate::secret::Sensitive;
 
+use super::handshake::{authorization, Handshake};
 use super::request::ServerRequest;
+
+/// The most answers the client gives the server's tokens in one sign-in (NTLM needs one).
+const MAX_HANDSHAKE_ROUNDS: usize = 4;
 
 /// How PAT Desk signs in to a server.
 #[derive(Clone)]
@@ -40,6 +44,10 @@ pub enum ServerCredential {
         user: String,
         password: Sensitive<String>,
     },
+    /// The person signed in to Windows ([`super::current_windows_account`]), through Windows' own SSPI
+    /// (Negotiate: Kerberos or NTLM): no password typed, none kept. Windows only; elsewhere a transport with it
+    /// cannot be made (a plain error).
+    CurrentWindowsUser,
     /// An existing personal access token, sent as Basic. It can list and revoke, not create.
     Pat(Sensitive<String>),
 }
@@ -52,6 +60,7 @@ impl std::fmt::Debug for ServerCredential {
                 .field("user", user)
                 .field("password", &crate::secret::REDACTED)
                 .finish(),
+            ServerCredential::CurrentWindowsUser => f.write_str("CurrentWindowsUser"),
             ServerCredential::Pat(_) => f.write_str("Pat(<redacted>)"),
         }
     }
@@ -62,6 +71,9 @@ impl ServerCredential {
     pub fn label(&self) -> String {
         match self {
             ServerCredential::Windows { user, .. } => user.clone(),
+            ServerCredential::CurrentWindowsUser => {
+                super::current_windows_account().unwrap_or_else(|| "your Windows account".into())
+            }
             ServerCredential::Pat(_) => "a personal access token".into(),
         }
     }
@@ -69,6 +81,27 @@ impl ServerCredential {
     pub fn is_pat(&self) -> bool {
         matches!(self, ServerCredential::Pat(_))
     }
+
+    /// The scheme to sign in with among those the server offers (`None`: none this credential can use). The
+    /// pure-Rust client prefers NTLM (inside Negotiate it can only send NTLM, which a Kerberos-only server
+    /// refuses); Windows' SSPI prefers Negotiate, which is Kerberos on a domain.
+    fn scheme_for(&self, offered: &[String]) -> Option<&'static str> {
+        let has = |s: &str| offered.iter().any(|o| o.eq_ignore_ascii_case(s));
+        let preferred: [&'static str; 2] = match self {
+            ServerCredential::CurrentWindowsUser => ["Negotiate", "NTLM"],
+            _ => ["NTLM", "Negotiate"],
+        };
+        preferred.into_iter().find(|s| has(s))
+    }
+}
+
+/// The plain error for the current Windows user where there is none (not Windows).
+#[cfg(not(windows))]
+fn no_current_windows_user() -> Error {
+    Error::new(
+        ErrorCode::InvalidInput,
+        "Signing in as the current Windows user works only on Windows. Sign in with your Windows user name and password instead.",
+    )
 }
 
 /// Transport settings.
@@ -116,6 +149,9 @@ pub struct Transport {
     offered: std::sync::Mutex<Option<Vec<String>>>,
     connections: AtomicU64,
     handshakes: AtomicU64,
+    /// Windows' SSPI signs in as this account instead of the logon session's (tests under Wine only).
+    #[cfg(all(windows, test))]
+    sspi_identity: Option<super::windows_sspi::ExplicitIdentity>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -153,6 +189,10 @@ impl Transport {
             // NTLM never sends the password; Basic would send the token in clear text.
             return Err(Error::from_code(ErrorCode::InsecureUrl).with_raw("PAT over plain http"));
         }
+        #[cfg(not(windows))]
+        if matches!(credential, ServerCredential::CurrentWindowsUser) {
+            return Err(no_current_windows_user());
+        }
         let tls = match base.scheme() {
             "https" => Some(tls_connector(options.extra_roots_pem.as_deref())?),
             _ => None,
@@ -166,7 +206,57 @@ impl Transport {
             offered: std::sync::Mutex::new(None),
             connections: AtomicU64::new(0),
             handshakes: AtomicU64::new(0),
+            #[cfg(all(windows, test))]
+            sspi_identity: None,
         })
+    }
+
+    /// The client computing this credential's tokens for `scheme`.
+    fn handshake_client(&self, scheme: &'static str) -> Result<Box<dyn Handshake>, Error> {
+        match &self.credential {
+            ServerCredential::Windows { user, password } => {
+                Ok(Box::new(super::ntlm::NtlmClient::new(user, password)?))
+            }
+            #[cfg(windows)]
+            ServerCredential::CurrentWindowsUser => {
+                let host = self.base.host_str().unwrap_or_default();
+                #[cfg(test)]
+                if let Some(identity) = &self.sspi_identity {
+                    return Ok(Box::new(super::windows_sspi::SspiClient::with_identity(
+                        scheme, host, identity,
+                    )?));
+                }
+                Ok(Box::new(super::windows_sspi::SspiClient::current_user(
+                    scheme, host,
+                )?))
+            }
+            #[cfg(not(windows))]
+            ServerCredential::CurrentWindowsUser => {
+                let _ = scheme;
+                Err(no_current_windows_user())
+            }
+            ServerCredential::Pat(_) => Err(Error::internal("no handshake with a PAT")),
+        }
+    }
+
+    /// The server refused the sign-in after its challenge was answered: for a typed account, the password
+    /// (or a locked account, when the server says so).
+    fn refused(&self, answer: &Answer) -> Error {
+        let body = String::from_utf8_lossy(&answer.body).to_ascii_lowercase();
+        if body.contains("locked out") || body.contains("account is locked") {
+            return Error::from_code(ErrorCode::AccountLocked).with_status(401);
+        }
+        match &self.credential {
+            ServerCredential::CurrentWindowsUser => Error::new(
+                ErrorCode::SignInFailed,
+                format!(
+                    "The server did not accept your Windows sign-in as {}. Sign in with your user name and password instead, or with a personal access token.",
+                    self.credential.label()
+                ),
+            )
+            .with_status(401),
+            _ => Error::from_code(ErrorCode::WrongPassword).with_status(401),
+        }
     }
 
     /// TCP connections made so far (one, unless the server dropped it).
@@ -239,7 +329,7 @@ impl Transport {
                 }
                 Ok(answer)
             }
-            ServerCredential::Windows { user, password } => {
+            ServerCredential::Windows { .. } | ServerCredential::CurrentWindowsUser => {
                 if live.signed_in {
                     let answer = self.round_trip(live, request, None).await?;
                     if answer.status != 401 {
@@ -248,22 +338,19 @@ impl Transport {
                     // The server forgot the connection's sign-in: sign in again on it.
                     live.signed_in = false;
                 }
-                self.handshake(live, request, user, password).await
+                self.handshake(live, request).await
             }
         }
     }
 
-    /// The NTLM handshake, carried by `request` itself: NEGOTIATE → CHALLENGE → AUTHENTICATE → the answer.
-    async fn handshake(
-        &self,
-        live: &mut Live,
-        request: &ServerRequest,
-        user: &str,
-        password: &Sensitive<String>,
-    ) -> Result<Answer, Failure> {
+    /// The Windows sign-in, carried by `request` itself: the client's first token (NTLM's NEGOTIATE), then
+    /// as long as the server answers with its next token (NTLM's CHALLENGE), the client's answer to it
+    /// (AUTHENTICATE), until the server answers the request. Kerberos is done after the first token.
+    async fn handshake(&self, live: &mut Live, request: &ServerRequest) -> Result<Answer, Failure> {
         let mut offered = self.offered.lock().map(|o| o.clone()).unwrap_or(None);
         // Twice at most: when the schemes remembered from an earlier challenge are no longer what the server
-        // offers, the bare challenge it answers with says what it offers now.
+        // offers, the bare challenge it answers with says what it offers now; and Windows' SSPI, refused under
+        // Negotiate, tries NTLM once when the server offers it too.
         for attempt in 0..2 {
             let schemes_now = match offered.take() {
                 Some(o) => o,
@@ -276,24 +363,17 @@ impl Transport {
                 }
             };
             self.remember_schemes(&schemes_now);
-            let scheme = if schemes_now.iter().any(|s| s.eq_ignore_ascii_case("NTLM")) {
-                "NTLM"
-            } else if schemes_now
-                .iter()
-                .any(|s| s.eq_ignore_ascii_case("Negotiate"))
-            {
-                "Negotiate"
-            } else {
+            let Some(scheme) = self.credential.scheme_for(&schemes_now) else {
                 return Err(Failure::Fatal(Error::from_code(ErrorCode::NoWindowsSignIn)));
             };
-            let mut ntlm = super::ntlm::NtlmClient::new(user, password)?;
-            let negotiate = ntlm.negotiate()?;
-            let header = format!(
-                "{scheme} {}",
-                base64::engine::general_purpose::STANDARD.encode(negotiate)
-            );
-            let answer = self.round_trip(live, request, Some(&header)).await?;
+            let mut client = self.handshake_client(scheme)?;
+            let first = client.first_token()?;
+            let answer = self
+                .round_trip(live, request, Some(&authorization(scheme, &first)))
+                .await?;
             if answer.status != 401 {
+                // One token was enough (Kerberos).
+                self.signed_in(live);
                 return Ok(answer);
             }
             let Some(challenge) = continuation(&answer.headers, scheme) else {
@@ -304,16 +384,27 @@ impl Transport {
                     continue;
                 }
                 self.remember_schemes(&now_offered);
-                // No NTLM message came back: the server would not take NTLM.
-                let code = if scheme == "Negotiate" {
-                    ErrorCode::KerberosOnly
-                } else {
-                    ErrorCode::NoWindowsSignIn
+                let ntlm_offered = now_offered.iter().any(|s| s.eq_ignore_ascii_case("NTLM"));
+                if attempt == 0
+                    && scheme == "Negotiate"
+                    && ntlm_offered
+                    && matches!(self.credential, ServerCredential::CurrentWindowsUser)
+                {
+                    offered = Some(vec!["NTLM".to_string()]);
+                    continue;
+                }
+                // The first token was refused outright: the server would not take this scheme's content.
+                let code = match (&self.credential, scheme) {
+                    (ServerCredential::CurrentWindowsUser, _) => {
+                        return Err(Failure::Fatal(self.refused(&answer)));
+                    }
+                    (_, "Negotiate") => ErrorCode::KerberosOnly,
+                    _ => ErrorCode::NoWindowsSignIn,
                 };
                 return Err(Failure::Fatal(Error::from_code(code).with_status(401)));
             };
             return self
-                .finish_handshake(live, request, ntlm, scheme, &challenge)
+                .finish_handshake(live, request, client, scheme, challenge)
                 .await;
         }
         Err(Failure::Fatal(Error::from_code(ErrorCode::NoWindowsSignIn)))
@@ -325,33 +416,40 @@ impl Transport {
         }
     }
 
-    /// The AUTHENTICATE message answering `challenge`, and the server's verdict.
+    fn signed_in(&self, live: &mut Live) {
+        live.signed_in = true;
+        self.handshakes.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The client's answers to the server's tokens, and the server's verdict.
     async fn finish_handshake(
         &self,
         live: &mut Live,
         request: &ServerRequest,
-        mut ntlm: super::ntlm::NtlmClient,
+        mut client: Box<dyn Handshake>,
         scheme: &str,
-        challenge: &[u8],
+        mut challenge: Vec<u8>,
     ) -> Result<Answer, Failure> {
-        let authenticate = ntlm.authenticate(challenge)?;
-        let header = format!(
-            "{scheme} {}",
-            base64::engine::general_purpose::STANDARD.encode(authenticate)
-        );
-        let answer = self.round_trip(live, request, Some(&header)).await?;
-        if answer.status == 401 {
-            let body = String::from_utf8_lossy(&answer.body).to_ascii_lowercase();
-            let code = if body.contains("locked out") || body.contains("account is locked") {
-                ErrorCode::AccountLocked
-            } else {
-                ErrorCode::WrongPassword
-            };
-            return Err(Failure::Fatal(Error::from_code(code).with_status(401)));
+        // NTLM needs one answer; Negotiate a few at most.
+        for _ in 0..MAX_HANDSHAKE_ROUNDS {
+            let token = client.next_token(&challenge)?;
+            let answer = self
+                .round_trip(live, request, Some(&authorization(scheme, &token)))
+                .await?;
+            if answer.status != 401 {
+                self.signed_in(live);
+                return Ok(answer);
+            }
+            match continuation(&answer.headers, scheme) {
+                Some(next) if !matches!(self.credential, ServerCredential::Windows { .. }) => {
+                    challenge = next;
+                }
+                _ => return Err(Failure::Fatal(self.refused(&answer))),
+            }
         }
-        live.signed_in = true;
-        self.handshakes.fetch_add(1, Ordering::SeqCst);
-        Ok(answer)
+        Err(Failure::Fatal(
+            Error::from_code(ErrorCode::NoWindowsSignIn).with_raw("too many handshake rounds"),
+        ))
     }
 
     async fn round_trip(
@@ -571,4 +669,188 @@ fn tls_error(e: &std::io::Error) -> Error {
         )
         .with_raw(format!("tls: {e}"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The transport's Windows sign-in against the simulator's server mode (a real NTLM acceptor) over
+    //! loopback, through each client of the handshake interface this platform has: the pure-Rust NTLM client
+    //! everywhere, and on Windows (under Wine, its NTLM through Samba's `ntlm_auth`) Windows' own SSPI.
+
+    use super::*;
+    use patdesk_sim::{Seed, SimOptions, SERVER_DEMO_LOGIN, SERVER_DEMO_PASSWORD};
+    use patdesk_test_support::TestSim;
+    use reqwest::Method;
+    use serde_json::{json, Value};
+
+    async fn sim() -> TestSim {
+        TestSim::start_at_test_now(SimOptions {
+            seed: Seed::Demo,
+            ..Default::default()
+        })
+        .await
+    }
+
+    fn transport(sim: &TestSim, credential: ServerCredential) -> Result<Transport, Error> {
+        Transport::new(
+            Url::parse(&sim.sim.server_url()).unwrap(),
+            credential,
+            TransportOptions {
+                request_timeout: Duration::from_secs(20),
+                extra_roots_pem: None,
+            },
+        )
+    }
+
+    async fn server_state(sim: &TestSim) -> Value {
+        sim.control(Method::GET, "server/state", None).await
+    }
+
+    async fn offer(sim: &TestSim, windows_auth: &str) {
+        sim.control(
+            Method::POST,
+            "server/switches",
+            Some(json!({ "windowsAuth": windows_auth })),
+        )
+        .await;
+    }
+
+    /// Who the server says signed in on `transport` (the first request carries the handshake), and that a
+    /// second request rode the same signed-in connection with no second handshake.
+    async fn signed_in_as(sim: &TestSim, transport: &Transport) -> Result<String, Error> {
+        let before = server_state(sim).await["handshakes"].as_u64().unwrap();
+        let request = ServerRequest::connection_data(&super::super::TokenHost::Deployment);
+        let answer = transport.send(&request).await?;
+        assert_eq!(
+            answer.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        let again = transport.send(&ServerRequest::collections()).await?;
+        assert_eq!(again.status, 200);
+        assert_eq!(transport.connections_made(), 1);
+        assert_eq!(transport.handshakes_made(), 1);
+        assert_eq!(server_state(sim).await["handshakes"], before + 1);
+        let body: Value = serde_json::from_slice(&answer.body).unwrap();
+        Ok(body["authenticatedUser"]["properties"]["Account"]["$value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    fn dana() -> ServerCredential {
+        ServerCredential::Windows {
+            user: SERVER_DEMO_LOGIN.into(),
+            password: Sensitive::new(SERVER_DEMO_PASSWORD.into()),
+        }
+    }
+
+    #[test]
+    fn the_pure_rust_client_speaks_ntlm_through_the_handshake_interface() {
+        let mut client: Box<dyn Handshake> = Box::new(
+            super::super::ntlm::NtlmClient::new(
+                SERVER_DEMO_LOGIN,
+                &Sensitive::new(SERVER_DEMO_PASSWORD.into()),
+            )
+            .unwrap(),
+        );
+        let negotiate = client.first_token().unwrap();
+        assert!(negotiate.starts_with(b"NTLMSSP\0"));
+        assert_eq!(negotiate[8], 1, "a NEGOTIATE message");
+        // A challenge that is not one is refused in plain words, not a panic.
+        let e = client.next_token(b"not a challenge").unwrap_err();
+        assert_eq!(e.code, ErrorCode::SignInFailed);
+        assert!(e.message.contains("Try again"), "{}", e.message);
+    }
+
+    #[tokio::test]
+    async fn the_pure_rust_client_signs_in_under_each_scheme_the_server_offers() {
+        let sim = sim().await;
+        for offered in ["negotiateAndNtlm", "ntlmOnly", "negotiateOnly"] {
+            offer(&sim, offered).await;
+            let transport = transport(&sim, dana()).unwrap();
+            let who = signed_in_as(&sim, &transport).await.expect(offered);
+            assert_eq!(
+                who.to_ascii_lowercase(),
+                SERVER_DEMO_LOGIN.to_ascii_lowercase()
+            );
+        }
+        // A Kerberos-only server refuses the NTLM inside Negotiate: said plainly, a token offered instead.
+        offer(&sim, "kerberosOnly").await;
+        let e = signed_in_as(&sim, &transport(&sim, dana()).unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::KerberosOnly);
+    }
+
+    #[cfg(not(windows))]
+    #[tokio::test]
+    async fn the_current_windows_user_is_a_plain_error_off_windows() {
+        let sim = sim().await;
+        assert_eq!(super::super::current_windows_account(), None);
+        let e = transport(&sim, ServerCredential::CurrentWindowsUser).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+        assert!(e.message.contains("only on Windows"), "{}", e.message);
+        assert!(
+            e.message.contains("user name and password"),
+            "{}",
+            e.message
+        );
+        assert!(sim.requests().await.is_empty(), "nothing was sent");
+    }
+
+    /// Windows' own SSPI with the simulator's account and password instead of the logon session's.
+    #[cfg(windows)]
+    fn through_windows_sspi(sim: &TestSim, user: &str, domain: &str, password: &str) -> Transport {
+        let mut transport = transport(sim, ServerCredential::CurrentWindowsUser).unwrap();
+        transport.sspi_identity = Some(super::super::windows_sspi::ExplicitIdentity {
+            user: user.into(),
+            domain: domain.into(),
+            password: Sensitive::new(password.into()),
+        });
+        transport
+    }
+
+    #[cfg(windows)]
+    #[tokio::test]
+    async fn windows_sspi_signs_in_with_the_accounts_password_under_each_scheme() {
+        let sim = sim().await;
+        let (domain, user) = SERVER_DEMO_LOGIN.split_once('\\').unwrap();
+        // Negotiate and NTLM offered: the Negotiate package first (Kerberos on a domain; here its NTLM, or NTLM
+        // itself when Negotiate's token is refused); NTLM only: the NTLM package.
+        for offered in ["negotiateAndNtlm", "ntlmOnly"] {
+            offer(&sim, offered).await;
+            let transport = through_windows_sspi(&sim, user, domain, SERVER_DEMO_PASSWORD);
+            let who = signed_in_as(&sim, &transport).await.expect(offered);
+            assert_eq!(
+                who.to_ascii_lowercase(),
+                SERVER_DEMO_LOGIN.to_ascii_lowercase()
+            );
+        }
+    }
+
+    #[cfg(windows)]
+    #[tokio::test]
+    async fn windows_sspi_with_a_wrong_password_is_refused_in_plain_words() {
+        let sim = sim().await;
+        let (domain, user) = SERVER_DEMO_LOGIN.split_once('\\').unwrap();
+        let transport = through_windows_sspi(&sim, user, domain, "not-the-password");
+        let e = transport
+            .send(&ServerRequest::collections())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::SignInFailed, "{e:?}");
+        assert!(
+            e.message.contains("user name and password instead"),
+            "{}",
+            e.message
+        );
+        assert!(
+            server_state(&sim).await["failedHandshakes"]
+                .as_u64()
+                .unwrap()
+                >= 1
+        );
+    }
 }

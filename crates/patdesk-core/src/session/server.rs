@@ -5,7 +5,9 @@
 //!
 //! Signing in checks the credentials at once (who am I), lists the collections, and — when asked to remember
 //! — keeps the password or PAT in the keychain ([`Vault::store_server_secret`]); [`ServerSession::restore`]
-//! signs in again from there.
+//! signs in again from there. A sign-in as the current Windows user keeps no password: its record has an
+//! empty user (not a PAT) and an empty secret, and restoring it signs in as whoever is signed in to Windows
+//! then.
 //!
 //! For a window: [`crate::server::looks_like_server`] tells a server address from an organization;
 //! [`ServerSession::sign_in`] (with a [`ServerCredential`], a `Vault` when "Remember on this computer" is
@@ -76,11 +78,12 @@ impl ServerSession {
         let address = ServerAddress::parse(address)?;
         let secret = match &credential {
             ServerCredential::Windows { password, .. } => password.clone(),
+            ServerCredential::CurrentWindowsUser => Sensitive::new(String::new()),
             ServerCredential::Pat(pat) => pat.clone(),
         };
         let user = match &credential {
             ServerCredential::Windows { user, .. } => user.trim().to_string(),
-            ServerCredential::Pat(_) => String::new(),
+            ServerCredential::CurrentWindowsUser | ServerCredential::Pat(_) => String::new(),
         };
         let with_pat = credential.is_pat();
         let client = Arc::new(ServerClient::new(address.clone(), credential, options)?);
@@ -143,6 +146,14 @@ impl ServerSession {
         account: &RememberedServer,
         options: TransportOptions,
     ) -> Result<ServerSession, Error> {
+        let address = match &account.collection {
+            Some(c) => format!("{}/{c}", account.server_url),
+            None => account.server_url.clone(),
+        };
+        if is_current_windows_user(account) {
+            let credential = ServerCredential::CurrentWindowsUser;
+            return Self::sign_in(&address, credential, options, Some(vault), None).await;
+        }
         let to_load = account.clone();
         let secret = vault
             .run(move |v| v.load_server_secret(&to_load))
@@ -160,10 +171,6 @@ impl ServerSession {
                 user: account.user.clone(),
                 password: secret,
             }
-        };
-        let address = match &account.collection {
-            Some(c) => format!("{}/{c}", account.server_url),
-            None => account.server_url.clone(),
         };
         Self::sign_in(&address, credential, options, Some(vault), None).await
     }
@@ -218,6 +225,8 @@ impl ServerSession {
                 host: self.client.address().host(),
                 signed_in_with: if self.account.with_pat {
                     ServerCredentialKind::PersonalAccessToken
+                } else if is_current_windows_user(&self.account) {
+                    ServerCredentialKind::CurrentWindowsUser
                 } else {
                     ServerCredentialKind::Windows
                 },
@@ -292,6 +301,11 @@ impl ServerSession {
     }
 }
 
+/// Whether a remembered sign-in was as the current Windows user (no user name, not a PAT: nothing secret kept).
+fn is_current_windows_user(account: &RememberedServer) -> bool {
+    !account.with_pat && account.user.trim().is_empty()
+}
+
 /// The bulk engine revokes through the server (the organization — a collection — does not matter: tokens
 /// are the person's, on the whole server).
 impl Revoker for ServerSession {
@@ -313,6 +327,7 @@ impl crate::model::ServerSignInRequest {
                 user: self.user.trim().to_string(),
                 password: self.secret.clone(),
             },
+            ServerCredentialKind::CurrentWindowsUser => ServerCredential::CurrentWindowsUser,
             ServerCredentialKind::PersonalAccessToken => {
                 ServerCredential::Pat(Sensitive::new(self.secret.expose().trim().to_string()))
             }

@@ -85,6 +85,9 @@ export interface TestBackendOptions {
   signedIn?: boolean;
   /** Emits clipboard-countdown events on a real 1 s timer after Copy (browser demo); tests step by hand. */
   autoCountdown?: boolean;
+  /** The account the person is signed in to Windows with (`CONTOSO\dana`), as the shell names it on
+   * Windows; none (the default) as off Windows. */
+  windowsAccount?: string | null;
 }
 
 /** Tenant/organization policies the simulated server enforces on create. */
@@ -333,6 +336,7 @@ export class TestBackend implements Backend {
   private countdownListeners = new Set<(countdown: ClipboardCountdown) => void>();
   private countdownTimer: ReturnType<typeof setInterval> | null = null;
   private secretCounter = 0;
+  private readonly windowsAccount: string | null;
 
   constructor(options: TestBackendOptions = {}) {
     this.latencyMs = options.latencyMs ?? 0;
@@ -341,6 +345,7 @@ export class TestBackend implements Backend {
     this.tokens = options.tokens ? [...options.tokens] : demoTokens(this.now);
     this.session = options.signedIn ? this.demoSession() : null;
     this.autoCountdown = options.autoCountdown ?? false;
+    this.windowsAccount = options.windowsAccount ?? null;
   }
 
   // ---- knobs -------------------------------------------------------------------------------
@@ -402,7 +407,7 @@ export class TestBackend implements Backend {
     // As the core's `read_sign_in_address`: an organization first; a server only for something address-like.
     const name = parseOrganization(input);
     const server = /[/.:]/.test(input) ? parseServerAddress(input) : null;
-    if (!name && server) return { kind: 'server', ...server };
+    if (!name && server) return { kind: 'server', ...server, windowsAccount: this.windowsAccount };
     if (!name) {
       throw appError(
         'invalidOrganization',
@@ -425,6 +430,15 @@ export class TestBackend implements Backend {
         `${server.host} did not accept that user name and password. Check them (the user name is often DOMAIN\\name) and try again.`,
       );
     }
+    if (request.credential === 'currentWindowsUser') {
+      if (!this.windowsAccount) {
+        throw appError(
+          'invalidInput',
+          'Signing in as the current Windows user works only on Windows. Sign in with your Windows user name and password instead.',
+        );
+      }
+      return this.enterServer(server, request.credential, this.windowsAccount, false);
+    }
     return this.enterServer(server, request.credential, request.user, false);
   }
 
@@ -440,12 +454,13 @@ export class TestBackend implements Backend {
     user: string,
     demo: boolean,
   ): SessionInfo {
-    const label = credential === 'windows' ? `${user} on ${server.host}` : server.host;
+    const withAccount = credential !== 'personalAccessToken';
+    const label = withAccount ? `${user} on ${server.host}` : server.host;
     const session: SessionInfo = {
       profile: {
         ...demoProfile,
         displayName: 'Dana Kim',
-        email: credential === 'windows' ? user : `token on ${server.host}`,
+        email: withAccount ? user : `token on ${server.host}`,
         initials: 'DK',
         organizations: testServer.collections,
       },

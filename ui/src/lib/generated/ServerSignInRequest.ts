@@ -11,11 +11,11 @@ export type ServerSignInRequest = {
  */
 address: string, credential: ServerCredentialKind, 
 /**
- * `DOMAIN\user` or `user@domain`; empty with a token.
+ * `DOMAIN\user` or `user@domain`; empty with a token or as the current Windows user.
  */
 user: string, 
 /**
- * The Windows password, or the token.
+ * The Windows password, or the token; empty as the current Windows user.
  */
 secret: string, 
 /**

@@ -13,4 +13,9 @@ url: string, host: string,
 /**
  * The collection named in the address (`…/tfs/DefaultCollection`), if any.
  */
-collection: string | null, };
+collection: string | null, 
+/**
+ * The account of the person signed in to Windows (`CONTOSO\dana`), which can sign in without a
+ * password ([`ServerCredentialKind::CurrentWindowsUser`]); `None` off Windows.
+ */
+windowsAccount: string | null, };

@@ -216,6 +216,53 @@ describe('Sign in to an Azure DevOps Server', () => {
     expect(session?.server).toMatchObject({ url: testServer.url, host: testServer.host, signedInWith: 'windows' });
   });
 
+  it('offers to sign in as the current Windows user first, with the password form after it', async () => {
+    const { user, backend } = renderApp({ windowsAccount: 'CONTOSO\\dana' });
+    await user.type(await screen.findByTestId('org-input'), `${testServer.url}/DefaultCollection`);
+    const offer = await screen.findByTestId('current-user-button');
+    expect(offer).toHaveTextContent('Sign in as CONTOSO\\dana');
+    // First: before the choice of credential, the user name, the password and their button.
+    const form = screen.getByTestId('server-sign-in');
+    expect(offer.compareDocumentPosition(form) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    const order = [...document.querySelectorAll('[data-testid="current-user-button"], [data-testid="server-sign-in-button"]')];
+    expect(order.map((b) => b.getAttribute('data-testid'))).toEqual(['current-user-button', 'server-sign-in-button']);
+    expect(offer).toHaveClass('btn-primary');
+    expect(screen.getByTestId('server-sign-in-button')).not.toHaveClass('btn-primary');
+
+    // Nothing to type: no user name or password is sent, only which account kind.
+    await user.click(offer);
+    await waitFor(() => expect(screen.queryByTestId('current-user-button')).not.toBeInTheDocument());
+    expect(backend.callsOf('signInToServer')).toEqual([
+      [{ address: `${testServer.url}/DefaultCollection`, credential: 'currentWindowsUser', user: '', secret: '', remember: true }],
+    ]);
+    const session = await backend.currentSession();
+    expect(session?.server?.signedInWith).toBe('currentWindowsUser');
+    expect(session?.accountLabel).toBe(`CONTOSO\\dana on ${testServer.host}`);
+  });
+
+  it('offers no current Windows user when the shell names none (not Windows)', async () => {
+    const { user } = renderApp();
+    await user.type(await screen.findByTestId('org-input'), `${testServer.url}/DefaultCollection`);
+    await screen.findByTestId('server-sign-in');
+    expect(screen.queryByTestId('current-user-sign-in')).not.toBeInTheDocument();
+    expect(screen.queryByText(/Sign in as/)).not.toBeInTheDocument();
+    expect(screen.getByTestId('server-sign-in-button')).toHaveClass('btn-primary');
+  });
+
+  it('says why signing in as the current Windows user failed, and leaves the password form to use', async () => {
+    const { user, backend } = renderApp({ windowsAccount: 'CONTOSO\\dana' });
+    backend.failWith(
+      'signInToServer',
+      'signInFailed',
+      'The server did not accept your Windows sign-in as CONTOSO\\dana. Sign in with your user name and password instead, or with a personal access token.',
+    );
+    await user.type(await screen.findByTestId('org-input'), testServer.url);
+    await user.click(await screen.findByTestId('current-user-button'));
+    expect(await screen.findByTestId('sign-in-error')).toHaveTextContent('did not accept your Windows sign-in as CONTOSO\\dana');
+    expect(screen.getByTestId('server-user')).toBeInTheDocument();
+    expect(screen.getByTestId('current-user-button')).toHaveTextContent('Sign in as CONTOSO\\dana');
+  });
+
   it('signs in with an existing token, saying plainly what a token cannot do', async () => {
     const { user, backend } = renderApp();
     await user.type(await screen.findByTestId('org-input'), 'http://server:8080/tfs/');
