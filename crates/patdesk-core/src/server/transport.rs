@@ -853,4 +853,33 @@ mod tests {
                 >= 1
         );
     }
+
+    /// The person signed in to Windows is no account of the simulator's (under Wine: `<COMPUTER>\root`, whose
+    /// logon session has no credentials: Negotiate has no Kerberos ticket, SEC_E_NO_CREDENTIALS, and NTLM asks
+    /// Samba's `ntlm_auth` for cached credentials, which need winbindd; on a real Windows machine the server
+    /// refuses the account): either way a plain sentence naming the account and the next step, nothing signed in.
+    #[cfg(windows)]
+    #[tokio::test]
+    async fn the_current_windows_user_unknown_to_the_server_is_refused_in_plain_words() {
+        let sim = sim().await;
+        let account = super::super::current_windows_account().expect("Windows names its user");
+        assert!(account.contains('\\'), "DOMAIN\\user: {account}");
+        for offered in ["negotiateAndNtlm", "ntlmOnly"] {
+            offer(&sim, offered).await;
+            let transport = transport(&sim, ServerCredential::CurrentWindowsUser).unwrap();
+            let e = transport
+                .send(&ServerRequest::collections())
+                .await
+                .unwrap_err();
+            assert_eq!(e.code, ErrorCode::SignInFailed, "{offered}: {e:?}");
+            assert!(e.message.contains(&account), "{}", e.message);
+            assert!(
+                e.message.contains("user name and password instead"),
+                "{}",
+                e.message
+            );
+            assert_eq!(transport.handshakes_made(), 0);
+            assert_eq!(server_state(&sim).await["handshakes"], 0);
+        }
+    }
 }
