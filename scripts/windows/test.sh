@@ -37,6 +37,9 @@ count=$(wc -l < "$list")
 prefix=$(mktemp -d -t patdesk-wine-XXXXXX)
 echo "test-windows: a fresh Wine prefix ($count test binaries to run)"
 new_wine_prefix "$prefix"
+# cargo sets TS_RS_EXPORT_DIR (.cargo/config.toml) only for what it runs itself: the ts-rs export tests write
+# their copy of the generated types to a throw-away folder here, never into the source tree.
+export TS_RS_EXPORT_DIR="$prefix/drive_c/generated-types"
 failed_binaries=()
 while read -r dir exe name; do
   echo
