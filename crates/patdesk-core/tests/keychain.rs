@@ -92,6 +92,10 @@ fn pat(org: &str, id: &str, name: &str) -> SavedPat {
     }
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs a Secret Service over D-Bus (gnome-keyring); on Windows keychain_windows.rs tests Credential Manager"
+)]
 #[test]
 fn probe_succeeds_against_gnome_keyring() {
     if !in_private_keyring("probe_succeeds_against_gnome_keyring") {
@@ -104,6 +108,10 @@ fn probe_succeeds_against_gnome_keyring() {
     assert!(vault.accounts().unwrap().is_empty());
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs a Secret Service over D-Bus (gnome-keyring); on Windows keychain_windows.rs tests Credential Manager"
+)]
 #[test]
 fn refresh_token_store_load_rotate_forget() {
     if !in_private_keyring("refresh_token_store_load_rotate_forget") {
@@ -197,6 +205,10 @@ fn refresh_token_store_load_rotate_forget() {
 
 /// Sign-out racing a rotation (a request in flight renews the sign-in while the person signs out): whichever
 /// comes first, the account ends forgotten — a late rotation is refused, never stored again.
+#[cfg_attr(
+    windows,
+    ignore = "needs a Secret Service over D-Bus (gnome-keyring); on Windows keychain_windows.rs tests Credential Manager"
+)]
 #[test]
 fn a_rotation_racing_sign_out_never_brings_the_account_back() {
     if !in_private_keyring("a_rotation_racing_sign_out_never_brings_the_account_back") {
@@ -240,6 +252,10 @@ fn a_rotation_racing_sign_out_never_brings_the_account_back() {
     }
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs a Secret Service over D-Bus (gnome-keyring); on Windows keychain_windows.rs tests Credential Manager"
+)]
 #[test]
 fn saved_pats_list_copy_forget() {
     if !in_private_keyring("saved_pats_list_copy_forget") {
@@ -323,6 +339,10 @@ fn saved_pats_list_copy_forget() {
     );
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs a Secret Service over D-Bus (gnome-keyring); on Windows keychain_windows.rs tests Credential Manager"
+)]
 #[test]
 fn namespaces_are_isolated() {
     if !in_private_keyring("namespaces_are_isolated") {
@@ -382,6 +402,10 @@ fn namespaces_are_isolated() {
     );
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs a Secret Service over D-Bus (gnome-keyring); on Windows keychain_windows.rs tests Credential Manager"
+)]
 #[test]
 fn locked_keychain_is_reported_and_never_deletes() {
     if !in_private_keyring("locked_keychain_is_reported_and_never_deletes") {
@@ -457,6 +481,10 @@ fn locked_keychain_is_reported_and_never_deletes() {
     );
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs a Secret Service over D-Bus (gnome-keyring); on Windows keychain_windows.rs tests Credential Manager"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotated_refresh_tokens_are_persisted_by_the_provider_hook() {
     use patdesk_core::credentials::AccessTokenProvider;
@@ -559,6 +587,10 @@ async fn rotated_refresh_tokens_are_persisted_by_the_provider_hook() {
 /// Regenerate's clean-up: where PAT Desk had put the old value (a copy saved in the keychain, Git's
 /// credential through "Use with Git"), the new value replaces it; a token PAT Desk kept no copy of is left
 /// alone. Git is real (`credential.helper store` in a throw-away HOME), checked with `git credential fill`.
+#[cfg_attr(
+    windows,
+    ignore = "needs a Secret Service over D-Bus (gnome-keyring); on Windows keychain_windows.rs tests Credential Manager"
+)]
 #[test]
 fn regenerate_replaces_the_copies_pat_desk_made() {
     use patdesk_core::git_credential::GitCredentials;
@@ -702,6 +734,10 @@ fn regenerate_replaces_the_copies_pat_desk_made() {
     let _ = std::fs::remove_dir_all(&home);
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs a Secret Service over D-Bus (gnome-keyring); on Windows keychain_windows.rs tests Credential Manager"
+)]
 #[tokio::test]
 async fn a_server_sign_in_is_remembered_in_the_keychain_and_restored() {
     use patdesk_core::server::{ServerCredential, TransportOptions};

@@ -42,6 +42,10 @@ fn files_containing(dir: &Path, needle: &[u8], found: &mut Vec<PathBuf>) {
     }
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs pip with python-keyring and a Secret Service (gnome-keyring), which Windows has not"
+)]
 #[test]
 fn keychain_pip_finds_the_token_in_the_keychain_and_not_after_the_cleanup() {
     if !in_private_keyring("keychain_pip_finds_the_token_in_the_keychain_and_not_after_the_cleanup")

@@ -134,6 +134,10 @@ fn start_gnome_keyring(address: &str, dir: &Path) -> Started {
     started
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "about a missing D-Bus Secret Service; Windows' Credential Manager is always there (keychain_windows.rs)"
+)]
 #[test]
 fn probe_explains_a_missing_keychain_and_recovers_when_one_appears() {
     let vault = Vault::with_namespace(format!(

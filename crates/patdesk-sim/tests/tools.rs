@@ -29,6 +29,10 @@ fn git_ls_remote(url: &str) -> std::process::Output {
         .expect("git runs")
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs git, which is not installed in the Wine prefix"
+)]
 #[tokio::test]
 async fn git_lists_the_refs_with_an_active_pat_and_not_after_its_revoke() {
     let h = start().await;
@@ -66,6 +70,10 @@ async fn git_lists_the_refs_with_an_active_pat_and_not_after_its_revoke() {
     assert!(!out.status.success(), "revoked, yet {out:?}");
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs git, which is not installed in the Wine prefix"
+)]
 #[tokio::test]
 async fn a_feed_serves_its_v3_index_and_v2_feed_to_an_active_pat_only() {
     let h = start().await;
@@ -128,6 +136,10 @@ async fn a_feed_serves_its_v3_index_and_v2_feed_to_an_active_pat_only() {
     assert_eq!(r.status(), 401);
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs git, which is not installed in the Wine prefix"
+)]
 #[tokio::test]
 async fn an_npm_feed_serves_its_package_to_an_active_pat_only() {
     let h = start().await;

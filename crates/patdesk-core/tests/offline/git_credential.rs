@@ -104,6 +104,10 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs git, which is not installed in the Wine prefix; the helper checks have unit tests in git_credential.rs"
+)]
 #[test]
 fn approve_then_git_fills_the_token() {
     let home = GitHome::new(Some("store"));
@@ -134,6 +138,10 @@ fn approve_then_git_fills_the_token() {
     assert!(!home.store_file().contains("pat-fabrikam-1"));
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs git, which is not installed in the Wine prefix; the helper checks have unit tests in git_credential.rs"
+)]
 #[test]
 fn organizations_are_kept_apart_and_reject_forgets_one() {
     let home = GitHome::new(Some("store"));
@@ -167,6 +175,10 @@ fn organizations_are_kept_apart_and_reject_forgets_one() {
     assert!(!home.store_file().contains("pat-fabrikam"));
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs git, which is not installed in the Wine prefix; the helper checks have unit tests in git_credential.rs"
+)]
 #[test]
 fn the_secret_goes_through_stdin_only() {
     // A fake `git` that records its arguments and environment, then behaves like git for `--version` and
@@ -210,6 +222,10 @@ fn the_secret_goes_through_stdin_only() {
     );
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs git, which is not installed in the Wine prefix; the helper checks have unit tests in git_credential.rs"
+)]
 #[test]
 fn plain_errors_when_git_cannot_take_the_token() {
     // No credential helper configured: approve would silently store nothing, so it says so instead.
@@ -279,6 +295,10 @@ fn make_executable(path: &Path) {
 #[cfg(not(unix))]
 fn make_executable(_path: &Path) {}
 
+#[cfg_attr(
+    windows,
+    ignore = "needs git, which is not installed in the Wine prefix; the helper checks have unit tests in git_credential.rs"
+)]
 #[test]
 fn with_use_http_path_each_organization_url_fills_its_own_token() {
     // People (and Git Credential Manager's installer) may turn on useHttpPath for dev.azure.com; then the
@@ -307,6 +327,10 @@ fn with_use_http_path_each_organization_url_fills_its_own_token() {
     }
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs git, which is not installed in the Wine prefix; the helper checks have unit tests in git_credential.rs"
+)]
 #[test]
 fn a_server_collection_gets_its_own_token_with_its_port_and_virtual_directory() {
     let home = GitHome::new(Some("store"));

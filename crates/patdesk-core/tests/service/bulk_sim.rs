@@ -147,6 +147,9 @@ async fn hundreds_of_tokens_under_mixed_faults_lose_nothing() {
         // Silent (only the 429 tells), so the engine's answer to a 429 is what is tested here; pacing by
         // announced limits is tested in `pacing`.
         json!({"kind": "rateLimit", "route": "pats.revoke", "ratePerSec": 150, "announce": false}),
+        // A slower machine never reaches 150 a second (a Windows build under Wine sends about 55 here, and
+        // completes the run correctly): these 429s throttle the run whatever its pace.
+        json!({"kind": "status", "route": "pats.revoke", "status": 429, "count": 5}),
         json!({"kind": "status", "route": "pats.revoke", "status": 500, "ratio": 0.08}),
         json!({"kind": "status", "route": "pats.revoke", "status": 503, "count": 6, "afterEffect": true}),
         json!({"kind": "reset", "route": "pats.revoke", "ratio": 0.04}),
@@ -197,8 +200,8 @@ async fn hundreds_of_tokens_under_mixed_faults_lose_nothing() {
     let sent = deletes(&env).await;
     assert!(sent.len() > input.len());
     assert!(
-        sent.iter().any(|r| r["status"] == 429),
-        "the rate limit was never hit"
+        sent.iter().filter(|r| r["status"] == 429).count() >= 5,
+        "the run was never throttled"
     );
     assert!(sent.iter().any(|r| r["status"] == 500));
 }
