@@ -70,6 +70,15 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
+    // The Windows exe's version resource (FileVersion, ProductVersion) takes the version from the Tauri
+    // configuration, which names none so that the workspace's Cargo.toml stays the one place for it: hand it
+    // over as a configuration addition, the way the Tauri CLI hands over its own.
+    if std::env::var_os("TAURI_CONFIG").is_none() {
+        std::env::set_var(
+            "TAURI_CONFIG",
+            format!(r#"{{"version":"{}"}}"#, env!("CARGO_PKG_VERSION")),
+        );
+    }
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

@@ -21,6 +21,9 @@ pub mod demo;
 pub mod logging;
 pub mod reminders;
 pub mod state;
+pub mod webview_runtime;
+#[cfg(windows)]
+mod windows_runtime;
 
 use tauri::{Manager, RunEvent};
 
@@ -102,6 +105,9 @@ pub fn context<R: tauri::Runtime>() -> tauri::Context<R> {
 
 /// Start the app.
 pub fn run() {
+    // Without a usable WebView2 Runtime there can be no window: say so plainly instead of crashing.
+    #[cfg(windows)]
+    windows_runtime::explain_and_exit_unless_usable(&windows_runtime::current_runtime());
     let launch = LaunchMode::from_env_and_args();
     let builder = tauri::Builder::default()
         // First: a second launch focuses the window that is already open instead of opening another.
@@ -153,7 +159,7 @@ pub fn run() {
             Ok(())
         })
         .build(context())
-        .expect("PAT Desk could not start its window")
+        .unwrap_or_else(window_failed)
         .run(|app, event| {
             if let RunEvent::Exit = event {
                 tracing::info!("PAT Desk quit");
@@ -163,6 +169,15 @@ pub fn run() {
                 state.forget_created_secret(None);
             }
         });
+}
+
+/// The window could not be made: on Windows a message box says why (the WebView2 Runtime) and PAT Desk exits
+/// with its exit code; elsewhere the error ends the app as before.
+fn window_failed<R: tauri::Runtime>(error: tauri::Error) -> tauri::App<R> {
+    #[cfg(windows)]
+    windows_runtime::explain_window_failure_and_exit(&error);
+    #[cfg(not(windows))]
+    panic!("PAT Desk could not start its window: {error}");
 }
 
 /// SIGTERM / SIGINT (logging out, `kill`, Ctrl+C in a terminal) end the app through its normal exit, so
@@ -183,6 +198,23 @@ fn exit_cleanly_on_signals<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
         }
         app.exit(0);
     });
-    #[cfg(not(unix))]
+    // A console's Ctrl+C, Ctrl+Break and closing the console (debug builds, or started from a console). Log-off
+    // and shutdown reach a windowed app as WM_ENDSESSION instead, which tao turns into `RunEvent::Exit` too.
+    #[cfg(windows)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::windows::{ctrl_break, ctrl_c, ctrl_close};
+        let (Ok(mut interrupt), Ok(mut break_key), Ok(mut close)) =
+            (ctrl_c(), ctrl_break(), ctrl_close())
+        else {
+            return;
+        };
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = break_key.recv() => {}
+            _ = close.recv() => {}
+        }
+        app.exit(0);
+    });
+    #[cfg(not(any(unix, windows)))]
     drop(app);
 }
