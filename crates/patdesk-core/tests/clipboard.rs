@@ -10,6 +10,10 @@
 //! `xvfb-run -a` (a private virtual display) and passes only if that run passes. When there is neither a
 //! display nor `xvfb-run`, every test fails with a message saying so: a clipboard test that silently passes
 //! without a clipboard would prove nothing.
+//!
+//! Built for Windows, the same tests check the Windows clipboard code (arboard's Win32 back end) under Wine on
+//! an X display (`xvfb-run -a wine64 …/clipboard-*.exe`; Wine's clipboard needs one). There the program
+//! outside is this test binary started again as a separate Windows process ([`other_program`]).
 
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
@@ -26,6 +30,58 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// A guard against a countdown that never ends; not a speed assertion.
 const HANG_GUARD: Duration = Duration::from_secs(60);
 
+/// `xclip`, the X program that reads and writes the clipboard from outside (Linux).
+fn xclip() -> Command {
+    Command::new("xclip")
+}
+
+/// Set in the other program of the Windows runs (see [`read_from_outside`]): `read`, or `copy` with the text
+/// in [`PEER_TEXT`].
+const PEER: &str = "PATDESK_CLIPBOARD_PEER";
+const PEER_TEXT: &str = "PATDESK_CLIPBOARD_PEER_TEXT";
+
+/// The other program of the Windows runs: this test binary started again, as a process of its own, running
+/// only this (ignored) test, which reads or writes the Windows clipboard with its own `arboard`. (Under Wine a
+/// Windows program cannot run `xclip` and wait for it; and a second Windows process is what "another program"
+/// is on Windows.)
+#[test]
+#[ignore = "the other program of the Windows runs, started by the tests themselves"]
+fn other_program() {
+    let Some(role) = std::env::var_os(PEER) else {
+        return;
+    };
+    let mut clipboard = arboard::Clipboard::new().expect("the clipboard");
+    if role == "copy" {
+        let text = std::env::var(PEER_TEXT).expect("the text to copy");
+        clipboard.set_text(text).expect("copy");
+    } else {
+        match clipboard.get_text() {
+            Ok(text) => print!("\u{1}{text}\u{1}"),
+            Err(_) => print!("\u{1}\u{2}\u{1}"),
+        }
+    }
+}
+
+/// Start [`other_program`] as `role` and wait for it; answers its output.
+fn run_other_program(role: &str, text: &str) -> String {
+    let out = Command::new(std::env::current_exe().expect("the test binary's path"))
+        .args([
+            "--ignored",
+            "--exact",
+            "other_program",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(PEER, role)
+        .env(PEER_TEXT, text)
+        .stdin(Stdio::null())
+        .output()
+        .expect("start the other program");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "the other program failed: {stdout}");
+    stdout
+}
+
 /// Set inside the re-run under `xvfb-run`, so it never re-runs again.
 const RERUN_MARKER: &str = "PATDESK_CLIPBOARD_TEST_RERUN";
 
@@ -34,6 +90,12 @@ const RERUN_MARKER: &str = "PATDESK_CLIPBOARD_TEST_RERUN";
 fn display(test: &str) -> Option<MutexGuard<'static, ()>> {
     let has_display = std::env::var("DISPLAY").is_ok_and(|d| !d.is_empty());
     if !has_display {
+        if cfg!(windows) {
+            panic!(
+                "{test}: DISPLAY is not set. Under Wine run this target on an X display, e.g. \
+                 `xvfb-run -a wine64 clipboard.exe`: Wine's clipboard is the X display's."
+            );
+        }
         assert!(
             std::env::var_os(RERUN_MARKER).is_none(),
             "{test}: re-run under xvfb-run, but DISPLAY is still not set"
@@ -41,12 +103,13 @@ fn display(test: &str) -> Option<MutexGuard<'static, ()>> {
         rerun_under_xvfb(test);
         return None;
     }
-    let available = Command::new("xclip")
-        .arg("-version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
+    let available = cfg!(windows)
+        || xclip()
+            .arg("-version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok();
     assert!(
         available,
         "xclip is not installed: it reads the clipboard from outside (apt-get install xclip)"
@@ -79,7 +142,15 @@ fn rerun_under_xvfb(test: &str) {
 
 /// What another program sees on the clipboard (`None` when there is no text on it).
 fn read_from_outside() -> Option<String> {
-    let out = Command::new("xclip")
+    if cfg!(windows) {
+        let out = run_other_program("read", "");
+        let inside = out
+            .split('\u{1}')
+            .nth(1)
+            .expect("the other program's answer");
+        return (inside != "\u{2}").then(|| inside.to_string());
+    }
+    let out = xclip()
         .args(["-o", "-selection", "clipboard"])
         .stderr(Stdio::null())
         .output()
@@ -91,11 +162,17 @@ fn read_from_outside() -> Option<String> {
 
 /// Another program copying `text`: `xclip -quiet` stays in the foreground serving it, so we can end it by
 /// its own PID afterwards.
-struct OtherProgram(Child);
+struct OtherProgram(Option<Child>);
 
 impl OtherProgram {
     fn copies(text: &str) -> Self {
-        let mut child = Command::new("xclip")
+        if cfg!(windows) {
+            // The Windows clipboard keeps what a program set after it ends.
+            run_other_program("copy", text);
+            assert_eq!(read_from_outside().as_deref(), Some(text));
+            return OtherProgram(None);
+        }
+        let mut child = xclip()
             .args(["-quiet", "-i", "-selection", "clipboard"])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -104,7 +181,7 @@ impl OtherProgram {
             .expect("start xclip -i");
         let stdin = child.stdin.take();
         // From here on, dropping `other` ends xclip, also when an assertion below fails.
-        let other = OtherProgram(child);
+        let other = OtherProgram(Some(child));
         stdin
             .expect("xclip stdin")
             .write_all(text.as_bytes())
@@ -122,8 +199,10 @@ impl OtherProgram {
 
 impl Drop for OtherProgram {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
