@@ -150,9 +150,12 @@ test-package: package tools
 test-windows: system-deps
 	$(XVFB) scripts/windows/test.sh
 
-# The installer under Wine: silent install, the installed app's WebView2 message, the uninstaller.
+# The release patdesk.exe under Wine (its icon and version resources; the plain message, not a crash, when the
+# WebView2 runtime is missing or unusable), then the installer: silent and by the keyboard, the installed app's
+# WebView2 message, the uninstaller leaving nothing behind, and the zip. Each script starts its own Xvfb.
 test-package-windows: package-windows
-	$(XVFB) scripts/windows/test-installer.sh
+	scripts/windows/test-webview2-message.sh target/windows/x86_64-pc-windows-gnu/release/patdesk.exe
+	scripts/windows/test-installer.sh
 
 ## ---- benchmarks (figures go to BENCHMARKS.md; never assertions) -----------------------------------------
 
