@@ -533,7 +533,7 @@ impl Vault {
         #[cfg(not(target_os = "linux"))]
         let entry = {
             let _ = label;
-            Entry::new(service, user).map_err(map_keyring)?
+            program_entry(service, user)?
         };
         entry.set_password(secret.expose()).map_err(map_keyring)
     }
@@ -541,7 +541,7 @@ impl Vault {
     /// Delete what [`Vault::save_for_program`] kept (missing is fine).
     pub fn forget_for_program(&self, service: &str, user: &str) -> Result<(), Error> {
         ensure_store()?;
-        delete_entry(&Entry::new(service, user).map_err(map_keyring)?)
+        delete_entry(&program_entry(service, user)?)
     }
 
     // ----- plumbing -----------------------------------------------------------------------------------
@@ -713,6 +713,27 @@ fn split_for_store(value: &str, limit: Option<usize>) -> Vec<&str> {
 /// [`read_secret`] decodes it the same way.
 fn set_value(entry: &Entry, value: &str) -> Result<(), Error> {
     entry.set_password(value).map_err(map_keyring)
+}
+
+/// The entry another program's keyring library reads for `service` and `user`. On Windows that is
+/// python-keyring's naming in Credential Manager: a generic credential whose target is `{user}@{service}`
+/// (its `WinVaultKeyring` reads the target `{service}` first and, when that is missing or belongs to another
+/// user, `{user}@{service}`), with the password as UTF-16 — so PAT Desk never takes over a credential named
+/// just `{service}` that may be someone else's.
+fn program_entry(service: &str, user: &str) -> Result<Entry, Error> {
+    #[cfg(target_os = "windows")]
+    {
+        let target = program_target(service, user);
+        let modifiers = std::collections::HashMap::from([("target", target.as_str())]);
+        Entry::new_with_modifiers(service, user, &modifiers).map_err(map_keyring)
+    }
+    #[cfg(not(target_os = "windows"))]
+    Entry::new(service, user).map_err(map_keyring)
+}
+
+/// python-keyring's compound Credential Manager target for `service` and `user`.
+pub fn program_target(service: &str, user: &str) -> String {
+    format!("{user}@{service}")
 }
 
 /// The namespace this build uses: `PATDESK_KEYCHAIN_NAMESPACE` if set and not blank, else

@@ -360,3 +360,43 @@ fn nuget_keeps_the_token_encrypted_for_this_windows_account() {
         .remove_source("contoso packages")
         .is_ok());
 }
+
+#[test]
+fn pips_keychain_item_is_where_python_keyring_looks_on_windows() {
+    let vault = fresh_vault();
+    // As pip.rs names it: service = the index's host, user = the feed.
+    let service = format!("pkgs.{}.example", uuid::Uuid::new_v4());
+    let token = "pip-pat-value-0123456789";
+    vault
+        .save_for_program(
+            &service,
+            "contoso-feed",
+            "PAT Desk — pip",
+            &Sensitive::from(token),
+        )
+        .unwrap();
+    // python-keyring's WinVaultKeyring reads the generic credential `{user}@{service}` as UTF-16.
+    let read = |target: &str| {
+        let wide: Vec<u16> = target.encode_utf16().chain([0]).collect();
+        let mut credential: *mut CREDENTIALW = std::ptr::null_mut();
+        // SAFETY: as in `credential_blob`.
+        unsafe {
+            if CredReadW(wide.as_ptr(), CRED_TYPE_GENERIC, 0, &mut credential) == 0 {
+                return None;
+            }
+            let c = &*credential;
+            let blob = std::slice::from_raw_parts(c.CredentialBlob, c.CredentialBlobSize as usize)
+                .to_vec();
+            CredFree(credential as *const _);
+            Some(utf16(&blob))
+        }
+    };
+    assert_eq!(
+        read(&format!("contoso-feed@{service}")).as_deref(),
+        Some(token)
+    );
+    // A credential named just `{service}` (someone else's) is neither made nor touched.
+    assert_eq!(read(&service), None);
+    vault.forget_for_program(&service, "contoso-feed").unwrap();
+    assert_eq!(read(&format!("contoso-feed@{service}")), None);
+}
