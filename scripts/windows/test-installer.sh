@@ -12,7 +12,8 @@
 #   - then as a person does, with the keyboard through the pages: the installer says WebView2 is missing, makes
 #     the desktop shortcut when ticked and opens PAT Desk ("Open PAT Desk"); the uninstaller asks whether to
 #     delete the settings too and, answered Yes, does;
-#   - the zip holds exactly the two programs, README.txt and LICENSE.txt, the same programs as the installer.
+#   - the zip holds exactly the two programs (and WebView2Loader.dll when patdesk.exe loads it), README.txt and
+#     LICENSE.txt, the same programs as the installer.
 # One line per check, then "N passed, N failed"; exits non-zero when a check failed or could not run.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -139,6 +140,14 @@ check "the silent install ends on its own, with success (exit code $code)" test 
 for file in patdesk.exe patdesk-cli.exe uninstall.exe LICENSE.txt; do
   check "installed: $install_dir_windows\\$file" test -f "$install_dir/$file"
 done
+# The DLL that a build with the GNU toolchain loads from patdesk.exe's folder.
+imports=$(x86_64-w64-mingw32-objdump -p "$install_dir/patdesk.exe" 2>/dev/null)
+if grep -qi "DLL Name: WebView2Loader.dll" <<<"$imports"; then
+  check "installed beside it: WebView2Loader.dll, which patdesk.exe loads" test -f "$install_dir/WebView2Loader.dll"
+  zip_files="LICENSE.txt README.txt WebView2Loader.dll patdesk-cli.exe patdesk.exe "
+else
+  zip_files="LICENSE.txt README.txt patdesk-cli.exe patdesk.exe "
+fi
 check "the installed patdesk.exe is the one in the zip" cmp -s "$install_dir/patdesk.exe" <(unzip -p "$portable" patdesk.exe)
 check "the installed patdesk-cli.exe is the one in the zip" cmp -s "$install_dir/patdesk-cli.exe" <(unzip -p "$portable" patdesk-cli.exe)
 cli_version=$(timeout 60 "$WINE" "$install_dir/patdesk-cli.exe" --version 2>/dev/null | tr -d '\r')
@@ -275,9 +284,8 @@ check "the settings in %APPDATA% are deleted, as asked" test ! -e "$settings_dir
 check "the settings in %LOCALAPPDATA% are deleted, as asked" test ! -e "$local_settings_dir"
 
 echo "test-installer: the portable zip $portable"
-listing=$(unzip -Z1 "$portable" | sort | tr '\n' ' ')
-check "it holds LICENSE.txt, README.txt, patdesk-cli.exe, patdesk.exe and nothing else ($listing)" \
-  test "$listing" = "LICENSE.txt README.txt patdesk-cli.exe patdesk.exe "
+listing=$(unzip -Z1 "$portable" | LC_ALL=C sort | tr '\n' ' ')
+check "it holds ${zip_files}and nothing else (it has: $listing)" test "$listing" = "$zip_files"
 readme=$(unzip -p "$portable" README.txt)
 check "its README.txt names the version" grep -q "PAT Desk $version" <<<"$readme"
 check "its README.txt says PAT Desk needs the WebView2 Runtime and where to get it" \

@@ -19,7 +19,8 @@
 ;   PRODUCT_NAME, PUBLISHER, IDENTIFIER, SHORT_DESCRIPTION, VERSION (0.1.0), VERSION_NUMERIC (0.1.0.0),
 ;   APP_FILE and CLI_FILE (the built patdesk.exe and patdesk-cli.exe), LICENSE_FILE (the licence, one line a
 ;   paragraph so that the licence page wraps it to its width), ICON_FILE, OUT_FILE;
-;   URL_INFO_ABOUT optionally (the project's web page, shown in Settings > Apps).
+;   URL_INFO_ABOUT optionally (the project's web page, shown in Settings > Apps); LOADER_FILE when patdesk.exe
+;   loads Microsoft's WebView2Loader.dll from its folder (a build with the GNU toolchain does).
 ; Exit codes: 0 installed / removed; 1 cancelled by the person; 2 refused because PAT Desk is open.
 
 Target amd64-unicode
@@ -196,6 +197,9 @@ Section "PAT Desk" SectionApp
   SetOutPath "$INSTDIR"
   File "/oname=${APP_EXE}" "${APP_FILE}"
   File "/oname=${CLI_EXE}" "${CLI_FILE}"
+  !ifdef LOADER_FILE
+    File "/oname=WebView2Loader.dll" "${LOADER_FILE}"
+  !endif
   File "/oname=LICENSE.txt" "${LICENSE_FILE}"
   WriteUninstaller "$INSTDIR\uninstall.exe"
 
@@ -231,6 +235,7 @@ Section "Uninstall"
   SetShellVarContext current
   Delete "$INSTDIR\${APP_EXE}"
   Delete "$INSTDIR\${CLI_EXE}"
+  Delete "$INSTDIR\WebView2Loader.dll"
   Delete "$INSTDIR\LICENSE.txt"
   Delete "$INSTDIR\uninstall.exe"
   ; Only if empty: the folder may have been chosen by the person and hold other things.
