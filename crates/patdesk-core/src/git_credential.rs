@@ -227,6 +227,15 @@ impl CredentialConfig {
     }
 }
 
+/// The way to keep a token safe with Git on this system, for the plain-file warnings.
+fn safe_helper(linux: bool) -> &'static str {
+    if linux {
+        "a keychain helper such as libsecret or Git Credential Manager keeps it safe."
+    } else {
+        "Git Credential Manager with its default store (Windows Credential Manager) keeps it safe."
+    }
+}
+
 /// The GCM provider a deprecated `credential.authority` value stands for (GCM's migration guide).
 fn provider_for_authority(authority: &str) -> String {
     match authority.to_ascii_lowercase().as_str() {
@@ -269,10 +278,15 @@ fn assess(config: &CredentialConfig, linux: bool) -> (GitHelperVerdict, String) 
             GitHelperVerdict::Unusable,
             "Git Credential Manager is set to sign in with your Microsoft account (OAuth) for Azure Repos, so it would not use this token. Switch it to tokens (git config --global credential.azreposCredentialType pat) to use a token, or keep signing in the way it does now.".to_string(),
         )
-    } else if named("store") || (gcm && plaintext_store) {
+    } else if named("store") {
         (
             GitHelperVerdict::PlainFile,
-            "Your Git credential helper (\"store\") writes passwords to a plain text file in your home folder (~/.git-credentials), where any program you run can read the token. Hand it over only if that is acceptable on this computer; a keychain helper such as libsecret or Git Credential Manager keeps it safe.".to_string(),
+            format!("Your Git credential helper (\"store\") writes passwords to a plain text file in your home folder (.git-credentials), where any program you run can read the token. Hand it over only if that is acceptable on this computer; {}", safe_helper(linux)),
+        )
+    } else if gcm && plaintext_store {
+        (
+            GitHelperVerdict::PlainFile,
+            format!("Git Credential Manager is set to keep passwords in plain text files (credential.credentialStore plaintext), where any program you run can read the token. Hand it over only if that is acceptable on this computer; {}", safe_helper(linux)),
         )
     } else if gcm && config.credential_store.is_none() && linux {
         (
@@ -850,7 +864,13 @@ mod tests {
             &git_for_windows("credential.credentialstore plaintext\r\n"),
             ORG_URL,
         );
-        assert_eq!(assess(&config, false).0, GitHelperVerdict::PlainFile);
+        let (verdict, message) = assess(&config, false);
+        assert_eq!(verdict, GitHelperVerdict::PlainFile);
+        assert!(
+            message.contains("credentialStore plaintext")
+                && message.contains("Windows Credential Manager"),
+            "{message}"
+        );
         // A repository-level empty helper clears the system's GCM: nothing keeps the token.
         let config = CredentialConfig::parse(&git_for_windows("credential.helper \r\n"), ORG_URL);
         assert!(config.helpers.is_empty());
