@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages PAT Desk needs to build, run headless and test (see README).
+# Installs the Debian packages PAT Desk needs to build, run headless and test (see README), or the packages
+# given as arguments instead (scripts/windows/install-deps.sh names those of the Windows steps).
 # Idempotent: does nothing when every package is already present.
 set -euo pipefail
 packages=(
@@ -10,6 +11,7 @@ packages=(
   desktop-file-utils xdg-utils
   nuget python3-pip python3-keyring
 )
+[ $# -eq 0 ] || packages=("$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
