@@ -27,7 +27,7 @@ help:
 	@echo "make package the Debian package, target/release/bundle/deb/pat-desk_<version>_<arch>.deb (make icons remakes icons/)"
 	@echo "make windows the Windows build (patdesk.exe, patdesk-cli.exe) in target/windows/x86_64-pc-windows-gnu/release"
 	@echo "make package-windows  the Windows installer and zip in target/windows/bundle"
-	@echo "make bench   benchmarks: bench-core (the Rust core) and bench-app (the app beside a bare Tauri app)"
+	@echo "make bench   benchmarks: bench-core (the Rust core), bench-app (the app beside a bare Tauri app), bench-sizes (what ships, Linux and Windows)"
 	@echo "Steps of make test: fmt-check clippy test-rust test-generated-types test-any-date test-clipboard test-keychain test-ui-check test-ui e2e test-package test-windows test-package-windows"
 
 ## ---- installing what is missing ------------------------------------------------------------------------
@@ -159,4 +159,4 @@ test-package-windows: package-windows
 
 ## ---- benchmarks (figures go to BENCHMARKS.md; never assertions) -----------------------------------------
 
-bench: bench-core bench-app
+bench: bench-core bench-app bench-sizes
