@@ -1,6 +1,6 @@
 # PAT Desk: the two commands a newcomer needs are `make run` (open the app) and `make test` (run every test).
 # Both install what is missing first (Debian packages, npm packages, tauri-driver under .tools/), so they work
-# on a fresh Debian 12 machine. Other makefiles in mk/ (bench-core.mk, bench-app.mk) add their own targets.
+# on a fresh Debian 12 machine. Other makefiles in mk/ (bench-core.mk, bench-app.mk, bench-sizes.mk) add their own targets.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
