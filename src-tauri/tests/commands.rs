@@ -215,7 +215,11 @@ fn about_names_the_version_and_the_log_file() {
     assert_eq!(about["version"], env!("CARGO_PKG_VERSION"));
     let log_file = about["logFile"].as_str().expect("a path");
     assert!(
-        log_file.ends_with("dev.patdesk.app/logs/patdesk.log"),
+        std::path::Path::new(log_file).ends_with(
+            std::path::Path::new("dev.patdesk.app")
+                .join("logs")
+                .join("patdesk.log")
+        ),
         "in the app's log directory: {log_file}"
     );
 }

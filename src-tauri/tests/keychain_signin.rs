@@ -71,6 +71,11 @@ fn device_sign_in(window: &WebviewWindow<MockRuntime>) -> Value {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "re-runs itself inside gnome-keyring's Secret Service (scripts/with-keyring.sh), which Windows has \
+              not; the vault on Windows' Credential Manager is patdesk-core's keychain_windows"
+)]
 fn keychain_sign_in_is_remembered_restored_and_forgotten_on_sign_out() {
     if !in_private_keyring("keychain_sign_in_is_remembered_restored_and_forgotten_on_sign_out") {
         return;
@@ -141,6 +146,11 @@ fn keychain_sign_in_is_remembered_restored_and_forgotten_on_sign_out() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "re-runs itself inside gnome-keyring's Secret Service (scripts/with-keyring.sh), which Windows has \
+              not; the vault on Windows' Credential Manager is patdesk-core's keychain_windows"
+)]
 fn keychain_saved_token_is_listed_copied_and_forgotten_when_revoked() {
     if !in_private_keyring("keychain_saved_token_is_listed_copied_and_forgotten_when_revoked") {
         return;
@@ -189,6 +199,11 @@ fn keychain_saved_token_is_listed_copied_and_forgotten_when_revoked() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "re-runs itself inside gnome-keyring's Secret Service (scripts/with-keyring.sh), which Windows has \
+              not; the vault on Windows' Credential Manager is patdesk-core's keychain_windows"
+)]
 fn keychain_use_with_git_hands_the_token_to_the_credential_helper() {
     if !in_private_keyring("keychain_use_with_git_hands_the_token_to_the_credential_helper") {
         return;
@@ -257,6 +272,11 @@ fn keychain_use_with_git_hands_the_token_to_the_credential_helper() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "re-runs itself inside gnome-keyring's Secret Service (scripts/with-keyring.sh), which Windows has \
+              not; the vault on Windows' Credential Manager is patdesk-core's keychain_windows"
+)]
 fn keychain_browser_sign_in_ends_on_cancel_and_on_timeout() {
     if !in_private_keyring("keychain_browser_sign_in_ends_on_cancel_and_on_timeout") {
         return;
@@ -302,6 +322,11 @@ fn tempfile_dir() -> PathBuf {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "re-runs itself inside gnome-keyring's Secret Service (scripts/with-keyring.sh), which Windows has \
+              not; the vault on Windows' Credential Manager is patdesk-core's keychain_windows"
+)]
 fn keychain_msa_backed_organization_is_refused_plainly() {
     if !in_private_keyring("keychain_msa_backed_organization_is_refused_plainly") {
         return;

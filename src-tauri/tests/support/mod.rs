@@ -9,6 +9,14 @@ use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
+/// The address the window's own page has: the capabilities allow the commands to it only. WebView2 (Windows)
+/// serves the app's files from `http://tauri.localhost`, the other webviews from `tauri://localhost`.
+const WINDOW_URL: &str = if cfg!(windows) {
+    "http://tauri.localhost"
+} else {
+    "tauri://localhost"
+};
+
 /// The app started as `launch` says, with its main window.
 pub fn app_with(launch: LaunchMode) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
     app_then(launch, |_| {})
@@ -35,7 +43,7 @@ pub fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Re
         cmd: cmd.into(),
         callback: CallbackFn(0),
         error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
+        url: WINDOW_URL.parse().unwrap(),
         body: InvokeBody::Json(args),
         headers: Default::default(),
         invoke_key: INVOKE_KEY.to_string(),
