@@ -123,38 +123,8 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init());
     app_builder(builder, launch)
-        .setup(move |app| {
-            logging::start(app.handle());
-            // Read the settings now: the notice of an unreadable file is logged and waits for the window.
-            let state = app.state::<AppState>();
-            if commands::settings::use_config_dir(app.handle(), &state).is_ok() {
-                state.settings_view();
-            }
-            if let Ok(dir) = app.path().app_data_dir() {
-                state.use_data_dir(&dir);
-            }
-            tracing::info!(
-                version = %app.package_info().version,
-                demo = launch.demo,
-                "PAT Desk started"
-            );
-            if launch.demo {
-                // Start the demo while the window loads; `current_session` waits for it.
-                let handle = app.handle().clone();
-                tauri::async_runtime::spawn(async move {
-                    let state = handle.state::<AppState>();
-                    let _ = demo::ensure_demo_session(&state).await;
-                });
-            } else if launch.restore_session {
-                // Probe the keychain and restore the remembered sign-in while the window loads; the window's
-                // first `current_session` waits for it.
-                let handle = app.handle().clone();
-                tauri::async_runtime::spawn(async move {
-                    let state = handle.state::<AppState>();
-                    let _ = commands::session::restore_at_launch(&state).await;
-                });
-            }
-            reminders::start(app.handle());
+        .setup(|app| {
+            setup(app.handle());
             exit_cleanly_on_signals(app.handle().clone());
             Ok(())
         })
@@ -169,6 +139,45 @@ pub fn run() {
                 state.forget_created_secret(None);
             }
         });
+}
+
+/// What the app does once it is built, before its window loads (shared by [`run`] and the tests that start the
+/// app on the mock runtime): the diagnostics log in the app's log directory, the settings in its config
+/// directory, the hand-off record and the expiry reminders in its data directory, then the demo or the
+/// remembered sign-in as [`AppState`]'s launch mode says.
+pub fn setup<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    logging::start(app);
+    // Read the settings now: the notice of an unreadable file is logged and waits for the window.
+    let state = app.state::<AppState>();
+    let launch = state.launch;
+    if commands::settings::use_config_dir(app, &state).is_ok() {
+        state.settings_view();
+    }
+    if let Ok(dir) = app.path().app_data_dir() {
+        state.use_data_dir(&dir);
+    }
+    tracing::info!(
+        version = %app.package_info().version,
+        demo = launch.demo,
+        "PAT Desk started"
+    );
+    if launch.demo {
+        // Start the demo while the window loads; `current_session` waits for it.
+        let handle = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let state = handle.state::<AppState>();
+            let _ = demo::ensure_demo_session(&state).await;
+        });
+    } else if launch.restore_session {
+        // Probe the keychain and restore the remembered sign-in while the window loads; the window's
+        // first `current_session` waits for it.
+        let handle = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let state = handle.state::<AppState>();
+            let _ = commands::session::restore_at_launch(&state).await;
+        });
+    }
+    reminders::start(app);
 }
 
 /// The window could not be made: on Windows a message box says why (the WebView2 Runtime) and PAT Desk exits
