@@ -37,6 +37,25 @@ pub fn app_then(
     (app, window)
 }
 
+/// The app started the way the shell starts it: with the notification plugin (the expiry reminders) and the
+/// shell's own setup (`patdesk_lib::setup`: the log, the settings, the data directory, the reminders), then
+/// its main window.
+pub fn app_set_up_as_the_shell_does(
+    launch: LaunchMode,
+) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = patdesk_lib::app_builder(
+        mock_builder().plugin(tauri_plugin_notification::init()),
+        launch,
+    )
+    .build(patdesk_lib::context())
+    .expect("build the app on the mock runtime");
+    patdesk_lib::setup(app.handle());
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main window");
+    (app, window)
+}
+
 /// Call `cmd` like the window does; `Ok` is the command's JSON result, `Err` the JSON error.
 pub fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     let request = InvokeRequest {
