@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# `make test-windows`: every test binary of the core, the simulator and the CLI, built for Windows, run under
-# Debian's wine64 in a fresh, throw-away Wine prefix (wine.sh) on a virtual X display (the clipboard tests use
-# Wine's clipboard, which is bridged to X). Tests that need a Linux-only service (gnome-keyring's Secret
-# Service, git, nuget, npm, pip) are marked `#[cfg_attr(windows, ignore = "…")]` in the sources and show in
-# the counts as ignored; their Windows counterparts (the Credential Manager keychain, DPAPI) run here.
+# `make test-windows`: every test binary of the core, the simulator, the CLI and the shell (`patdesk`, its
+# commands on Tauri's mock runtime, which needs no WebView2), built for Windows, run under Debian's wine64 in a
+# fresh, throw-away Wine prefix (wine.sh) on a virtual X display (the clipboard tests use Wine's clipboard,
+# which is bridged to X). Tests that need a Linux-only service (gnome-keyring's Secret Service, git, nuget,
+# npm, pip) are marked `#[cfg_attr(windows, ignore = "…")]` in the sources and show in the counts as ignored;
+# their Windows counterparts (the Credential Manager keychain, DPAPI, the shell's files in the profile's
+# AppData folders) run here.
 # Each binary runs from its package's folder, as `cargo test` does; each prints libtest's "test result" line.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/windows/env.sh
 source scripts/windows/wine.sh
 
-packages=(-p patdesk-core -p patdesk-sim -p patdesk-cli)
+packages=(-p patdesk-core -p patdesk-sim -p patdesk-cli -p patdesk)
 list=$(mktemp)
 trap 'rm -f "$list"; end_wine_prefix; [ -n "${prefix:-}" ] && rm -rf "$prefix"' EXIT
 
@@ -37,6 +39,10 @@ count=$(wc -l < "$list")
 prefix=$(mktemp -d -t patdesk-wine-XXXXXX)
 echo "test-windows: a fresh Wine prefix ($count test binaries to run)"
 new_wine_prefix "$prefix"
+# As `cargo test` does on Windows, the profile's folder is on the DLL search path: the shell's test binaries
+# load WebView2Loader.dll (a GNU-toolchain build links it), which webview2-com-sys's build script puts there.
+WINEPATH="Z:$(tr / '\\' <<<"$WINDOWS_TARGET_DIR/$WINDOWS_TARGET/debug")"
+export WINEPATH
 # cargo sets TS_RS_EXPORT_DIR (.cargo/config.toml) only for what it runs itself: the ts-rs export tests write
 # their copy of the generated types to a throw-away folder here, never into the source tree.
 export TS_RS_EXPORT_DIR="$prefix/drive_c/generated-types"
