@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use tauri::test::MockRuntime;
 use tauri::{App, Manager, WebviewWindow};
 
-use support::invoke;
+use support::{create_token, invoke};
 
 fn app() -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
     support::app_with(LaunchMode::default())
@@ -336,22 +336,7 @@ fn hand_offs_refuse_without_the_choice_and_the_npm_lines_hold_no_token() {
         .as_str()
         .unwrap()
         .to_string();
-    let created = invoke(
-        &window,
-        "create_token",
-        json!({"request": {
-            "organization": org,
-            "displayName": "hand-off command test",
-            "scopes": ["vso.packaging"],
-            "lifespan": {"kind": "days", "days": 30}
-        }}),
-    )
-    .expect("create");
-    let secret = created["secret"].as_str().unwrap().to_string();
-    let id = created["token"]["authorizationId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (secret, id) = create_token(&window, &org, "hand-off command test", &["vso.packaging"]);
 
     let err = invoke(
         &window,

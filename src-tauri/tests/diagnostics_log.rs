@@ -12,7 +12,7 @@ mod support;
 use patdesk_lib::state::LaunchMode;
 use serde_json::{json, Value};
 
-use support::invoke;
+use support::{create_token, invoke};
 
 /// Anything JWT-shaped: `eyJ…` `.` `eyJ…` `.` signature.
 fn has_jwt(text: &str) -> bool {
@@ -60,22 +60,7 @@ fn the_log_tells_what_happened_and_holds_no_secret() {
     )
     .expect("list");
     assert!(!listed["tokens"].as_array().unwrap().is_empty());
-    let created = invoke(
-        &window,
-        "create_token",
-        json!({"request": {
-            "organization": org,
-            "displayName": "log test token",
-            "scopes": ["vso.code"],
-            "lifespan": {"kind": "days", "days": 30}
-        }}),
-    )
-    .expect("create");
-    let secret = created["secret"].as_str().unwrap().to_string();
-    let id = created["token"]["authorizationId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (secret, id) = create_token(&window, &org, "log test token", &["vso.code"]);
     invoke(
         &window,
         "revoke_token",

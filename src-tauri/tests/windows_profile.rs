@@ -24,7 +24,7 @@ use windows_sys::Win32::UI::Shell::{
     FOLDERID_LocalAppData, FOLDERID_RoamingAppData, SHGetKnownFolderPath,
 };
 
-use support::invoke;
+use support::{create_token, invoke};
 
 /// The folder Windows itself gives for `id` (what Tauri's path resolver asks too, through `dirs`).
 fn known_folder(id: &GUID) -> PathBuf {
@@ -156,22 +156,7 @@ fn settings_reminders_and_hand_offs_are_in_appdata_and_the_log_in_localappdata()
     );
 
     // The hand-off record, from a real "Use with NuGet".
-    let created = invoke(
-        &window,
-        "create_token",
-        json!({"request": {
-            "organization": org,
-            "displayName": "Windows profile test",
-            "scopes": ["vso.packaging"],
-            "lifespan": {"kind": "days", "days": 30}
-        }}),
-    )
-    .expect("create");
-    let secret = created["secret"].as_str().unwrap().to_string();
-    let id = created["token"]["authorizationId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (secret, id) = create_token(&window, &org, "Windows profile test", &["vso.packaging"]);
     let feed = format!("https://pkgs.dev.azure.com/{org}/_packaging/web/nuget/v3/index.json");
     invoke(
         &window,

@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own part
 
 use patdesk_lib::state::LaunchMode;
-use serde_json::Value;
+use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
@@ -68,4 +68,34 @@ pub fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Re
         invoke_key: INVOKE_KEY.to_string(),
     };
     get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("JSON result"))
+}
+
+/// A 30-day token named `name` with `scopes` made through `create_token` in `organization`, as New token does:
+/// its value (shown once) and its `authorizationId`.
+pub fn create_token(
+    window: &WebviewWindow<MockRuntime>,
+    organization: &str,
+    name: &str,
+    scopes: &[&str],
+) -> (String, String) {
+    let created = invoke(
+        window,
+        "create_token",
+        json!({"request": {
+            "organization": organization,
+            "displayName": name,
+            "scopes": scopes,
+            "lifespan": {"kind": "days", "days": 30}
+        }}),
+    )
+    .expect("create");
+    let secret = created["secret"]
+        .as_str()
+        .expect("the new value")
+        .to_string();
+    let id = created["token"]["authorizationId"]
+        .as_str()
+        .expect("its id")
+        .to_string();
+    (secret, id)
 }
