@@ -451,62 +451,90 @@ pub mod dpapi {
         }
     }
 
-    /// `plain` encrypted for the current Windows user with `entropy`.
-    pub fn protect(plain: &[u8], entropy: &[u8]) -> Result<Vec<u8>, Error> {
-        let (input, extra) = (blob(plain), blob(entropy));
+    /// The signature CryptProtectData and CryptUnprotectData share, as this module calls them: input, entropy,
+    /// flags and output (no description, reserved value or prompt).
+    type Transform = unsafe fn(
+        *const CRYPT_INTEGER_BLOB,
+        *const CRYPT_INTEGER_BLOB,
+        u32,
+        *mut CRYPT_INTEGER_BLOB,
+    ) -> i32;
+
+    unsafe fn protect_call(
+        input: *const CRYPT_INTEGER_BLOB,
+        entropy: *const CRYPT_INTEGER_BLOB,
+        flags: u32,
+        out: *mut CRYPT_INTEGER_BLOB,
+    ) -> i32 {
+        CryptProtectData(
+            input,
+            std::ptr::null(),
+            entropy,
+            std::ptr::null(),
+            std::ptr::null(),
+            flags,
+            out,
+        )
+    }
+
+    unsafe fn unprotect_call(
+        input: *const CRYPT_INTEGER_BLOB,
+        entropy: *const CRYPT_INTEGER_BLOB,
+        flags: u32,
+        out: *mut CRYPT_INTEGER_BLOB,
+    ) -> i32 {
+        CryptUnprotectData(
+            input,
+            std::ptr::null_mut(),
+            entropy,
+            std::ptr::null(),
+            std::ptr::null(),
+            flags,
+            out,
+        )
+    }
+
+    /// Run one DPAPI transform of `data` with `entropy`, without a prompt; `failure` is the sentence when
+    /// Windows refuses.
+    fn transform(
+        call: Transform,
+        data: &[u8],
+        entropy: &[u8],
+        failure: &str,
+    ) -> Result<Vec<u8>, Error> {
+        let (input, extra) = (blob(data), blob(entropy));
         let mut out = CRYPT_INTEGER_BLOB {
             cbData: 0,
             pbData: std::ptr::null_mut(),
         };
         // SAFETY: the input blobs point at live slices DPAPI only reads; `out` is filled by DPAPI.
-        let ok = unsafe {
-            CryptProtectData(
-                &input,
-                std::ptr::null(),
-                &extra,
-                std::ptr::null(),
-                std::ptr::null(),
-                CRYPTPROTECT_UI_FORBIDDEN,
-                &mut out,
-            )
-        };
+        let ok = unsafe { call(&input, &extra, CRYPTPROTECT_UI_FORBIDDEN, &mut out) };
         if ok == 0 {
-            return Err(Error::new(
-                ErrorCode::Internal,
-                "Windows could not encrypt the token for your account, so it was not handed to NuGet. Try again, or copy the token instead.",
-            )
-            .with_raw(std::io::Error::last_os_error().to_string()));
+            return Err(Error::new(ErrorCode::Internal, failure)
+                .with_raw(std::io::Error::last_os_error().to_string()));
         }
         Ok(take(out))
     }
 
+    /// `plain` encrypted for the current Windows user with `entropy`.
+    pub fn protect(plain: &[u8], entropy: &[u8]) -> Result<Vec<u8>, Error> {
+        transform(
+            protect_call,
+            plain,
+            entropy,
+            "Windows could not encrypt the token for your account, so it was not handed to NuGet. Try again, or copy the token instead.",
+        )
+    }
+
     /// What [`protect`] encrypted (with the same `entropy`), decrypted for the current Windows user.
     pub fn unprotect(sealed: &[u8], entropy: &[u8]) -> Result<Sensitive<Vec<u8>>, Error> {
-        let (input, extra) = (blob(sealed), blob(entropy));
-        let mut out = CRYPT_INTEGER_BLOB {
-            cbData: 0,
-            pbData: std::ptr::null_mut(),
-        };
-        // SAFETY: as in `protect`.
-        let ok = unsafe {
-            CryptUnprotectData(
-                &input,
-                std::ptr::null_mut(),
-                &extra,
-                std::ptr::null(),
-                std::ptr::null(),
-                CRYPTPROTECT_UI_FORBIDDEN,
-                &mut out,
-            )
-        };
-        if ok == 0 {
-            return Err(Error::new(
-                ErrorCode::Internal,
-                "Windows could not decrypt this value for your account: it was encrypted by another Windows account or on another computer.",
-            )
-            .with_raw(std::io::Error::last_os_error().to_string()));
-        }
-        Ok(Sensitive::new(take(out)))
+        transform(
+            unprotect_call,
+            sealed,
+            entropy,
+            "Windows could not decrypt this value for your account: it was encrypted by another Windows account or on another computer.",
+        )
+        .map(Sensitive::new)
     }
 }
 
