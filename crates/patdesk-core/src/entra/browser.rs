@@ -11,6 +11,10 @@
 //!    Entra would refuse with AADSTS90023), and shows the browser a short "You're signed in" page — or, when
 //!    Entra sent an error (`access_denied`, `consent_required`, …), the same plain sentence PAT Desk shows.
 //!
+//! **One callback** (decision): the first request that carries our `state` (a code, or Entra's error) ends the
+//! listening at once — both listeners and every connection not yet answered are closed before the code is
+//! redeemed, so a replayed or second callback finds the port closed.
+//!
 //! **State mismatch** (decision): a request whose `state` is missing or not ours is refused with an error page
 //! and the sign-in **keeps waiting** — its code is never redeemed. It is most likely an old browser tab from an
 //! earlier attempt, or another program poking the port; neither should end (or hijack) the sign-in the person
@@ -237,6 +241,12 @@ impl PendingSignIn {
                     return Err(err);
                 }
                 Callback::Code(code) => {
+                    // One valid callback ends the listening: the port closes before the code is redeemed, so
+                    // nothing else (a replay, a second tab, another program) can reach the sign-in any more,
+                    // and connections still waiting to be read are closed with it.
+                    drop(listener);
+                    drop(listener_v6);
+                    drop(readers);
                     // Never the code: it is redeemed once, here, and goes nowhere else.
                     tracing::info!("browser sign-in: the browser came back; redeeming the code");
                     let verifier = verifier.take().expect("the code is redeemed once");

@@ -239,6 +239,55 @@ async fn a_wrong_state_is_refused_and_the_real_redirect_still_signs_in() {
     assert!(!tokens.access_token.expose().is_empty());
 }
 
+/// Whether anything still accepts connections on `port` of this computer (IPv4 and, where bound, IPv6).
+async fn port_is_open(port: u16) -> bool {
+    tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_ok()
+        || tokio::net::TcpStream::connect(("::1", port)).await.is_ok()
+}
+
+#[tokio::test]
+async fn one_valid_callback_closes_the_listener_and_a_replay_does_not_reach_it() {
+    let w = world().await;
+    let pending = LoopbackSignIn::start(&w.endpoints, &w.config, None).unwrap();
+    let url = pending.authorize_url().clone();
+    let port = pending.port();
+    let (waiting, _cancel) = wait_in_background(pending, WAIT);
+    let location = w.authorize(&url).await;
+
+    // A wrong state first: refused, and the listener stays open for the real callback.
+    let (status, _) = w.deliver(&with_param(&location, "state", "forged")).await;
+    assert_eq!(status, 400);
+    assert!(port_is_open(port).await);
+
+    // Redeeming the code takes a while (a slow Entra): the port must already be closed meanwhile.
+    w.fault(serde_json::json!({"kind": "latency", "route": "entra.token", "latencyMs": 4000}))
+        .await;
+    let browser = {
+        let http = w.http.clone();
+        let location = location.clone();
+        tokio::spawn(async move { http.get(location).send().await.unwrap().status().as_u16() })
+    };
+    let closed_by = tokio::time::Instant::now() + Duration::from_secs(3);
+    while port_is_open(port).await {
+        assert!(
+            tokio::time::Instant::now() < closed_by,
+            "the loopback port still accepts connections after the valid callback"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The same callback again (a replay, or the browser retrying): nothing answers it.
+    assert!(w.http.get(location.clone()).send().await.is_err());
+    assert!(!waiting.is_finished(), "still redeeming the first code");
+
+    assert_eq!(browser.await.unwrap(), 200);
+    waiting.await.unwrap().expect("the first callback signs in");
+    assert_eq!(w.count_route("entra.token").await, 1, "the code is redeemed once");
+    // After the sign-in the port is closed for good.
+    assert!(!port_is_open(port).await);
+}
+
 #[tokio::test]
 async fn the_simulator_checks_the_pkce_verifier() {
     let w = world().await;
