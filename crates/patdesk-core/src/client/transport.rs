@@ -12,7 +12,7 @@ use url::Url;
 use super::{AzureDevOpsClient, PAT_API_VERSION};
 use crate::endpoints::join;
 use crate::error::{Error, ErrorCode};
-use crate::http::{map_transport_error, retry_after, user_agent, RateLimit};
+use crate::http::{retry_after, user_agent, RateLimit};
 use crate::secret::Sensitive;
 use crate::wire::VssError;
 
@@ -74,7 +74,8 @@ impl AzureDevOpsClient {
         let status = resp.status();
         let headers = resp.headers().clone();
         self.clock.observe(&headers);
-        let body = resp.bytes().await.map_err(map_transport_error)?.to_vec();
+        // At most 16 MiB: a longer answer is refused, not read into memory (`crate::http::read_body`).
+        let body = crate::http::read_body(resp).await?;
         let mut answer = classify(status, &headers, body)?;
         answer.rate_limit = RateLimit::from_headers(&headers);
         Ok(answer)

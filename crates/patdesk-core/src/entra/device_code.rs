@@ -63,6 +63,28 @@ impl std::fmt::Debug for DeviceCodePrompt {
 /// The step `oauth2` adds to the polling interval after each `slow_down` (RFC 8628 §3.5).
 const RFC_SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 
+/// The longest a device code is waited for, whatever Entra's `expires_in` says (its codes last 15 minutes).
+pub const MAX_DEVICE_CODE_LIFETIME: Duration = crate::http::MAX_SERVER_WAIT;
+
+/// The longest wait between two polls, whatever Entra's `interval` says (it sends 5 s).
+pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Entra's device-code answer with its `expires_in` and `interval` clamped to [`MAX_DEVICE_CODE_LIFETIME`] and
+/// [`MAX_POLL_INTERVAL`]. `oauth2` polls with the answer's own values (and adds 5 s to the interval per
+/// `slow_down` without checking for overflow), so the clamped values must be in the answer itself, not only in
+/// what PAT Desk shows.
+pub fn clamp_device_timing(
+    details: DeviceAuthorizationResponse<EntraDeviceFields>,
+) -> Result<DeviceAuthorizationResponse<EntraDeviceFields>, Error> {
+    let clamp = |d: Duration, max: Duration| d.min(max).as_secs();
+    let expires_in = clamp(details.expires_in(), MAX_DEVICE_CODE_LIFETIME);
+    let interval = clamp(details.interval(), MAX_POLL_INTERVAL);
+    let mut fields = serde_json::to_value(&details).map_err(Error::internal)?;
+    fields["expires_in"] = expires_in.into();
+    fields["interval"] = interval.into();
+    serde_json::from_value(fields).map_err(Error::internal)
+}
+
 impl DeviceCodeFlow {
     /// Ask Entra for a device code.
     pub async fn start(
@@ -78,6 +100,7 @@ impl DeviceCodeFlow {
                 .request_async(&logged(&http))
                 .await
                 .map_err(map_token_error)?;
+        let details = clamp_device_timing(details)?;
         let user_code = details.user_code().secret().clone();
         let verification_uri = details.verification_uri().to_string();
         let message = details.extra_fields().message.clone().unwrap_or_else(|| {
@@ -118,7 +141,9 @@ impl DeviceCodeFlow {
         let sleep = move |asked: Duration| {
             let slow_downs = asked.saturating_sub(server_interval).as_secs_f64()
                 / RFC_SLOW_DOWN_STEP.as_secs_f64();
-            tokio::time::sleep(interval + step.mul_f64(slow_downs.max(0.0)))
+            let added = Duration::try_from_secs_f64(step.as_secs_f64() * slow_downs.max(0.0))
+                .unwrap_or(MAX_POLL_INTERVAL);
+            tokio::time::sleep(interval.saturating_add(added).min(MAX_POLL_INTERVAL))
         };
         let http = logged(&prompt.http);
         let poll = client
@@ -134,5 +159,34 @@ impl DeviceCodeFlow {
             Err(e) => tracing::info!(code = e.code.as_str(), "device-code sign-in: ended"),
         }
         Ok(token_set(&response?, None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(expires_in: &str, interval: &str) -> DeviceAuthorizationResponse<EntraDeviceFields> {
+        serde_json::from_str(&format!(
+            r#"{{"device_code":"d","user_code":"U","verification_uri":"https://login.example/device",
+                "expires_in":{expires_in},"interval":{interval},"message":"Type U"}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_huge_interval_or_lifetime_is_clamped_in_the_answer_oauth2_polls_with() {
+        let huge = u64::MAX.to_string();
+        let clamped = clamp_device_timing(answer(&huge, &huge)).unwrap();
+        assert_eq!(clamped.expires_in(), MAX_DEVICE_CODE_LIFETIME);
+        assert_eq!(clamped.interval(), MAX_POLL_INTERVAL);
+        // What oauth2 does after a `slow_down` no longer overflows.
+        assert!(clamped.interval().checked_add(RFC_SLOW_DOWN_STEP).is_some());
+        // The rest of the answer is kept; ordinary values are left alone.
+        assert_eq!(clamped.user_code().secret(), "U");
+        assert_eq!(clamped.extra_fields().message.as_deref(), Some("Type U"));
+        let ordinary = clamp_device_timing(answer("900", "5")).unwrap();
+        assert_eq!(ordinary.expires_in(), Duration::from_secs(900));
+        assert_eq!(ordinary.interval(), Duration::from_secs(5));
     }
 }

@@ -224,12 +224,16 @@ fn oauth_client(client_id: &str, urls: &EntraUrls) -> EntraClient {
         .set_redirect_uri(urls.redirect.clone())
 }
 
+/// The longest an access token is taken to last, whatever Entra's `expires_in` says (its tokens last about an
+/// hour): a bogus value neither panics nor keeps a token long past its life (a `401` refreshes it anyway).
+const MAX_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
 fn token_set(response: &impl TokenResponse, previous: Option<&Sensitive<String>>) -> TokenSet {
     let expires_in = response
         .expires_in()
         .unwrap_or(Duration::from_secs(3599))
-        .as_secs()
-        .min(i64::MAX as u64) as i64;
+        .min(MAX_ACCESS_TOKEN_LIFETIME);
+    let expires_in = chrono::Duration::from_std(expires_in).unwrap_or(chrono::Duration::hours(1));
     TokenSet {
         access_token: Sensitive::new(response.access_token().secret().clone()),
         // Keep the old refresh token if the response lacks a new one (§3.5).
@@ -237,7 +241,7 @@ fn token_set(response: &impl TokenResponse, previous: Option<&Sensitive<String>>
             .refresh_token()
             .map(|t| Sensitive::new(t.secret().clone()))
             .or_else(|| previous.cloned()),
-        expires_at: Utc::now() + chrono::Duration::seconds(expires_in),
+        expires_at: Utc::now() + expires_in,
     }
 }
 
@@ -271,12 +275,36 @@ fn logged(
                 .map(|u| url_for_log(&u))
                 .unwrap_or_default();
             let started = std::time::Instant::now();
-            let answer = oauth2::AsyncHttpClient::call(&http, request).await;
+            let answer = call_capped(&http, request).await;
             let status = answer.as_ref().ok().map(|r| r.status().as_u16());
             log_response(&method, &url, status, started.elapsed());
             answer
         })
     }
+}
+
+/// What [`call_capped`] says when Entra's answer is longer than [`crate::http::MAX_BODY_BYTES`].
+const BODY_TOO_LARGE: &str = "answer body too large";
+
+/// `oauth2`'s own reqwest call, except that the body is read through [`crate::http::read_capped`]: at most
+/// 16 MiB, so a token or device-code answer cannot fill the memory.
+async fn call_capped(
+    http: &reqwest::Client,
+    request: oauth2::HttpRequest,
+) -> Result<oauth2::HttpResponse, HttpClientError<reqwest::Error>> {
+    let request = reqwest::Request::try_from(request).map_err(Box::new)?;
+    let mut response = http.execute(request).await.map_err(Box::new)?;
+    let mut builder = oauth2::http::Response::builder()
+        .status(response.status())
+        .version(response.version());
+    for (name, value) in response.headers() {
+        builder = builder.header(name, value);
+    }
+    let body = crate::http::read_capped(&mut response)
+        .await
+        .map_err(Box::new)?
+        .ok_or_else(|| HttpClientError::Other(BODY_TOO_LARGE.into()))?;
+    builder.body(body).map_err(HttpClientError::Http)
 }
 
 /// Any `oauth2` request error, whichever flow, in PAT Desk's words.
@@ -297,6 +325,9 @@ where
             mapped
         }
         RequestTokenError::Request(HttpClientError::Reqwest(e)) => map_transport_error(*e),
+        RequestTokenError::Request(HttpClientError::Other(what)) if what == BODY_TOO_LARGE => {
+            crate::http::body_too_large()
+        }
         RequestTokenError::Request(other) => {
             Error::from_code(ErrorCode::Network).with_raw(other.to_string())
         }
@@ -458,6 +489,24 @@ mod tests {
         )
         .message
         .contains("Allow public client flows"));
+    }
+
+    #[test]
+    fn a_huge_expires_in_is_a_day_at_most_never_a_panic() {
+        for expires_in in [
+            "18446744073709551615",
+            "9223372036854775807",
+            "1000000000000",
+        ] {
+            let response: oauth2::basic::BasicTokenResponse = serde_json::from_str(&format!(
+                r#"{{"access_token":"a","token_type":"bearer","expires_in":{expires_in}}}"#
+            ))
+            .unwrap();
+            let tokens = token_set(&response, None);
+            let lasts = tokens.expires_at - Utc::now();
+            assert!(lasts <= chrono::Duration::days(1), "{expires_in}: {lasts}");
+            assert!(lasts > chrono::Duration::hours(23), "{expires_in}: {lasts}");
+        }
     }
 
     #[test]

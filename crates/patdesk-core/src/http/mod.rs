@@ -179,13 +179,77 @@ pub fn never_sent(error: &Error) -> bool {
         .is_some_and(|raw| raw.starts_with(CONNECT_FAILED))
 }
 
+/// The most PAT Desk reads of one answer's body, on every transport (Services, a server, Entra). A token list
+/// of thousands of tokens is a few MiB; anything larger is not an answer PAT Desk asked for, and reading it
+/// whole would let a server (or whatever answers at its address) fill the memory.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// The longest wait a server can ask for (`Retry-After`, `X-RateLimit-Reset`, `X-RateLimit-Delay`, the
+/// device-code interval): a longer one is read as this long.
+pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(60 * 60);
+
+/// A number of seconds a server sent, as a wait PAT Desk can honour: `None` for what is no wait at all (`NaN`,
+/// negative); anything longer than [`MAX_SERVER_WAIT`] (`1e30`, `inf`) is [`MAX_SERVER_WAIT`]. Never panics,
+/// whatever the number (`Duration::from_secs_f64` does on a value it cannot hold).
+pub fn server_wait(secs: f64) -> Option<Duration> {
+    if secs.is_nan() || secs < 0.0 {
+        return None;
+    }
+    match Duration::try_from_secs_f64(secs) {
+        Ok(wait) => Some(wait.min(MAX_SERVER_WAIT)),
+        // Only too large is left (infinite, or beyond what a Duration holds).
+        Err(_) => Some(MAX_SERVER_WAIT),
+    }
+}
+
+/// The error for an answer longer than [`MAX_BODY_BYTES`]: nothing past the limit was read.
+pub fn body_too_large() -> Error {
+    Error::new(
+        ErrorCode::MalformedResponse,
+        "The server sent an answer too large to be a token list or a sign-in (more than 16 MB), so PAT Desk stopped reading it. Check that the address is your Azure DevOps, then try again.",
+    )
+    .with_raw(format!("answer body over {MAX_BODY_BYTES} bytes"))
+}
+
+/// Reads a reqwest answer's body, at most [`MAX_BODY_BYTES`] of it: a `Content-Length` over the limit is
+/// refused before anything is read, and the chunks are counted as they arrive, so an endless answer is cut off
+/// at the limit instead of filling the memory.
+pub async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, Error> {
+    read_capped(&mut response)
+        .await
+        .map_err(map_transport_error)?
+        .ok_or_else(body_too_large)
+}
+
+/// [`read_body`] for callers with their own error type: `Ok(None)` when the body is longer than
+/// [`MAX_BODY_BYTES`] (the rest is never read).
+pub(crate) async fn read_capped(
+    response: &mut reqwest::Response,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+    {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
 /// How long the server asked us to wait: `Retry-After` (delta-seconds or HTTP-date), else `X-RateLimit-Reset`
-/// (Unix time) — §2.15.
+/// (Unix time) — §2.15. At most [`MAX_SERVER_WAIT`].
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     retry_after_at(headers, Utc::now())
 }
 
-/// [`retry_after`], with "now" given (for the dates in the headers).
+/// [`retry_after`], with "now" given (for the dates in the headers). Reads what a server sent: any value,
+/// however large, small or malformed, is a wait of at most [`MAX_SERVER_WAIT`] or none, never a panic.
 pub fn retry_after_at(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     if let Some(wait) = retry_after_header(headers, now) {
         return Some(wait);
@@ -194,18 +258,18 @@ pub fn retry_after_at(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duratio
         .parse::<f64>()
         .ok()?;
     let wait = epoch - now.timestamp_millis() as f64 / 1000.0;
-    (wait.is_finite()).then(|| Duration::from_secs_f64(wait.max(0.0)))
+    server_wait(wait.max(0.0))
 }
 
-/// `Retry-After` alone, as delta-seconds or an HTTP-date (§11 #23).
+/// `Retry-After` alone, as delta-seconds or an HTTP-date (§11 #23), at most [`MAX_SERVER_WAIT`].
 fn retry_after_header(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     let v = header_str(headers, "retry-after")?;
     if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        return server_wait(secs);
     }
     let date = DateTime::parse_from_rfc2822(v).ok()?;
     let wait = date.with_timezone(&Utc) - now;
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
+    Some(wait.to_std().unwrap_or(Duration::ZERO).min(MAX_SERVER_WAIT))
 }
 
 /// A header's value, trimmed, if it is text.
@@ -254,6 +318,51 @@ mod tests {
         h.insert("retry-after", HeaderValue::from_static("soon"));
         assert_eq!(retry_after_at(&h, now()), Some(Duration::from_secs(50)));
         assert_eq!(retry_after_at(&HeaderMap::new(), now()), None);
+    }
+
+    #[test]
+    fn server_sent_waits_never_panic_and_never_exceed_an_hour() {
+        let hour = Duration::from_secs(3600);
+        for (value, expected) in [
+            ("1e30", Some(hour)),
+            ("inf", Some(hour)),
+            ("-inf", None),
+            ("NaN", None),
+            ("-5", None),
+            ("1e-30", Some(Duration::ZERO)),
+            ("86400", Some(hour)),
+            ("59.5", Some(Duration::from_millis(59_500))),
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert("retry-after", HeaderValue::from_str(value).unwrap());
+            assert_eq!(retry_after_at(&h, now()), expected, "Retry-After: {value}");
+            let mut h = HeaderMap::new();
+            h.insert("x-ratelimit-reset", HeaderValue::from_str(value).unwrap());
+            let got = retry_after_at(&h, now());
+            assert!(
+                got.is_none_or(|w| w <= hour),
+                "X-RateLimit-Reset: {value}: {got:?}"
+            );
+        }
+        // A reset far in the future, and a date years ahead: an hour.
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-reset", HeaderValue::from_static("1e300"));
+        assert_eq!(retry_after_at(&h, now()), Some(hour));
+        let mut h = HeaderMap::new();
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Fri, 01 Jan 9999 00:00:00 GMT"),
+        );
+        assert_eq!(retry_after_at(&h, now()), Some(hour));
+    }
+
+    #[test]
+    fn server_wait_reads_any_number() {
+        assert_eq!(server_wait(f64::MAX), Some(MAX_SERVER_WAIT));
+        assert_eq!(server_wait(f64::INFINITY), Some(MAX_SERVER_WAIT));
+        assert_eq!(server_wait(f64::NAN), None);
+        assert_eq!(server_wait(-0.5), None);
+        assert_eq!(server_wait(0.25), Some(Duration::from_millis(250)));
     }
 
     #[test]

@@ -57,7 +57,8 @@ impl RateLimit {
         Self::from_headers_at(headers, Utc::now())
     }
 
-    /// [`Self::from_headers`], with our clock's "now" given.
+    /// [`Self::from_headers`], with our clock's "now" given. Reads what a server sent: any value, however large
+    /// or malformed, is ignored or read as a wait of at most [`super::MAX_SERVER_WAIT`], never a panic.
     ///
     /// Numbers may be integers or have decimals. `Retry-After` may be delta-seconds or an HTTP-date (§11 #23).
     /// `X-RateLimit-Reset` is a time on the server's clock: it is read against ours when the answer's `Date`
@@ -77,16 +78,17 @@ impl RateLimit {
             Some(date) => date,
             None => now,
         };
-        let reset_in = number("x-ratelimit-reset").map(|epoch| {
+        // Every wait through `server_wait`: at most an hour, whatever the server sent (`1e30` included).
+        let reset_in = number("x-ratelimit-reset").and_then(|epoch| {
             let wait = epoch - server_now.timestamp_millis() as f64 / 1000.0;
-            Duration::from_secs_f64(wait.max(0.0))
+            super::server_wait(wait.max(0.0))
         });
         let rate = RateLimit {
             limit: number("x-ratelimit-limit"),
             remaining: number("x-ratelimit-remaining"),
             reset_in,
             retry_after: super::retry_after_header(headers, now),
-            delay: number("x-ratelimit-delay").map(Duration::from_secs_f64),
+            delay: number("x-ratelimit-delay").and_then(super::server_wait),
         };
         (rate != RateLimit::default()).then_some(rate)
     }
@@ -426,6 +428,60 @@ mod tests {
         assert_eq!(r.reset_in, Some(Duration::from_millis(750)));
         assert_eq!(r.delay, Some(Duration::from_millis(125)));
         assert_eq!(r.retry_after, Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn huge_or_endless_waits_are_an_hour_at_most_never_a_panic() {
+        let hour = Duration::from_secs(3600);
+        for value in ["1e30", "1e308", "18446744073709551616"] {
+            let r = RateLimit::from_headers_at(
+                &headers(&[
+                    ("x-ratelimit-reset", value),
+                    ("x-ratelimit-delay", value),
+                    ("retry-after", value),
+                ]),
+                now(),
+            )
+            .unwrap();
+            assert_eq!(r.reset_in, Some(hour), "{value}");
+            assert_eq!(r.delay, Some(hour), "{value}");
+            assert_eq!(r.retry_after, Some(hour), "{value}");
+        }
+        // Endless is no number (ignored), but an endless Retry-After is an hour; negative is no wait.
+        let r = RateLimit::from_headers_at(
+            &headers(&[
+                ("x-ratelimit-reset", "inf"),
+                ("x-ratelimit-delay", "inf"),
+                ("retry-after", "inf"),
+            ]),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.reset_in, r.delay, r.retry_after),
+            (None, None, Some(hour))
+        );
+        let r = RateLimit::from_headers_at(
+            &headers(&[("x-ratelimit-delay", "-1"), ("retry-after", "-1")]),
+            now(),
+        );
+        assert_eq!(r, None);
+        // The pacer holds for an hour at most, too.
+        let mut pacer = Pacer::new(Duration::from_secs(24 * 3600));
+        let start = Instant::now();
+        let sent = pacer.sent();
+        let announced = RateLimit::from_headers_at(
+            &headers(&[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "1e30"),
+            ]),
+            now(),
+        );
+        pacer.answered(sent, announced.as_ref(), start);
+        match pacer.poll(start) {
+            Pace::WaitUntil(until) => assert!(until <= start + hour),
+            other => panic!("expected a wait, got {other:?}"),
+        }
     }
 
     #[test]

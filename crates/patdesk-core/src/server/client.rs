@@ -41,6 +41,8 @@ pub struct ServerIdentity {
     pub account: String,
 }
 
+/// A token as the server sends it; `token` is the new secret on Create, kept in a [`Sensitive`] from the moment
+/// it is read so that printing the record (`{:?}`) shows `<redacted>`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct WireSessionToken {
@@ -56,7 +58,7 @@ struct WireSessionToken {
     #[serde(default)]
     is_valid: Option<bool>,
     #[serde(default)]
-    token: Option<String>,
+    token: Option<Sensitive<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -426,7 +428,7 @@ impl ServerClient {
         };
         let answer = self.send_ok(&ServerRequest::create(&host, &body)?).await?;
         let mut wire: WireSessionToken = parse(&answer)?;
-        let Some(secret) = wire.token.take().filter(|t| !t.is_empty()) else {
+        let Some(secret) = wire.token.take().filter(|t| !t.expose().is_empty()) else {
             return Err(Error::from_code(ErrorCode::CreatedButSecretLost));
         };
         let token = self.to_model(wire);
@@ -434,7 +436,7 @@ impl ServerClient {
             (token.valid_to + chrono::Duration::minutes(1) < valid_to).then_some(valid_to);
         Ok(CreatedToken {
             token,
-            secret: Sensitive::new(secret),
+            secret,
             clamped_from,
         })
     }
@@ -588,5 +590,27 @@ mod tests {
         );
         assert_eq!(html_decode("a & b &unknown; c &"), "a & b &unknown; c &");
         assert_eq!(html_decode("plain"), "plain");
+    }
+
+    #[test]
+    fn a_created_tokens_wire_form_never_prints_its_secret() {
+        let wire: WireSessionToken = serde_json::from_str(
+            r#"{"authorizationId":"3d3aca0c-9ad3-4b07-8334-08ec8b1ddc32","displayName":"ci",
+                "validFrom":"2026-01-01T00:00:00Z","validTo":"2026-02-01T00:00:00Z",
+                "token":"the-new-pat-value-42"}"#,
+        )
+        .unwrap();
+        let printed = format!("{wire:?} {wire:#?}");
+        assert!(!printed.contains("the-new-pat-value-42"), "{printed}");
+        assert!(printed.contains("3d3aca0c"), "the rest is still there: {printed}");
+        let page = format!(
+            "{:?}",
+            serde_json::from_str::<WireList>(
+                r#"{"value":[{"authorizationId":"a","validFrom":"2026-01-01T00:00:00Z",
+                    "validTo":"2026-02-01T00:00:00Z","token":"the-new-pat-value-42"}]}"#
+            )
+            .unwrap()
+        );
+        assert!(!page.contains("the-new-pat-value-42"), "{page}");
     }
 }

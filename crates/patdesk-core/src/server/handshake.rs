@@ -4,6 +4,8 @@
 //! interface: the pure-Rust NTLM client for a typed user name and password ([`super::ntlm`]), or Windows' own
 //! SSPI for the person signed in to Windows (`windows_sspi`, Windows only).
 
+use zeroize::Zeroizing;
+
 use crate::error::Error;
 
 /// The client's side of one handshake.
@@ -15,11 +17,14 @@ pub(crate) trait Handshake: Send {
     fn next_token(&mut self, challenge: &[u8]) -> Result<Vec<u8>, Error>;
 }
 
-/// The base64 `Authorization` header value carrying `token` under `scheme`.
-pub(crate) fn authorization(scheme: &str, token: &[u8]) -> String {
+/// The base64 `Authorization` header value carrying `token` under `scheme`, in a buffer wiped when dropped.
+pub(crate) fn authorization(scheme: &str, token: &[u8]) -> Zeroizing<String> {
     use base64::Engine;
-    format!(
-        "{scheme} {}",
-        base64::engine::general_purpose::STANDARD.encode(token)
-    )
+    let mut header = Zeroizing::new(String::with_capacity(
+        scheme.len() + 1 + token.len().div_ceil(3) * 4,
+    ));
+    header.push_str(scheme);
+    header.push(' ');
+    base64::engine::general_purpose::STANDARD.encode_string(token, &mut *header);
+    header
 }

@@ -26,6 +26,7 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use url::Url;
+use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorCode};
 use crate::secret::Sensitive;
@@ -122,12 +123,35 @@ impl Default for TransportOptions {
     }
 }
 
+/// `Basic base64(":" + PAT)`, built in buffers that are wiped when dropped (no copy of the PAT is left behind
+/// in freed memory by the formatting).
+fn basic_authorization(pat: &Sensitive<String>) -> Zeroizing<String> {
+    let mut user_pass = Zeroizing::new(String::with_capacity(pat.expose().len() + 1));
+    user_pass.push(':');
+    user_pass.push_str(pat.expose());
+    let encoded_len = user_pass.len().div_ceil(3) * 4;
+    let mut header = Zeroizing::new(String::with_capacity("Basic ".len() + encoded_len));
+    header.push_str("Basic ");
+    base64::engine::general_purpose::STANDARD.encode_string(user_pass.as_bytes(), &mut *header);
+    header
+}
+
 /// An answer from the server.
-#[derive(Debug)]
 pub struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+}
+
+/// The status, the headers and the body's length only: a Create's body holds the new token.
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
@@ -317,11 +341,8 @@ impl Transport {
     async fn exchange(&self, live: &mut Live, request: &ServerRequest) -> Result<Answer, Failure> {
         match &self.credential {
             ServerCredential::Pat(pat) => {
-                let header = format!(
-                    "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(format!(":{}", pat.expose()))
-                );
-                let answer = self.round_trip(live, request, Some(&header)).await?;
+                let header = basic_authorization(pat);
+                let answer = self.round_trip(live, request, Some(header.as_str())).await?;
                 if answer.status == 401 {
                     return Err(Failure::Fatal(
                         Error::from_code(ErrorCode::PatRejected).with_status(401),
@@ -369,7 +390,7 @@ impl Transport {
             let mut client = self.handshake_client(scheme)?;
             let first = client.first_token()?;
             let answer = self
-                .round_trip(live, request, Some(&authorization(scheme, &first)))
+                .round_trip(live, request, Some(authorization(scheme, &first).as_str()))
                 .await?;
             if answer.status != 401 {
                 // One token was enough (Kerberos).
@@ -434,7 +455,7 @@ impl Transport {
         for _ in 0..MAX_HANDSHAKE_ROUNDS {
             let token = client.next_token(&challenge)?;
             let answer = self
-                .round_trip(live, request, Some(&authorization(scheme, &token)))
+                .round_trip(live, request, Some(authorization(scheme, &token).as_str()))
                 .await?;
             if answer.status != 401 {
                 self.signed_in(live);
@@ -682,6 +703,26 @@ mod tests {
     use patdesk_test_support::TestSim;
     use reqwest::Method;
     use serde_json::{json, Value};
+
+    #[test]
+    fn an_answer_never_prints_its_body() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let answer = Answer {
+            status: 200,
+            headers,
+            body: br#"{"token":"the-new-pat-value-42"}"#.to_vec(),
+        };
+        let printed = format!("{answer:?} {answer:#?}");
+        assert!(!printed.contains("the-new-pat-value-42"), "{printed}");
+        // Nor as the numbers of its bytes.
+        let as_bytes = format!("{:?}", b"the-new-pat-value-42".as_slice());
+        assert!(
+            !printed.contains(as_bytes.trim_matches(['[', ']'])),
+            "{printed}"
+        );
+        assert!(printed.contains("200"), "{printed}");
+    }
 
     async fn sim() -> TestSim {
         TestSim::start_at_test_now(SimOptions {
