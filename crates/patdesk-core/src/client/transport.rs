@@ -4,10 +4,11 @@
 //! policy for reads, the pacing of reads by the rate limit the server announces (§2.15), and [`classify`], which turns a status, its headers and body into success or an
 //! [`Error`] with the code the contract gives it.
 
-use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
+use zeroize::Zeroizing;
 
 use super::{AzureDevOpsClient, PAT_API_VERSION};
 use crate::endpoints::join;
@@ -61,7 +62,7 @@ impl AzureDevOpsClient {
         let mut req = self
             .http
             .request(method.clone(), url.clone())
-            .header(AUTHORIZATION, format!("Bearer {}", token.expose()))
+            .header(AUTHORIZATION, bearer(token)?)
             .header(ACCEPT, "application/json")
             .header("X-TFS-FedAuthRedirect", "Suppress")
             .header(USER_AGENT, user_agent());
@@ -211,10 +212,29 @@ pub(super) fn classify(
     Err(error.with_raw(raw).with_status(code))
 }
 
+/// `Authorization: Bearer …` for `token`, built in a buffer wiped when dropped and marked sensitive (left out of
+/// the HTTP stack's debug output, never HPACK-indexed).
+fn bearer(token: &Sensitive<String>) -> Result<HeaderValue, Error> {
+    let mut value = Zeroizing::new(String::with_capacity("Bearer ".len() + token.expose().len()));
+    value.push_str("Bearer ");
+    value.push_str(token.expose());
+    let mut header = HeaderValue::from_str(&value).map_err(Error::internal)?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn the_bearer_header_is_marked_sensitive() {
+        let header = bearer(&Sensitive::new("access-token-7".to_string())).unwrap();
+        assert_eq!(header.to_str().unwrap(), "Bearer access-token-7");
+        // Sensitive headers are left out of hyper's and reqwest's debug output and never HPACK-indexed.
+        assert!(header.is_sensitive());
+        assert!(!format!("{header:?}").contains("access-token-7"));
+    }
 
     fn answer(status: u16, content_type: Option<&str>, body: &str) -> Result<Answer, Error> {
         let mut h = HeaderMap::new();
