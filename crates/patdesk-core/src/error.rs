@@ -86,9 +86,15 @@ pub enum ErrorCode {
     MalformedResponse,
     /// A configured URL uses plain `http://` to a machine other than this one.
     InsecureUrl,
+    /// A feed address is not an Azure Artifacts feed of the signed-in organization or server (another host,
+    /// a user name or password in it, a query or fragment); the message names the address expected.
+    FeedAddressNotAllowed,
     // --- Azure DevOps Server (on-premises) ---
     /// What was typed is not a server address (or is an Azure DevOps Services address).
     InvalidServerUrl,
+    /// The server's address is plain `http://` to another computer and the person has not chosen to use that
+    /// unencrypted connection (`crate::server::plain_http`).
+    PlainHttpNotChosen,
     /// The server refused the user name and password at the end of the Windows sign-in.
     WrongPassword,
     /// The Windows account is locked out.
@@ -176,7 +182,9 @@ code_names!(
     Network => "network",
     MalformedResponse => "malformedResponse",
     InsecureUrl => "insecureUrl",
+    FeedAddressNotAllowed => "feedAddressNotAllowed",
     InvalidServerUrl => "invalidServerUrl",
+    PlainHttpNotChosen => "plainHttpNotChosen",
     WrongPassword => "wrongPassword",
     AccountLocked => "accountLocked",
     ServerUnreachable => "serverUnreachable",
@@ -416,6 +424,8 @@ pub fn default_message(code: ErrorCode) -> &'static str {
         Network => "PAT Desk could not reach Azure DevOps. Check your internet connection and try again.",
         MalformedResponse => "Azure DevOps sent an answer PAT Desk could not understand. Please try again.",
         InsecureUrl => "This address is not secure (it uses http://). Use an https:// address.",
+        FeedAddressNotAllowed => "PAT Desk only hands tokens to Azure Artifacts feeds of your organization. Copy the feed's address from its \"Connect to feed\" page.",
+        PlainHttpNotChosen => "This server's address is not encrypted (http://): a new token, and your Windows sign-in, could be read or misused by anyone on the network. Use the server's https:// address, or choose to use the unencrypted connection first.",
         InvalidServerUrl => "That does not look like a server address. Type it as it appears in your browser, for example https://tfs.contoso.local:8080/tfs or https://devops.contoso.local/DefaultCollection.",
         WrongPassword => "The server did not accept this user name and password. Check them (the user name as DOMAIN\\user or user@domain) and try again.",
         AccountLocked => "Your Windows account is locked, so the server refused the sign-in. Ask your IT help desk to unlock it, then try again.",

@@ -419,6 +419,7 @@ impl GitCredentials {
     pub fn check_helpers(&self, org: &str) -> Result<GitHelperCheck, Error> {
         let org = org.trim();
         check_field("organization", org)?;
+        self.refuse_plain_http(org)?;
         self.check_git()?;
         let mut config =
             CredentialConfig::parse(&self.credential_settings()?, &self.target_url(org));
@@ -490,6 +491,7 @@ impl GitCredentials {
             .filter(|u| !u.is_empty())
             .unwrap_or(org);
         check_field("user name", username)?;
+        self.refuse_plain_http(org)?;
         if secret.expose().is_empty() || has_forbidden(secret.expose()) {
             return Err(Error::new(
                 ErrorCode::InvalidInput,
@@ -517,6 +519,22 @@ impl GitCredentials {
         text.push_str("\n\n");
         let input = Sensitive::new(text);
         self.run_credential("approve", &input)
+    }
+
+    /// Git is never told to send a token to an `http://` address off this computer: Git would send it
+    /// unencrypted with every clone, pull and push, whatever the person chose for PAT Desk's own connection.
+    fn refuse_plain_http(&self, org: &str) -> Result<(), Error> {
+        let target = self.target_url(org);
+        match url::Url::parse(&target) {
+            Ok(url) if !crate::server::plain_http::is_plain_http_remote(&url) => Ok(()),
+            _ => Err(Error::new(
+                ErrorCode::InsecureUrl,
+                format!(
+                    "PAT Desk will not give this token to Git for {target}: the address is not encrypted (http://), so Git would send the token with every clone, pull and push where anyone on the network can read it. Ask your server's administrator for an https:// address; until then, copy the token and use it yourself."
+                ),
+            )
+            .with_raw(target)),
+        }
     }
 
     /// Ask Git's credential helper to forget the PAT stored for `{org}` (with user name `{org}`).

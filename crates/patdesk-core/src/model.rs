@@ -479,6 +479,9 @@ pub struct ServerSessionInfo {
     pub all_collections: String,
     /// The lifespans the server's own page offers, in days.
     pub lifespan_presets: Vec<u32>,
+    /// When the person chose to use this server's unencrypted (`http://`, another computer) connection; `None`
+    /// on `https://` and on this computer. The profile shows it with a way to take it back.
+    pub plain_http_chosen_at: Option<DateTime<Utc>>,
 }
 
 /// The ways of signing in to an Azure DevOps Server.
@@ -516,6 +519,14 @@ pub enum SignInAddress {
         /// The account of the person signed in to Windows (`CONTOSO\dana`), which can sign in without a
         /// password ([`ServerCredentialKind::CurrentWindowsUser`]); `None` off Windows.
         windows_account: Option<String>,
+        /// The address is plain `http://` to another computer: nothing is sent before the person chose to use
+        /// the unencrypted connection (`server::plain_http`).
+        unencrypted: bool,
+        /// The server as the choice names it (`tfs.example:8080`).
+        server_label: String,
+        /// When the person chose to use this unencrypted connection, if they did (filled in by the shell from
+        /// the settings; `None` from the core).
+        plain_http_chosen_at: Option<DateTime<Utc>>,
     },
 }
 

@@ -61,6 +61,24 @@ pub struct Settings {
     pub authority: String,
 }
 
+    /// The servers on plain `http://` (another computer) the person chose to use although the connection is
+    /// not encrypted, one per address (`crate::server::plain_http`). Missing in older files: none chosen.
+    #[serde(default)]
+    pub plain_http_servers: Vec<PlainHttpChoice>,
+}
+
+/// "Use the unencrypted connection to tfs.example:8080": the person's choice for one server, made on the sign-in
+/// screen (or `--allow-plain-http` remembered by the CLI) and shown on the profile until taken back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct PlainHttpChoice {
+    /// The server's origin, `http://host[:port]` ([`crate::server::plain_http::origin`]): the choice covers every
+    /// collection and virtual directory on it, nothing on another port.
+    pub server: String,
+    /// When the person chose it.
+    pub chosen_at: chrono::DateTime<chrono::Utc>,
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -71,6 +89,7 @@ impl Default for Settings {
             authority: DEFAULT_AUTHORITY.to_string(),
         }
     }
+            plain_http_servers: Vec::new(),
 }
 
 /// The settings as the window gets them: the values, and the one-line notice when the file could not be used.
@@ -197,6 +216,29 @@ impl Settings {
 
     /// How long a copied secret stays on the clipboard: `PATDESK_CLIPBOARD_CLEAR_SECONDS` when set to a
     /// positive whole number, otherwise this setting.
+    /// The person's choice to use the unencrypted connection to the server at `base`, if they made it.
+    pub fn plain_http_choice(&self, base: &url::Url) -> Option<&PlainHttpChoice> {
+        let origin = crate::server::plain_http::origin(base);
+        self.plain_http_servers.iter().find(|c| c.server == origin)
+    }
+
+    /// Records the choice to use the unencrypted connection to the server at `base` (made at `now`); a choice
+    /// already made keeps its date.
+    pub fn choose_plain_http(&mut self, base: &url::Url, now: chrono::DateTime<chrono::Utc>) {
+        if self.plain_http_choice(base).is_none() {
+            self.plain_http_servers.push(PlainHttpChoice {
+                server: crate::server::plain_http::origin(base),
+                chosen_at: now,
+            });
+        }
+    }
+
+    /// Takes the choice for the server at `base` back: PAT Desk asks again before connecting to it.
+    pub fn forget_plain_http(&mut self, base: &url::Url) {
+        let origin = crate::server::plain_http::origin(base);
+        self.plain_http_servers.retain(|c| c.server != origin);
+    }
+
     pub fn clear_after(&self) -> Duration {
         clipboard::clear_after_override()
             .unwrap_or_else(|| Duration::from_secs(u64::from(self.clipboard_clear_seconds)))

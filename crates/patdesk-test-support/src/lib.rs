@@ -36,6 +36,30 @@ pub fn date(iso: &str) -> chrono::DateTime<chrono::Utc> {
         .with_timezone(&chrono::Utc)
 }
 
+/// This computer's own IPv4 address on its network (not loopback): the source address of its default route,
+/// or else the first address `hostname -I` names. The tests of "a server on another computer" listen there,
+/// since any address of this machine's own network card reaches it without leaving it.
+pub fn this_computers_address() -> std::net::IpAddr {
+    use std::net::{IpAddr, UdpSocket};
+    // Connecting a UDP socket sends nothing; it only picks the route and so the local address.
+    let routed = UdpSocket::bind("0.0.0.0:0")
+        .and_then(|s| s.connect("198.51.100.1:9").map(|_| s))
+        .and_then(|s| s.local_addr())
+        .map(|a| a.ip())
+        .ok();
+    let listed = || {
+        let out = std::process::Command::new("hostname").arg("-I").output().ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .filter_map(|w| w.parse::<IpAddr>().ok())
+            .find(|ip| ip.is_ipv4() && !ip.is_loopback())
+    };
+    routed
+        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
+        .or_else(listed)
+        .expect("this computer needs a network address other than loopback (a network card with an IPv4 address) for the tests of a server on another computer")
+}
+
 /// A reqwest client that never follows redirects: a test sees each `302` (an authorize answer, a sign-in
 /// page's redirect) itself, as a browser's first request would.
 pub fn http_client() -> reqwest::Client {
@@ -60,6 +84,22 @@ impl TestSim {
     /// [`SimOptions::start_at`] is set).
     pub async fn start(opts: SimOptions) -> TestSim {
         let sim = Simulator::start(opts).await.expect("simulator starts");
+        let base = sim.base_url();
+        TestSim {
+            sim,
+            http: http_client(),
+            base,
+        }
+    }
+
+    /// [`TestSim::start`] on this computer's network address ([`this_computers_address`]) instead of loopback:
+    /// to PAT Desk, a server on another computer (its `http://` is not exempt as loopback is), while the
+    /// packets still never leave this machine.
+    pub async fn start_on_network(opts: SimOptions) -> TestSim {
+        let addr = std::net::SocketAddr::new(this_computers_address(), 0);
+        let sim = Simulator::start_on(addr, opts)
+            .await
+            .expect("simulator starts on the network address");
         let base = sim.base_url();
         TestSim {
             sim,

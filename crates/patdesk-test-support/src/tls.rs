@@ -14,6 +14,12 @@ pub struct TestCa {
 
 /// Makes a new CA named "PAT Desk Test CA" and a server certificate for the loopback addresses.
 pub fn test_ca() -> TestCa {
+    test_ca_for(&["127.0.0.1".to_string(), "localhost".to_string()])
+}
+
+/// [`test_ca`] with a server certificate for `names` (host names or IP addresses), for a simulator that
+/// listens elsewhere than loopback.
+pub fn test_ca_for(names: &[String]) -> TestCa {
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     ca_params
@@ -27,9 +33,7 @@ pub fn test_ca() -> TestCa {
     let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
     let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
 
-    let mut params =
-        rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-            .expect("server params");
+    let mut params = rcgen::CertificateParams::new(names.to_vec()).expect("server params");
     params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "tfs.contoso.test");

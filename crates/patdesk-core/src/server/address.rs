@@ -53,8 +53,11 @@ pub fn read_sign_in_address(input: &str) -> Result<SignInAddress, Error> {
             return Ok(SignInAddress::Server {
                 url: address.base_str(),
                 host: address.host(),
+                unencrypted: address.is_plain_http_remote(),
+                server_label: super::plain_http::label(&address.base),
                 collection: address.collection,
                 windows_account: super::current_windows_account(),
+                plain_http_chosen_at: None,
             });
         }
     }
@@ -137,7 +140,7 @@ impl ServerAddress {
 
     /// Whether the address is plain `http://` to a machine other than this one.
     pub fn is_plain_http_remote(&self) -> bool {
-        self.base.scheme() == "http" && crate::endpoints::check_secure(&self.base).is_err()
+        super::plain_http::is_plain_http_remote(&self.base)
     }
 }
 
@@ -164,6 +167,7 @@ mod tests {
                 host,
                 collection,
                 windows_account,
+                ..
             } => {
                 // Only Windows has a person signed in to it that PAT Desk can sign in as.
                 assert_eq!(windows_account.is_some(), cfg!(windows), "{input}");

@@ -13,12 +13,14 @@
 //! * `handshake`: the client's side of a Windows sign-in, one interface for its two clients: `ntlm` (NTLM
 //!   messages through `sspi`, pure Rust, from a typed user name and password) and, on Windows, `windows_sspi`
 //!   (Windows' own SSPI as the person signed in to Windows: Negotiate, Kerberos or NTLM, no password).
+//! * [`plain_http`]: `http://` to another computer only by the person's choice, and the `https://` offer.
 //! * `proxy` (`HTTPS_PROXY`/`NO_PROXY`, `CONNECT`).
 
 pub mod address;
 pub mod client;
 mod handshake;
 mod ntlm;
+pub mod plain_http;
 pub mod proxy;
 pub mod request;
 pub mod transport;

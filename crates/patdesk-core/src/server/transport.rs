@@ -112,6 +112,10 @@ pub struct TransportOptions {
     pub request_timeout: Duration,
     /// Certificates (PEM) to trust besides the operating system's store.
     pub extra_roots_pem: Option<String>,
+    /// The person's choice to use this server although its address is plain `http://` to another computer
+    /// (from the settings, or the CLI's `--allow-plain-http`); without it such a transport cannot be made
+    /// ([`super::plain_http`]).
+    pub plain_http_choice: Option<crate::settings::PlainHttpChoice>,
 }
 
 impl Default for TransportOptions {
@@ -119,6 +123,7 @@ impl Default for TransportOptions {
         TransportOptions {
             request_timeout: crate::http::REQUEST_TIMEOUT,
             extra_roots_pem: None,
+            plain_http_choice: None,
         }
     }
 }
@@ -216,6 +221,8 @@ impl Transport {
         #[cfg(not(windows))]
         if matches!(credential, ServerCredential::CurrentWindowsUser) {
             return Err(no_current_windows_user());
+        // Before any connection: an unencrypted address nobody chose is refused here, whoever the caller.
+        super::plain_http::require_choice(&base, options.plain_http_choice.as_ref())?;
         }
         let tls = match base.scheme() {
             "https" => Some(tls_connector(options.extra_roots_pem.as_deref())?),
@@ -650,7 +657,7 @@ fn continuation(headers: &HeaderMap, scheme: &str) -> Option<Vec<u8>> {
 }
 
 /// The root store: the operating system's certificates (or `SSL_CERT_FILE`'s) plus `extra_pem`.
-fn tls_connector(extra_pem: Option<&str>) -> Result<tokio_rustls::TlsConnector, Error> {
+pub(super) fn tls_connector(extra_pem: Option<&str>) -> Result<tokio_rustls::TlsConnector, Error> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::CertificateDer;
     let mut roots = rustls::RootCertStore::empty();
@@ -738,7 +745,7 @@ mod tests {
             credential,
             TransportOptions {
                 request_timeout: Duration::from_secs(20),
-                extra_roots_pem: None,
+                ..Default::default()
             },
         )
     }

@@ -50,6 +50,8 @@ pub struct ServerSession {
     pub remembered: bool,
     /// The offline demo's server (an embedded simulator), not a real one.
     pub demo: bool,
+    /// The person's choice this unencrypted (`http://`, another computer) connection rests on.
+    pub plain_http_choice: Option<crate::settings::PlainHttpChoice>,
     /// Whatever must live as long as the session (the demo's simulator); dropped with it.
     _keep_alive: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -86,6 +88,10 @@ impl ServerSession {
             ServerCredential::CurrentWindowsUser | ServerCredential::Pat(_) => String::new(),
         };
         let with_pat = credential.is_pat();
+        let plain_http_choice = options
+            .plain_http_choice
+            .clone()
+            .filter(|_| address.is_plain_http_remote());
         let client = Arc::new(ServerClient::new(address.clone(), credential, options)?);
         let identity = client.who_am_i().await?;
         let collections = client.collections().await?;
@@ -127,6 +133,7 @@ impl ServerSession {
             account,
             remembered,
             demo: false,
+            plain_http_choice,
             _keep_alive: None,
         })
     }
@@ -232,6 +239,7 @@ impl ServerSession {
                 },
                 all_collections: crate::server::ALL_COLLECTIONS.to_string(),
                 lifespan_presets: crate::server::SERVER_LIFESPAN_PRESETS.to_vec(),
+                plain_http_chosen_at: self.plain_http_choice.as_ref().map(|c| c.chosen_at),
             }),
         }
     }

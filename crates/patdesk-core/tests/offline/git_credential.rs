@@ -359,3 +359,42 @@ fn a_server_collection_gets_its_own_token_with_its_port_and_virtual_directory() 
     assert!(!home.store_file().contains("pat-default"));
     assert!(home.store_file().contains("pat-fabrikam"));
 }
+
+#[cfg_attr(
+    windows,
+    ignore = "needs git, which is not installed in the Wine prefix; the helper checks have unit tests in git_credential.rs"
+)]
+#[test]
+fn git_is_never_told_to_send_a_token_to_an_http_address_off_this_computer() {
+    let home = GitHome::new(Some("store"));
+    let git = home.credentials();
+    let plain = patdesk_core::server::ServerAddress::parse("http://tfs.contoso.local:8080/tfs")
+        .unwrap();
+    let refused = git
+        .approve_server(&plain, "DefaultCollection", &Sensitive::from("pat-plain"))
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InsecureUrl);
+    assert!(
+        refused.message.contains(
+            "will not give this token to Git for http://tfs.contoso.local:8080/tfs/DefaultCollection"
+        ),
+        "{}",
+        refused.message
+    );
+    assert!(refused.message.contains("anyone on the network"));
+    assert!(refused.message.contains("https://"));
+    // The check before the hand-off says the same, and Git never saw the token.
+    let checked = git
+        .clone()
+        .for_server(&plain)
+        .check_helpers("DefaultCollection")
+        .unwrap_err();
+    assert_eq!(checked.code, ErrorCode::InsecureUrl);
+    assert!(!home.store_file().contains("pat-plain"));
+
+    // http:// to this computer never leaves it (the simulator, a local test server): allowed.
+    let local = patdesk_core::server::ServerAddress::parse("http://127.0.0.1:8080/tfs").unwrap();
+    git.approve_server(&local, "DefaultCollection", &Sensitive::from("pat-local"))
+        .expect("loopback is exempt");
+    assert!(home.store_file().contains("pat-local"));
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use patdesk_core::entra::{DEFAULT_AUTHORITY, DEFAULT_CLIENT_ID};
 use patdesk_core::settings::{
-    self, backup_file, is_authority, is_guid, OverriddenSetting, Settings, Theme,
+    self, backup_file, is_authority, is_guid, OverriddenSetting, PlainHttpChoice, Settings, Theme,
     CLEAR_SECONDS_CHOICES, SETTINGS_FILE_NAME,
 };
 use patdesk_core::ErrorCode;
@@ -59,6 +59,10 @@ fn chosen() -> Settings {
         theme: Theme::Dark,
         client_id: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0".into(),
         authority: "contoso.onmicrosoft.com".into(),
+        plain_http_servers: vec![PlainHttpChoice {
+            server: "http://tfs.contoso.local:8080".into(),
+            chosen_at: patdesk_test_support::date("2026-12-01T10:00:00Z"),
+        }],
     }
 }
 
@@ -349,4 +353,47 @@ fn environment_overrides_are_reported_with_their_variable_and_value() {
             "value": "5 seconds"
         })
     );
+}
+
+#[test]
+fn the_choice_of_an_unencrypted_server_is_remembered_per_server_and_can_be_taken_back() {
+    let dir = ConfigDir::new();
+    // A file written before the choice existed: none chosen.
+    dir.write(
+        r#"{"version":1,"settings":{"clipboardClearSeconds":30,"notifications":true,"theme":"system","clientId":"872cd9fa-d31f-45e0-9eab-6e460a02d1f1","authority":"organizations"}}"#,
+    );
+    let (mut loaded, notice) = settings::load(&dir.file());
+    assert_eq!(notice, None);
+    assert!(loaded.plain_http_servers.is_empty());
+
+    let server = url::Url::parse("http://tfs.contoso.local:8080/tfs").unwrap();
+    let first = patdesk_test_support::date("2026-12-01T10:00:00Z");
+    loaded.choose_plain_http(&server, first);
+    // Choosing again keeps the first date; another collection on the same server is the same choice.
+    let same = url::Url::parse("http://tfs.contoso.local:8080/tfs/Fabrikam").unwrap();
+    loaded.choose_plain_http(&same, patdesk_test_support::date("2026-12-02T10:00:00Z"));
+    assert_eq!(loaded.plain_http_servers.len(), 1);
+    settings::save(&dir.file(), &loaded).unwrap();
+    let (back, _) = settings::load(&dir.file());
+    assert_eq!(back.plain_http_choice(&server).unwrap().chosen_at, first);
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.file()).unwrap()).unwrap();
+    assert_eq!(
+        json["settings"]["plainHttpServers"][0]["server"],
+        "http://tfs.contoso.local:8080"
+    );
+    // Another port or host is another server.
+    for other in ["http://tfs.contoso.local/tfs", "http://tfs.contoso.local:8081/tfs"] {
+        assert!(back
+            .plain_http_choice(&url::Url::parse(other).unwrap())
+            .is_none());
+    }
+
+    let mut taken_back = back;
+    taken_back.forget_plain_http(&same);
+    settings::save(&dir.file(), &taken_back).unwrap();
+    assert!(settings::load(&dir.file())
+        .0
+        .plain_http_choice(&server)
+        .is_none());
 }

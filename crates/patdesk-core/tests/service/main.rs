@@ -17,6 +17,7 @@ mod faults;
 mod handoffs;
 mod lifecycle;
 mod pacing;
+mod plain_http;
 mod replacement;
 mod server;
 mod signin;

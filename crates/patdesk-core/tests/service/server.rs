@@ -35,6 +35,7 @@ fn options() -> TransportOptions {
     TransportOptions {
         request_timeout: Duration::from_secs(10),
         extra_roots_pem: None,
+        plain_http_choice: None,
     }
 }
 

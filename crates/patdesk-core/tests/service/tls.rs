@@ -41,6 +41,7 @@ async fn a_server_behind_an_untrusted_ca_fails_plainly_until_its_ca_is_trusted()
     let options = |extra: Option<String>| TransportOptions {
         request_timeout: Duration::from_secs(10),
         extra_roots_pem: extra,
+        plain_http_choice: None,
     };
     let e = ServerSession::sign_in(&sim.server_url(), dana(), options(None), None, None)
         .await
