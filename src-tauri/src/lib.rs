@@ -142,11 +142,16 @@ pub fn run() {
 }
 
 /// What the app does once it is built, before its window loads (shared by [`run`] and the tests that start the
-/// app on the mock runtime): the diagnostics log in the app's log directory, the settings in its config
+/// app on the mock runtime): core dumps off, the diagnostics log in the app's log directory, the settings in its config
 /// directory, the hand-off record and the expiry reminders in its data directory, then the demo or the
 /// remembered sign-in as [`AppState`]'s launch mode says.
 pub fn setup<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    // Before any secret is read (the remembered sign-in below): no core dump of this process.
+    let core_dumps_off = patdesk_core::secret::keep_out_of_core_dumps();
     logging::start(app);
+    if let Err(e) = core_dumps_off {
+        tracing::warn!(error = %e, "could not turn core dumps off");
+    }
     // Read the settings now: the notice of an unreadable file is logged and waits for the window.
     let state = app.state::<AppState>();
     let launch = state.launch;

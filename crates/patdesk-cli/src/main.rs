@@ -165,6 +165,8 @@ enum SortArg {
 }
 
 fn main() -> ExitCode {
+    // Before any token is read: no core dump of this process, which holds them (best effort).
+    let _ = patdesk_core::secret::keep_out_of_core_dumps();
     // clap prints usage errors itself and exits 2.
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

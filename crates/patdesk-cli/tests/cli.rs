@@ -365,6 +365,65 @@ async fn whoami_names_the_person_and_their_organizations() {
     assert!(text(&out.stdout).starts_with("Dana Whitfield <dana.whitfield@contoso.example>"));
 }
 
+/// The effective user id in a `/proc/{pid}/status`.
+#[cfg(target_os = "linux")]
+fn effective_uid(status: &str) -> u32 {
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .expect("a Uid line");
+    line.split_whitespace().nth(2).unwrap().parse().unwrap()
+}
+
+/// A core dump of the CLI would hold the tokens it handles, so it turns core dumps off first thing. Seen from
+/// outside as the kernel shows it (proc(5)): the `/proc/{pid}` files of a process that cannot be dumped belong
+/// to root, not to the user it runs as.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_turns_core_dumps_off_at_start() {
+    use std::os::unix::fs::MetadataExt;
+
+    let env = TestSim::seeded(Seed::Demo).await;
+    // A slow profile keeps the CLI running while it is looked at.
+    env.fault(json!({"kind": "latency", "route": "profile", "latencyMs": 8000}))
+        .await;
+    let token = access_token(&env).await;
+    let mut cmd = command(&env, Some(&token));
+    cmd.arg("whoami")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // Root owns every /proc file of a process run by root: run the CLI as another user then, so that the
+    // owner tells the two cases apart.
+    let me = effective_uid(&std::fs::read_to_string("/proc/self/status").unwrap());
+    let runs_as = if me == 0 {
+        cmd.uid(65534).gid(65534);
+        65534
+    } else {
+        me
+    };
+    let mut child = cmd.spawn().expect("patdesk-cli runs");
+    let status_file = format!("/proc/{}/status", child.id().unwrap());
+    assert_eq!(
+        effective_uid(&std::fs::read_to_string(&status_file).unwrap()),
+        runs_as
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let owner = std::fs::metadata(&status_file)
+            .expect("the CLI is still running")
+            .uid();
+        if owner == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the CLI's /proc files still belong to uid {owner}: it can be dumped"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn usage_errors_exit_2_and_failures_exit_1_with_a_plain_message() {
     let env = TestSim::seeded(Seed::Demo).await;

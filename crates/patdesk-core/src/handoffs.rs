@@ -97,25 +97,6 @@ struct File {
     hand_offs: Vec<HandOff>,
 }
 
-/// A feed address a token may be handed for: `https://`, or `http://` on this machine (the simulator), as for
-/// PAT Desk's own requests ([`crate::endpoints::check_secure`]) — a tool would otherwise send the token
-/// unencrypted.
-pub fn check_feed_url(feed_url: &str) -> Result<(), Error> {
-    let url = url::Url::parse(feed_url.trim()).map_err(|_| {
-        Error::new(
-            crate::error::ErrorCode::InvalidInput,
-            "This is not a web address. Copy the feed's address from its \"Connect to feed\" page.",
-        )
-    })?;
-    crate::endpoints::check_secure(&url).map_err(|e| Error {
-        message: format!(
-            "The tool would send the token unencrypted to {}. Use the feed's https:// address.",
-            url
-        ),
-        ..e
-    })
-}
-
 /// The record kept in `dir/handoffs.json`.
 #[derive(Debug, Clone)]
 pub struct HandOffStore {
@@ -244,22 +225,6 @@ mod tests {
         assert!(store.for_token("a").is_empty());
         assert_eq!(store.all().len(), 2);
         let _ = std::fs::remove_dir_all(dir);
-    }
-
-    #[test]
-    fn only_https_or_this_machine_is_a_feed_address() {
-        assert!(check_feed_url(
-            "https://pkgs.dev.azure.com/contoso/_packaging/f/nuget/v3/index.json"
-        )
-        .is_ok());
-        assert!(check_feed_url(
-            "http://127.0.0.1:4000/pkgs/contoso/_packaging/f/nuget/v3/index.json"
-        )
-        .is_ok());
-        let e =
-            check_feed_url("http://pkgs.example.com/_packaging/f/nuget/v3/index.json").unwrap_err();
-        assert!(e.message.contains("unencrypted"), "{}", e.message);
-        assert!(check_feed_url("not a url").is_err());
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod endpoints;
 pub mod entra;
 pub mod error;
 pub mod export;
+pub mod feed_address;
 pub mod git_credential;
 pub mod handoffs;
 pub mod http;

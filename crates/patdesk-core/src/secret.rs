@@ -91,9 +91,45 @@ impl<T: Zeroize> fmt::Display for Sensitive<T> {
     }
 }
 
+/// Keeps this process's memory, which holds refresh tokens, passwords and new PATs, out of core dumps and away
+/// from debuggers of the same user: on Linux `prctl(PR_SET_DUMPABLE, 0)`. The app and the CLI call it first
+/// thing. Elsewhere it does nothing (Windows and macOS do not write a core file of a desktop app by default).
+pub fn keep_out_of_core_dumps() -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_SET_DUMPABLE takes one integer argument and touches no memory of ours.
+        let result = unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0 as libc::c_ulong, 0, 0, 0) };
+        if result != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Whether a core dump of this process would be written: `Some(false)` after [`keep_out_of_core_dumps`] on
+/// Linux, `None` where the question has no answer here.
+pub fn core_dumps_allowed() -> Option<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_GET_DUMPABLE takes no argument and returns the flag.
+        let flag = unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) };
+        if flag >= 0 {
+            return Some(flag != 0);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn core_dumps_are_turned_off() {
+        keep_out_of_core_dumps().unwrap();
+        assert_eq!(core_dumps_allowed(), Some(false));
+    }
 
     #[test]
     fn debug_and_display_redact() {
