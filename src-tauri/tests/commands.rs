@@ -351,8 +351,30 @@ fn hand_offs_refuse_without_the_choice_and_the_npm_lines_hold_no_token() {
         json!({"authorizationId": id, "plainTextOk": true,
                "feedUrl": format!("http://pkgs.example.com/{org}/_packaging/f/nuget/v3/index.json")}),
     )
-    .expect_err("the token would travel unencrypted");
-    assert_eq!(err["code"], "insecureUrl");
+    .expect_err("not an Azure Artifacts host");
+    assert_eq!(err["code"], "feedAddressNotAllowed");
+    let message = err["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("https://pkgs.dev.azure.com/{org}/")),
+        "{message}"
+    );
+    // Every hand-off and the snippet check the feed before anything runs: another host, another
+    // organization's feed, a user name in the address.
+    let fabrikam = "https://pkgs.dev.azure.com/fabrikam-not-mine/_packaging/f";
+    for (command, field, address) in [
+        ("use_created_token_with_npm", "registryUrl", format!("https://evil.example/{org}/_packaging/f/npm/registry/")),
+        ("use_created_token_with_pip", "indexUrl", format!("{fabrikam}/pypi/simple/")),
+        ("copy_nuget_credential_snippet", "feedUrl", format!("https://me@pkgs.dev.azure.com/{org}/_packaging/f/nuget/v3/index.json")),
+        ("npm_env_lines", "registryUrl", format!("https://pkgs.dev.azure.com/{org}/_packaging/f/npm/registry/?x")),
+    ] {
+        let err = invoke(
+            &window,
+            command,
+            json!({"authorizationId": id, "plainTextOk": true, field: address}),
+        )
+        .expect_err(command);
+        assert_eq!(err["code"], "feedAddressNotAllowed", "{command}: {err}");
+    }
     let registry = format!("https://pkgs.dev.azure.com/{org}/_packaging/web/npm/registry/");
     let err = invoke(
         &window,

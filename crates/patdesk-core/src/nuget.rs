@@ -404,8 +404,36 @@ pub fn feed_name(feed_url: &str) -> Option<String> {
         .map(|s| s.split('@').next().unwrap_or(s).to_string())
 }
 
-/// The JSON of `ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS` for one feed (it holds the token).
-pub fn external_feed_endpoints(
+/// The environment variable the Azure Artifacts Credential Provider reads feed credentials from.
+pub const FEED_ENDPOINTS_VARIABLE: &str = "ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS";
+
+/// The shell a copied snippet is for: each quotes differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub enum SnippetShell {
+    /// `sh`, `bash`, `zsh`: `export NAME='…'`.
+    Posix,
+    /// PowerShell: `$env:NAME = '…'`.
+    PowerShell,
+}
+
+impl SnippetShell {
+    /// This computer's usual shell: PowerShell on Windows, a POSIX shell elsewhere.
+    pub fn native() -> Self {
+        if cfg!(windows) {
+            SnippetShell::PowerShell
+        } else {
+            SnippetShell::Posix
+        }
+    }
+}
+
+/// The value of [`FEED_ENDPOINTS_VARIABLE`] for one feed (it holds the token): JSON written by serde_json, every
+/// character outside ASCII as `\uXXXX`, so that no quote look-alike (PowerShell takes `‘` and `’` for `'`) or
+/// other surprise reaches a shell.
+pub fn feed_endpoints_json(
     feed_url: &str,
     username: &str,
     secret: &Sensitive<String>,
@@ -417,9 +445,45 @@ pub fn external_feed_endpoints(
             "password": secret.expose(),
         }]
     });
-    Sensitive::new(format!(
-        "ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS='{value}'"
-    ))
+    let json = Sensitive::new(value.to_string());
+    let mut ascii = String::with_capacity(json.expose().len());
+    for c in json.expose().chars() {
+        if c.is_ascii() {
+            ascii.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                ascii.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    Sensitive::new(ascii)
+}
+
+/// The line that sets [`FEED_ENDPOINTS_VARIABLE`] for one feed in `shell`, to paste there (it holds the
+/// token). The feed address must pass `feeds` (the token goes only to Azure Artifacts), and every field is
+/// quoted for that shell: the JSON sits in one single-quoted word, where POSIX shells take nothing but `'`
+/// as special (written `'\''`) and PowerShell nothing but its quote characters (doubled; the JSON holds only
+/// ASCII, so only `'`).
+pub fn external_feed_endpoints(
+    feeds: &crate::feed_address::FeedAddresses,
+    feed_url: &str,
+    username: &str,
+    secret: &Sensitive<String>,
+    shell: SnippetShell,
+) -> Result<Sensitive<String>, Error> {
+    feeds.check(feed_url)?;
+    let json = feed_endpoints_json(feed_url, username, secret);
+    Ok(Sensitive::new(match shell {
+        SnippetShell::Posix => format!(
+            "export {FEED_ENDPOINTS_VARIABLE}='{}'",
+            json.expose().replace('\'', "'\\''")
+        ),
+        SnippetShell::PowerShell => format!(
+            "$env:{FEED_ENDPOINTS_VARIABLE} = '{}'",
+            json.expose().replace('\'', "''")
+        ),
+    }))
 }
 
 /// A v3 feed's v2 address (`…/nuget/v3/index.json` → `…/nuget/v2`), for clients older than NuGet 3.
@@ -561,21 +625,142 @@ mod tests {
         assert_eq!(v2_address("https://x/nuget/v2"), "https://x/nuget/v2");
     }
 
+    use crate::feed_address::FeedAddresses;
+    use std::process::Stdio;
+
+    /// A feed address and a collection name a shell would take apart: quotes of both kinds, `$`, backticks,
+    /// a line break, and commands that would create `pwned*` files if anything broke out of the quoting.
+    const FEED: &str = "https://pkgs.dev.azure.com/contoso/_packaging/it's\"$HOME`id`';touch${IFS}pwned;'/nuget/v3/index.json";
+    const NAME: &str = "Con'toso \"$(touch pwned2)\" `touch pwned3` $HOME\n'; touch pwned4; ' ‘quoted’ \\";
+
+    fn snippet(shell: SnippetShell) -> Sensitive<String> {
+        external_feed_endpoints(
+            &FeedAddresses::services(Some("contoso")),
+            FEED,
+            NAME,
+            &Sensitive::from("pat'$`\""),
+            shell,
+        )
+        .expect("an Azure Artifacts feed of contoso")
+    }
+
+    /// The JSON the variable must hold, and what it says.
+    fn intended() -> (String, serde_json::Value) {
+        let json = feed_endpoints_json(FEED, NAME, &Sensitive::from("pat'$`\""));
+        let value: serde_json::Value = serde_json::from_str(json.expose()).unwrap();
+        assert_eq!(value["endpointCredentials"][0]["endpoint"], FEED);
+        assert_eq!(value["endpointCredentials"][0]["username"], NAME);
+        assert_eq!(value["endpointCredentials"][0]["password"], "pat'$`\"");
+        assert!(json.expose().is_ascii());
+        (json.expose().clone(), value)
+    }
+
+    /// Paste `script` into `program` (on its standard input, as a person pastes) in an empty folder; answers
+    /// what it printed and the folder's files afterwards.
+    fn paste(program: &str, args: &[&str], script: &str) -> (std::process::Output, Vec<String>) {
+        use std::io::Write;
+        let dir = std::env::temp_dir().join(format!("patdesk-snippet-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut child = Command::new(program)
+            .args(args)
+            .current_dir(&dir)
+            .env_remove(FEED_ENDPOINTS_VARIABLE)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let files = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        (out, files)
+    }
+
+    #[cfg(unix)]
     #[test]
-    fn the_snippet_names_the_exact_feed() {
-        let s = external_feed_endpoints(
-            "https://f/nuget/v3/index.json",
-            "contoso",
-            &Sensitive::from("pat"),
+    fn the_posix_snippet_sets_exactly_the_json_in_a_real_shell_and_runs_nothing_else() {
+        let (json, _) = intended();
+        let line = snippet(SnippetShell::Posix);
+        assert!(line
+            .expose()
+            .starts_with("export ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS='"));
+        assert!(!line.expose().contains('\n'), "one line to paste");
+        let script = format!(
+            "{}\nprintf '%s' \"${FEED_ENDPOINTS_VARIABLE}\"\n",
+            line.expose()
         );
-        let text = s.expose();
-        assert!(text.starts_with("ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS='"));
-        let json: serde_json::Value =
-            serde_json::from_str(text.split_once('=').unwrap().1.trim_matches('\'')).unwrap();
-        assert_eq!(
-            json["endpointCredentials"][0]["endpoint"],
-            "https://f/nuget/v3/index.json"
+        for shell in ["sh", "bash"] {
+            let (out, files) = paste(shell, &["-s"], &script);
+            assert!(out.status.success(), "{shell}: {out:?}");
+            assert!(out.stderr.is_empty(), "{shell}: {out:?}");
+            assert_eq!(String::from_utf8(out.stdout).unwrap(), json, "{shell}");
+            assert!(files.is_empty(), "{shell} ran a command: {files:?}");
+        }
+    }
+
+    #[test]
+    fn the_powershell_snippet_sets_exactly_the_json() {
+        let (json, _) = intended();
+        let line = snippet(SnippetShell::PowerShell);
+        let text = line.expose();
+        let prefix = "$env:ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS = ";
+        assert!(text.starts_with(prefix), "{text}");
+        // PowerShell's single-quoted string: it ends at any of its quote characters unless doubled.
+        let quotes = ['\'', '\u{2018}', '\u{2019}', '\u{201a}', '\u{201b}'];
+        let mut rest = text[prefix.len()..].chars().peekable();
+        assert_eq!(rest.next(), Some('\''));
+        let mut value = String::new();
+        loop {
+            match rest.next() {
+                Some(c) if quotes.contains(&c) && rest.peek().is_some_and(|n| quotes.contains(n)) => {
+                    rest.next();
+                    value.push(c);
+                }
+                Some(c) if quotes.contains(&c) => break,
+                Some(c) => value.push(c),
+                None => panic!("the string never ends: {text}"),
+            }
+        }
+        assert_eq!(value, json);
+        assert_eq!(rest.next(), None, "nothing after the string: {text}");
+
+        // And in the real PowerShell, where it is installed.
+        let script = format!(
+            "{text}\n[Console]::Out.Write($env:{FEED_ENDPOINTS_VARIABLE})\nexit\n"
         );
-        assert_eq!(json["endpointCredentials"][0]["password"], "pat");
+        if Command::new("pwsh").arg("-Version").output().is_err() {
+            eprintln!("pwsh is not installed here: the PowerShell snippet was checked against PowerShell's quoting rules only");
+            return;
+        }
+        let (out, files) = paste("pwsh", &["-NoProfile", "-NonInteractive", "-Command", "-"], &script);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), json);
+        assert!(files.is_empty(), "PowerShell ran a command: {files:?}");
+    }
+
+    #[test]
+    fn the_snippet_is_refused_for_a_feed_that_is_not_azure_artifacts() {
+        let feeds = FeedAddresses::services(Some("contoso"));
+        for shell in [SnippetShell::Posix, SnippetShell::PowerShell] {
+            let e = external_feed_endpoints(
+                &feeds,
+                "https://evil.example/contoso/_packaging/f/nuget/v3/index.json",
+                "contoso",
+                &Sensitive::from("pat"),
+                shell,
+            )
+            .unwrap_err();
+            assert_eq!(e.code, ErrorCode::FeedAddressNotAllowed);
+            assert!(e.message.contains("https://pkgs.dev.azure.com/contoso/"), "{}", e.message);
+        }
     }
 }

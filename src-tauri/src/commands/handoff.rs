@@ -7,10 +7,11 @@
 
 use chrono::Utc;
 use patdesk_core::copies::{self, CopyResult, TokenRef, Tools};
+use patdesk_core::feed_address::FeedAddresses;
 use patdesk_core::git_credential::{GitCredentials, GitHelperCheck, GitHelperVerdict};
-use patdesk_core::handoffs::{check_feed_url, HandOff, Tool};
+use patdesk_core::handoffs::{HandOff, Tool};
 use patdesk_core::npm::{self, NpmClient};
-use patdesk_core::nuget::{self, NuGetClient, NuGetHandOff, NuGetStatus};
+use patdesk_core::nuget::{self, NuGetClient, NuGetHandOff, NuGetStatus, SnippetShell};
 use patdesk_core::pip::{PipClient, PipRoute, PipStatus};
 use patdesk_core::session::ActiveSession;
 use patdesk_core::{Error, ErrorCode};
@@ -20,7 +21,8 @@ use crate::commands::saved::no_created_token;
 use crate::state::{AppState, CreatedToken};
 
 /// The tools, pointed at the organizations' host of the session (`https://dev.azure.com`, or the demo's
-/// simulator) or at the Azure DevOps Server's collections.
+/// simulator) or at the Azure DevOps Server's collections, with the feed addresses a token of `organization`
+/// may be handed for.
 pub fn tools_for(session: Option<&ActiveSession>, organization: &str) -> Tools {
     let git = match session {
         Some(ActiveSession::Services(s)) => {
@@ -37,7 +39,29 @@ pub fn tools_for(session: Option<&ActiveSession>, organization: &str) -> Tools {
         npm: NpmClient::default(),
         pip: PipClient::default(),
         vault: None,
+        feeds: feeds_for(session, organization),
     }
+}
+
+/// The feed addresses a token of `organization` may be handed for: Azure Artifacts feeds of that
+/// organization (and the demo simulator's stand-in), or feeds on the signed-in Azure DevOps Server.
+fn feeds_for(session: Option<&ActiveSession>, organization: &str) -> FeedAddresses {
+    match session {
+        Some(ActiveSession::Services(s)) => FeedAddresses::for_dev_url(
+            &s.client_for(organization).endpoints().dev,
+            Some(organization),
+        ),
+        Some(ActiveSession::Server(s)) => FeedAddresses::server(&s.client().address().base),
+        None => FeedAddresses::services(Some(organization)),
+    }
+}
+
+/// Whether a token of `organization` may be handed for `address` (else the sentence naming the address
+/// expected). Runs before anything is written or any tool runs.
+fn check_feed(state: &AppState, organization: &str, address: &str) -> Result<(), Error> {
+    feeds_for(state.session().as_deref(), organization)
+        .check(address)
+        .map(|_| ())
 }
 
 fn created(state: &AppState, authorization_id: Option<&str>) -> Result<CreatedToken, Error> {
@@ -130,7 +154,7 @@ pub async fn use_created_token_with_nuget(
 ) -> Result<String, Error> {
     let CreatedToken { token, secret } = created(&state, authorization_id.as_deref())?;
     let feed_url = feed_url.trim().to_string();
-    check_feed_url(&feed_url)?;
+    check_feed(&state, &token.organization, &feed_url)?;
     let name = nuget::feed_name(&feed_url).ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidInput,
@@ -178,23 +202,32 @@ pub async fn use_created_token_with_nuget(
     })
 }
 
-/// Copy the `ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS` line for `feedUrl` with the token just
-/// created; it holds the token, so it leaves the clipboard like a copied token (`clipboard-countdown`).
+/// Copy the line that sets `ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS` for `feedUrl` with the
+/// token just created, quoted for `shell` (POSIX or PowerShell; this computer's usual one when not given);
+/// it holds the token, so it leaves the clipboard like a copied token (`clipboard-countdown`).
 #[tauri::command]
 pub async fn copy_nuget_credential_snippet<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     authorization_id: Option<String>,
     feed_url: String,
+    shell: Option<SnippetShell>,
 ) -> Result<(), Error> {
     let CreatedToken { token, secret } = created(&state, authorization_id.as_deref())?;
-    if nuget::feed_name(&feed_url).is_none() {
+    if feed_url.trim().is_empty() {
         return Err(Error::new(
             ErrorCode::InvalidInput,
             "Enter the feed's address first (from its \"Connect to feed\" page).",
         ));
     }
-    let snippet = nuget::external_feed_endpoints(&feed_url, &token.organization, &secret);
+    let feeds = feeds_for(state.session().as_deref(), &token.organization);
+    let snippet = nuget::external_feed_endpoints(
+        &feeds,
+        &feed_url,
+        &token.organization,
+        &secret,
+        shell.unwrap_or_else(SnippetShell::native),
+    )?;
     crate::commands::clipboard::copy_with_countdown(app, snippet).await
 }
 
@@ -209,7 +242,7 @@ pub async fn use_created_token_with_npm(
 ) -> Result<String, Error> {
     let CreatedToken { token, secret } = created(&state, authorization_id.as_deref())?;
     let registry_url = registry_url.trim().to_string();
-    check_feed_url(&registry_url)?;
+    check_feed(&state, &token.organization, &registry_url)?;
     let name = nuget::feed_name(&registry_url).ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidInput,
@@ -251,6 +284,7 @@ pub fn npm_env_lines(
     registry_url: String,
 ) -> Result<String, Error> {
     let token = created(&state, authorization_id.as_deref())?.token;
+    check_feed(&state, &token.organization, &registry_url)?;
     npm::env_lines(&registry_url, &token.organization)
 }
 
@@ -274,7 +308,7 @@ pub async fn use_created_token_with_pip(
 ) -> Result<String, Error> {
     let CreatedToken { token, secret } = created(&state, authorization_id.as_deref())?;
     let index_url = index_url.trim().to_string();
-    check_feed_url(&index_url)?;
+    check_feed(&state, &token.organization, &index_url)?;
     let name = nuget::feed_name(&index_url).unwrap_or_else(|| index_url.clone());
     let vault = state.remembering_vault();
     let url = index_url.clone();

@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use patdesk_core::copies::{remove_copies, replace_recorded_copies, TokenRef, Tools};
+use patdesk_core::copies::{remove_copies, replace_recorded_copies, CopyResult, TokenRef, Tools};
+use patdesk_core::feed_address::FeedAddresses;
 use patdesk_core::git_credential::{GitCredentials, GitHelperVerdict};
 use patdesk_core::handoffs::{HandOff, HandOffStore, Tool};
 use patdesk_core::model::{CreatedToken, Lifespan, NewTokenRequest, ReplacedCopy};
@@ -388,6 +389,7 @@ async fn regenerate_refreshes_and_cleanup_removes_every_recorded_copy() {
         git: home.git(&env),
         nuget: home.nuget(),
         npm: home.npm(),
+        feeds: FeedAddresses::for_dev_url(&env.endpoints.dev, Some(ORG)),
         ..Tools::default()
     };
     let old = create(&env).await;
@@ -527,6 +529,138 @@ async fn regenerate_refreshes_and_cleanup_removes_every_recorded_copy() {
     );
     assert!(!npm_view(&home, &registry).await.status.success());
     assert!(home.files_containing(new.secret.expose()).is_empty());
+}
+
+/// A `handoffs.json` changed behind PAT Desk's back: on Regenerate and on the cleanup after a revoke, every
+/// record is checked again before it is used. Records pointing to another host, to a feed address with a user
+/// name in it, to another organization's feed, or recorded for another organization are skipped with a
+/// sentence and nothing is written for them; Git, whose helper here is the plain-file `store` although the
+/// record says otherwise, waits for the person's go-ahead; the one sound record is refreshed.
+#[cfg_attr(
+    windows,
+    ignore = "needs git and npm, which are not installed in the Wine prefix"
+)]
+#[tokio::test]
+async fn a_tampered_record_is_checked_again_before_regenerate_or_cleanup_writes_anything() {
+    let env = start(Seed::Empty).await;
+    let home = Home::new();
+    home.git_config(&["credential.helper", "store"]);
+    let store = HandOffStore::in_dir(&home.dir.join("app-data"));
+    let tools = Tools {
+        git: home.git(&env),
+        nuget: home.nuget(),
+        npm: home.npm(),
+        feeds: FeedAddresses::for_dev_url(&env.endpoints.dev, Some(ORG)),
+        ..Tools::default()
+    };
+    let old = create(&env).await;
+    let pkgs = env.sim.pkgs_url();
+    let feed = format!("{pkgs}/{ORG}/_packaging/contoso-packages/nuget/v3/index.json");
+    let record = |org: &str, tool: &str, place: &str, target: &str, name: Option<&str>| {
+        serde_json::json!({
+            "authorizationId": old.token.authorization_id,
+            "organization": org,
+            "tool": tool,
+            "place": place,
+            "target": target,
+            "name": name,
+            // The person had chosen plain text for the feeds.
+            "plainText": tool != "git",
+            "handedAt": "2026-12-01T09:00:00Z",
+        })
+    };
+    let with_user = pkgs.replacen("http://", "http://me:pw@", 1);
+    let tampered = serde_json::json!({ "handOffs": [
+        // The Git record claims a keychain helper; the helper configured is `store`.
+        record(ORG, "git", "Git credential helper: libsecret", &tools.git.target_url(ORG), None),
+        record(ORG, "npm", "npm", &format!("https://evil.example/{ORG}/_packaging/contoso-npm/npm/registry/"), Some("evil")),
+        record(ORG, "nuget", "nuget", &format!("{with_user}/{ORG}/_packaging/contoso-packages/nuget/v3/index.json"), Some("userinfo")),
+        record(ORG, "pip", "pip", &format!("{pkgs}/fabrikam/_packaging/py/pypi/simple/"), Some("other-org")),
+        record("fabrikam", "nuget", "nuget", &format!("{pkgs}/fabrikam/_packaging/f/nuget/v3/index.json"), Some("recorded-for-fabrikam")),
+        record(ORG, "nuget", "nuget", &feed, Some("contoso-packages")),
+    ]});
+    std::fs::create_dir_all(home.dir.join("app-data")).unwrap();
+    std::fs::write(store.path(), serde_json::to_vec_pretty(&tampered).unwrap()).unwrap();
+    let skipped = |r: &CopyResult| {
+        let e = r.error.as_ref().expect("a reason");
+        !r.done
+            && !r.needs_go_ahead
+            && e.code == ErrorCode::FeedAddressNotAllowed
+            && e.message.starts_with("PAT Desk skipped")
+            && e.message.contains("wrote nothing there")
+    };
+
+    let new = create(&env).await;
+    let replaced = {
+        let (store, tools, old_id, new) = (
+            store.clone(),
+            tools.clone(),
+            old.token.authorization_id.clone(),
+            new.clone(),
+        );
+        tokio::task::spawn_blocking(move || replace_recorded_copies(&store, &tools, &old_id, &new))
+            .await
+            .unwrap()
+    };
+    let results: Vec<&CopyResult> = replaced.iter().map(|(_, r)| r).collect();
+    assert_eq!(results.len(), 6, "{results:?}");
+    let git = results[0];
+    assert!(!git.done && git.needs_go_ahead, "{git:?}");
+    assert!(
+        git.error.as_ref().unwrap().message.contains("go-ahead"),
+        "{git:?}"
+    );
+    for r in &results[1..5] {
+        assert!(skipped(r), "{r:?}");
+    }
+    assert!(results[1]
+        .error
+        .as_ref()
+        .unwrap()
+        .message
+        .contains("https://evil.example is not an Azure Artifacts address"));
+    assert!(results[3]
+        .error
+        .as_ref()
+        .unwrap()
+        .message
+        .contains("belongs to the organization fabrikam"));
+    assert!(results[5].done, "the sound record is refreshed: {:?}", results[5]);
+
+    // Nothing went anywhere else: no Git credentials file, no .npmrc, no other NuGet source; the new token
+    // is only in the sound feed's source, where NuGet authenticates with it.
+    assert!(!home.dir.join(".git-credentials").exists());
+    assert!(!home.dir.join(".npmrc").exists());
+    let nuget_config = home.dir.join("xdg-config/NuGet/NuGet.Config");
+    assert_eq!(home.files_containing(new.secret.expose()), [nuget_config.clone()]);
+    let config = std::fs::read_to_string(&nuget_config).unwrap();
+    assert!(!config.contains("userinfo") && !config.contains("fabrikam"), "{config}");
+    assert!(nuget_authenticates(&env, &home, "contoso-packages").await);
+    // The skipped records stay with the old token, for the person to see; the sound one moved.
+    assert_eq!(store.for_token(&old.token.authorization_id).len(), 5);
+    assert_eq!(store.for_token(&new.token.authorization_id).len(), 1);
+
+    // The cleanup after revoking the old token skips the same records and removes only Git's entry.
+    let removed = {
+        let (store, tools) = (store.clone(), tools.clone());
+        let token = TokenRef {
+            organization: ORG.into(),
+            authorization_id: old.token.authorization_id.clone(),
+        };
+        tokio::task::spawn_blocking(move || remove_copies(Some(&store), None, &tools, &[token]))
+            .await
+            .unwrap()
+    };
+    assert_eq!(removed.len(), 5, "{removed:?}");
+    assert!(removed[0].done, "{:?}", removed[0]);
+    for r in &removed[1..] {
+        assert!(skipped(r), "{r:?}");
+    }
+    assert_eq!(
+        home.files_containing(new.secret.expose()),
+        [nuget_config],
+        "the new token's source stays"
+    );
 }
 
 /// `npm view` of the feed's one package, with the credentials npm finds in the user's `.npmrc`.
