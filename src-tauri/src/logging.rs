@@ -2,15 +2,16 @@
 //!
 //! The core and the shell report what they do through `tracing`; this module sends those events to
 //! `patdesk.log` in the app's log directory (`app_log_dir()`, e.g. `~/.local/share/dev.patdesk.app/logs/` on
-//! Linux), through the core's size-capped [`RollingLog`] (1 MiB, one previous `.1` file). The level is `info`
-//! unless `PATDESK_LOG` says otherwise (`PATDESK_LOG=debug` adds every HTTP request).
+//! Linux), through the core's size-capped [`RollingLog`] (1 MiB, one previous `.1` file), private to the user
+//! ([`open_private`]: the folder 0700, the files 0600 on Unix). The level is `info` unless `PATDESK_LOG` says otherwise (`PATDESK_LOG=debug` adds every HTTP request).
 //!
 //! Only PAT Desk's own events are written. Other crates (Tauri, reqwest, hyper, the webview glue) are left out:
 //! their debug output can carry URLs with queries and headers, and nothing here may ever hold a secret.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use patdesk_core::diagnostics::{self, RollingLog, LOG_FILE_NAME, MAX_LOG_BYTES};
+use patdesk_core::private_file;
 use patdesk_core::Error;
 use tauri::{AppHandle, Manager, Runtime};
 use tracing_subscriber::filter::Targets;
@@ -32,8 +33,7 @@ pub fn log_file<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf, Error> {
 /// runs without a log (and says so on stderr).
 pub fn start<R: Runtime>(app: &AppHandle<R>) {
     let opened = log_file(app).and_then(|path| {
-        RollingLog::open(&path, MAX_LOG_BYTES)
-            .map_err(|e| Error::internal(format!("{}: {e}", path.display())))
+        open_private(&path).map_err(|e| Error::internal(format!("{}: {e}", path.display())))
     });
     let log = match opened {
         Ok(log) => log,
@@ -57,6 +57,23 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
         .with(own)
         .with(to_file)
         .try_init();
+}
+
+/// Open the log at `path` private to the user: its folder (PAT Desk's own log folder) 0700 and the file, and
+/// the previous `.1` file, 0600 on Unix even when an older version left them readable by others.
+pub fn open_private(path: &Path) -> std::io::Result<RollingLog> {
+    if let Some(dir) = path.parent() {
+        private_file::private_dir(dir)?;
+    }
+    let log = RollingLog::open(path, MAX_LOG_BYTES)?;
+    private_file::make_private(path)?;
+    let mut previous = path.as_os_str().to_owned();
+    previous.push(".1");
+    let previous = PathBuf::from(previous);
+    if previous.exists() {
+        private_file::make_private(&previous)?;
+    }
+    Ok(log)
 }
 
 /// `"ok"`, or the error's code: how the log names an outcome.

@@ -394,7 +394,10 @@ fn hand_offs_refuse_without_the_choice_and_the_npm_lines_hold_no_token() {
     assert!(lines.contains(":_password=${AZDO_NPM_PAT_B64}"), "{lines}");
     assert!(!lines.contains(&secret));
 
-    assert_eq!(invoke(&window, "hand_offs", json!({})), Ok(json!([])));
+    assert_eq!(
+        invoke(&window, "hand_offs", json!({})),
+        Ok(json!({"handOffs": [], "notice": null}))
+    );
     assert_eq!(
         invoke(
             &window,

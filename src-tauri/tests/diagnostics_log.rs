@@ -89,6 +89,14 @@ fn the_log_tells_what_happened_and_holds_no_secret() {
     invoke(&window, "sign_out", json!({})).expect("sign out");
 
     let log = std::fs::read_to_string(&log_file).expect("the log was written");
+    // Private to the user: the log 0600 in a 0700 folder.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&log_file), 0o600);
+        assert_eq!(mode(log_file.parent().unwrap()), 0o700);
+    }
     for expected in [
         "sign-in started kind=\"demo\"",
         "device-code sign-in: code issued",

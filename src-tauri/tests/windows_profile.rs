@@ -179,16 +179,26 @@ fn settings_reminders_and_hand_offs_are_in_appdata_and_the_log_in_localappdata()
         "the hand-off record holds the token"
     );
     let listed = invoke(&window, "hand_offs", json!({})).expect("hand-offs");
+    let listed = &listed["handOffs"];
     assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
     assert_eq!(listed[0]["authorizationId"], json!(id));
 
-    // Nothing of PAT Desk's went beside them: its data folder holds just these three files.
+    // Nothing of PAT Desk's went beside them: its data folder holds just these three files and the hand-off
+    // record's lock.
     let mut names: Vec<String> = std::fs::read_dir(&app_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["handoffs.json", "reminders.json", "settings.json"]);
+    assert_eq!(
+        names,
+        [
+            "handoffs.json",
+            "handoffs.json.lock",
+            "reminders.json",
+            "settings.json"
+        ]
+    );
 
     // The log, where About says, tells what happened.
     let log = std::fs::read_to_string(&log_file).expect("the log was written");

@@ -150,6 +150,13 @@ fn csv_field(value: &str) -> String {
     }
 }
 
+/// Write an export to `path` (a place the person chose, so its folder is left as it is): in one step, through
+/// a temporary file beside it, and readable only by this user (0600 on Unix), since the list names every token,
+/// organization and permission.
+pub fn write_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    crate::private_file::write_atomically(path, text.as_bytes())
+}
+
 /// A file name to offer in the save dialog: `pat-desk-tokens-2026-12-02.csv`.
 pub fn suggested_file_name(now: DateTime<Utc>, format: ExportFormat) -> String {
     format!(
@@ -210,6 +217,38 @@ mod tests {
         );
         assert!(lines[2].contains(",Stopped working,"));
         assert_eq!(lines.len(), 4, "three records and the final line end");
+    }
+
+    #[test]
+    fn every_cell_a_spreadsheet_would_run_is_neutralised() {
+        for start in ["=", "+", "-", "@", "\t", "\r"] {
+            let name = format!("{start}1+1");
+            let text = export(&[token(&name, Some(&["contoso-web"]))], ExportFormat::Csv);
+            let cell = text.split("\r\n").nth(1).unwrap().split(',').next().unwrap();
+            assert_eq!(cell.trim_matches('"'), format!("'{name}"), "{start:?}");
+        }
+        let text = export(&[token("plain name", Some(&["x"]))], ExportFormat::Csv);
+        assert!(text.split("\r\n").nth(1).unwrap().starts_with("plain name,"));
+    }
+
+    /// The exported file is private to the user (0600 on Unix) and written in one step: a file already there
+    /// is replaced whole, and nothing else is left in the folder.
+    #[test]
+    fn the_file_is_written_whole_and_private() {
+        let dir = std::env::temp_dir().join(format!("patdesk-export-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("tokens.csv");
+        std::fs::write(&path, "an older, longer export that must not show through").unwrap();
+        write_file(&path, "Name\r\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "Name\r\n");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

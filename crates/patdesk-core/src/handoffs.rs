@@ -4,10 +4,15 @@
 //! feed contoso-packages").
 //!
 //! It lives beside the reminders' log as `handoffs.json` in the app's data directory: plain, non-secret state,
-//! written through a temporary file renamed over the old one. A missing or unreadable file is an empty record
-//! (at worst a copy is not offered for cleanup; the tool itself still holds it).
+//! private to the user and changed under a lock through a temporary file renamed over the old one
+//! ([`crate::private_file`]), so two windows (or a window and a script) writing at once lose nothing. A missing
+//! file is an empty record. A damaged one (not the record's JSON) is never thrown away: it is kept as
+//! `handoffs.json.bak` and the window says so ([`HandOffStore::notice`]), because the copies it listed are no
+//! longer offered for cleanup. A file that cannot be read at all is left where it is, and no change is written
+//! over it.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -97,16 +102,40 @@ struct File {
     hand_offs: Vec<HandOff>,
 }
 
-/// The record kept in `dir/handoffs.json`.
+/// The record kept in `dir/handoffs.json`. Clones share what [`HandOffStore::notice`] reports.
 #[derive(Debug, Clone)]
 pub struct HandOffStore {
     path: PathBuf,
+    /// Where a damaged record was kept during this run, for the window's notice.
+    kept_aside: Arc<Mutex<Option<PathBuf>>>,
+}
+
+/// What the window shows for the record: the hand-offs, and a sentence when a damaged record was kept aside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct HandOffRecord {
+    pub hand_offs: Vec<HandOff>,
+    /// Set when PAT Desk found `handoffs.json` damaged and kept it aside during this run.
+    pub notice: Option<String>,
+}
+
+/// The sentence the window shows when the record was damaged and kept as `kept`.
+pub fn damaged_notice(kept: &Path) -> String {
+    let name = kept.file_name().unwrap_or_default().to_string_lossy();
+    format!(
+        "PAT Desk's list of the places it handed tokens to (Git, NuGet, npm, pip) was damaged, so it starts a \
+         new one and keeps the old file as {name}. Copies made before now are not offered for removal when \
+         you revoke a token: remove them in the tool itself if you need to."
+    )
 }
 
 impl HandOffStore {
     pub fn in_dir(dir: &Path) -> HandOffStore {
         HandOffStore {
             path: dir.join(HANDOFFS_FILE_NAME),
+            kept_aside: Arc::default(),
         }
     }
 
@@ -114,13 +143,64 @@ impl HandOffStore {
         &self.path
     }
 
-    /// Every hand-off, oldest first; empty when the file is missing or unreadable.
+    /// The sentence for the window when a damaged record was kept aside during this run.
+    pub fn notice(&self) -> Option<String> {
+        self.kept_aside
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_deref()
+            .map(damaged_notice)
+    }
+
+    /// The hand-offs and the notice, as the window gets them.
+    pub fn view(&self) -> HandOffRecord {
+        let hand_offs = self.all();
+        HandOffRecord {
+            hand_offs,
+            notice: self.notice(),
+        }
+    }
+
+    /// Every hand-off, oldest first; empty when the file is missing, damaged (then kept aside) or unreadable.
     pub fn all(&self) -> Vec<HandOff> {
-        std::fs::read(&self.path)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<File>(&bytes).ok())
-            .map(|f| f.hand_offs)
-            .unwrap_or_default()
+        match self.read_locked() {
+            Ok(all) => all,
+            Err(e) => {
+                tracing::warn!(error = %e, "hand-off record unreadable; left in place");
+                Vec::new()
+            }
+        }
+    }
+
+    fn read_locked(&self) -> std::io::Result<Vec<HandOff>> {
+        if let Some(dir) = self.path.parent() {
+            crate::private_file::private_dir(dir)?;
+        }
+        let _lock = crate::private_file::FileLock::acquire(&self.path)?;
+        self.read()
+    }
+
+    /// The record, read while the caller holds the lock: empty when there is none; a damaged file is kept
+    /// aside (noted for [`HandOffStore::notice`]) and reads as empty; a read error is an error.
+    fn read(&self) -> std::io::Result<Vec<HandOff>> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        match serde_json::from_slice::<File>(&bytes) {
+            Ok(file) => Ok(file.hand_offs),
+            Err(why) => {
+                let kept = crate::private_file::keep_aside(&self.path, Utc::now())?;
+                tracing::warn!(
+                    reason = %why,
+                    kept = %kept.display(),
+                    "hand-off record damaged; kept aside and a new one started"
+                );
+                *self.kept_aside.lock().unwrap_or_else(|e| e.into_inner()) = Some(kept);
+                Ok(Vec::new())
+            }
+        }
     }
 
     /// The hand-offs of one token.
@@ -150,16 +230,24 @@ impl HandOffStore {
         })
     }
 
+    /// Read, edit and write the record under its lock, so a writer never overwrites another's change.
     fn change(&self, edit: impl FnOnce(&mut Vec<HandOff>)) -> Result<(), Error> {
-        let mut all = self.all();
-        edit(&mut all);
+        let unsaved = |e: std::io::Error| {
+            Error::new(
+                crate::error::ErrorCode::Internal,
+                "PAT Desk could not update its list of the places it handed tokens to. Check that your home \
+                 folder is not full or read-only, then try again.",
+            )
+            .with_raw(format!("{}: {e}", self.path.display()))
+        };
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(Error::internal)?;
+            crate::private_file::private_dir(dir).map_err(unsaved)?;
         }
+        let _lock = crate::private_file::FileLock::acquire(&self.path).map_err(unsaved)?;
+        let mut all = self.read().map_err(unsaved)?;
+        edit(&mut all);
         let text = serde_json::to_vec_pretty(&File { hand_offs: all }).map_err(Error::internal)?;
-        let partial = self.path.with_extension("json.partial");
-        std::fs::write(&partial, text).map_err(Error::internal)?;
-        std::fs::rename(&partial, &self.path).map_err(Error::internal)
+        crate::private_file::write_atomically(&self.path, &text).map_err(unsaved)
     }
 }
 
@@ -228,13 +316,97 @@ mod tests {
     }
 
     #[test]
-    fn the_file_holds_no_value_and_an_unreadable_one_is_an_empty_record() {
+    fn the_file_holds_no_value() {
         let (store, dir) = store();
         store.record(feed("a", "contoso-packages")).unwrap();
         let text = std::fs::read_to_string(store.path()).unwrap();
         assert!(text.contains("contoso-packages") && !text.contains("password"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A damaged record is never thrown away: it is kept as `handoffs.json.bak` (a second one beside it, with
+    /// the time in its name) and the window is told, since the copies it listed are no longer offered for
+    /// cleanup.
+    #[test]
+    fn a_damaged_record_is_kept_as_bak_and_the_window_is_told() {
+        let (store, dir) = store();
+        store.record(git("a", "contoso")).unwrap();
         std::fs::write(store.path(), "{ not json").unwrap();
         assert!(store.all().is_empty());
+        assert_eq!(
+            std::fs::read_to_string(dir.join("handoffs.json.bak")).unwrap(),
+            "{ not json"
+        );
+        let notice = store.notice().expect("the window is told");
+        assert!(notice.contains("handoffs.json.bak"), "{notice}");
+        assert!(!notice.contains('\n'), "one line: {notice}");
+        // A clone (what each command gets) knows it too; a new record starts beside the kept one.
+        assert!(store.clone().notice().is_some());
+        store.record(git("b", "fabrikam")).unwrap();
+        assert_eq!(store.all().len(), 1);
+
+        std::fs::write(store.path(), "[1, 2").unwrap();
+        store.record(git("c", "contoso")).unwrap();
+        assert_eq!(store.all(), [git("c", "contoso")]);
+        let kept: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".bak"))
+            .collect();
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("handoffs.json.bak")).unwrap(),
+            "{ not json",
+            "the first stays as it was"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A record that cannot be read (here a folder in its place) is not a damaged one: it stays where it is,
+    /// and a change is refused rather than written over it.
+    #[test]
+    fn a_record_that_cannot_be_read_is_left_alone_and_not_written_over() {
+        let (store, dir) = store();
+        std::fs::create_dir_all(store.path().join("in-the-way")).unwrap();
+        assert!(store.all().is_empty());
+        assert!(store.record(git("a", "contoso")).is_err());
+        assert!(store.path().join("in-the-way").is_dir());
+        assert!(!dir.join("handoffs.json.bak").exists());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Two writers at once (two windows, or a window and the CLI) each keep their hand-offs.
+    #[test]
+    fn two_writers_at_once_lose_nothing() {
+        let (store, dir) = store();
+        let writers: Vec<_> = ["contoso", "fabrikam"]
+            .into_iter()
+            .map(|org| {
+                let store = HandOffStore::in_dir(&dir);
+                std::thread::spawn(move || {
+                    for i in 0..40 {
+                        store.record(feed(org, &format!("{org}-{i}"))).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        assert_eq!(store.for_token("contoso").len(), 40);
+        assert_eq!(store.for_token("fabrikam").len(), 40);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_record_is_private_to_the_user() {
+        use std::os::unix::fs::PermissionsExt;
+        let (store, dir) = store();
+        store.record(git("a", "contoso")).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(store.path()), 0o600);
+        assert_eq!(mode(&dir), 0o700);
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -26,6 +26,7 @@ pub mod npm;
 pub mod nuget;
 pub mod nuget_config;
 pub mod pip;
+pub mod private_file;
 pub mod reminders;
 pub mod replacement;
 pub mod retirement;

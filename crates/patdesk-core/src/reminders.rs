@@ -1,7 +1,8 @@
 //! Expiry reminders: a desktop notification when an active token comes within 14, 7 and 1 days of its expiry,
 //! once per threshold per token. What was already announced is remembered across restarts in a small JSON file
 //! of ids and dates (never a name's secret, never a value), so reopening the app does not repeat itself; a token
-//! that was extended (a new expiry date) is reminded again when it comes close to the new date.
+//! that was extended (a new expiry date) is reminded again when it comes close to the new date. The file is
+//! private to the user and written in one step ([`crate::private_file`]).
 
 use std::path::{Path, PathBuf};
 
@@ -155,14 +156,13 @@ impl ReminderStore {
             .unwrap_or_default()
     }
 
+    /// Write the log, private to the user, through a unique temporary file renamed over the old one.
     pub fn save(&self, log: &NotifiedLog) -> Result<(), Error> {
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(Error::internal)?;
+            crate::private_file::private_dir(dir).map_err(Error::internal)?;
         }
         let text = serde_json::to_vec_pretty(log).map_err(Error::internal)?;
-        let partial = self.path.with_extension("json.partial");
-        std::fs::write(&partial, text).map_err(Error::internal)?;
-        std::fs::rename(&partial, &self.path).map_err(Error::internal)
+        crate::private_file::write_atomically(&self.path, &text).map_err(Error::internal)
     }
 }
 
@@ -260,6 +260,22 @@ mod tests {
         stopped.stopped_working = true;
         let expired = token("e", Duration::days(-1));
         assert!(due(&[revoked, stopped, expired], now(), &log).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_log_is_private_to_the_user() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("patdesk-reminders-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        ReminderStore::in_dir(&dir)
+            .save(&NotifiedLog::default())
+            .unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.join("reminders.json")), 0o600);
+        assert_eq!(mode(&dir), 0o700);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -2,16 +2,18 @@
 //! the sign-in app (client id and authority, contract §0.3 and §3.2) for organizations that register their own.
 //!
 //! They are plain preferences, never a secret, kept as `settings.json` in the app's config directory (the shell
-//! decides where). A file that cannot be read or understood is never lost and never stops the app: it is moved
-//! aside to `settings.json.bak`, the defaults are used and the window says so in one line ([`load`]). Saving
-//! writes a temporary file and renames it over the old one, so a crash mid-write leaves the previous settings.
+//! decides where). A file that cannot be understood is never lost and never stops the app: it is moved aside to
+//! `settings.json.bak`, the defaults are used and the window says so in one line ([`load`]); a file that cannot
+//! be opened at all (say, permission denied) is left where it is, with the defaults for now and its own line.
+//! Saving writes a unique temporary file, private to the user, and renames it over the old one
+//! ([`crate::private_file`]), so a crash mid-write leaves the previous settings.
 //!
 //! The environment variables that existed before this screen (`PATDESK_CLIPBOARD_CLEAR_SECONDS`,
 //! `PATDESK_CLIENT_ID`, `PATDESK_AUTHORITY`) still win over the file ([`Settings::clear_after`],
 //! [`Settings::entra_config`]), so tests and administrators can pin them.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -59,8 +61,6 @@ pub struct Settings {
     pub client_id: String,
     /// The Entra authority (Advanced): `organizations`, `common`, a tenant GUID or a tenant domain.
     pub authority: String,
-}
-
     /// The servers on plain `http://` (another computer) the person chose to use although the connection is
     /// not encrypted, one per address (`crate::server::plain_http`). Missing in older files: none chosen.
     #[serde(default)]
@@ -79,6 +79,8 @@ pub struct PlainHttpChoice {
     pub server: String,
     /// When the person chose it.
     pub chosen_at: chrono::DateTime<chrono::Utc>,
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -87,9 +89,9 @@ impl Default for Settings {
             theme: Theme::System,
             client_id: DEFAULT_CLIENT_ID.to_string(),
             authority: DEFAULT_AUTHORITY.to_string(),
+            plain_http_servers: Vec::new(),
         }
     }
-            plain_http_servers: Vec::new(),
 }
 
 /// The settings as the window gets them: the values, and the one-line notice when the file could not be used.
@@ -214,8 +216,6 @@ impl Settings {
         Ok(s)
     }
 
-    /// How long a copied secret stays on the clipboard: `PATDESK_CLIPBOARD_CLEAR_SECONDS` when set to a
-    /// positive whole number, otherwise this setting.
     /// The person's choice to use the unencrypted connection to the server at `base`, if they made it.
     pub fn plain_http_choice(&self, base: &url::Url) -> Option<&PlainHttpChoice> {
         let origin = crate::server::plain_http::origin(base);
@@ -239,6 +239,8 @@ impl Settings {
         self.plain_http_servers.retain(|c| c.server != origin);
     }
 
+    /// How long a copied secret stays on the clipboard: `PATDESK_CLIPBOARD_CLEAR_SECONDS` when set to a
+    /// positive whole number, otherwise this setting.
     pub fn clear_after(&self) -> Duration {
         clipboard::clear_after_override()
             .unwrap_or_else(|| Duration::from_secs(u64::from(self.clipboard_clear_seconds)))
@@ -315,14 +317,28 @@ pub fn unreadable_notice(path: &Path, kept_aside: bool) -> String {
     }
 }
 
-/// The settings in `path`: the defaults when there is no file yet; when the file cannot be read or understood
-/// (not JSON, another version, an unknown or disallowed value), the defaults with a one-line notice, the file
-/// moved aside to `settings.json.bak` so nothing is lost.
+/// The one line the window shows when the settings file is there but could not be opened: nothing was moved.
+pub fn unopened_notice(path: &Path) -> String {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    format!(
+        "PAT Desk could not open its settings file {name}, so it is using the default settings for now; the file \
+         is left as it is. Check that your user account may read it, then restart PAT Desk."
+    )
+}
+
+/// The settings in `path`: the defaults when there is no file yet; when the file cannot be understood (not
+/// JSON, another version, an unknown or disallowed value), the defaults with a one-line notice, the file moved
+/// aside to `settings.json.bak` so nothing is lost; when it cannot be opened, the defaults with a notice and the
+/// file left in place.
 pub fn load(path: &Path) -> (Settings, Option<String>) {
     let parsed = match fs::read(path) {
         Ok(bytes) => parse(&bytes),
         Err(e) if e.kind() == io::ErrorKind::NotFound => return (Settings::default(), None),
-        Err(e) => Err(e.to_string()),
+        // Not a damaged file (permission denied, a folder in its place, a disk error): left where it is.
+        Err(e) => {
+            tracing::warn!(error = %e, "settings file could not be opened; defaults used, file left in place");
+            return (Settings::default(), Some(unopened_notice(path)));
+        }
     };
     match parsed {
         Ok(settings) => (settings, None),
@@ -367,7 +383,7 @@ pub fn save(path: &Path, settings: &Settings) -> Result<Settings> {
 
 fn write_atomically(path: &Path, settings: &Settings) -> io::Result<()> {
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
+        crate::private_file::private_dir(dir)?;
     }
     let file = SettingsFile {
         version: SETTINGS_VERSION,
@@ -375,13 +391,5 @@ fn write_atomically(path: &Path, settings: &Settings) -> io::Result<()> {
     };
     let mut json = serde_json::to_vec_pretty(&file).map_err(io::Error::other)?;
     json.push(b'\n');
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
-    {
-        let mut out = fs::File::create(&tmp)?;
-        out.write_all(&json)?;
-        out.sync_all()?;
-    }
-    fs::rename(&tmp, path)
+    crate::private_file::write_atomically(path, &json)
 }

@@ -1,5 +1,6 @@
 //! Export: the tokens the window shows (its filter and search applied) written as CSV or JSON to a file the
-//! person picks in the system's save dialog. Listed tokens hold no secret, so neither does the file.
+//! person picks in the system's save dialog. Listed tokens hold no secret, so neither does the file; it is still
+//! written private to the user and in one step (`export::write_file`).
 
 use patdesk_core::export::{self, ExportFormat};
 use patdesk_core::model::PatToken;
@@ -41,7 +42,7 @@ pub async fn export_tokens<R: Runtime>(
         )
     })?;
     let written = path.clone();
-    tauri::async_runtime::spawn_blocking(move || std::fs::write(&written, text))
+    tauri::async_runtime::spawn_blocking(move || export::write_file(&written, &text))
         .await
         .map_err(Error::internal)?
         .map_err(|e| {

@@ -9,7 +9,7 @@ use chrono::Utc;
 use patdesk_core::copies::{self, CopyResult, TokenRef, Tools};
 use patdesk_core::feed_address::FeedAddresses;
 use patdesk_core::git_credential::{GitCredentials, GitHelperCheck, GitHelperVerdict};
-use patdesk_core::handoffs::{HandOff, Tool};
+use patdesk_core::handoffs::{HandOff, HandOffRecord, Tool};
 use patdesk_core::npm::{self, NpmClient};
 use patdesk_core::nuget::{self, NuGetClient, NuGetHandOff, NuGetStatus, SnippetShell};
 use patdesk_core::pip::{PipClient, PipRoute, PipStatus};
@@ -345,14 +345,18 @@ pub async fn use_created_token_with_pip(
     })
 }
 
-/// Every hand-off PAT Desk remembers (tool, place, target, when; no secret), for "Used with" on the list.
+/// Every hand-off PAT Desk remembers (tool, place, target, when; no secret), for "Used with" on the list, and
+/// the sentence to show when the record was damaged and kept aside.
 #[tauri::command]
-pub async fn hand_offs(state: State<'_, AppState>) -> Result<Vec<HandOff>, Error> {
+pub async fn hand_offs(state: State<'_, AppState>) -> Result<HandOffRecord, Error> {
     Ok(match state.hand_off_store() {
-        Some(store) => tauri::async_runtime::spawn_blocking(move || store.all())
+        Some(store) => tauri::async_runtime::spawn_blocking(move || store.view())
             .await
             .map_err(Error::internal)?,
-        None => Vec::new(),
+        None => HandOffRecord {
+            hand_offs: Vec::new(),
+            notice: None,
+        },
     })
 }
 

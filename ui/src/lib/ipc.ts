@@ -41,6 +41,7 @@ export type { CopyResult } from './generated/CopyResult';
 export type { GitHelperCheck } from './generated/GitHelperCheck';
 export type { GitHelperVerdict } from './generated/GitHelperVerdict';
 export type { HandOff } from './generated/HandOff';
+export type { HandOffRecord } from './generated/HandOffRecord';
 export type { NuGetClientKind } from './generated/NuGetClientKind';
 export type { NuGetStatus } from './generated/NuGetStatus';
 export type { PipStatus } from './generated/PipStatus';

@@ -293,6 +293,38 @@ fn a_file_that_cannot_be_moved_aside_is_left_in_place_and_the_notice_says_so() {
     assert_eq!(fs::read_to_string(dir.file()).unwrap(), "not json");
 }
 
+/// A file that is there but cannot be opened (here a folder in its place; for a person, a file they may not
+/// read) is not a damaged one: it stays where it is, the defaults are used for now and the notice says so.
+#[test]
+fn a_file_that_cannot_be_read_is_not_moved_aside() {
+    let dir = ConfigDir::new();
+    fs::create_dir_all(dir.file().join("in-the-way")).unwrap();
+    let (loaded, notice) = settings::load(&dir.file());
+    assert_eq!(loaded, Settings::default());
+    let notice = notice.expect("a notice");
+    assert!(notice.contains("could not open"), "{notice}");
+    assert!(notice.contains("left as it is"), "{notice}");
+    assert!(!notice.contains(".bak"), "{notice}");
+    assert!(dir.file().join("in-the-way").is_dir(), "left in place");
+    assert_eq!(dir.names(), [SETTINGS_FILE_NAME]);
+}
+
+/// Settings are private to the user: the file 0600 and the app's config folder 0700, whatever they were.
+#[cfg(unix)]
+#[test]
+fn saved_settings_are_private_to_the_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = ConfigDir::new();
+    dir.write("{}");
+    fs::set_permissions(&dir.dir, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(dir.file(), fs::Permissions::from_mode(0o644)).unwrap();
+    settings::save(&dir.file(), &chosen()).unwrap();
+    let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir.file()), 0o600);
+    assert_eq!(mode(&dir.dir), 0o700);
+    assert_eq!(dir.names(), [SETTINGS_FILE_NAME], "no temporary file left");
+}
+
 /// The variables that win over the file are named beside the settings they decide, with the value in force;
 /// blank or unusable values decide nothing (as when the settings are applied).
 #[test]

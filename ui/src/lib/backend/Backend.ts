@@ -36,6 +36,7 @@ import type {
   GitHelperCheck,
   NuGetStatus,
   HandOff,
+  HandOffRecord,
   CopyResult,
   PipStatus,
 } from '$lib/ipc';
@@ -121,8 +122,11 @@ export interface Backend {
    * back end, else pip.conf only with `plainTextOk`. Resolves with the sentence to show.
    */
   useCreatedTokenWithPip(indexUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string>;
-  /** Every place PAT Desk handed a token to (no secrets), for "Used with" on the token list. */
-  handOffs(): Promise<HandOff[]>;
+  /**
+   * Every place PAT Desk handed a token to (no secrets), for "Used with" on the token list, and the sentence to
+   * show when the record was damaged and kept aside as handoffs.json.bak.
+   */
+  handOffs(): Promise<HandOffRecord>;
   /** After a revoke: removes each copy PAT Desk put elsewhere of these tokens, with a result per place. */
   removeCopies(tokens: TokenRef[]): Promise<CopyResult[]>;
   /** The session the shell already holds (e.g. after a reload), or null. */

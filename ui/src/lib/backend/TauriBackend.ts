@@ -37,6 +37,7 @@ import type {
   GitHelperCheck,
   NuGetStatus,
   HandOff,
+  HandOffRecord,
   CopyResult,
   PipStatus,
 } from '$lib/ipc';
@@ -170,7 +171,7 @@ export class TauriBackend implements Backend {
     return call('use_created_token_with_pip', { authorizationId: authorizationId ?? null, indexUrl, plainTextOk });
   }
 
-  handOffs(): Promise<HandOff[]> {
+  handOffs(): Promise<HandOffRecord> {
     return call('hand_offs');
   }
 

@@ -44,6 +44,7 @@ import type {
   GitHelperCheck,
   NuGetStatus,
   HandOff,
+  HandOffRecord,
   CopyResult,
   PipStatus,
 } from '$lib/ipc';
@@ -298,6 +299,8 @@ export class TestBackend implements Backend {
   };
   /** The record of hand-offs (the shell's handoffs.json): tool, place, target; no secrets. */
   readonly handOffRecords: HandOff[] = [];
+  /** The shell's sentence for a damaged handoffs.json (kept aside), or null. */
+  handOffNotice: string | null = null;
   /** What `copySavedToken` put on the (pretend) clipboard, for tests. */
   clipboardText: string | null = null;
   /** What the About screen shows. */
@@ -717,9 +720,9 @@ export class TestBackend implements Backend {
       : `pip now uses this token for the feed ${name}. It keeps it in plain text in pip.conf in your home folder, as you chose.`;
   }
 
-  async handOffs(): Promise<HandOff[]> {
+  async handOffs(): Promise<HandOffRecord> {
     await this.enter('handOffs');
-    return this.handOffRecords.map((h) => ({ ...h }));
+    return { handOffs: this.handOffRecords.map((h) => ({ ...h })), notice: this.handOffNotice };
   }
 
   async removeCopies(tokens: TokenRef[]): Promise<CopyResult[]> {

@@ -22,6 +22,18 @@ describe('Token list', () => {
     expect(backend.callsOf('listTokens')).toEqual([['all']]);
   });
 
+  it('says so when the record of hand-offs was damaged and kept aside, until dismissed', async () => {
+    const backend = new TestBackend({ signedIn: true });
+    const sentence =
+      "PAT Desk's list of the places it handed tokens to (Git, NuGet, npm, pip) was damaged, so it starts a new one and keeps the old file as handoffs.json.bak.";
+    backend.handOffNotice = sentence;
+    const { user } = await renderTokens({}, backend);
+    const notice = await screen.findByTestId('hand-off-notice');
+    expect(notice).toHaveTextContent(sentence);
+    await user.click(within(notice).getByRole('button', { name: 'Dismiss' }));
+    expect(screen.queryByTestId('hand-off-notice')).not.toBeInTheDocument();
+  });
+
   it('says there are no tokens yet and offers to create one', async () => {
     const { user } = await renderTokens({ tokens: [] });
     const empty = await screen.findByTestId('list-empty');
