@@ -37,6 +37,7 @@ const COMMANDS: &[&str] = &[
     "export_tokens",
     // clipboard
     "copy_secret",
+    "reveal_secret",
     "clear_clipboard",
     "forget_created_secret",
     "copy_device_code",

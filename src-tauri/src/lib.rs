@@ -70,6 +70,7 @@ pub fn app_builder<R: tauri::Runtime>(
             commands::replace::revoke_replaced_token,
             commands::export::export_tokens,
             commands::clipboard::copy_secret,
+            commands::clipboard::reveal_secret,
             commands::clipboard::clear_clipboard,
             commands::clipboard::forget_created_secret,
             commands::clipboard::copy_device_code,

@@ -14,7 +14,7 @@ use patdesk_core::listing::TokenListing;
 use patdesk_core::model::{BulkSummary, KeychainStatus, ListFilter, PatToken};
 use patdesk_core::settings::{self, Settings, SettingsView};
 use patdesk_core::vault::Vault;
-use patdesk_core::{Error, Sensitive};
+use patdesk_core::{Error, ErrorCode, Sensitive};
 use tauri::async_runtime::JoinHandle;
 
 use patdesk_core::session::ActiveSession;
@@ -52,7 +52,7 @@ pub struct AppState {
     /// The tokens just created, each with its secret, for `copy_secret`, "Save in my keychain" and "Use with
     /// Git", until `forget_created_secret`: one from New token, or one per organization from the Replace
     /// assistant. One lock, so a token and its secret are always kept and dropped together.
-    created: Mutex<Vec<CreatedToken>>,
+    created: Mutex<Vec<Kept>>,
     /// Cancels the bulk revoke in progress, if any (with its run number, so a finished run never
     /// unregisters a newer one).
     bulk_cancel: Mutex<Option<(u64, CancellationToken)>>,
@@ -107,6 +107,12 @@ struct FirstListing {
 pub struct CreatedToken {
     pub token: PatToken,
     pub secret: Sensitive<String>,
+}
+
+/// A created token as the shell keeps it: whether its value was already revealed to the window.
+struct Kept {
+    created: CreatedToken,
+    revealed: bool,
 }
 
 /// The keychain as far as this run of the app knows it.
@@ -337,8 +343,11 @@ impl AppState {
     /// Keep a token just created and its secret, beside those already kept.
     pub fn keep_created(&self, token: PatToken, secret: Sensitive<String>) {
         let mut created = self.created.lock().unwrap_or_else(|e| e.into_inner());
-        created.retain(|c| c.token.authorization_id != token.authorization_id);
-        created.push(CreatedToken { token, secret });
+        created.retain(|c| c.created.token.authorization_id != token.authorization_id);
+        created.push(Kept {
+            created: CreatedToken { token, secret },
+            revealed: false,
+        });
     }
 
     /// The created token `authorization_id`, or the one created last when `None`.
@@ -347,10 +356,39 @@ impl AppState {
         match authorization_id {
             Some(id) => created
                 .iter()
-                .find(|c| c.token.authorization_id.eq_ignore_ascii_case(id))
-                .cloned(),
-            None => created.last().cloned(),
+                .find(|c| c.created.token.authorization_id.eq_ignore_ascii_case(id))
+                .map(|c| c.created.clone()),
+            None => created.last().map(|c| c.created.clone()),
         }
+    }
+
+    /// The value of the created token `authorization_id` for the window's Reveal: once per token, so the value
+    /// crosses to the window at most once (the window keeps it in the screen's state while it is open). Copy
+    /// and the hand-offs keep working from the shell's copy.
+    pub fn reveal_created_secret(&self, authorization_id: &str) -> Result<Sensitive<String>, Error> {
+        let mut created = self.created.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = created
+            .iter_mut()
+            .find(|c| {
+                c.created
+                    .token
+                    .authorization_id
+                    .eq_ignore_ascii_case(authorization_id)
+            })
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::TokenNotFound,
+                    "There is no new token to show any more. Create a new token to get a value.",
+                )
+            })?;
+        if kept.revealed {
+            return Err(Error::new(
+                ErrorCode::NotAllowed,
+                "This token's value was already shown once. Use Copy to put it on the clipboard.",
+            ));
+        }
+        kept.revealed = true;
+        Ok(kept.created.secret.clone())
     }
 
     pub fn created_secret(&self, authorization_id: Option<&str>) -> Option<Sensitive<String>> {
@@ -362,7 +400,9 @@ impl AppState {
         // Dropping the `Sensitive` zeroizes it.
         let mut created = self.created.lock().unwrap_or_else(|e| e.into_inner());
         match authorization_id {
-            Some(id) => created.retain(|c| !c.token.authorization_id.eq_ignore_ascii_case(id)),
+            Some(id) => {
+                created.retain(|c| !c.created.token.authorization_id.eq_ignore_ascii_case(id))
+            }
             None => created.clear(),
         }
     }

@@ -114,7 +114,7 @@ fn demo_session_lists_creates_and_revokes_tokens() {
         }}),
     )
     .expect("create");
-    assert!(created["secret"].as_str().is_some_and(|s| !s.is_empty()));
+    assert!(created.get("secret").is_none(), "{created}");
     let id = created["token"]["authorizationId"]
         .as_str()
         .unwrap()
@@ -159,6 +159,82 @@ fn demo_session_lists_creates_and_revokes_tokens() {
     assert_eq!(
         invoke(&window, "current_session", json!({})),
         Ok(Value::Null)
+    );
+}
+
+/// Create (and Regenerate) answer with the new token but not its value: the value crosses to the window only
+/// when the person presses Reveal, once per token; Copy and the keychain still work from Rust.
+#[test]
+fn a_new_tokens_value_crosses_only_on_reveal_and_only_once() {
+    let (_app, window) = app();
+    let session = invoke(&window, "start_demo", json!({})).expect("demo starts");
+    let org = session["profile"]["organizations"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let created = invoke(
+        &window,
+        "create_token",
+        json!({"request": {"organization": org, "displayName": "reveal test", "scopes": ["vso.code"],
+               "lifespan": {"kind": "days", "days": 30}}}),
+    )
+    .expect("create");
+    let id = created["token"]["authorizationId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(created["token"]["displayName"], "reveal test");
+
+    let secret = invoke(&window, "reveal_secret", json!({"authorizationId": id}))
+        .expect("the first Reveal");
+    let secret = secret.as_str().expect("a string").to_string();
+    assert!(secret.len() >= 20, "a PAT's value: {}", secret.len());
+    let answer = created.to_string();
+    assert!(
+        created.get("secret").is_none() && !answer.contains(&secret),
+        "Create's answer holds the value: {answer}"
+    );
+    // Once: a second Reveal is refused with a plain sentence.
+    let again = invoke(&window, "reveal_secret", json!({"authorizationId": id}))
+        .expect_err("the value crossed once already");
+    assert_eq!(again["code"], "notAllowed");
+    assert!(again["message"].as_str().unwrap().contains("Copy"));
+    // An id that is no new token's.
+    let unknown = invoke(
+        &window,
+        "reveal_secret",
+        json!({"authorizationId": "3d3aca0c-9ad3-4b07-8334-08ec8b1ddc32"}),
+    )
+    .expect_err("not a created token");
+    assert_eq!(unknown["code"], "tokenNotFound");
+
+    // Regenerate: the new token comes without its value too, and is revealed the same way.
+    let regenerated = invoke(
+        &window,
+        "regenerate_token",
+        json!({"request": {"organization": org, "authorizationId": id,
+               "lifespan": {"kind": "days", "days": 30}}}),
+    )
+    .expect("regenerate");
+    let new_id = regenerated["created"]["token"]["authorizationId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        regenerated["created"].get("secret").is_none(),
+        "{regenerated}"
+    );
+    let new_secret = invoke(&window, "reveal_secret", json!({"authorizationId": new_id}))
+        .expect("Reveal after Regenerate");
+    let new_secret = new_secret.as_str().unwrap();
+    assert_ne!(new_secret, secret);
+    assert!(!regenerated.to_string().contains(new_secret));
+
+    // Closing the screen forgets it: nothing left to reveal.
+    invoke(&window, "forget_created_secret", json!({})).unwrap();
+    assert_eq!(
+        invoke(&window, "reveal_secret", json!({"authorizationId": new_id})).unwrap_err()["code"],
+        "tokenNotFound"
     );
 }
 

@@ -171,7 +171,7 @@ fn keychain_saved_token_is_listed_copied_and_forgotten_when_revoked() {
         .as_str()
         .unwrap()
         .to_string();
-    let secret = created["secret"].as_str().unwrap().to_string();
+    let secret = support::reveal_secret(&window, &id);
     let saved = invoke(&window, "save_created_token", json!({})).expect("save");
     assert_eq!(saved["displayName"], "kept");
     assert_eq!(saved["organization"], "contoso-web");
@@ -226,7 +226,8 @@ fn keychain_use_with_git_hands_the_token_to_the_credential_helper() {
                "lifespan": {"kind": "days", "days": 30}}}),
     )
     .expect("create");
-    let secret = created["secret"].as_str().unwrap().to_string();
+    let id = created["token"]["authorizationId"].as_str().unwrap();
+    let secret = support::reveal_secret(&window, id);
     // `store` writes a plain file: the check says so, and the hand-off waits for the person's go-ahead.
     let check = invoke(&window, "git_helper_check", json!({})).expect("check");
     assert_eq!(check["verdict"], "plainFile");

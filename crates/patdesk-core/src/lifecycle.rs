@@ -33,14 +33,14 @@ pub struct Regenerated {
 }
 
 impl Regenerated {
-    /// The IPC view: the one time the new secret crosses to the window, as after Create.
+    /// The IPC view: the new token without its value (it crosses only on Reveal, as after Create).
     pub fn into_reveal(
         self,
         replaced: Vec<ReplacedCopy>,
         replace_error: Option<Error>,
     ) -> RegeneratedTokenReveal {
         RegeneratedTokenReveal {
-            created: self.created.into_reveal(),
+            created: self.created.view(),
             previous: self.previous,
             replaced,
             replace_error,

@@ -3,8 +3,9 @@
 //! Every type that crosses IPC derives `Serialize` (camelCase) and `ts_rs::TS`; the TypeScript in
 //! `ui/src/lib/generated/` is produced from here by `cargo test -p patdesk-core export_bindings`.
 //! The one exception is [`CreatedToken`], which holds the new secret as a [`Sensitive`] and therefore cannot be
-//! serialized; the shell turns it into the IPC view [`CreatedTokenReveal`] with an explicit
-//! [`CreatedToken::into_reveal`], the one place the secret is revealed.
+//! serialized. The window gets [`CreatedToken::view`] (no secret) and, only when the person presses Reveal,
+//! the value once through the shell's `reveal_secret` ([`RevealedSecret`]); the CLI prints
+//! [`CreatedToken::into_reveal`], the value with its token.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -138,7 +139,16 @@ pub struct CreatedToken {
 }
 
 impl CreatedToken {
-    /// The IPC view for the "Token created" screen: the one time the secret crosses to the window.
+    /// What the window gets after Create, Regenerate or a replacement: the token, without its value (that
+    /// crosses only on Reveal, as [`RevealedSecret`]).
+    pub fn view(&self) -> CreatedTokenView {
+        CreatedTokenView {
+            token: self.token.clone(),
+            clamped_from: self.clamped_from,
+        }
+    }
+
+    /// The token with its value, as the CLI prints it (`create --json`).
     pub fn into_reveal(self) -> CreatedTokenReveal {
         CreatedTokenReveal {
             token: self.token.clone(),
@@ -148,12 +158,47 @@ impl CreatedToken {
     }
 }
 
-/// What the window receives after Create (`CreatedToken` in TypeScript). Build it only with
-/// [`CreatedToken::into_reveal`].
-#[derive(Clone, Serialize, Deserialize)]
+/// What the window receives after Create (`CreatedToken` in TypeScript): the new token without its value,
+/// which stays in the shell for Copy, the keychain and the hand-offs and crosses to the window only when the
+/// person presses Reveal (`reveal_secret`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", ts(export, rename = "CreatedToken"))]
+pub struct CreatedTokenView {
+    pub token: PatToken,
+    pub clamped_from: Option<DateTime<Utc>>,
+}
+
+/// A new token's value, the one time it crosses to the window (`reveal_secret`: a JSON string). Wiped when
+/// dropped, and its `Debug` is redacted.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct RevealedSecret(String);
+
+impl RevealedSecret {
+    /// The value of `secret`, to send to the window once.
+    pub fn of(secret: &Sensitive<String>) -> Self {
+        RevealedSecret(secret.expose().clone())
+    }
+}
+
+impl std::fmt::Debug for RevealedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(crate::secret::REDACTED)
+    }
+}
+
+impl Drop for RevealedSecret {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+/// A new token with its value, as the CLI prints it (`create --json`). Build it only with
+/// [`CreatedToken::into_reveal`].
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CreatedTokenReveal {
     pub token: PatToken,
     pub secret: String,
@@ -386,15 +431,15 @@ pub enum ReplacedCopy {
     Pip,
 }
 
-/// What the window receives after Regenerate (`RegeneratedToken` in TypeScript): the new token with its
-/// secret (the one reveal, as after Create), what happened to the old token, and where the new value replaced
+/// What the window receives after Regenerate (`RegeneratedToken` in TypeScript): the new token (its value
+/// crosses only on Reveal, as after Create), what happened to the old token, and where the new value replaced
 /// the old one. Build it only with [`crate::lifecycle::Regenerated::into_reveal`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", ts(export, rename = "RegeneratedToken"))]
 pub struct RegeneratedTokenReveal {
-    pub created: CreatedTokenReveal,
+    pub created: CreatedTokenView,
     /// The old token: `revoked`, `alreadyGone`, or `failed` (then both tokens exist and are listed).
     pub previous: RevokeResult,
     pub replaced: Vec<ReplacedCopy>,

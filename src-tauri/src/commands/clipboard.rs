@@ -1,9 +1,11 @@
 //! Copying the secret of the token just created, and the end of its life in the shell.
 //!
-//! The window never sends the secret back: `copy_secret` copies one the shell kept from `create_token` or
-//! `create_replacement`, and `forget_created_secret` drops it when the screen that showed it closes.
+//! The window never sends the secret back: `copy_secret` copies one the shell kept from `create_token`,
+//! `regenerate_token` or `create_replacement`, `reveal_secret` shows it to the window once (when the person
+//! presses Reveal), and `forget_created_secret` drops it when the screen that showed it closes.
 
 use patdesk_core::clipboard::ClipboardCountdown;
+use patdesk_core::model::RevealedSecret;
 use patdesk_core::{Error, ErrorCode, Sensitive};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
@@ -32,6 +34,19 @@ pub async fn copy_secret<R: Runtime>(
         "new token copied"
     );
     copy_with_countdown(app, secret).await
+}
+
+/// The value of the token just created (`authorization_id`), for Reveal: the only way it crosses to the window,
+/// once per token (a second call is refused; the window keeps the value in the screen's state until it closes).
+#[tauri::command]
+pub fn reveal_secret(
+    state: State<'_, AppState>,
+    authorization_id: String,
+) -> Result<RevealedSecret, Error> {
+    let secret = state.reveal_created_secret(&authorization_id)?;
+    // Never the value: only that it was shown.
+    tracing::info!("new token revealed");
+    Ok(RevealedSecret::of(&secret))
 }
 
 /// Puts `secret` on the clipboard for the person's timeout (unless `PATDESK_CLIPBOARD_CLEAR_SECONDS`

@@ -2,7 +2,7 @@
 //! create per organization (each secret kept beside the others until its line is closed), and revoking the
 //! global token once every chosen replacement exists. The rules live in `patdesk_core::replacement`.
 
-use patdesk_core::model::{CreatedTokenReveal, NewTokenRequest, RevokeOutcome, RevokeResult};
+use patdesk_core::model::{CreatedTokenView, NewTokenRequest, RevokeOutcome, RevokeResult};
 use patdesk_core::replacement::{ChosenReplacement, ReplacementPlan, TokenRef};
 use patdesk_core::Error;
 use tauri::State;
@@ -24,13 +24,13 @@ pub async fn plan_replacement(
         .await
 }
 
-/// Create one replacement. Like `create_token`, its secret crosses to the window here, once; unlike it, the
-/// secrets of the other replacements already created stay available to copy or keep.
+/// Create one replacement. Like `create_token`, its secret stays in the shell until Reveal (`reveal_secret`);
+/// unlike it, the secrets of the other replacements already created stay available to copy or keep.
 #[tauri::command]
 pub async fn create_replacement(
     state: State<'_, AppState>,
     request: NewTokenRequest,
-) -> Result<CreatedTokenReveal, Error> {
+) -> Result<CreatedTokenView, Error> {
     let session = state.require_session()?;
     tokens::create_and_keep(&state, &session, &request, "replacement created").await
 }

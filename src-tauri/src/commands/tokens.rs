@@ -7,7 +7,7 @@ use patdesk_core::copies;
 use patdesk_core::lifecycle;
 use patdesk_core::listing::TokenListing;
 use patdesk_core::model::{
-    BulkProgress, BulkSummary, CreatedTokenReveal, ListFilter, NewTokenRequest, RegenerateRequest,
+    BulkProgress, BulkSummary, CreatedTokenView, ListFilter, NewTokenRequest, RegenerateRequest,
     RegeneratedTokenReveal, RevokeOutcome, RevokeResult, ScopeCatalogue, UpdateTokenRequest,
     UpdatedToken,
 };
@@ -85,12 +85,13 @@ pub fn scope_catalogue(state: State<'_, AppState>) -> ScopeCatalogue {
     }
 }
 
-/// Create a token. Its secret crosses to the window here, once; the shell keeps it for `copy_secret`.
+/// Create a token. Its secret stays in the shell (for `copy_secret`, the keychain and the hand-offs); the window
+/// gets it only through `reveal_secret`, when the person presses Reveal.
 #[tauri::command]
 pub async fn create_token(
     state: State<'_, AppState>,
     request: NewTokenRequest,
-) -> Result<CreatedTokenReveal, Error> {
+) -> Result<CreatedTokenView, Error> {
     let session = state.require_session()?;
     // A new token replaces the previous secret even if creating this one fails.
     state.forget_created_secret(None);
@@ -98,13 +99,13 @@ pub async fn create_token(
 }
 
 /// Creates `request`'s token, logs the outcome as `event`, keeps the secret in the shell (beside any kept
-/// before) and hands the window its one reveal.
+/// before) and hands the window the token without it.
 pub async fn create_and_keep(
     state: &AppState,
     session: &ActiveSession,
     request: &NewTokenRequest,
     event: &str,
-) -> Result<CreatedTokenReveal, Error> {
+) -> Result<CreatedTokenView, Error> {
     let created = session.create(request).await;
     tracing::info!(
         organization = %request.organization,
@@ -113,10 +114,9 @@ pub async fn create_and_keep(
         "{event}"
     );
     let created = created?;
-    let secret = created.secret.clone();
-    let reveal = created.into_reveal();
-    state.keep_created(reveal.token.clone(), secret);
-    Ok(reveal)
+    let view = created.view();
+    state.keep_created(created.token, created.secret);
+    Ok(view)
 }
 
 /// Rename a token, change its permissions or extend it (the value stays the same).
@@ -137,8 +137,8 @@ pub async fn update_token(
 }
 
 /// Regenerate a token: a new one with the same name, scopes and organization, then the old one revoked
-/// (a failed revoke is in the result). The new token becomes "the created token": its secret crosses to the
-/// window here, once, and the shell keeps it for Copy, the keychain and Git, as after Create. Where PAT Desk
+/// (a failed revoke is in the result). The new token becomes "the created token": the shell keeps its secret
+/// for Copy, the keychain and Git, and the window gets it only through `reveal_secret`, as after Create. Where PAT Desk
 /// had put the old value (a copy saved in the keychain, Git's credential) the new value replaces it.
 #[tauri::command]
 pub async fn regenerate_token(

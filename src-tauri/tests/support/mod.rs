@@ -71,7 +71,7 @@ pub fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Re
 }
 
 /// A 30-day token named `name` with `scopes` made through `create_token` in `organization`, as New token does:
-/// its value (shown once) and its `authorizationId`.
+/// its value (through `reveal_secret`, as the Reveal button gets it, once) and its `authorizationId`.
 pub fn create_token(
     window: &WebviewWindow<MockRuntime>,
     organization: &str,
@@ -89,13 +89,18 @@ pub fn create_token(
         }}),
     )
     .expect("create");
-    let secret = created["secret"]
-        .as_str()
-        .expect("the new value")
-        .to_string();
     let id = created["token"]["authorizationId"]
         .as_str()
         .expect("its id")
         .to_string();
-    (secret, id)
+    (reveal_secret(window, &id), id)
+}
+
+/// The value of the created token `id`, as Reveal gets it (once per token).
+pub fn reveal_secret(window: &WebviewWindow<MockRuntime>, id: &str) -> String {
+    invoke(window, "reveal_secret", json!({ "authorizationId": id }))
+        .expect("reveal")
+        .as_str()
+        .expect("the new value")
+        .to_string()
 }

@@ -173,6 +173,11 @@ export interface Backend {
   revokeReplacedToken(original: TokenRef, chosen: ChosenReplacement[]): Promise<RevokeResult>;
   /** Copies a created secret (that one, or the last); Rust holds it, the window never sends it back. */
   copySecret(authorizationId?: string): Promise<void>;
+  /**
+   * The value of a created token, for Reveal: the only time it crosses to the window, once per token (a second
+   * call rejects with `notAllowed`). Keep it in the screen's state, never in storage.
+   */
+  revealSecret(authorizationId: string): Promise<string>;
   clearClipboard(): Promise<void>;
   /** Drops a created secret Rust holds (that one, or all of them) once the screen that showed it closes. */
   forgetCreatedSecret(authorizationId?: string): Promise<void>;

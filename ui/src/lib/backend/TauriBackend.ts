@@ -253,6 +253,10 @@ export class TauriBackend implements Backend {
     return call('copy_secret', { authorizationId: authorizationId ?? null });
   }
 
+  revealSecret(authorizationId: string): Promise<string> {
+    return call('reveal_secret', { authorizationId });
+  }
+
   clearClipboard(): Promise<void> {
     return call('clear_clipboard');
   }

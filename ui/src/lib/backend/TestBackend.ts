@@ -321,8 +321,8 @@ export class TestBackend implements Backend {
     expiresIn: 900,
   };
   private pendingSignIn: { resolve: (s: SessionInfo) => void; reject: (e: AppError) => void } | null = null;
-  /** The tokens just created with their secrets (what `forget_created_secret` drops). */
-  private created: { token: PatToken; secret: string }[] = [];
+  /** The tokens just created with their secrets (what `forget_created_secret` drops); `revealed` once Reveal got it. */
+  private created: { token: PatToken; secret: string; revealed?: boolean }[] = [];
   /** Creating a token in these organizations is refused with the given error (a policy of that organization). */
   readonly creationRefusals = new Map<string, AppError>();
   /** Every call, in order, with its arguments (what a test checks was sent). */
@@ -920,7 +920,8 @@ export class TestBackend implements Backend {
     this.tokens.unshift(token);
     const secret = makeSecret(this.secretCounter);
     this.created.push({ token: { ...token }, secret });
-    return { token: { ...token }, secret, clampedFrom };
+    // As the shell: the value stays here; the window gets it only through `revealSecret`.
+    return { token: { ...token }, clampedFrom };
   }
 
   /** The expiry a lifespan asks for, shortened or refused by the lifespan policy, as the simulator does. */
@@ -1014,7 +1015,7 @@ export class TestBackend implements Backend {
           validTo: created.token.validTo,
           savedAt: this.now.toISOString(),
         },
-        secret: created.secret,
+        secret: this.createdFor(created.token.authorizationId).secret,
       });
       replaced.push('keychain');
     }
@@ -1098,6 +1099,22 @@ export class TestBackend implements Backend {
     await this.enter('copySecret', authorizationId === undefined ? [] : [authorizationId]);
     this.clipboardText = this.createdFor(authorizationId).secret;
     if (this.autoCountdown) this.startCountdown();
+  }
+
+  async revealSecret(authorizationId: string): Promise<string> {
+    await this.enter('revealSecret', [authorizationId]);
+    const created = this.created.find((c) => c.token.authorizationId === authorizationId);
+    if (!created) throw appError('tokenNotFound', 'There is no new token to show any more. Create a new token to get a value.');
+    if (created.revealed) {
+      throw appError('notAllowed', "This token's value was already shown once. Use Copy to put it on the clipboard.");
+    }
+    created.revealed = true;
+    return created.secret;
+  }
+
+  /** The value of the created token `authorizationId` as the shell holds it (for tests; not a backend call). */
+  heldSecret(authorizationId?: string): string {
+    return this.createdFor(authorizationId).secret;
   }
 
   async clearClipboard(): Promise<void> {

@@ -35,6 +35,7 @@ export type Command =
   | 'export_tokens'
   // clipboard
   | 'copy_secret'
+  | 'reveal_secret'
   | 'clear_clipboard'
   | 'forget_created_secret'
   | 'copy_device_code'

@@ -2,7 +2,8 @@
 import type { PatToken } from "./PatToken";
 
 /**
- * What the window receives after Create (`CreatedToken` in TypeScript). Build it only with
- * [`CreatedToken::into_reveal`].
+ * What the window receives after Create (`CreatedToken` in TypeScript): the new token without its value,
+ * which stays in the shell for Copy, the keychain and the hand-offs and crosses to the window only when the
+ * person presses Reveal (`reveal_secret`).
  */
-export type CreatedToken = { token: PatToken, secret: string, clampedFrom: string | null, };
+export type CreatedToken = { token: PatToken, clampedFrom: string | null, };

@@ -5,8 +5,8 @@ import type { ReplacedCopy } from "./ReplacedCopy";
 import type { RevokeResult } from "./RevokeResult";
 
 /**
- * What the window receives after Regenerate (`RegeneratedToken` in TypeScript): the new token with its
- * secret (the one reveal, as after Create), what happened to the old token, and where the new value replaced
+ * What the window receives after Regenerate (`RegeneratedToken` in TypeScript): the new token (its value
+ * crosses only on Reveal, as after Create), what happened to the old token, and where the new value replaced
  * the old one. Build it only with [`crate::lifecycle::Regenerated::into_reveal`].
  */
 export type RegeneratedToken = { created: CreatedToken, 

@@ -34,6 +34,34 @@ describe('Token created', () => {
     expect(masked()).toMatch(/^•+$/);
   });
 
+  it('gets the value from the shell only when Reveal is pressed, and only once', async () => {
+    const { user, backend } = await createToken();
+    const held = backend.heldSecret();
+    // Create answered without the value: nothing of it is on the page, and nobody asked for it yet.
+    expect(backend.callsOf('revealSecret')).toEqual([]);
+    expect(document.body.textContent).not.toContain(held);
+    await user.click(screen.getByTestId('reveal-button'));
+    const id = backend.callsOf('revealSecret')[0]?.[0];
+    expect(id).toMatch(/^new-/);
+    expect(screen.getByTestId('secret-value')).toHaveTextContent(held);
+    // Hide and Reveal again: the value comes from the screen's state, not from the shell a second time.
+    await user.click(screen.getByTestId('reveal-button'));
+    await user.click(screen.getByTestId('reveal-button'));
+    expect(screen.getByTestId('secret-value')).toHaveTextContent(held);
+    expect(backend.callsOf('revealSecret')).toHaveLength(1);
+    // Copy still works from the shell's copy.
+    await user.click(screen.getByTestId('copy-button'));
+    expect(backend.clipboardText).toBe(held);
+  });
+
+  it('says why the value cannot be shown', async () => {
+    const { user, backend } = await createToken();
+    backend.failWith('revealSecret', 'tokenNotFound', 'There is no new token to show any more. Create a new token to get a value.');
+    await user.click(screen.getByTestId('reveal-button'));
+    expect(await screen.findByTestId('reveal-error')).toHaveTextContent('There is no new token to show any more.');
+    expect(screen.getByTestId('reveal-button')).toHaveTextContent('Reveal');
+  });
+
   it('copies through the backend and shows the clipboard countdown from its events', async () => {
     const { user, backend } = await createToken();
     await user.click(screen.getByTestId('copy-button'));
