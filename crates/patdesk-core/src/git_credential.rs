@@ -36,14 +36,14 @@
 //! `https://dev.azure.com/{org}` matches on the path as well. PAT Desk does **not** change the person's Git
 //! configuration to switch `useHttpPath` on.
 //!
-//! Calls are synchronous and run `git` as a child process; from async code use
-//! `tokio::task::spawn_blocking`.
+//! Calls are synchronous and run `git` as a child process, each with a deadline ([`GitCredentials::deadline`],
+//! a minute unless set): a helper waiting on a dialog nobody sees is stopped, with its process group, and the
+//! person told so. From async code use `tokio::task::spawn_blocking`.
 
 use std::ffi::{OsStr, OsString};
-use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -52,12 +52,10 @@ use ts_rs::TS;
 
 use crate::error::{Error, ErrorCode};
 use crate::secret::Sensitive;
+use crate::tool_process::{self, Failure, Finished};
 
 /// The host every Azure DevOps Services organization lives on.
 pub const AZURE_DEVOPS_HOST: &str = "dev.azure.com";
-
-/// How long a credential helper may take before PAT Desk gives up on it (it may be waiting on a dialog).
-const HELPER_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Which `git` to run and with what extra environment. [`GitCredentials::default`] is the `git` on `PATH`
 /// with PAT Desk's own environment; tests add an isolated `HOME`.
@@ -70,6 +68,8 @@ pub struct GitCredentials {
     host: String,
     /// Path before the organization (empty for `dev.azure.com`).
     prefix: String,
+    /// How long one `git` run (with its credential helper) may take.
+    deadline: Duration,
 }
 
 impl Default for GitCredentials {
@@ -80,6 +80,7 @@ impl Default for GitCredentials {
             protocol: "https".into(),
             host: AZURE_DEVOPS_HOST.into(),
             prefix: String::new(),
+            deadline: tool_process::DEFAULT_DEADLINE,
         }
     }
 }
@@ -335,6 +336,12 @@ impl GitCredentials {
         self
     }
 
+    /// How long one `git` run may take before it is stopped (a credential helper may be waiting on a dialog).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
     /// Hand off for the organizations under `dev` (`https://dev.azure.com`, or the simulator's `…/dev`).
     pub fn for_dev_url(mut self, dev: &url::Url) -> Self {
         self.protocol = dev.scheme().to_string();
@@ -408,11 +415,8 @@ impl GitCredentials {
     /// Whether `git --version` runs.
     pub fn git_available(&self) -> bool {
         let mut cmd = self.command();
-        cmd.arg("--version")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        matches!(cmd.status(), Ok(status) if status.success())
+        cmd.arg("--version");
+        tool_process::run(cmd, None, self.deadline).is_ok_and(|done| done.success)
     }
 
     /// What Git's helpers for `https://dev.azure.com/{org}` would do with a PAT (see the module docs).
@@ -548,13 +552,8 @@ impl GitCredentials {
     /// `git --version` runs: missing Git and broken Git settings (which make every git command fail) get
     /// different sentences.
     fn check_git(&self) -> Result<(), Error> {
-        let output = self
-            .command()
-            .arg("--version")
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|_| git_missing())?;
-        if output.status.success() {
+        let output = self.git(&["--version"], None)?;
+        if output.success {
             Ok(())
         } else {
             Err(git_settings_broken(&output.stderr))
@@ -565,14 +564,12 @@ impl GitCredentials {
     /// URL-specific `credential.<url>.helper`). Without one, `git credential approve` silently does nothing.
     fn helper_configured(&self, org: &str) -> Result<bool, Error> {
         let url = self.target_url(org);
-        let mut cmd = self.command();
-        cmd.args(["config", "--get-urlmatch", "credential.helper", &url])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let output = cmd.output().map_err(|_| git_missing())?;
-        match output.status.code() {
-            Some(0) => Ok(!String::from_utf8_lossy(&output.stdout).trim().is_empty()),
+        let output = self.git(
+            &["config", "--get-urlmatch", "credential.helper", &url],
+            None,
+        )?;
+        match output.code {
+            Some(0) => Ok(!output.stdout.trim().is_empty()),
             // 1: the setting is not there.
             Some(1) => Ok(false),
             _ => Err(git_settings_broken(&output.stderr)),
@@ -582,15 +579,10 @@ impl GitCredentials {
     /// Every `credential.*` setting of the person's Git (`git config --get-regexp`), for
     /// [`CredentialConfig::parse`].
     fn credential_settings(&self) -> Result<String, Error> {
-        let mut cmd = self.command();
-        cmd.args(["config", "--get-regexp", r"^credential\."])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let output = cmd.output().map_err(|_| git_missing())?;
-        match output.status.code() {
+        let output = self.git(&["config", "--get-regexp", r"^credential\."], None)?;
+        match output.code {
             // 1: no such setting at all.
-            Some(0) | Some(1) => Ok(String::from_utf8_lossy(&output.stdout).into_owned()),
+            Some(0) | Some(1) => Ok(output.stdout.to_string()),
             _ => Err(git_settings_broken(&output.stderr)),
         }
     }
@@ -618,45 +610,30 @@ impl GitCredentials {
     }
 
     fn run_credential(&self, action: &str, input: &Sensitive<String>) -> Result<(), Error> {
-        let mut cmd = self.command();
-        cmd.args(["credential", action])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(|_| git_missing())?;
-        {
-            let mut stdin = child.stdin.take().expect("stdin is piped");
-            // A helper that exits early closes the pipe; its exit status tells the story.
-            let _ = stdin.write_all(input.expose().as_bytes());
-        }
-        let mut stderr = child.stderr.take().expect("stderr is piped");
-        let reader = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
-        let deadline = Instant::now() + HELPER_DEADLINE;
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if Instant::now() >= deadline => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(Error::new(
-                        ErrorCode::Timeout,
-                        "Git's credential helper did not answer in time. Close any Git or keychain window that is waiting for you, then try again.",
-                    ));
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-                Err(e) => return Err(helper_failed(action, &e.to_string())),
-            }
-        };
-        let stderr = reader.join().unwrap_or_default();
-        if status.success() {
+        let output = self.git(&["credential", action], Some(input))?;
+        if output.success {
             Ok(())
         } else {
-            Err(helper_failed(action, stderr.trim()))
+            Err(helper_failed(action, output.stderr.trim()))
         }
+    }
+
+    /// Run `git` with `args` (and `input` on its standard input: the only way a secret reaches it), within
+    /// the deadline.
+    fn git(&self, args: &[&str], input: Option<&Sensitive<String>>) -> Result<Finished, Error> {
+        let mut cmd = self.command();
+        cmd.args(args);
+        tool_process::run(cmd, input.map(|i| i.expose().as_bytes()), self.deadline).map_err(|f| {
+            match f {
+                Failure::NotFound => git_missing(),
+                Failure::TimedOut => tool_process::timed_out(
+                    "Git (or its credential helper)",
+                    self.deadline,
+                    "Close any Git or keychain window that is waiting for you, then try again — or copy the token and paste it when Git asks for a password.",
+                ),
+                Failure::Other(e) => helper_failed(args.first().copied().unwrap_or("git"), &e.to_string()),
+            }
+        })
     }
 
     fn command(&self) -> Command {
@@ -743,12 +720,12 @@ fn git_missing() -> Error {
     )
 }
 
-fn git_settings_broken(stderr: &[u8]) -> Error {
+fn git_settings_broken(stderr: &str) -> Error {
     Error::new(
         ErrorCode::Internal,
         "Git's settings could not be read, so the token could not be handed to Git. Check your Git configuration (run \"git config --list\" in a terminal to see the problem), or copy the token instead.",
     )
-    .with_raw(String::from_utf8_lossy(stderr).trim().to_string())
+    .with_raw(stderr.trim().to_string())
 }
 
 fn helper_failed(action: &str, detail: &str) -> Error {

@@ -35,6 +35,8 @@ pub mod secret;
 pub mod server;
 pub mod session;
 pub mod settings;
+pub mod tool_config;
+pub mod tool_process;
 pub mod vault;
 mod wire;
 

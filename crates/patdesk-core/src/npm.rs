@@ -1,23 +1,27 @@
 //! Hand a PAT to npm for an Azure Artifacts feed: the six `.npmrc` lines Microsoft documents for the feed
 //! (user name, the token base64-encoded as `_password`, and the e-mail npm insists on, for the feed's
-//! `…/npm/registry/` and `…/npm/` addresses), set in the person's user `.npmrc` through npm itself
-//! (`npm config set … --location=user`), and removed the same way (`npm config delete`).
+//! `…/npm/registry/` and `…/npm/` addresses), written into the person's user `.npmrc` (the file npm names
+//! with `npm config get userconfig`), and removed again the same way.
+//!
+//! PAT Desk writes the file itself ([`crate::tool_config`]): `npm config set` would take the token as an
+//! argument, readable by every local user while npm runs. Only the feed's own lines change; every other line
+//! (comments, other registries, settings) stays as it was. The file ends up readable by this user only.
 //!
 //! npm has no keychain: base64 is not encryption, so the written route is plain text and is taken only after
 //! the person chose it. The other route writes no secret at all: the same lines with `${AZDO_NPM_PAT_B64}` in
 //! place of the token ([`env_lines`]), which npm fills from the environment when it runs.
-//!
-//! Like NuGet's CLI, `npm config set` takes the value as an argument, so it is visible to other processes of
-//! the same user while npm runs.
 
 use std::ffi::{OsStr, OsString};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
 
 use base64::Engine;
+use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorCode};
 use crate::secret::Sensitive;
-
+use crate::tool_process::{self, Failure};
 /// The environment variable the `${…}` variant reads the base64-encoded token from.
 pub const NPM_TOKEN_ENV: &str = "AZDO_NPM_PAT_B64";
 
@@ -71,10 +75,20 @@ pub fn env_lines(registry_url: &str, username: &str) -> Result<String, Error> {
     ))
 }
 
-/// Which `npm` runs, with what extra environment (tests give a throw-away HOME).
-#[derive(Debug, Clone, Default)]
+/// Which `npm` runs, with what extra environment (tests give a throw-away HOME) and how long it may take.
+#[derive(Debug, Clone)]
 pub struct NpmClient {
     envs: Vec<(OsString, OsString)>,
+    deadline: Duration,
+}
+
+impl Default for NpmClient {
+    fn default() -> Self {
+        NpmClient {
+            envs: Vec::new(),
+            deadline: tool_process::DEFAULT_DEADLINE,
+        }
+    }
 }
 
 impl NpmClient {
@@ -88,15 +102,17 @@ impl NpmClient {
         self
     }
 
+    /// How long one run of npm may take before it is stopped.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
     /// Whether `npm --version` runs.
     pub fn available(&self) -> bool {
-        self.command()
-            .arg("--version")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+        let mut cmd = self.command();
+        cmd.arg("--version");
+        tool_process::run(cmd, None, self.deadline).is_ok_and(|done| done.success)
     }
 
     /// Set the six lines for the feed in the user's `.npmrc` (plain text: only with `plain_text_ok`).
@@ -110,53 +126,92 @@ impl NpmClient {
         if !plain_text_ok {
             return Err(Error::new(ErrorCode::InvalidInput, PLAIN_TEXT_WARNING));
         }
-        if username.trim().is_empty() || secret.expose().is_empty() {
+        if username.trim().is_empty()
+            || username.contains(['\n', '\r', '\0'])
+            || secret.expose().is_empty()
+        {
             return Err(Error::new(
                 ErrorCode::InvalidInput,
                 "This token cannot be handed to npm.",
             ));
         }
-        let encoded = Sensitive::new(
-            base64::engine::general_purpose::STANDARD.encode(secret.expose().as_bytes()),
-        );
-        for (key, value) in settings(registry_url, username.trim(), encoded.expose())? {
-            self.config(&["set", &key, &value])?;
-        }
-        Ok(())
+        let prefixes = prefixes(registry_url).ok_or_else(not_a_feed)?;
+        self.check_npm()?;
+        let path = self.user_config()?;
+        let text = crate::tool_config::read(&path).map_err(|e| unwritable(&path, e))?;
+        let mut encoded = Zeroizing::new(String::with_capacity(
+            base64::encoded_len(secret.expose().len(), true).unwrap_or(0),
+        ));
+        base64::engine::general_purpose::STANDARD.encode_string(secret.expose(), &mut encoded);
+        let updated = Npmrc::parse(&text).with_feed(&prefixes, username.trim(), &encoded);
+        crate::tool_config::write(&path, &updated).map_err(|e| unwritable(&path, e))
     }
 
     /// Remove the feed's lines from the user's `.npmrc` (those that are not there are fine).
     pub fn remove(&self, registry_url: &str) -> Result<(), Error> {
-        for (key, _) in settings(registry_url, "-", "-")? {
-            self.config(&["delete", &key])?;
+        let prefixes = prefixes(registry_url).ok_or_else(not_a_feed)?;
+        let path = self.user_config()?;
+        let text = crate::tool_config::read(&path).map_err(|e| unwritable(&path, e))?;
+        if let Some(updated) = Npmrc::parse(&text).without_feed(&prefixes) {
+            crate::tool_config::write(&path, &updated).map_err(|e| unwritable(&path, e))?;
         }
         Ok(())
     }
 
-    fn config(&self, args: &[&str]) -> Result<(), Error> {
-        let output = self
-            .command()
-            .arg("config")
-            .args(args)
-            .arg("--location=user")
-            // npm's debug log records the command line, which here holds the token: write none.
-            .arg("--logs-max=0")
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|_| {
-                Error::new(
-                    ErrorCode::InvalidInput,
-                    "npm was not found on this computer. Install Node.js (which brings npm), then try again.",
-                )
-            })?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(Error::new(
+    /// The user's `.npmrc`, where npm looks for it: `npm_config_userconfig` (any case) when set, else
+    /// `.npmrc` in the home folder. (Not `npm config get userconfig`: npm refuses to print a value that looks
+    /// like a token, and a path can.)
+    pub fn user_config(&self) -> Result<PathBuf, Error> {
+        let named = |key: &OsStr| {
+            key.to_string_lossy()
+                .eq_ignore_ascii_case("npm_config_userconfig")
+        };
+        let set = self
+            .envs
+            .iter()
+            .rev()
+            .find(|(k, _)| named(k))
+            .map(|(_, v)| v.clone())
+            .or_else(|| std::env::vars_os().find(|(k, _)| named(k)).map(|(_, v)| v))
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute());
+        let home = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+        set.or_else(|| {
+            self.envs
+                .iter()
+                .rev()
+                .find(|(k, _)| k.as_os_str() == OsStr::new(home))
+                .map(|(_, v)| v.clone())
+                .or_else(|| std::env::var_os(home))
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".npmrc"))
+        })
+        .ok_or_else(|| {
+            Error::new(
                 ErrorCode::Internal,
-                "npm could not change your .npmrc. Check that the file is writable, then try again.",
+                "PAT Desk could not find your home folder, where npm keeps your .npmrc. Copy the lines with ${AZDO_NPM_PAT_B64} instead.",
             )
-            .with_raw(String::from_utf8_lossy(&output.stderr).trim().to_string()))
+        })
+    }
+
+    /// `npm --version` runs (within the deadline): the token is written only for an npm that is there.
+    fn check_npm(&self) -> Result<(), Error> {
+        let mut cmd = self.command();
+        cmd.arg("--version");
+        match tool_process::run(cmd, None, self.deadline) {
+            Ok(done) if done.success => Ok(()),
+            Ok(done) => Err(Error::new(
+                ErrorCode::Internal,
+                "npm did not run properly, so nothing was changed. Check that npm runs (npm --version in a terminal), then try again.",
+            )
+            .with_raw(done.stderr.trim().to_string())),
+            Err(Failure::NotFound) => Err(npm_missing()),
+            Err(Failure::TimedOut) => Err(tool_process::timed_out(
+                "npm",
+                self.deadline,
+                "Nothing was changed. Try again, or add the lines to your .npmrc yourself.",
+            )),
+            Err(Failure::Other(e)) => Err(Error::internal(e)),
         }
     }
 
@@ -169,6 +224,175 @@ impl NpmClient {
         }
         cmd
     }
+}
+
+/// The keys of a feed's credentials in `.npmrc`, after its nerf-darted prefix: those PAT Desk writes, and
+/// those that would win over them (`_authToken`, `_auth`), replaced on a hand-off.
+const WRITTEN_KEYS: [&str; 3] = ["username", "_password", "email"];
+const SHADOWING_KEYS: [&str; 2] = ["_authToken", "_auth"];
+
+/// An `.npmrc` as lines, read the way npm's `ini` reads it: `key=value` (the key may be quoted), comments
+/// after `;` or `#`, and `[section]` headers. The feed's settings are top-level (before any section).
+struct Npmrc<'a> {
+    lines: Vec<&'a str>,
+    newline: &'static str,
+}
+
+impl<'a> Npmrc<'a> {
+    fn parse(text: &'a str) -> Npmrc<'a> {
+        let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let mut lines: Vec<&str> = text
+            .split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .collect();
+        if lines.last() == Some(&"") {
+            lines.pop();
+        }
+        Npmrc { lines, newline }
+    }
+
+    /// The top-level key of a line, unquoted as npm reads it.
+    fn key(line: &str) -> Option<String> {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with([';', '#', '[']) {
+            return None;
+        }
+        let key = trimmed.split_once('=').map_or(trimmed, |(k, _)| k).trim();
+        let unquoted = if key.len() > 1 && key.starts_with('"') && key.ends_with('"') {
+            serde_json::from_str::<String>(key).unwrap_or_else(|_| key[1..key.len() - 1].into())
+        } else if key.len() > 1 && key.starts_with('\'') && key.ends_with('\'') {
+            key[1..key.len() - 1].to_string()
+        } else {
+            key.to_string()
+        };
+        Some(unquoted)
+    }
+
+    /// Positions of top-level lines whose key is `{prefix}:{name}` for one of the prefixes and names.
+    fn positions(&self, prefixes: &(String, String), names: &[&str]) -> Vec<usize> {
+        let mut found = Vec::new();
+        for (at, line) in self.lines.iter().enumerate() {
+            if line.trim_start().starts_with('[') {
+                break;
+            }
+            let Some(key) = Self::key(line) else {
+                continue;
+            };
+            let ours = [&prefixes.0, &prefixes.1].iter().any(|prefix| {
+                key.strip_prefix(prefix.as_str())
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    .is_some_and(|name| names.contains(&name))
+            });
+            if ours {
+                found.push(at);
+            }
+        }
+        found
+    }
+
+    /// The text with the feed's six lines (where its old ones were, else before the first section, else at the
+    /// end) and none of its older credentials.
+    fn with_feed(
+        &self,
+        prefixes: &(String, String),
+        username: &str,
+        encoded: &str,
+    ) -> Zeroizing<String> {
+        let mut names = WRITTEN_KEYS.to_vec();
+        names.extend(SHADOWING_KEYS);
+        let drop = self.positions(prefixes, &names);
+        let at = drop.first().copied().unwrap_or_else(|| {
+            self.lines
+                .iter()
+                .position(|l| l.trim_start().starts_with('['))
+                .unwrap_or(self.lines.len())
+        });
+        let username = ini_safe(username);
+        let email = ini_safe(EMAIL);
+        let mut ours: Vec<[&str; 4]> = Vec::new();
+        for prefix in [&prefixes.0, &prefixes.1] {
+            ours.push([prefix, ":username=", &username, ""]);
+            ours.push([prefix, ":_password=", encoded, ""]);
+            ours.push([prefix, ":email=", &email, ""]);
+        }
+        let mut pieces: Vec<&str> = Vec::new();
+        for (i, line) in self.lines.iter().enumerate() {
+            if i == at {
+                for new in &ours {
+                    pieces.extend(new.iter().copied());
+                    pieces.push(self.newline);
+                }
+            }
+            if !drop.contains(&i) {
+                pieces.push(line);
+                pieces.push(self.newline);
+            }
+        }
+        if at >= self.lines.len() {
+            for new in &ours {
+                pieces.extend(new.iter().copied());
+                pieces.push(self.newline);
+            }
+        }
+        joined(&pieces)
+    }
+
+    /// The text without the feed's six settings, or `None` when it has none of them.
+    fn without_feed(&self, prefixes: &(String, String)) -> Option<Zeroizing<String>> {
+        let drop = self.positions(prefixes, &WRITTEN_KEYS);
+        if drop.is_empty() {
+            return None;
+        }
+        let mut pieces: Vec<&str> = Vec::new();
+        for (i, line) in self.lines.iter().enumerate() {
+            if !drop.contains(&i) {
+                pieces.push(line);
+                pieces.push(self.newline);
+            }
+        }
+        Some(joined(&pieces))
+    }
+}
+
+/// The pieces in one buffer of exactly their size, so no reallocation leaves a copy of a token behind.
+fn joined(pieces: &[&str]) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(pieces.iter().map(|p| p.len()).sum()));
+    for piece in pieces {
+        out.push_str(piece);
+    }
+    out
+}
+
+/// A value as npm's `ini` writes it: quoted (JSON) when it would not read back as itself, else with `;` and
+/// `#` escaped.
+fn ini_safe(value: &str) -> String {
+    let quoted = value.len() > 1
+        && ((value.starts_with('"') && value.ends_with('"'))
+            || (value.starts_with('\'') && value.ends_with('\'')));
+    if value.contains(['=', '\r', '\n'])
+        || value.starts_with('[')
+        || quoted
+        || value != value.trim()
+    {
+        serde_json::to_string(value).unwrap_or_default()
+    } else {
+        value.replace(';', "\\;").replace('#', "\\#")
+    }
+}
+
+fn npm_missing() -> Error {
+    Error::new(
+        ErrorCode::InvalidInput,
+        "npm was not found on this computer. Install Node.js (which brings npm), then try again.",
+    )
+}
+
+fn unwritable(path: &std::path::Path, e: std::io::Error) -> Error {
+    Error::new(
+        ErrorCode::Internal,
+        "PAT Desk could not change your .npmrc. Check that the file is writable (and is a text file), then try again.",
+    )
+    .with_raw(format!("{}: {e}", path.display()))
 }
 
 /// What the window says before the written route.

@@ -1,32 +1,29 @@
 //! Hand a PAT to NuGet for an Azure Artifacts feed.
 //!
-//! **On Windows** PAT Desk writes the user's `%APPDATA%\NuGet\NuGet.Config` itself ([`crate::nuget_config`]),
-//! with the password encrypted for the Windows account exactly as NuGet encrypts it (DPAPI), so the token
-//! never appears on a command line and never in plain text. Every NuGet client there (`dotnet`, `nuget.exe`,
-//! Visual Studio) reads that file.
+//! PAT Desk writes the user's `NuGet.Config` itself ([`crate::nuget_config`]), so the token never appears on a
+//! command line (where every local user could read it while the client runs):
 //!
-//! **Elsewhere** it goes through the NuGet client the person has. The client is `dotnet` (the .NET SDK: `dotnet nuget add source … --username … --password …`, and
-//! `update source` when the source exists) or, failing that, the standalone `nuget` (`nuget sources add -Name …
-//! -Source … -UserName … -Password …`; on Debian the 2.8 client on Mono from `apt-get install nuget`).
+//! - **On Windows** `%APPDATA%\NuGet\NuGet.Config`, with the password encrypted for the Windows account exactly
+//!   as NuGet encrypts it (DPAPI). Every NuGet client there (`dotnet`, `nuget.exe`, Visual Studio) reads it.
+//! - **Elsewhere** the file the person's NuGet client reads: `dotnet` (the .NET SDK) reads
+//!   `~/.nuget/NuGet/NuGet.Config` (under `$DOTNET_CLI_HOME` when set), the standalone `nuget` on Mono
+//!   (Debian's 2.8 from `apt-get install nuget`) `$XDG_CONFIG_HOME/NuGet/NuGet.Config` (default `~/.config`).
+//!   NuGet has no keychain there (`dotnet` keeps a password only with `--store-password-in-clear-text`, Mono's
+//!   `nuget` "encrypts" it with a key kept in a file beside it), so the token is written as
+//!   `ClearTextPassword`, and only after the person chose plain text ([`NuGetHandOff::plain_text_ok`]). The
+//!   file ends up readable by this user only. The other route is
+//!   `ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS` ([`external_feed_endpoints`]), which the window
+//!   offers to copy: an environment variable a GUI cannot set for the person's shells.
 //!
-//! **Where the value ends up.** On macOS and Linux NuGet has no keychain: `dotnet` refuses to store a password
-//! unless it is told `--store-password-in-clear-text`, and Mono's `nuget` "encrypts" it with a key kept in a
-//! file beside it (`~/.config/.mono/keypairs`), which protects nothing. So off Windows PAT Desk hands the
-//! token to NuGet only after the person chose plain text ([`NuGetHandOff::plain_text_ok`]), and then says so
-//! plainly by passing the clear-text option. The other route is
-//! `ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS` ([`external_feed_endpoints`]), which the window
-//! offers to copy: an environment variable a GUI cannot set for the person's shells.
-//!
-//! **A limit of both CLIs** (so off Windows only, after the plain-text choice): the password is an argument,
-//! so for the moment the client runs it is visible to other processes of the same user.
+//! Removing a source cleans every user-level NuGet.Config that names it (the client may have changed since).
 //!
 //! The Mono client (2.8) does not read NuGet v3 feeds; for it a feed's `…/nuget/v3/index.json` is registered
 //! as the same feed's v2 address (`…/nuget/v2`), which Azure Artifacts serves too.
 
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "ts")]
@@ -34,6 +31,7 @@ use ts_rs::TS;
 
 use crate::error::{Error, ErrorCode};
 use crate::secret::Sensitive;
+use crate::tool_process::{self, Failure};
 
 /// How long a NuGet client may take (the first `dotnet` run sets itself up).
 const CLIENT_DEADLINE: Duration = Duration::from_secs(120);
@@ -87,11 +85,22 @@ pub struct NuGetHandedOff {
 
 /// The NuGet client to run and its environment. [`NuGetClient::default`] finds `dotnet`, then `nuget`, on
 /// `PATH`; tests give a throw-away `HOME`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NuGetClient {
     /// Only this program (tests); else `dotnet`, then `nuget`.
     program: Option<(NuGetClientKind, PathBuf)>,
     envs: Vec<(OsString, Option<OsString>)>,
+    deadline: Duration,
+}
+
+impl Default for NuGetClient {
+    fn default() -> Self {
+        NuGetClient {
+            program: None,
+            envs: Vec::new(),
+            deadline: CLIENT_DEADLINE,
+        }
+    }
 }
 
 impl NuGetClient {
@@ -112,8 +121,19 @@ impl NuGetClient {
         self
     }
 
+    /// How long the client may take to answer before it is stopped.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
     /// The client that runs, if any: `dotnet` first (it reads v3 feeds), then `nuget`.
     pub fn detect(&self) -> Option<(NuGetClientKind, PathBuf)> {
+        self.detect_within().ok().flatten()
+    }
+
+    /// [`Self::detect`], with a client that hangs reported as such.
+    fn detect_within(&self) -> Result<Option<(NuGetClientKind, PathBuf)>, Error> {
         let candidates = match &self.program {
             Some(p) => vec![p.clone()],
             None => vec![
@@ -121,15 +141,31 @@ impl NuGetClient {
                 (NuGetClientKind::Nuget, PathBuf::from("nuget")),
             ],
         };
-        candidates.into_iter().find(|(kind, program)| match kind {
-            NuGetClientKind::Dotnet => {
-                let mut cmd = self.command(program);
-                cmd.args(["nuget", "--version"]);
-                run(cmd, Duration::from_secs(60)).is_ok_and(|(ok, _)| ok)
+        for (kind, program) in candidates {
+            let runs = match kind {
+                NuGetClientKind::Dotnet => {
+                    let mut cmd = self.command(&program);
+                    cmd.args(["nuget", "--version"]);
+                    match tool_process::run(cmd, None, self.deadline) {
+                        Ok(done) => done.success,
+                        Err(Failure::TimedOut) => {
+                            return Err(tool_process::timed_out(
+                                "NuGet (dotnet)",
+                                self.deadline,
+                                "Nothing was changed. Try again, or add the feed in your NuGet settings yourself.",
+                            ))
+                        }
+                        Err(_) => false,
+                    }
+                }
+                // Mono's `nuget` prints its help (and lists) forever without a terminal: found, not run.
+                NuGetClientKind::Nuget => executable(&program),
+            };
+            if runs {
+                return Ok(Some((kind, program)));
             }
-            // Mono's `nuget` prints its help (and lists) forever without a terminal: found, not run.
-            NuGetClientKind::Nuget => executable(program),
-        })
+        }
+        Ok(None)
     }
 
     /// What "Use with NuGet" would do on this computer.
@@ -148,7 +184,8 @@ impl NuGetClient {
         }
     }
 
-    /// Add the feed as a package source with the token (or update the source of that name).
+    /// Add the feed as a package source with the token (or update the source of that name), in the
+    /// NuGet.Config the client reads.
     pub fn hand_off(
         &self,
         request: &NuGetHandOff<'_>,
@@ -167,95 +204,30 @@ impl NuGetClient {
         if plain_text && !request.plain_text_ok {
             return Err(Error::new(ErrorCode::InvalidInput, self.status().message));
         }
-        let (kind, program) = self
-            .detect()
+        let (kind, _) = self
+            .detect_within()?
             .ok_or_else(|| Error::new(ErrorCode::InvalidInput, missing_message()))?;
-        #[cfg(windows)]
-        {
-            let _ = program;
-            crate::nuget_config::store_encrypted(
-                &self.user_config()?,
-                request.source_name,
-                request.feed_url.trim(),
-                request.username,
-                secret,
-            )?;
-            Ok(NuGetHandedOff {
-                client: kind,
-                registered_url: request.feed_url.trim().to_string(),
-                plain_text: false,
-            })
-        }
-        #[cfg(not(windows))]
-        self.hand_off_through_client(kind, &program, request, secret)
-    }
-
-    /// Off Windows: `dotnet nuget add/update source` or `nuget sources add/update`, with the clear-text option
-    /// the person agreed to.
-    #[cfg(not(windows))]
-    fn hand_off_through_client(
-        &self,
-        kind: NuGetClientKind,
-        program: &PathBuf,
-        request: &NuGetHandOff<'_>,
-        secret: &Sensitive<String>,
-    ) -> Result<NuGetHandedOff, Error> {
-        let plain_text = true;
         let url = match kind {
-            NuGetClientKind::Dotnet => request.feed_url.to_string(),
-            NuGetClientKind::Nuget => v2_address(request.feed_url),
+            NuGetClientKind::Nuget if plain_text => v2_address(request.feed_url),
+            _ => request.feed_url.trim().to_string(),
         };
-        let exists = self.source_exists(kind, program, request.source_name);
-        let mut cmd = self.command(program);
-        match (kind, exists) {
-            (NuGetClientKind::Dotnet, false) => cmd.args([
-                "nuget",
-                "add",
-                "source",
-                &url,
-                "--name",
-                request.source_name,
-            ]),
-            (NuGetClientKind::Dotnet, true) => cmd.args([
-                "nuget",
-                "update",
-                "source",
-                request.source_name,
-                "--source",
-                &url,
-            ]),
-            (NuGetClientKind::Nuget, false) => cmd.args(["sources", "add"]),
-            (NuGetClientKind::Nuget, true) => cmd.args(["sources", "update"]),
-        };
-        match kind {
-            NuGetClientKind::Dotnet => {
-                cmd.args([
-                    "--username",
-                    request.username,
-                    "--password",
-                    secret.expose(),
-                ]);
-                if plain_text {
-                    cmd.arg("--store-password-in-clear-text");
-                }
-            }
-            NuGetClientKind::Nuget => {
-                cmd.args(["-Name", request.source_name, "-Source", &url])
-                    .args(["-UserName", request.username, "-Password", secret.expose()])
-                    .arg("-NonInteractive");
-                if plain_text {
-                    cmd.arg("-StorePasswordInClearText");
-                }
-            }
-        }
-        let (ok, output) = run(cmd, CLIENT_DEADLINE)?;
-        if !ok {
-            return Err(Error::new(
-                ErrorCode::Internal,
-                "NuGet could not add the feed. Check the feed's address, then try again — or copy the token and enter it when NuGet asks.",
-            )
-            .with_raw(redact(&output, secret.expose())));
-        }
+        let path = self.config_for(kind)?;
+        #[cfg(windows)]
+        crate::nuget_config::store_encrypted(
+            &path,
+            request.source_name,
+            &url,
+            request.username,
+            secret,
+        )?;
+        #[cfg(not(windows))]
+        crate::nuget_config::store_clear_text(
+            &path,
+            request.source_name,
+            &url,
+            request.username,
+            secret,
+        )?;
         Ok(NuGetHandedOff {
             client: kind,
             registered_url: url,
@@ -263,14 +235,14 @@ impl NuGetClient {
         })
     }
 
-    /// Remove the package source `source_name` (and with it the token NuGet keeps for it). A source that is
-    /// not there any more counts as removed.
+    /// Remove the package source `source_name` (and with it the token NuGet keeps for it) from every user-level
+    /// NuGet.Config. A source that is not there any more counts as removed.
     pub fn remove_source(&self, source_name: &str) -> Result<(), Error> {
         check_value("source name", source_name)?;
-        #[cfg(windows)]
-        return crate::nuget_config::remove_source_from(&self.user_config()?, source_name);
-        #[cfg(not(windows))]
-        self.remove_source_through_client(source_name)
+        for path in self.user_configs() {
+            crate::nuget_config::remove_source_from(&path, source_name)?;
+        }
+        Ok(())
     }
 
     /// The user's NuGet configuration on Windows: `%APPDATA%\NuGet\NuGet.Config`, the file every NuGet client
@@ -286,80 +258,43 @@ impl NuGetClient {
             })
     }
 
-    #[cfg(not(windows))]
-    fn remove_source_through_client(&self, source_name: &str) -> Result<(), Error> {
-        let (kind, program) = self
-            .detect()
-            .ok_or_else(|| Error::new(ErrorCode::InvalidInput, missing_message()))?;
-        if !self.source_exists(kind, &program, source_name) {
-            return Ok(());
+    /// The NuGet.Config the client of this kind reads for the user.
+    pub fn config_for(&self, kind: NuGetClientKind) -> Result<PathBuf, Error> {
+        if cfg!(windows) {
+            return self.user_config();
         }
-        let mut cmd = self.command(&program);
-        match kind {
-            NuGetClientKind::Dotnet => cmd.args(["nuget", "remove", "source", source_name]),
-            NuGetClientKind::Nuget => {
-                cmd.args(["sources", "remove", "-Name", source_name, "-NonInteractive"])
-            }
-        };
-        let (ok, output) = run(cmd, CLIENT_DEADLINE)?;
-        if ok {
-            Ok(())
-        } else {
-            Err(Error::new(
+        let no_home = || {
+            Error::new(
                 ErrorCode::Internal,
-                "NuGet could not remove the feed's token. Remove the package source in your NuGet settings instead.",
+                "PAT Desk could not find your home folder ($HOME is not set), so it could not save the token for NuGet. Copy the token instead.",
             )
-            .with_raw(output))
-        }
-    }
-
-    /// Whether the user's NuGet configuration has a source of this name. `nuget sources list` loops forever
-    /// without a terminal (Mono's console width), so the configuration is read, never written, here.
-    #[cfg_attr(windows, allow(dead_code))]
-    fn source_exists(&self, kind: NuGetClientKind, program: &PathBuf, name: &str) -> bool {
+        };
         match kind {
-            NuGetClientKind::Dotnet => {
-                let mut cmd = self.command(program);
-                cmd.args(["nuget", "list", "source", "--format", "short"]);
-                match run(cmd, CLIENT_DEADLINE) {
-                    Ok((true, out)) => {
-                        out.lines().any(|l| {
-                            // "E https://…" lines do not carry the name; the detailed format does.
-                            l.trim().eq_ignore_ascii_case(name)
-                        }) || self.config_mentions(name)
-                    }
-                    _ => self.config_mentions(name),
-                }
-            }
-            NuGetClientKind::Nuget => self.config_mentions(name),
+            NuGetClientKind::Dotnet => self
+                .var("DOTNET_CLI_HOME")
+                .or_else(|| self.var("HOME"))
+                .map(|home| PathBuf::from(home).join(".nuget/NuGet/NuGet.Config"))
+                .ok_or_else(no_home),
+            NuGetClientKind::Nuget => self
+                .var("XDG_CONFIG_HOME")
+                .map(PathBuf::from)
+                .or_else(|| self.var("HOME").map(|h| PathBuf::from(h).join(".config")))
+                .map(|config| config.join("NuGet/NuGet.Config"))
+                .ok_or_else(no_home),
         }
     }
 
-    /// Whether a user-level NuGet.Config names the source (`<add key="{name}" …>`): `dotnet`'s
-    /// `~/.nuget/NuGet/NuGet.Config`, Mono's `$XDG_CONFIG_HOME/NuGet/NuGet.Config` (default `~/.config`), and
-    /// Windows' `%APPDATA%\NuGet\NuGet.Config`.
-    #[cfg_attr(windows, allow(dead_code))]
-    fn config_mentions(&self, name: &str) -> bool {
-        let home = self.var("HOME").map(PathBuf::from);
-        let xdg = self
-            .var("XDG_CONFIG_HOME")
-            .map(PathBuf::from)
-            .or_else(|| home.as_ref().map(|h| h.join(".config")));
-        let mut files = Vec::new();
-        if let Some(home) = &home {
-            files.push(home.join(".nuget/NuGet/NuGet.Config"));
-        }
-        if let Some(xdg) = xdg {
-            files.push(xdg.join("NuGet/NuGet.Config"));
-        }
+    /// Every user-level NuGet.Config a client here may read: `dotnet`'s, Mono's, and Windows' `%APPDATA%` one.
+    fn user_configs(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = [NuGetClientKind::Dotnet, NuGetClientKind::Nuget]
+            .into_iter()
+            .filter_map(|kind| self.config_for(kind).ok())
+            .collect();
         if let Some(appdata) = self.var("APPDATA") {
             files.push(PathBuf::from(appdata).join("NuGet").join("NuGet.Config"));
         }
-        let needle = format!("key=\"{}\"", xml_escape(name)).to_ascii_lowercase();
+        files.dedup();
         files
-            .iter()
-            .filter_map(|p| std::fs::read_to_string(p).ok())
-            .any(|text| text.to_ascii_lowercase().contains(&needle))
     }
 
     /// An environment variable as the client sees it (this client's own settings first).
@@ -535,74 +470,6 @@ fn check_value(what: &str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
-#[cfg_attr(windows, allow(dead_code))]
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-#[cfg_attr(windows, allow(dead_code))]
-fn redact(text: &str, secret: &str) -> String {
-    if secret.is_empty() {
-        text.to_string()
-    } else {
-        text.replace(secret, "***")
-    }
-}
-
-/// Run a client with no input, collecting at most 64 KiB of its output (Mono's `nuget` can print blank lines
-/// forever without a terminal) and stopping it at `deadline`.
-fn run(mut cmd: Command, deadline: Duration) -> Result<(bool, String), Error> {
-    use std::io::Read;
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .map_err(|_| Error::new(ErrorCode::InvalidInput, missing_message()))?;
-    let collect = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut kept = Vec::new();
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                if kept.len() < 64 * 1024 {
-                    kept.extend_from_slice(&buf[..n]);
-                }
-            }
-            String::from_utf8_lossy(&kept).into_owned()
-        })
-    };
-    let out = collect(Box::new(child.stdout.take().expect("piped")));
-    let err = collect(Box::new(child.stderr.take().expect("piped")));
-    let end = Instant::now() + deadline;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() >= end => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Error::new(
-                    ErrorCode::Timeout,
-                    "NuGet did not finish in time. Try again, or add the feed in your NuGet settings yourself.",
-                ));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(Error::internal(e)),
-        }
-    };
-    let text = format!(
-        "{}{}",
-        out.join().unwrap_or_default().trim(),
-        err.join().unwrap_or_default().trim()
-    );
-    Ok((status.success(), text.trim().to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -631,7 +498,8 @@ mod tests {
     /// A feed address and a collection name a shell would take apart: quotes of both kinds, `$`, backticks,
     /// a line break, and commands that would create `pwned*` files if anything broke out of the quoting.
     const FEED: &str = "https://pkgs.dev.azure.com/contoso/_packaging/it's\"$HOME`id`';touch${IFS}pwned;'/nuget/v3/index.json";
-    const NAME: &str = "Con'toso \"$(touch pwned2)\" `touch pwned3` $HOME\n'; touch pwned4; ' ‘quoted’ \\";
+    const NAME: &str =
+        "Con'toso \"$(touch pwned2)\" `touch pwned3` $HOME\n'; touch pwned4; ' ‘quoted’ \\";
 
     fn snippet(shell: SnippetShell) -> Sensitive<String> {
         external_feed_endpoints(
@@ -721,7 +589,9 @@ mod tests {
         let mut value = String::new();
         loop {
             match rest.next() {
-                Some(c) if quotes.contains(&c) && rest.peek().is_some_and(|n| quotes.contains(n)) => {
+                Some(c)
+                    if quotes.contains(&c) && rest.peek().is_some_and(|n| quotes.contains(n)) =>
+                {
                     rest.next();
                     value.push(c);
                 }
@@ -734,14 +604,17 @@ mod tests {
         assert_eq!(rest.next(), None, "nothing after the string: {text}");
 
         // And in the real PowerShell, where it is installed.
-        let script = format!(
-            "{text}\n[Console]::Out.Write($env:{FEED_ENDPOINTS_VARIABLE})\nexit\n"
-        );
+        let script =
+            format!("{text}\n[Console]::Out.Write($env:{FEED_ENDPOINTS_VARIABLE})\nexit\n");
         if Command::new("pwsh").arg("-Version").output().is_err() {
             eprintln!("pwsh is not installed here: the PowerShell snippet was checked against PowerShell's quoting rules only");
             return;
         }
-        let (out, files) = paste("pwsh", &["-NoProfile", "-NonInteractive", "-Command", "-"], &script);
+        let (out, files) = paste(
+            "pwsh",
+            &["-NoProfile", "-NonInteractive", "-Command", "-"],
+            &script,
+        );
         assert!(out.status.success(), "{out:?}");
         assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), json);
         assert!(files.is_empty(), "PowerShell ran a command: {files:?}");
@@ -760,7 +633,11 @@ mod tests {
             )
             .unwrap_err();
             assert_eq!(e.code, ErrorCode::FeedAddressNotAllowed);
-            assert!(e.message.contains("https://pkgs.dev.azure.com/contoso/"), "{}", e.message);
+            assert!(
+                e.message.contains("https://pkgs.dev.azure.com/contoso/"),
+                "{}",
+                e.message
+            );
         }
     }
 }

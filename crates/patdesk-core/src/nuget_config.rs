@@ -1,5 +1,8 @@
-//! NuGet's user configuration file on Windows (`%APPDATA%\NuGet\NuGet.Config`), written by PAT Desk itself so
-//! the token is encrypted the way NuGet encrypts it and never passes through a command line.
+//! NuGet's user configuration file (`NuGet.Config`), written by PAT Desk itself so the token never passes
+//! through a command line (where every local user could read it): on Windows `%APPDATA%\NuGet\NuGet.Config`
+//! with the token encrypted the way NuGet encrypts it, elsewhere the file the NuGet client reads
+//! ([`crate::nuget`]) with the token as `ClearTextPassword`, the only form NuGet reads there, after the person
+//! chose plain text.
 //!
 //! NuGet keeps a feed's credentials as
 //!
@@ -9,7 +12,7 @@
 //!   <packageSourceCredentials>
 //!     <contoso_x0020_packages>
 //!       <add key="Username" value="contoso" />
-//!       <add key="Password" value="BASE64(DPAPI(UTF-8 password))" />
+//!       <add key="Password" value="BASE64(DPAPI(UTF-8 password))" />   (or key="ClearTextPassword")
 //!     </contoso_x0020_packages>
 //!   </packageSourceCredentials>
 //! </configuration>
@@ -23,13 +26,15 @@
 //!
 //! The file is read with a real XML parser (quick-xml), changed in place — everything else in it (other
 //! sources, comments, settings) is written back as it was — and replaced atomically (a temporary file beside
-//! it, then a rename), so NuGet never reads half a file.
+//! it, then a rename), so NuGet never reads half a file; it ends up readable by this user only
+//! ([`crate::tool_config`]). The document's text is wiped from memory when dropped.
 //!
-//! The XML part is plain Rust and tested on every system; the encryption and the file itself are Windows
-//! only, tested under Wine against its real DPAPI.
+//! The XML part is plain Rust and tested on every system; the encryption is Windows only, tested under Wine
+//! against its real DPAPI.
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, ErrorCode};
 
@@ -51,6 +56,29 @@ struct Element {
     /// Attribute names and their values, unescaped.
     attrs: Vec<(String, String)>,
     children: Vec<Node>,
+}
+
+/// A password's value may be in any attribute or text: wipe them all.
+impl Drop for Element {
+    fn drop(&mut self) {
+        for (_, value) in &mut self.attrs {
+            value.zeroize();
+        }
+        for child in &mut self.children {
+            if let Node::Verbatim(text) = child {
+                text.zeroize();
+            }
+        }
+    }
+}
+
+/// How a source's password is kept in the file.
+#[derive(Debug, Clone, Copy)]
+pub enum StoredPassword<'a> {
+    /// `Password`: already encrypted (Windows' DPAPI, Base64), see [`store_encrypted`].
+    Encrypted(&'a str),
+    /// `ClearTextPassword`: the token as is (macOS, Linux; the person's choice).
+    ClearText(&'a str),
 }
 
 impl Element {
@@ -120,47 +148,99 @@ impl Element {
         self.children.len() - 2
     }
 
-    /// Remove the child elements `drop` selects (with the indentation before each).
-    fn remove_where(&mut self, drop: impl Fn(&Element) -> bool) {
+    /// Remove the child elements `drop` selects (with the indentation before each); answers whether there
+    /// were any.
+    fn remove_where(&mut self, drop: impl Fn(&Element) -> bool) -> bool {
         let mut kept: Vec<Node> = Vec::with_capacity(self.children.len());
+        let mut removed = false;
         for node in self.children.drain(..) {
             if let Node::Element(e) = &node {
                 if drop(e) {
                     if matches!(kept.last(), Some(Node::Verbatim(t)) if t.trim().is_empty()) {
                         kept.pop();
                     }
+                    removed = true;
                     continue;
                 }
             }
             kept.push(node);
         }
         self.children = kept;
+        removed
     }
 
-    fn write(&self, out: &mut String) {
-        out.push('<');
-        out.push_str(&self.name);
+    fn write(&self, out: &mut impl Sink) {
+        out.put("<");
+        out.put(&self.name);
         for (k, v) in &self.attrs {
-            out.push_str(&format!(
-                " {k}=\"{}\"",
-                quick_xml::escape::escape(v.as_str())
-            ));
+            out.put(" ");
+            out.put(k);
+            out.put("=\"");
+            for piece in escaped(v) {
+                out.put(piece);
+            }
+            out.put("\"");
         }
         if self.children.is_empty() {
-            out.push_str(" />");
+            out.put(" />");
             return;
         }
-        out.push('>');
+        out.put(">");
         write_nodes(&self.children, out);
-        out.push_str(&format!("</{}>", self.name));
+        out.put("</");
+        out.put(&self.name);
+        out.put(">");
     }
 }
 
-fn write_nodes(nodes: &[Node], out: &mut String) {
+/// Where the document's text goes: first a count of its length, then a buffer of exactly that size, so no
+/// reallocation leaves a copy of a password behind.
+trait Sink {
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for usize {
+    fn put(&mut self, s: &str) {
+        *self += s.len();
+    }
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
+    }
+}
+
+/// An attribute value in pieces, with `&`, `<`, `>`, `"` and `'` as entities.
+fn escaped(value: &str) -> impl Iterator<Item = &str> {
+    let mut rest = value;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let at = rest.find(['&', '<', '>', '"', '\'']).unwrap_or(rest.len());
+        if at > 0 {
+            let (plain, tail) = rest.split_at(at);
+            rest = tail;
+            return Some(plain);
+        }
+        let entity = match rest.as_bytes()[0] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&apos;",
+        };
+        rest = &rest[1..];
+        Some(entity)
+    })
+}
+
+fn write_nodes(nodes: &[Node], out: &mut impl Sink) {
     for node in nodes {
         match node {
             Node::Element(e) => e.write(out),
-            Node::Verbatim(t) => out.push_str(t),
+            Node::Verbatim(t) => out.put(t),
         }
     }
 }
@@ -169,6 +249,16 @@ fn write_nodes(nodes: &[Node], out: &mut String) {
 #[derive(Debug, Clone)]
 pub struct NuGetConfig {
     nodes: Vec<Node>,
+}
+
+impl Drop for NuGetConfig {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            if let Node::Verbatim(text) = node {
+                text.zeroize();
+            }
+        }
+    }
 }
 
 impl NuGetConfig {
@@ -226,7 +316,9 @@ impl NuGetConfig {
 
     /// The document's text.
     pub fn to_xml(&self) -> String {
-        let mut out = String::new();
+        let mut len = 0usize;
+        write_nodes(&self.nodes, &mut len);
+        let mut out = String::with_capacity(len);
         write_nodes(&self.nodes, &mut out);
         out
     }
@@ -251,6 +343,23 @@ impl NuGetConfig {
     /// Add the package source `name` → `url` (or point the source of that name there) with the user name and
     /// the already encrypted password (`Password`); a `ClearTextPassword` kept for it before is dropped.
     pub fn set_source(&mut self, name: &str, url: &str, username: &str, encrypted_password: &str) {
+        self.set_source_with(
+            name,
+            url,
+            username,
+            StoredPassword::Encrypted(encrypted_password),
+        )
+    }
+
+    /// [`Self::set_source`] with the password kept as `password` says; any password kept for the source
+    /// before, in either form, is dropped.
+    pub fn set_source_with(
+        &mut self,
+        name: &str,
+        url: &str,
+        username: &str,
+        password: StoredPassword<'_>,
+    ) {
         let root = self.root_mut();
         let sources = root.child_mut("packageSources", 0);
         match sources.children.iter_mut().find_map(|n| match n {
@@ -282,15 +391,16 @@ impl NuGetConfig {
             Element::new("add", &[("key", "Username"), ("value", username)]),
             2,
         );
-        source.append(
-            Element::new("add", &[("key", "Password"), ("value", encrypted_password)]),
-            2,
-        );
+        let (key, value) = match password {
+            StoredPassword::Encrypted(v) => ("Password", v),
+            StoredPassword::ClearText(v) => ("ClearTextPassword", v),
+        };
+        source.append(Element::new("add", &[("key", key), ("value", value)]), 2);
     }
 
     /// Remove the package source `name` and its credentials. Answers whether there was anything to remove.
     pub fn remove_source(&mut self, name: &str) -> bool {
-        let before = self.to_xml();
+        let mut removed = false;
         let element_name = encode_source_name(name);
         let root = self.root_mut();
         let is_source = |e: &Element| {
@@ -300,7 +410,7 @@ impl NuGetConfig {
             for child in root.children.iter_mut() {
                 if let Node::Element(e) = child {
                     if e.name == section {
-                        e.remove_where(is_source);
+                        removed |= e.remove_where(is_source);
                     }
                 }
             }
@@ -308,11 +418,11 @@ impl NuGetConfig {
         for child in root.children.iter_mut() {
             if let Node::Element(e) = child {
                 if e.name == "packageSourceCredentials" {
-                    e.remove_where(|c| c.name.eq_ignore_ascii_case(&element_name));
+                    removed |= e.remove_where(|c| c.name.eq_ignore_ascii_case(&element_name));
                 }
             }
         }
-        self.to_xml() != before
+        removed
     }
 
     /// The source's URL, user name and stored `Password` (still encrypted), if the file has them.
@@ -551,14 +661,48 @@ pub fn store_encrypted(
     use base64::Engine;
     let sealed = dpapi::protect(secret.expose().as_bytes(), NUGET_ENTROPY)?;
     let encoded = base64::engine::general_purpose::STANDARD.encode(sealed);
+    store(
+        path,
+        source_name,
+        url,
+        username,
+        StoredPassword::Encrypted(&encoded),
+    )
+}
+
+/// Keep the feed's credentials in the NuGet.Config at `path` (made when missing) with the token as
+/// `ClearTextPassword`: what NuGet reads off Windows, where it has no encryption. Only after the person chose
+/// plain text. The file is replaced atomically and is readable by this user only.
+pub fn store_clear_text(
+    path: &std::path::Path,
+    source_name: &str,
+    url: &str,
+    username: &str,
+    secret: &crate::secret::Sensitive<String>,
+) -> Result<(), Error> {
+    store(
+        path,
+        source_name,
+        url,
+        username,
+        StoredPassword::ClearText(secret.expose()),
+    )
+}
+
+fn store(
+    path: &std::path::Path,
+    source_name: &str,
+    url: &str,
+    username: &str,
+    password: StoredPassword<'_>,
+) -> Result<(), Error> {
     let mut config = NuGetConfig::parse(&read_config(path)?)?;
-    config.set_source(source_name, url, username, &encoded);
-    write_atomically(path, &config.to_xml())
+    config.set_source_with(source_name, url, username, password);
+    write_atomically(path, &Zeroizing::new(config.to_xml()))
 }
 
 /// Remove the source `source_name` (and its credentials) from the NuGet.Config at `path`. A missing file or
 /// source counts as removed.
-#[cfg(windows)]
 pub fn remove_source_from(path: &std::path::Path, source_name: &str) -> Result<(), Error> {
     let text = read_config(path)?;
     if text.trim().is_empty() {
@@ -566,46 +710,25 @@ pub fn remove_source_from(path: &std::path::Path, source_name: &str) -> Result<(
     }
     let mut config = NuGetConfig::parse(&text)?;
     if config.remove_source(source_name) {
-        write_atomically(path, &config.to_xml())?;
+        write_atomically(path, &Zeroizing::new(config.to_xml()))?;
     }
     Ok(())
 }
 
 /// The file's text; empty when it does not exist yet.
-pub fn read_config(path: &std::path::Path) -> Result<String, Error> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) => Err(unreadable(format!("{}: {e}", path.display()))),
-    }
+pub fn read_config(path: &std::path::Path) -> Result<Zeroizing<String>, Error> {
+    crate::tool_config::read(path).map_err(|e| unreadable(format!("{}: {e}", path.display())))
 }
 
-/// Replace `path` with `text`: written to a temporary file in the same folder, flushed, then renamed over it.
+/// Replace `path` with `text` atomically, readable by this user only ([`crate::tool_config::write`]).
 pub fn write_atomically(path: &std::path::Path, text: &str) -> Result<(), Error> {
-    use std::io::Write;
-    let failed = |e: std::io::Error| {
+    crate::tool_config::write(path, text).map_err(|e| {
         Error::new(
             ErrorCode::Internal,
             "PAT Desk could not save your NuGet configuration (NuGet.Config). Check that the file is not open in another program and that your user folder is writable, then try again.",
         )
         .with_raw(format!("{}: {e}", path.display()))
-    };
-    let dir = path
-        .parent()
-        .ok_or_else(|| failed(std::io::ErrorKind::NotFound.into()))?;
-    std::fs::create_dir_all(dir).map_err(failed)?;
-    let temp = dir.join(format!(".NuGet.Config.{}.tmp", uuid::Uuid::new_v4()));
-    let written = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&temp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written.map_err(failed)
+    })
 }
 
 #[cfg(test)]

@@ -1,17 +1,22 @@
 //! Hand a PAT to pip for an Azure Artifacts Python feed without writing it to `pip.conf`: the token goes to
 //! the system keychain as the item pip's keyring support looks up (service = the index's host, user name =
 //! the user name in the index URL, here the feed's name), and pip's user configuration gets the index URL
-//! with that user name and no password (`pip config --user set global.extra-index-url
-//! https://{feed}@pkgs.dev.azure.com/…/pypi/simple/`). On a `401` pip asks keyring for the index URL, then for
-//! the host, and finds the token there.
+//! with that user name and no password (`extra-index-url = https://{feed}@pkgs.dev.azure.com/…/pypi/simple/`
+//! in `[global]`). On a `401` pip asks keyring for the index URL, then for the host, and finds the token there.
 //!
 //! That needs python-keyring with a working back end in the Python that runs pip ([`PipClient::status`]);
 //! without one the only route is the URL with the token in it, in `pip.conf`, which is plain text and taken
 //! only after the person chose it.
+//!
+//! PAT Desk writes pip's user configuration file itself (the last "user" file `pip config debug` lists, the
+//! one `pip config --user set` would change), because `pip config set` would take the URL with the token as
+//! an argument, readable by every local user while pip runs. Only the feed's entry of `extra-index-url`
+//! changes; other index addresses, sections and comments stay. The file ends up readable by this user only.
 
 use std::ffi::{OsStr, OsString};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "ts")]
@@ -19,7 +24,9 @@ use ts_rs::TS;
 
 use crate::error::{Error, ErrorCode};
 use crate::secret::Sensitive;
+use crate::tool_process::{self, Failure};
 use crate::vault::Vault;
+use zeroize::Zeroizing;
 
 /// What "Use with pip" would do here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +55,7 @@ pub enum PipRoute {
 pub struct PipClient {
     python: PathBuf,
     envs: Vec<(OsString, OsString)>,
+    deadline: Duration,
 }
 
 impl Default for PipClient {
@@ -55,6 +63,7 @@ impl Default for PipClient {
         PipClient {
             python: PathBuf::from(if cfg!(windows) { "py" } else { "python3" }),
             envs: Vec::new(),
+            deadline: tool_process::DEFAULT_DEADLINE,
         }
     }
 }
@@ -72,6 +81,12 @@ impl PipClient {
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         self.envs
             .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// How long one run of Python may take before it is stopped.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
         self
     }
 
@@ -113,6 +128,12 @@ impl PipClient {
         plain_text_ok: bool,
     ) -> Result<PipRoute, Error> {
         let (url, host, feed) = parse_index(index_url)?;
+        if secret.expose().is_empty() || secret.expose().contains(['\n', '\r', '\0']) {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                "This token cannot be handed to pip.",
+            ));
+        }
         let status = self.status();
         if !status.pip {
             return Err(Error::new(ErrorCode::InvalidInput, status.message));
@@ -120,12 +141,11 @@ impl PipClient {
         match (status.keyring, vault) {
             (Some(_), Some(vault)) => {
                 vault.save_for_program(&host, &feed, &format!("pip — {feed} ({host})"), secret)?;
-                self.set_index(&with_user(&url, &feed, None))?;
+                self.set_index(&url, &with_user(&url, &feed, None))?;
                 Ok(PipRoute::Keyring)
             }
             _ if plain_text_ok => {
-                let with_token = Sensitive::new(with_user(&url, &feed, Some(secret.expose())));
-                self.set_index(with_token.expose())?;
+                self.set_index(&url, &with_user(&url, &feed, Some(secret.expose())))?;
                 Ok(PipRoute::PlainText)
             }
             _ => Err(Error::new(ErrorCode::InvalidInput, status.message)),
@@ -138,68 +158,280 @@ impl PipClient {
         if let Some(vault) = vault {
             vault.forget_for_program(&host, &feed)?;
         }
-        let current = self
-            .run(&[
-                "-m",
-                "pip",
-                "config",
-                "--user",
-                "get",
-                "global.extra-index-url",
-            ])
-            .unwrap_or_default();
-        let ours = with_user(&url, &feed, None);
-        let path = ours.split_once('@').map_or(ours.as_str(), |(_, p)| p);
-        if current.trim().ends_with(path) {
-            self.run(&[
-                "-m",
-                "pip",
-                "config",
-                "--user",
-                "unset",
-                "global.extra-index-url",
-            ])?;
+        let path = self.user_config()?;
+        let text = crate::tool_config::read(&path).map_err(|e| unwritable(&path, e))?;
+        if let Some(updated) = PipConf::parse(&text).with_index(url.as_str(), None) {
+            crate::tool_config::write(&path, &updated).map_err(|e| unwritable(&path, e))?;
         }
         Ok(())
     }
 
-    fn set_index(&self, url: &str) -> Result<(), Error> {
-        self.run(&[
-            "-m",
-            "pip",
-            "config",
-            "--user",
-            "set",
-            "global.extra-index-url",
-            url,
-        ])
-        .map(|_| ())
+    /// Make `entry` (the feed's address with its user name, and the token on the plain-text route) the feed's
+    /// entry of `extra-index-url` in pip's user configuration.
+    fn set_index(&self, url: &url::Url, entry: &str) -> Result<(), Error> {
+        let path = self.user_config()?;
+        let text = crate::tool_config::read(&path).map_err(|e| unwritable(&path, e))?;
+        if let Some(updated) = PipConf::parse(&text).with_index(url.as_str(), Some(entry)) {
+            crate::tool_config::write(&path, &updated).map_err(|e| unwritable(&path, e))?;
+        }
+        Ok(())
     }
 
-    fn run(&self, args: &[&str]) -> Result<String, Error> {
+    /// pip's user configuration file, as pip names it: the last file under "user:" in `pip config debug`
+    /// (`$XDG_CONFIG_HOME/pip/pip.conf` on Linux, `%APPDATA%\pip\pip.ini` on Windows), the one
+    /// `pip config --user set` changes.
+    pub fn user_config(&self) -> Result<PathBuf, Error> {
+        let listing = self.run(&["-m", "pip", "config", "debug"])?;
+        user_file(&listing).ok_or_else(|| {
+            Error::new(
+                ErrorCode::Internal,
+                "pip could not say where its configuration file is. Check that pip runs (python3 -m pip --version), then try again.",
+            )
+        })
+    }
+
+    fn run(&self, args: &[&str]) -> Result<Zeroizing<String>, Error> {
         let mut cmd = Command::new(&self.python);
-        cmd.args(args)
-            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-            .stdin(Stdio::null());
+        cmd.args(args).env("PIP_DISABLE_PIP_VERSION_CHECK", "1");
         for (k, v) in &self.envs {
             cmd.env(k, v);
         }
-        let output = cmd.output().map_err(|_| {
-            Error::new(
+        let done = tool_process::run(cmd, None, self.deadline).map_err(|f| match f {
+            Failure::NotFound => Error::new(
                 ErrorCode::InvalidInput,
                 "Python was not found on this computer. Install Python and pip, then try again.",
-            )
+            ),
+            Failure::TimedOut => tool_process::timed_out(
+                "Python (pip)",
+                self.deadline,
+                "Nothing was changed. Try again, or check that pip runs (python3 -m pip --version).",
+            ),
+            Failure::Other(e) => Error::internal(e),
         })?;
-        if output.status.success() {
-            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        if done.success {
+            Ok(done.stdout)
         } else {
             Err(Error::new(
                 ErrorCode::Internal,
                 "pip could not change its configuration. Check that pip runs (python3 -m pip --version), then try again.",
             )
-            .with_raw(String::from_utf8_lossy(&output.stderr).trim().to_string()))
+            .with_raw(done.stderr.trim().to_string()))
         }
     }
+}
+
+/// The last file listed under `user:` in `pip config debug` (`  /home/ann/.config/pip/pip.conf, exists: True`).
+fn user_file(listing: &str) -> Option<PathBuf> {
+    let mut in_user = false;
+    let mut last = None;
+    for line in listing.lines() {
+        if !line.starts_with(' ') {
+            in_user = line.trim_end() == "user:";
+            continue;
+        }
+        // Files are indented by two spaces; their settings below them by four.
+        if in_user && !line.starts_with("    ") {
+            if let Some((file, _)) = line.trim().rsplit_once(", exists:") {
+                last = Some(PathBuf::from(file));
+            }
+        }
+    }
+    last
+}
+
+fn unwritable(path: &Path, e: std::io::Error) -> Error {
+    Error::new(
+        ErrorCode::Internal,
+        "PAT Desk could not change pip's configuration file. Check that it is writable (and is a text file), then try again.",
+    )
+    .with_raw(format!("{}: {e}", path.display()))
+}
+
+/// pip's configuration file as lines, read the way Python's configparser reads it: `[section]` headers,
+/// `key = value` or `key: value`, a value continued on indented lines, whole-line comments after `#` or `;`.
+/// pip reads a key without regard to case, `_` and `-` alike.
+struct PipConf<'a> {
+    lines: Vec<&'a str>,
+    newline: &'static str,
+}
+
+/// Where the `extra-index-url` of `[global]` is: its lines, and the addresses in its value.
+struct IndexOption<'a> {
+    lines: std::ops::Range<usize>,
+    key: &'a str,
+    entries: Vec<&'a str>,
+}
+
+impl<'a> PipConf<'a> {
+    fn parse(text: &'a str) -> PipConf<'a> {
+        let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let mut lines: Vec<&str> = text
+            .split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .collect();
+        if lines.last() == Some(&"") {
+            lines.pop();
+        }
+        PipConf { lines, newline }
+    }
+
+    fn section(line: &str) -> Option<&str> {
+        let t = line.trim();
+        (t.starts_with('[') && !line.starts_with([' ', '\t']))
+            .then(|| t[1..].split_once(']').map(|(name, _)| name.trim()))
+            .flatten()
+    }
+
+    fn is_comment(line: &str) -> bool {
+        line.trim_start().starts_with(['#', ';'])
+    }
+
+    /// The `[global]` section's lines (after its header), if it has one.
+    fn global(&self) -> Option<std::ops::Range<usize>> {
+        let start = self
+            .lines
+            .iter()
+            .position(|l| Self::section(l) == Some("global"))?
+            + 1;
+        let end = self.lines[start..]
+            .iter()
+            .position(|l| Self::section(l).is_some())
+            .map_or(self.lines.len(), |n| start + n);
+        Some(start..end)
+    }
+
+    fn index_option(&self, global: std::ops::Range<usize>) -> Option<IndexOption<'a>> {
+        let mut at = global.start;
+        while at < global.end {
+            let line = self.lines[at];
+            let split = line.find(['=', ':']);
+            let starts_option = !line.starts_with([' ', '\t']) && !Self::is_comment(line);
+            if let (true, Some(split)) = (starts_option, split) {
+                let key = line[..split].trim();
+                let name = key
+                    .trim_start_matches("--")
+                    .to_ascii_lowercase()
+                    .replace('_', "-");
+                if name == "extra-index-url" {
+                    let mut entries: Vec<&str> = line[split + 1..].split_whitespace().collect();
+                    let mut end = at + 1;
+                    while end < global.end {
+                        let next = self.lines[end];
+                        if next.starts_with([' ', '\t'])
+                            && !next.trim().is_empty()
+                            && !Self::is_comment(next)
+                        {
+                            entries.extend(next.split_whitespace());
+                            end += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                    return Some(IndexOption {
+                        lines: at..end,
+                        key,
+                        entries,
+                    });
+                }
+            }
+            at += 1;
+        }
+        None
+    }
+
+    /// The text with the feed's entry of `extra-index-url` in `[global]` set to `entry` (or removed), other
+    /// entries kept; `None` when nothing changes.
+    fn with_index(&self, feed: &str, entry: Option<&str>) -> Option<Zeroizing<String>> {
+        let is_feed = |e: &str| {
+            without_user_info(e)
+                .trim_end_matches('/')
+                .eq_ignore_ascii_case(feed.trim_end_matches('/'))
+        };
+        let global = self.global();
+        let option = global.clone().and_then(|g| self.index_option(g));
+        let mut entries: Vec<&str> = option
+            .as_ref()
+            .map(|o| o.entries.iter().copied().filter(|e| !is_feed(e)).collect())
+            .unwrap_or_default();
+        if entry.is_none()
+            && option
+                .as_ref()
+                .is_none_or(|o| o.entries.len() == entries.len())
+        {
+            return None;
+        }
+        entries.extend(entry);
+        let key = option.as_ref().map_or("extra-index-url", |o| o.key);
+        // The option's new lines: one entry on the key's line, several on indented lines below it.
+        let mut new: Vec<&str> = Vec::new();
+        if !entries.is_empty() {
+            new.extend([key, " ="]);
+            if let [only] = entries.as_slice() {
+                new.extend([" ", only, self.newline]);
+            } else {
+                new.push(self.newline);
+                for e in &entries {
+                    new.extend(["    ", e, self.newline]);
+                }
+            }
+        }
+        let mut pieces: Vec<&str> = Vec::new();
+        match (&global, &option) {
+            (_, Some(option)) => {
+                for (i, line) in self.lines.iter().enumerate() {
+                    if i == option.lines.start {
+                        pieces.extend(new.iter().copied());
+                    }
+                    if !option.lines.contains(&i) {
+                        pieces.extend([*line, self.newline]);
+                    }
+                }
+            }
+            (Some(global), None) => {
+                // After the section's last line that is not blank.
+                let mut after = global.start;
+                for i in global.clone() {
+                    if !self.lines[i].trim().is_empty() {
+                        after = i + 1;
+                    }
+                }
+                for (i, line) in self.lines.iter().enumerate() {
+                    if i == after {
+                        pieces.extend(new.iter().copied());
+                    }
+                    pieces.extend([*line, self.newline]);
+                }
+                if after >= self.lines.len() {
+                    pieces.extend(new.iter().copied());
+                }
+            }
+            (None, None) => {
+                for line in &self.lines {
+                    pieces.extend([*line, self.newline]);
+                }
+                if self.lines.iter().any(|l| !l.trim().is_empty()) {
+                    pieces.push(self.newline);
+                }
+                pieces.extend(["[global]", self.newline]);
+                pieces.extend(new.iter().copied());
+            }
+        }
+        let mut out = Zeroizing::new(String::with_capacity(pieces.iter().map(|p| p.len()).sum()));
+        for piece in pieces {
+            out.push_str(piece);
+        }
+        Some(out)
+    }
+}
+
+/// An address without its `user[:password]@`.
+fn without_user_info(address: &str) -> String {
+    let Some((scheme, rest)) = address.split_once("://") else {
+        return address.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let start = rest[..authority_end].rfind('@').map_or(0, |at| at + 1);
+    format!("{scheme}://{}", &rest[start..])
 }
 
 /// The index URL (no user info), its host (`host[:port]`, the keyring service) and the feed's name.
@@ -224,11 +456,52 @@ fn parse_index(index_url: &str) -> Result<(url::Url, String, String), Error> {
     Ok((url, host, feed))
 }
 
-fn with_user(url: &url::Url, user: &str, password: Option<&str>) -> String {
-    let mut url = url.clone();
-    let _ = url.set_username(user);
-    let _ = url.set_password(password);
-    url.to_string()
+/// The index URL with `user` (and `password`) as its user info, percent-encoded, in a buffer of exactly its
+/// size that is wiped when dropped (a `url::Url` would keep an unwiped copy of the token).
+fn with_user(url: &url::Url, user: &str, password: Option<&str>) -> Zeroizing<String> {
+    let text = url.as_str();
+    let (scheme, rest) = text.split_once("://").unwrap_or(("https", text));
+    let user = encode_user_info(user);
+    let password = password.map(encode_user_info);
+    let parts = [
+        scheme,
+        "://",
+        &user,
+        if password.is_some() { ":" } else { "" },
+        password.as_deref().map_or("", |p| p.as_str()),
+        "@",
+        rest,
+    ];
+    let mut out = Zeroizing::new(String::with_capacity(parts.iter().map(|p| p.len()).sum()));
+    for part in parts {
+        out.push_str(part);
+    }
+    out
+}
+
+/// Percent-encode everything but RFC 3986's unreserved characters (what a user name or password may hold
+/// as is).
+fn encode_user_info(value: &str) -> Zeroizing<String> {
+    let len = value
+        .bytes()
+        .map(|b| if unreserved(b) { 1 } else { 3 })
+        .sum();
+    let mut out = Zeroizing::new(String::with_capacity(len));
+    for b in value.bytes() {
+        if unreserved(b) {
+            out.push(b as char);
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+    }
+    out
+}
+
+fn unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
 #[cfg(test)]
@@ -243,8 +516,12 @@ mod tests {
         assert_eq!(host, "pkgs.dev.azure.com");
         assert_eq!(feed, "py");
         assert_eq!(
-            with_user(&url, &feed, None),
+            with_user(&url, &feed, None).as_str(),
             "https://py@pkgs.dev.azure.com/contoso/_packaging/py/pypi/simple/"
+        );
+        assert_eq!(
+            with_user(&url, &feed, Some("a/b:c@d")).as_str(),
+            "https://py:a%2Fb%3Ac%40d@pkgs.dev.azure.com/contoso/_packaging/py/pypi/simple/"
         );
         assert!(parse_index("https://pypi.org/simple/").is_err());
     }

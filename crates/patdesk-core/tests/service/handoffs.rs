@@ -14,6 +14,7 @@ use patdesk_core::handoffs::{HandOff, HandOffStore, Tool};
 use patdesk_core::model::{CreatedToken, Lifespan, NewTokenRequest, ReplacedCopy};
 use patdesk_core::npm::{self, NpmClient};
 use patdesk_core::nuget::{self, NuGetClient, NuGetClientKind, NuGetHandOff};
+use patdesk_core::pip::{PipClient, PipRoute};
 use patdesk_core::ErrorCode;
 use patdesk_sim::Seed;
 
@@ -80,6 +81,15 @@ impl Home {
 
     fn npm(&self) -> NpmClient {
         let mut client = NpmClient::new();
+        for (k, v) in self.envs() {
+            client = client.env(k, v);
+        }
+        client
+    }
+
+    /// PAT Desk's pip hand-off with the `python3` on PATH (no python-keyring there: the plain-text route).
+    fn pip(&self) -> PipClient {
+        let mut client = PipClient::new();
         for (k, v) in self.envs() {
             client = client.env(k, v);
         }
@@ -625,16 +635,26 @@ async fn a_tampered_record_is_checked_again_before_regenerate_or_cleanup_writes_
         .unwrap()
         .message
         .contains("belongs to the organization fabrikam"));
-    assert!(results[5].done, "the sound record is refreshed: {:?}", results[5]);
+    assert!(
+        results[5].done,
+        "the sound record is refreshed: {:?}",
+        results[5]
+    );
 
     // Nothing went anywhere else: no Git credentials file, no .npmrc, no other NuGet source; the new token
     // is only in the sound feed's source, where NuGet authenticates with it.
     assert!(!home.dir.join(".git-credentials").exists());
     assert!(!home.dir.join(".npmrc").exists());
     let nuget_config = home.dir.join("xdg-config/NuGet/NuGet.Config");
-    assert_eq!(home.files_containing(new.secret.expose()), [nuget_config.clone()]);
+    assert_eq!(
+        home.files_containing(new.secret.expose()),
+        [nuget_config.clone()]
+    );
     let config = std::fs::read_to_string(&nuget_config).unwrap();
-    assert!(!config.contains("userinfo") && !config.contains("fabrikam"), "{config}");
+    assert!(
+        !config.contains("userinfo") && !config.contains("fabrikam"),
+        "{config}"
+    );
     assert!(nuget_authenticates(&env, &home, "contoso-packages").await);
     // The skipped records stay with the old token, for the person to see; the sound one moved.
     assert_eq!(store.for_token(&old.token.authorization_id).len(), 5);
@@ -728,5 +748,135 @@ async fn npm_uses_the_six_lines_after_the_plain_text_choice_until_they_are_remov
         home.files_containing(&encoded).is_empty(),
         "{:?}",
         home.files_containing(&encoded)
+    );
+}
+
+/// Every process's command line, read from `/proc/*/cmdline` again and again on a thread of its own until
+/// [`CmdlineWatch::finish`]: what any process showed there while the hand-offs ran.
+#[cfg(target_os = "linux")]
+struct CmdlineWatch {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<CmdlinesSeen>,
+}
+
+#[cfg(target_os = "linux")]
+#[derive(Debug, Default)]
+struct CmdlinesSeen {
+    /// Full passes over `/proc`.
+    passes: usize,
+    /// Command lines that held one of the needles.
+    leaks: std::collections::BTreeSet<String>,
+    /// Distinct command lines seen that mention a hand-off's tool (proof the sampler sees the children).
+    tools: std::collections::BTreeSet<String>,
+}
+
+#[cfg(target_os = "linux")]
+impl CmdlineWatch {
+    fn start(needles: Vec<String>) -> CmdlineWatch {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let me = std::process::id().to_string();
+        let thread = std::thread::spawn(move || {
+            let mut seen = CmdlinesSeen::default();
+            while !flag.load(Ordering::Relaxed) {
+                let Ok(entries) = std::fs::read_dir("/proc") else {
+                    break;
+                };
+                for entry in entries.flatten() {
+                    let name = entry.file_name();
+                    let name = name.to_string_lossy();
+                    if !name.bytes().all(|b| b.is_ascii_digit()) || name == me {
+                        continue;
+                    }
+                    let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
+                        continue;
+                    };
+                    let line = String::from_utf8_lossy(&raw).replace('\0', " ");
+                    if needles.iter().any(|n| line.contains(n.as_str())) {
+                        seen.leaks.insert(line.clone());
+                    }
+                    if ["git", "npm", "pip", "nuget", "NuGet"]
+                        .iter()
+                        .any(|t| line.contains(t))
+                    {
+                        seen.tools.insert(line);
+                    }
+                }
+                seen.passes += 1;
+            }
+            seen
+        });
+        CmdlineWatch { stop, thread }
+    }
+
+    fn finish(self) -> CmdlinesSeen {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap()
+    }
+}
+
+/// Each hand-off (Git, npm, pip's plain-text route, NuGet) runs while every process's command line is read in
+/// a tight loop: the token, in any form the tools store it (as is, base64 for npm, percent-encoded in pip's
+/// URL), is on none of them.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn no_hand_off_puts_the_token_on_a_command_line() {
+    use base64::Engine;
+    let env = start(Seed::Empty).await;
+    let home = Home::new();
+    home.git_config(&["credential.helper", "cache --timeout=300"]);
+    let created = create(&env).await;
+    let secret = created.secret.clone();
+    let needles = vec![
+        secret.expose().clone(),
+        base64::engine::general_purpose::STANDARD.encode(secret.expose()),
+        url::form_urlencoded::byte_serialize(secret.expose().as_bytes()).collect::<String>(),
+    ];
+    let registry = format!(
+        "{}/{ORG}/_packaging/contoso-npm/npm/registry/",
+        env.sim.pkgs_url()
+    );
+    let index = format!(
+        "{}/{ORG}/_packaging/py-feed/pypi/simple/",
+        env.sim.pkgs_url()
+    );
+    let feed = format!(
+        "{}/{ORG}/_packaging/contoso-packages/nuget/v3/index.json",
+        env.sim.pkgs_url()
+    );
+    let (git, npm_client, pip, nuget) = (home.git(&env), home.npm(), home.pip(), home.nuget());
+
+    let watch = CmdlineWatch::start(needles);
+    let handed = tokio::task::spawn_blocking(move || {
+        git.hand_off(ORG, &secret, None, false).unwrap();
+        npm_client.hand_off(&registry, ORG, &secret, true).unwrap();
+        let route = pip.hand_off(None, &index, &secret, true).unwrap();
+        nuget
+            .hand_off(
+                &NuGetHandOff {
+                    feed_url: &feed,
+                    source_name: "contoso-packages",
+                    username: ORG,
+                    plain_text_ok: true,
+                },
+                &secret,
+            )
+            .unwrap();
+        route
+    })
+    .await
+    .unwrap();
+    let seen = watch.finish();
+    assert_eq!(handed, PipRoute::PlainText);
+    assert!(
+        seen.leaks.is_empty(),
+        "the token was on these command lines: {:#?}",
+        seen.leaks
+    );
+    assert!(seen.passes > 10, "{seen:?}");
+    assert!(
+        seen.tools.iter().any(|l| l.contains("pip")),
+        "the sampler saw the tools' processes: {seen:?}"
     );
 }
