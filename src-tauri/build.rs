@@ -19,6 +19,9 @@ const COMMANDS: &[&str] = &[
     "validate_organization",
     "read_sign_in_address",
     "sign_in_to_server",
+    "find_https_address",
+    "choose_plain_http",
+    "forget_plain_http",
     "start_server_demo",
     // tokens
     "list_tokens",

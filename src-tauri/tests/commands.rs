@@ -483,3 +483,85 @@ fn hand_offs_refuse_without_the_choice_and_the_npm_lines_hold_no_token() {
         Ok(json!([]))
     );
 }
+
+/// An Azure DevOps Server on plain `http://` off this computer (the simulator on this computer's network
+/// address): the sign-in field's reading says so, a sign-in is refused with nothing sent until the choice is
+/// recorded in the settings, goes ahead once it is (the session says since when), and is refused again once the
+/// choice is taken back.
+#[test]
+fn an_unencrypted_server_is_signed_in_to_only_after_the_choice_is_recorded() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime.block_on(patdesk_test_support::TestSim::start_on_network(
+        patdesk_sim::SimOptions {
+            start_at: Some(patdesk_test_support::test_now()),
+            ..Default::default()
+        },
+    ));
+    let (app, window, dir) = settings_app("plain-http");
+    let address = format!("{}/DefaultCollection", sim.sim.server_url());
+    let label = address
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+
+    let read = invoke(&window, "read_sign_in_address", json!({ "input": address }))
+        .expect("a server address");
+    assert_eq!(read["kind"], "server");
+    assert_eq!(read["unencrypted"], true);
+    assert_eq!(read["serverLabel"], label);
+    assert_eq!(read["plainHttpChosenAt"], Value::Null);
+
+    let sign_in = |window: &WebviewWindow<MockRuntime>| {
+        invoke(
+            window,
+            "sign_in_to_server",
+            json!({ "request": {
+                "address": address,
+                "credential": "windows",
+                "user": patdesk_sim::SERVER_DEMO_LOGIN,
+                "secret": patdesk_sim::SERVER_DEMO_PASSWORD,
+                "remember": false,
+            }}),
+        )
+    };
+    let err = sign_in(&window).expect_err("not chosen");
+    assert_eq!(err["code"], "plainHttpNotChosen", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Use the unencrypted connection to {label}")),
+        "{err}"
+    );
+    assert_eq!(
+        runtime.block_on(sim.requests()),
+        Vec::<Value>::new(),
+        "nothing reached the server"
+    );
+
+    let chosen = invoke(&window, "choose_plain_http", json!({ "address": address }))
+        .expect("the choice is recorded");
+    let chosen_at = chosen["plainHttpChosenAt"].clone();
+    assert!(chosen_at.is_string(), "{chosen}");
+    let on_disk: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("settings.json")).unwrap()).unwrap();
+    assert_eq!(
+        on_disk["settings"]["plainHttpServers"][0]["server"],
+        format!("http://{label}")
+    );
+    let session = sign_in(&window).expect("signs in once chosen");
+    assert_eq!(session["server"]["plainHttpChosenAt"], chosen_at);
+
+    invoke(&window, "sign_out", json!({})).expect("signs out");
+    invoke(&window, "forget_plain_http", json!({ "address": address })).expect("taken back");
+    assert!(app
+        .state::<AppState>()
+        .settings()
+        .plain_http_servers
+        .is_empty());
+    let err = sign_in(&window).expect_err("asked again");
+    assert_eq!(err["code"], "plainHttpNotChosen", "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -65,6 +65,19 @@ export interface Backend {
    */
   signInToServer(request: ServerSignInRequest): Promise<SessionInfo>;
   /** Starts the demo of an Azure DevOps Server against the built-in simulator. */
+  /**
+   * The `https://` address of the server typed (same host and path, port 443) when the server answers there with a
+   * certificate this computer trusts; `null` otherwise. Sends no credential.
+   */
+  findHttpsAddress(address: string): Promise<string | null>;
+  /**
+   * "Use the unencrypted connection to tfs.example:8080": remembered in the settings for that server; answers the
+   * address as read again, with `plainHttpChosenAt` set. Without it, a sign-in to such a server is refused
+   * (`plainHttpNotChosen`).
+   */
+  choosePlainHttp(address: string): Promise<SignInAddress>;
+  /** Takes the choice back: the next sign-in to that server asks again. */
+  forgetPlainHttp(address: string): Promise<void>;
   startServerDemo(): Promise<SessionInfo>;
   /** Stops the sign-in that is waiting (browser or device code). */
   cancelSignIn(): Promise<void>;

@@ -32,6 +32,7 @@ describe('TauriBackend', () => {
       theme: 'dark' as const,
       clientId: '872cd9fa-d31f-45e0-9eab-6e460a02d1f1',
       authority: 'common',
+      plainHttpServers: [{ server: 'http://tfs.contoso.local:8080', chosenAt: '2026-12-01T10:00:00Z' }],
     };
     const calls = record((call) => {
       if (call.cmd === 'save_settings' && (call.args.settings as { authority: string }).authority === 'consumers') {
@@ -76,6 +77,9 @@ describe('TauriBackend', () => {
     };
     await backend.signInToServer(serverSignIn);
     await backend.startServerDemo();
+    await backend.findHttpsAddress('http://tfs.contoso.local:8080/tfs');
+    await backend.choosePlainHttp('http://tfs.contoso.local:8080/tfs');
+    await backend.forgetPlainHttp('http://tfs.contoso.local:8080/tfs');
     await backend.scopeCatalogue();
     await backend.createToken(request);
     await backend.updateToken({ organization: 'contoso', authorizationId: 'a1', displayName: 'Renamed' });
@@ -93,6 +97,9 @@ describe('TauriBackend', () => {
       ['read_sign_in_address', { input: 'https://tfs.contoso.local/tfs' }],
       ['sign_in_to_server', { request: serverSignIn }],
       ['start_server_demo', {}],
+      ['find_https_address', { address: 'http://tfs.contoso.local:8080/tfs' }],
+      ['choose_plain_http', { address: 'http://tfs.contoso.local:8080/tfs' }],
+      ['forget_plain_http', { address: 'http://tfs.contoso.local:8080/tfs' }],
       ['scope_catalogue', {}],
       ['create_token', { request }],
       ['update_token', { request: { organization: 'contoso', authorizationId: 'a1', displayName: 'Renamed' } }],

@@ -78,6 +78,18 @@ export class TauriBackend implements Backend {
   }
 
   cancelSignIn(): Promise<void> {
+  findHttpsAddress(address: string): Promise<string | null> {
+    return call('find_https_address', { address });
+  }
+
+  choosePlainHttp(address: string): Promise<SignInAddress> {
+    return call('choose_plain_http', { address });
+  }
+
+  forgetPlainHttp(address: string): Promise<void> {
+    return call('forget_plain_http', { address });
+  }
+
     return call('cancel_sign_in');
   }
 

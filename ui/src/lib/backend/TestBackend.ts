@@ -65,6 +65,7 @@ export function defaultSettings(): Settings {
     clientId: '872cd9fa-d31f-45e0-9eab-6e460a02d1f1',
     authority: 'organizations',
   };
+    plainHttpServers: [],
 }
 
 function isGuid(value: string): boolean {
@@ -90,6 +91,10 @@ export interface TestBackendOptions {
    * Windows; none (the default) as off Windows. */
   windowsAccount?: string | null;
 }
+  /** What `findHttpsAddress` answers (default `null`: the server does not answer over https). */
+  httpsAddress?: string | null;
+  /** When a choice of an unencrypted connection is recorded as made. */
+  plainHttpChoiceDate?: string;
 
 /** Tenant/organization policies the simulated server enforces on create. */
 export interface TestPolicy {
@@ -389,6 +394,12 @@ export class TestBackend implements Backend {
 
   callsOf(method: BackendMethod): unknown[][] {
     return this.calls.filter((call) => call.method === method).map((call) => call.args);
+  /** The servers whose unencrypted connection was chosen: origin (`http://host:port`) → when. */
+  private readonly plainHttpChoices = new Map<string, string>();
+  /** What `findHttpsAddress` answers. */
+  httpsAddress: string | null;
+  /** The date a choice of an unencrypted connection is recorded with (fixed, so tests never depend on today). */
+  plainHttpChoiceDate: string;
   }
 
   // ---- Backend -----------------------------------------------------------------------------
@@ -398,6 +409,8 @@ export class TestBackend implements Backend {
     this.session = this.demoSession();
     return this.session;
   }
+    this.httpsAddress = options.httpsAddress ?? null;
+    this.plainHttpChoiceDate = options.plainHttpChoiceDate ?? '2026-12-02T09:00:00Z';
 
   async signIn(organization: string, onWaiting: (waiting: SignInWaiting) => void): Promise<SessionInfo> {
     await this.enter('signIn', [organization]);
@@ -410,7 +423,17 @@ export class TestBackend implements Backend {
     // As the core's `read_sign_in_address`: an organization first; a server only for something address-like.
     const name = parseOrganization(input);
     const server = /[/.:]/.test(input) ? parseServerAddress(input) : null;
-    if (!name && server) return { kind: 'server', ...server, windowsAccount: this.windowsAccount };
+    if (!name && server) {
+      const plain = plainHttpOf(server.url);
+      return {
+        kind: 'server',
+        ...server,
+        windowsAccount: this.windowsAccount,
+        unencrypted: plain.unencrypted,
+        serverLabel: plain.label,
+        plainHttpChosenAt: plain.unencrypted ? (this.plainHttpChoices.get(plain.origin) ?? null) : null,
+      };
+    }
     if (!name) {
       throw appError(
         'invalidOrganization',
@@ -475,6 +498,17 @@ export class TestBackend implements Backend {
         host: server.host,
         signedInWith: credential,
         allCollections: 'All accessible collections',
+    // As the core's transport: an unencrypted server on another computer only by the person's choice, and never a token.
+    const plain = plainHttpOf(server.url);
+    if (plain.unencrypted && request.credential === 'personalAccessToken') {
+      throw appError('insecureUrl', `PAT Desk will not send your sign-in over the unencrypted address ${server.url}. Use an https:// address instead.`);
+    }
+    if (plain.unencrypted && !this.plainHttpChoices.has(plain.origin)) {
+      throw appError(
+        'plainHttpNotChosen',
+        `The connection to ${plain.label} is not encrypted (http://): a new token, and your Windows sign-in, could be read or misused by anyone on the network. Use the server's https:// address if it has one; to go on anyway, choose "Use the unencrypted connection to ${plain.label}" on the sign-in screen (with patdesk-cli, add --allow-plain-http).`,
+      );
+    }
         lifespanPresets: [30, 60, 90, 180, 365],
       },
     };
@@ -494,6 +528,26 @@ export class TestBackend implements Backend {
   async startDeviceSignIn(organization: string, onCode: (code: DeviceCodeInfo) => void): Promise<SessionInfo> {
     await this.enter('startDeviceSignIn', [organization]);
     onCode({ ...this.deviceCode });
+  async findHttpsAddress(address: string): Promise<string | null> {
+    await this.enter('findHttpsAddress', [address]);
+    return this.httpsAddress;
+  }
+
+  async choosePlainHttp(address: string): Promise<SignInAddress> {
+    await this.enter('choosePlainHttp', [address]);
+    const server = parseServerAddress(address);
+    if (!server) throw appError('invalidServerUrl', 'That does not look like a server address.');
+    const plain = plainHttpOf(server.url);
+    if (!this.plainHttpChoices.has(plain.origin)) this.plainHttpChoices.set(plain.origin, this.plainHttpChoiceDate);
+    return this.readSignInAddress(address);
+  }
+
+  async forgetPlainHttp(address: string): Promise<void> {
+    await this.enter('forgetPlainHttp', [address]);
+    const server = parseServerAddress(address);
+    if (server) this.plainHttpChoices.delete(plainHttpOf(server.url).origin);
+  }
+
     return this.waitForSignIn();
   }
 
@@ -525,6 +579,7 @@ export class TestBackend implements Backend {
     await this.enter('keychainStatus');
     return { ...this.keychain };
   }
+        plainHttpChosenAt: this.plainHttpChoices.get(plainHttpOf(server.url).origin) ?? null,
 
   async continueWithoutKeychain(): Promise<KeychainStatus> {
     await this.enter('continueWithoutKeychain');
@@ -1335,5 +1390,17 @@ function makeSecret(n: number): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** As the core's `server::plain_http`: `http://` off this computer is unencrypted; its origin and label. */
+export function plainHttpOf(url: string): { unencrypted: boolean; origin: string; label: string } {
+  const match = /^(https?):\/\/([^/:]+|\[[^\]]+\])(:\d+)?/i.exec(url);
+  const [, scheme = '', host = '', port = ''] = match ?? [];
+  const loopback = /^(localhost|127(\.\d+){3}|\[::1\])$/i.test(host);
+  return {
+    unencrypted: scheme.toLowerCase() === 'http' && !loopback,
+    origin: `${scheme.toLowerCase()}://${host.toLowerCase()}${port}`,
+    label: `${host.toLowerCase()}${port}`,
+  };
 }
 

@@ -25,4 +25,9 @@ allCollections: string,
 /**
  * The lifespans the server's own page offers, in days.
  */
-lifespanPresets: Array<number>, };
+lifespanPresets: Array<number>, 
+/**
+ * When the person chose to use this server's unencrypted (`http://`, another computer) connection; `None`
+ * on `https://` and on this computer. The profile shows it with a way to take it back.
+ */
+plainHttpChosenAt: string | null, };

@@ -18,4 +18,18 @@ collection: string | null,
  * The account of the person signed in to Windows (`CONTOSO\dana`), which can sign in without a
  * password ([`ServerCredentialKind::CurrentWindowsUser`]); `None` off Windows.
  */
-windowsAccount: string | null, };
+windowsAccount: string | null, 
+/**
+ * The address is plain `http://` to another computer: nothing is sent before the person chose to use
+ * the unencrypted connection (`server::plain_http`).
+ */
+unencrypted: boolean, 
+/**
+ * The server as the choice names it (`tfs.example:8080`).
+ */
+serverLabel: string, 
+/**
+ * When the person chose to use this unencrypted connection, if they did (filled in by the shell from
+ * the settings; `None` from the core).
+ */
+plainHttpChosenAt: string | null, };

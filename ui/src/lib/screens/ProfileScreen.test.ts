@@ -56,3 +56,38 @@ describe('Profile and tokens on an Azure DevOps Server', () => {
     ]);
   });
 });
+
+describe('Profile of a server reached over an unencrypted connection', () => {
+  it('shows since when the unencrypted connection was chosen, and taking it back signs out and asks again', async () => {
+    const { user, backend } = renderApp();
+    const plain = 'http://tfs.contoso.local:8080/tfs';
+    await user.type(await screen.findByTestId('org-input'), plain);
+    await user.click(await screen.findByTestId('choose-plain-http-button'));
+    await user.type(await screen.findByTestId('server-user'), testServer.user);
+    await user.type(screen.getByTestId('server-secret'), testServer.password);
+    await user.click(screen.getByTestId('server-sign-in-button'));
+    await screen.findByRole('heading', { name: 'Personal access tokens' });
+    await user.click(screen.getByTestId('nav-profile'));
+    expect(screen.getByTestId('profile-plain-http-since')).toHaveTextContent(
+      /You chose to use the unencrypted \(http:\/\/\) connection to tfs\.contoso\.local on .*2026/,
+    );
+    await user.click(screen.getByTestId('take-back-plain-http'));
+    expect(backend.callsOf('forgetPlainHttp')).toEqual([[plain]]);
+    expect(await screen.findByTestId('org-input')).toBeInTheDocument();
+    expect(backend.session).toBeNull();
+    // The next sign-in to that server asks again.
+    await user.type(screen.getByTestId('org-input'), plain);
+    expect(await screen.findByTestId('plain-http-warning')).toBeInTheDocument();
+  });
+
+  it('says nothing of it for an https server', async () => {
+    const { user } = renderApp();
+    await user.type(await screen.findByTestId('org-input'), testServer.url);
+    await user.type(await screen.findByTestId('server-user'), testServer.user);
+    await user.type(screen.getByTestId('server-secret'), testServer.password);
+    await user.click(screen.getByTestId('server-sign-in-button'));
+    await screen.findByRole('heading', { name: 'Personal access tokens' });
+    await user.click(screen.getByTestId('nav-profile'));
+    expect(screen.queryByTestId('profile-plain-http')).not.toBeInTheDocument();
+  });
+});

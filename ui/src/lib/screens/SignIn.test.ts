@@ -265,7 +265,7 @@ describe('Sign in to an Azure DevOps Server', () => {
 
   it('signs in with an existing token, saying plainly what a token cannot do', async () => {
     const { user, backend } = renderApp();
-    await user.type(await screen.findByTestId('org-input'), 'http://server:8080/tfs/');
+    await user.type(await screen.findByTestId('org-input'), 'https://server:8080/tfs/');
     await screen.findByTestId('server-sign-in');
     await user.click(screen.getByTestId('credential-token'));
     expect(screen.getByTestId('token-sign-in-note')).toHaveTextContent(
@@ -279,8 +279,64 @@ describe('Sign in to an Azure DevOps Server', () => {
     await user.click(screen.getByTestId('server-sign-in-button'));
     await waitFor(() => expect(screen.queryByTestId('server-sign-in')).not.toBeInTheDocument());
     expect(backend.callsOf('signInToServer').at(-1)).toEqual([
-      { address: 'http://server:8080/tfs/', credential: 'personalAccessToken', user: '', secret: '(secret)', remember: false },
+      { address: 'https://server:8080/tfs/', credential: 'personalAccessToken', user: '', secret: '(secret)', remember: false },
     ]);
+  });
+});
+
+describe('An Azure DevOps Server on plain http:// (another computer)', () => {
+  const plain = 'http://tfs.contoso.local:8080/tfs/DefaultCollection';
+
+  it('warns before anything is sent, offers the https address, and signs in only after the explicit choice', async () => {
+    const { user, backend } = renderApp({ httpsAddress: 'https://tfs.contoso.local/tfs/DefaultCollection' });
+    await user.type(await screen.findByTestId('org-input'), plain);
+    const warning = await screen.findByTestId('plain-http-warning');
+    expect(warning).toHaveTextContent('The connection to tfs.contoso.local:8080 is not encrypted');
+    expect(warning).toHaveTextContent('read every new token the server creates for you');
+    expect(warning).toHaveTextContent('relay your Windows sign-in');
+    expect(warning).toHaveTextContent('Nothing has been sent to the server yet.');
+    // No sign-in form, nothing sent: only the probe of https, which carries no credential.
+    expect(screen.queryByTestId('server-sign-in')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('server-sign-in-button')).not.toBeInTheDocument();
+    expect(await screen.findByTestId('https-address')).toHaveTextContent('https://tfs.contoso.local/tfs/DefaultCollection');
+    expect(backend.callsOf('findHttpsAddress')).toEqual([[plain]]);
+    expect(backend.callsOf('signInToServer')).toHaveLength(0);
+
+    expect(screen.getByTestId('choose-plain-http-button')).toHaveTextContent(
+      'Use the unencrypted connection to tfs.contoso.local:8080',
+    );
+    await user.click(screen.getByTestId('choose-plain-http-button'));
+    expect(await screen.findByTestId('server-sign-in')).toBeInTheDocument();
+    expect(screen.queryByTestId('plain-http-warning')).not.toBeInTheDocument();
+    expect(screen.getByTestId('plain-http-chosen')).toHaveTextContent('Unencrypted connection to tfs.contoso.local:8080, chosen on');
+    expect(backend.callsOf('choosePlainHttp')).toEqual([[plain]]);
+    // A token never crosses an unencrypted connection: that way in is off, and says why.
+    expect(screen.getByTestId('credential-token')).toBeDisabled();
+    await user.type(screen.getByTestId('server-user'), testServer.user);
+    await user.type(screen.getByTestId('server-secret'), testServer.password);
+    await user.click(screen.getByTestId('server-sign-in-button'));
+    await screen.findByRole('heading', { name: 'Personal access tokens' });
+    expect((await backend.currentSession())?.server?.plainHttpChosenAt).toBe('2026-12-02T09:00:00Z');
+  });
+
+  it('switches to the https address when the person takes it, and then asks nothing about http', async () => {
+    const { user, backend } = renderApp({ httpsAddress: 'https://tfs.contoso.local/tfs/DefaultCollection' });
+    await user.type(await screen.findByTestId('org-input'), plain);
+    await user.click(await screen.findByTestId('use-https-button'));
+    expect(screen.getByTestId('org-input')).toHaveValue('https://tfs.contoso.local/tfs/DefaultCollection');
+    expect(await screen.findByTestId('server-sign-in')).toBeInTheDocument();
+    expect(screen.queryByTestId('plain-http-warning')).not.toBeInTheDocument();
+    expect(backend.callsOf('choosePlainHttp')).toHaveLength(0);
+  });
+
+  it('says so when the server has no https address, and a server on this computer is not warned about', async () => {
+    const { user } = renderApp();
+    await user.type(await screen.findByTestId('org-input'), plain);
+    expect(await screen.findByTestId('https-none')).toHaveTextContent('did not answer over https://');
+    await user.clear(screen.getByTestId('org-input'));
+    await user.type(screen.getByTestId('org-input'), 'http://127.0.0.1:8080/tfs');
+    expect(await screen.findByTestId('server-sign-in')).toBeInTheDocument();
+    expect(screen.queryByTestId('plain-http-warning')).not.toBeInTheDocument();
   });
 });
 
