@@ -46,6 +46,11 @@ mod server;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// With --server: go on although the address is plain http:// to another computer. That connection is not
+    /// encrypted: a new token, and your Windows sign-in, could be read or misused by anyone on the network.
+    /// Prefer the server's https:// address. (A token is never sent over it, with or without this.)
+    #[arg(long, global = true)]
+    allow_plain_http: bool,
 }
 
 #[derive(Subcommand)]
@@ -193,6 +198,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     let endpoints = Endpoints::from_env()?;
     match cli.command {
         Command::SignIn => {
+    server::allow_plain_http(cli.allow_plain_http);
             let session = connect(&endpoints, true).await?;
             let profile = &session.profile;
             println!("Signed in as {} <{}>", profile.display_name, profile.email);

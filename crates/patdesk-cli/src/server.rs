@@ -3,11 +3,18 @@
 //! `PATDESK_SERVER_PASSWORD`, or a PAT from `PATDESK_SERVER_PAT`; never from an argument. On Windows, with none
 //! of them set, it signs in as the person signed in to Windows (Windows' own sign-in, no password). The server's
 //! certificate is checked against the operating system's store (`SSL_CERT_FILE` is honoured).
+//!
+//! A server on plain `http://` off this computer is refused with the core's sentence (`plainHttpNotChosen`)
+//! unless `--allow-plain-http` is given: the CLI's form of the sign-in screen's explicit choice, for this one
+//! command (the CLI keeps no settings), with a warning on stderr.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use patdesk_core::bulk::BulkItem;
 use patdesk_core::model::{BulkSummary, CreatedToken, ListFilter, NewTokenRequest, PatToken};
-use patdesk_core::server::{ServerCredential, TransportOptions};
+use patdesk_core::server::{plain_http, ServerAddress, ServerCredential, TransportOptions};
 use patdesk_core::session::ServerSession;
+use patdesk_core::settings::PlainHttpChoice;
 use patdesk_core::{Error, ErrorCode, Sensitive};
 
 fn secret_env(name: &str) -> Option<Sensitive<String>> {
@@ -38,9 +45,39 @@ fn credential() -> Result<ServerCredential, Error> {
     }
 }
 
+/// `--allow-plain-http`, set once from the command line before any server is contacted.
+static ALLOW_PLAIN_HTTP: AtomicBool = AtomicBool::new(false);
+
+/// Records `--allow-plain-http`.
+pub fn allow_plain_http(allow: bool) {
+    ALLOW_PLAIN_HTTP.store(allow, Ordering::SeqCst);
+}
+
+/// The transport options for `url`: with `--allow-plain-http` and a plain `http://` address off this computer,
+/// the person's choice for that server (made now, by giving the flag), announced on stderr.
+fn options_for(url: &str) -> TransportOptions {
+    let choice = ServerAddress::parse(url)
+        .ok()
+        .filter(|a| a.is_plain_http_remote() && ALLOW_PLAIN_HTTP.load(Ordering::SeqCst))
+        .map(|a| {
+            eprintln!(
+                "Warning: the connection to {} is not encrypted (http://), as --allow-plain-http allows.",
+                plain_http::label(&a.base)
+            );
+            PlainHttpChoice {
+                server: plain_http::origin(&a.base),
+                chosen_at: chrono::Utc::now(),
+            }
+        });
+    TransportOptions {
+        plain_http_choice: choice,
+        ..TransportOptions::default()
+    }
+}
+
 /// Signs in to the server at `url`.
 pub async fn connect(url: &str) -> Result<ServerSession, Error> {
-    ServerSession::sign_in(url, credential()?, TransportOptions::default(), None, None).await
+    ServerSession::sign_in(url, credential()?, options_for(url), None, None).await
 }
 
 pub async fn list(url: &str, filter: ListFilter) -> Result<Vec<PatToken>, Error> {

@@ -364,3 +364,44 @@ async fn loopback_is_reached_directly_when_a_proxy_is_set() {
     let out = run(services, &["whoami"]).await;
     assert_ok(&out);
 }
+
+/// A server on plain `http://` off this computer (the simulator on this computer's network address): refused
+/// with the core's sentence and nothing sent, unless `--allow-plain-http` is given, which warns on stderr.
+#[tokio::test]
+async fn an_unencrypted_server_on_another_computer_needs_allow_plain_http() {
+    let sim = TestSim::start_on_network(SimOptions {
+        seed: Seed::Demo,
+        start_at: Some(patdesk_test_support::test_now()),
+        ..Default::default()
+    })
+    .await;
+    let url = sim.sim.server_url();
+    assert!(url.starts_with("http://") && !url.contains("127.0.0.1"), "{url}");
+    let label = url.trim_start_matches("http://").trim_end_matches("/tfs");
+
+    let out = run(as_dana(command()), &["list", "--server", &url, "--json"]).await;
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let said = text(&out.stderr);
+    assert!(said.contains("is not encrypted (http://)"), "{said}");
+    assert!(
+        said.contains(&format!("\"Use the unencrypted connection to {label}\"")),
+        "{said}"
+    );
+    assert!(said.contains("--allow-plain-http"), "{said}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(sim.requests().await, Vec::<Value>::new(), "nothing sent");
+
+    let out = run(
+        as_dana(command()),
+        &["list", "--server", &url, "--json", "--allow-plain-http"],
+    )
+    .await;
+    assert_ok(&out);
+    let listed: Value = serde_json::from_slice(&out.stdout).expect("stdout is only JSON");
+    assert!(listed.is_array());
+    assert!(
+        text(&out.stderr).contains(&format!("the connection to {label} is not encrypted")),
+        "{}",
+        text(&out.stderr)
+    );
+}
