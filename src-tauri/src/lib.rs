@@ -19,6 +19,7 @@
 pub mod commands;
 pub mod demo;
 pub mod logging;
+pub mod navigation;
 pub mod reminders;
 pub mod state;
 pub mod webview_runtime;
@@ -38,6 +39,8 @@ pub fn app_builder<R: tauri::Runtime>(
     launch: LaunchMode,
 ) -> tauri::Builder<R> {
     builder
+        // The window never leaves PAT Desk's own pages.
+        .plugin(navigation::guard())
         .manage(AppState::new(launch))
         .manage(commands::zoom::Zoom::default())
         .invoke_handler(tauri::generate_handler![

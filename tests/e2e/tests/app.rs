@@ -223,6 +223,55 @@ async fn s2_profile_shows_the_demo_person_body() {
 }
 
 #[tokio::test]
+async fn the_window_refuses_to_leave_the_app() {
+    within_limit(
+        "the_window_refuses_to_leave_the_app",
+        the_window_refuses_to_leave_the_app_body(),
+    )
+    .await;
+}
+
+/// A script that sends the window elsewhere (`window.location = …`) is refused: the window keeps PAT Desk's
+/// own page, still working, for another site, a local file or an inline page alike.
+async fn the_window_refuses_to_leave_the_app_body() {
+    let app = App::demo("navigation_refused").await;
+    // `tauri://` has no web origin of its own (url's `origin()` is opaque): compare scheme, host and port.
+    let own = app.client.current_url().await.unwrap();
+    let own_site = (own.scheme(), own.host_str(), own.port());
+    assert!(
+        matches!(own.scheme(), "tauri" | "http" | "https"),
+        "the app's page: {own}"
+    );
+    for elsewhere in [
+        "https://example.com/",
+        "file:///etc/hostname",
+        "data:text/html,<p>not PAT Desk</p>",
+    ] {
+        // The script may end with the page it ran in; only where the window is afterwards matters.
+        let _ = app
+            .client
+            .execute(
+                "window.location.href = arguments[0]; return null;",
+                vec![json!(elsewhere)],
+            )
+            .await;
+        // Long enough for a navigation to start and commit.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let now = app.client.current_url().await.unwrap();
+        assert_eq!(
+            (now.scheme(), now.host_str(), now.port()),
+            own_site,
+            "the window left the app for {elsewhere}: {now}"
+        );
+        // Still PAT Desk, still answering.
+        app.visible("demo-banner").await;
+    }
+    app.click("nav-tokens").await;
+    app.find("token-row").await;
+    app.finish().await;
+}
+
+#[tokio::test]
 async fn s3_list_filter_and_search() {
     within_limit(
         "s3_list_filter_and_search",
