@@ -373,3 +373,134 @@ async fn s42_body() {
     app.finish().await;
     sim.shutdown().await;
 }
+
+/// A server on plain `http://` off this computer: the simulator's server mode on this computer's network
+/// address (not loopback, so the app treats it as another computer), and the same server's `https://` on port
+/// 443 of that address with a certificate of a throw-away CA the app trusts through `SSL_CERT_FILE` (port 443
+/// needs root or `CAP_NET_BIND_SERVICE`, as the probe looks there, where IIS serves https). Before anything is
+/// sent the window says the connection is not encrypted and what that exposes, offers the https address, and
+/// signs in over http only after "Use the unencrypted connection to …"; the profile then says since when.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s43_plain_http_server_warned_https_offered_and_used_only_by_choice() {
+    if !in_private_keyring("s43_plain_http_server_warned_https_offered_and_used_only_by_choice") {
+        return;
+    }
+    within_limit("s43_plain_http", s43_body()).await;
+}
+
+async fn s43_body() {
+    let ip = patdesk_test_support::this_computers_address();
+    let http = Simulator::start_on(std::net::SocketAddr::new(ip, 0), SimOptions::default())
+        .await
+        .expect("start the simulator on the network address");
+    let ca = patdesk_test_support::tls::test_ca_for(&[ip.to_string()]);
+    let https = Simulator::start_on(
+        std::net::SocketAddr::new(ip, 443),
+        SimOptions {
+            tls: Some(ca.server),
+            ..SimOptions::default()
+        },
+    )
+    .await
+    .expect("the https simulator listens on port 443 (needs root or CAP_NET_BIND_SERVICE)");
+    let ca_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(ca_file.path(), &ca.ca_pem).unwrap();
+    let ca_path = ca_file.path().to_str().unwrap().to_string();
+    let server = http.server_url();
+    let label = server
+        .trim_start_matches("http://")
+        .trim_end_matches("/tfs")
+        .to_string();
+    let recorded = |sim: &Simulator| {
+        let url = format!("{}/_sim/requests", sim.base_url());
+        let client = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(ca.ca_pem.as_bytes()).unwrap())
+            .build()
+            .unwrap();
+        async move {
+            let answer: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            answer.as_array().cloned().unwrap_or_default()
+        }
+    };
+    let keychain = PrivateKeychain::new();
+    let env = keychain.env(&[("SSL_CERT_FILE", ca_path.as_str())]);
+    let mut app = App::launch_with("s43_plain_http", &app_bin(), &env).await;
+
+    // 1. The warning, before anything is sent; the https address offered.
+    app.type_into("org-input", &format!("{server}/DefaultCollection"))
+        .await;
+    let warning = app.visible("plain-http-warning").await.text().await.unwrap();
+    assert!(
+        warning.contains(&format!("The connection to {label} is not encrypted")),
+        "{warning}"
+    );
+    assert!(warning.contains("read every new token"), "{warning}");
+    assert!(warning.contains("relay your Windows sign-in"), "{warning}");
+    let offered = app.visible("https-address").await.text().await.unwrap();
+    assert_eq!(offered.trim(), format!("https://{ip}/tfs/DefaultCollection"));
+    let choose = app
+        .visible("choose-plain-http-button")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        choose.trim(),
+        format!("Use the unencrypted connection to {label}")
+    );
+    assert!(recorded(&http).await.is_empty(), "nothing sent over http");
+    let probes = recorded(&https).await;
+    assert!(!probes.is_empty(), "the https probe reached the server");
+    assert!(
+        probes.iter().all(|r| r["status"] == 401),
+        "anonymous only: {probes:?}"
+    );
+    // The whole warning in view, its two buttons included.
+    let _ = app
+        .client
+        .execute(
+            "document.querySelector('[data-testid=\"plain-http-warning\"]').scrollIntoView({block: 'end'})",
+            vec![],
+        )
+        .await;
+    app.screenshot("plain-http-choice").await;
+    std::fs::copy(
+        patdesk_e2e::artifacts_dir().join("plain-http-choice.png"),
+        patdesk_e2e::repo_root().join("docs/plain-http-choice.png"),
+    )
+    .expect("copy the screenshot to docs/");
+
+    // 2. The explicit choice, then the Windows sign-in over http.
+    app.click("choose-plain-http-button").await;
+    app.visible("server-sign-in").await;
+    let chosen = app.visible("plain-http-chosen").await.text().await.unwrap();
+    assert!(
+        chosen.contains(&format!("Unencrypted connection to {label}, chosen on")),
+        "{chosen}"
+    );
+    app.type_into("server-user", SERVER_DEMO_LOGIN).await;
+    app.type_into("server-secret", SERVER_DEMO_PASSWORD).await;
+    app.click("server-remember").await; // not remembered: nothing kept past this test
+    app.click("server-sign-in-button").await;
+    app.remember_secret(SERVER_DEMO_PASSWORD);
+    app.find("token-row").await;
+    assert!(!recorded(&http).await.is_empty(), "signed in over http");
+
+    // 3. The profile says so, with the way back.
+    app.click("nav-profile").await;
+    let since = app
+        .visible("profile-plain-http-since")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        since.contains("You chose to use the unencrypted (http://) connection"),
+        "{since}"
+    );
+    app.visible("take-back-plain-http").await;
+    app.screenshot("s43_plain_http_profile").await;
+    app.finish().await;
+    http.shutdown().await;
+    https.shutdown().await;
+}

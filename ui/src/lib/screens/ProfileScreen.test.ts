@@ -69,7 +69,7 @@ describe('Profile of a server reached over an unencrypted connection', () => {
     await screen.findByRole('heading', { name: 'Personal access tokens' });
     await user.click(screen.getByTestId('nav-profile'));
     expect(screen.getByTestId('profile-plain-http-since')).toHaveTextContent(
-      /You chose to use the unencrypted \(http:\/\/\) connection to tfs\.contoso\.local on .*2026/,
+      /You chose to use the unencrypted \(http:\/\/\) connection to tfs\.contoso\.local:8080 on .*2026/,
     );
     await user.click(screen.getByTestId('take-back-plain-http'));
     expect(backend.callsOf('forgetPlainHttp')).toEqual([[plain]]);
