@@ -185,8 +185,8 @@ fn a_new_tokens_value_crosses_only_on_reveal_and_only_once() {
         .to_string();
     assert_eq!(created["token"]["displayName"], "reveal test");
 
-    let secret = invoke(&window, "reveal_secret", json!({"authorizationId": id}))
-        .expect("the first Reveal");
+    let secret =
+        invoke(&window, "reveal_secret", json!({"authorizationId": id})).expect("the first Reveal");
     let secret = secret.as_str().expect("a string").to_string();
     assert!(secret.len() >= 20, "a PAT's value: {}", secret.len());
     let answer = created.to_string();
@@ -420,7 +420,7 @@ fn hand_offs_refuse_without_the_choice_and_the_npm_lines_hold_no_token() {
         json!({"authorizationId": id, "feedUrl": "https://example.com/feed", "plainTextOk": true}),
     )
     .expect_err("not a feed");
-    assert_eq!(err["code"], "invalidInput");
+    assert_eq!(err["code"], "feedAddressNotAllowed");
     let err = invoke(
         &window,
         "use_created_token_with_nuget",
@@ -438,10 +438,26 @@ fn hand_offs_refuse_without_the_choice_and_the_npm_lines_hold_no_token() {
     // organization's feed, a user name in the address.
     let fabrikam = "https://pkgs.dev.azure.com/fabrikam-not-mine/_packaging/f";
     for (command, field, address) in [
-        ("use_created_token_with_npm", "registryUrl", format!("https://evil.example/{org}/_packaging/f/npm/registry/")),
-        ("use_created_token_with_pip", "indexUrl", format!("{fabrikam}/pypi/simple/")),
-        ("copy_nuget_credential_snippet", "feedUrl", format!("https://me@pkgs.dev.azure.com/{org}/_packaging/f/nuget/v3/index.json")),
-        ("npm_env_lines", "registryUrl", format!("https://pkgs.dev.azure.com/{org}/_packaging/f/npm/registry/?x")),
+        (
+            "use_created_token_with_npm",
+            "registryUrl",
+            format!("https://evil.example/{org}/_packaging/f/npm/registry/"),
+        ),
+        (
+            "use_created_token_with_pip",
+            "indexUrl",
+            format!("{fabrikam}/pypi/simple/"),
+        ),
+        (
+            "copy_nuget_credential_snippet",
+            "feedUrl",
+            format!("https://me@pkgs.dev.azure.com/{org}/_packaging/f/nuget/v3/index.json"),
+        ),
+        (
+            "npm_env_lines",
+            "registryUrl",
+            format!("https://pkgs.dev.azure.com/{org}/_packaging/f/npm/registry/?x"),
+        ),
     ] {
         let err = invoke(
             &window,

@@ -75,7 +75,11 @@ fn check_record(tools: &Tools, organization: &str, hand_off: &HandOff) -> Result
             ),
         )
     };
-    if !hand_off.organization.trim().eq_ignore_ascii_case(organization.trim()) {
+    if !hand_off
+        .organization
+        .trim()
+        .eq_ignore_ascii_case(organization.trim())
+    {
         return Err(skipped(format!(
             "which is for the organization {}, not {organization}.",
             hand_off.organization

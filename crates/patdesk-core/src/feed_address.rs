@@ -159,7 +159,9 @@ impl FeedAddresses {
             }
         }
         if !is_feed {
-            return Err(self.refusal("This address is not a feed's (it has no /_packaging/ in it)."));
+            return Err(
+                self.refusal("This address is not a feed's (it has no /_packaging/ in it).")
+            );
         }
         Ok(url)
     }
@@ -334,7 +336,10 @@ mod tests {
             &contoso(),
             "https://pkgs.dev.azure.com/con\ntoso/_packaging/f/nuget/v3/index.json",
         );
-        refused(&contoso(), "https://pkgs.dev.azure.com/contoso/_apis/projects");
+        refused(
+            &contoso(),
+            "https://pkgs.dev.azure.com/contoso/_apis/projects",
+        );
     }
 
     #[test]
@@ -371,7 +376,8 @@ mod tests {
 
     #[test]
     fn a_server_session_allows_its_own_scheme_and_host_only() {
-        let plain = FeedAddresses::server(&Url::parse("http://tfs.contoso.local:8080/tfs").unwrap());
+        let plain =
+            FeedAddresses::server(&Url::parse("http://tfs.contoso.local:8080/tfs").unwrap());
         assert!(plain
             .check("http://tfs.contoso.local:8080/tfs/DefaultCollection/_packaging/f/nuget/v3/index.json")
             .is_ok());

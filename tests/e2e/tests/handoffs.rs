@@ -312,3 +312,62 @@ async fn bulk_revoke_removes_the_copies_of_the_tokens_it_revokes() {
     })
     .await;
 }
+
+/// A feed address that is not an Azure Artifacts feed of the token's organization is refused under its field,
+/// in the core's words naming the address expected, before NuGet runs or anything is copied; what was typed
+/// stays in the field.
+#[tokio::test]
+async fn a_feed_address_that_is_not_azure_artifacts_is_refused_under_its_field() {
+    within_limit("feed-refusal", async {
+        let mut app = App::demo("feed-refusal").await;
+        app.submit_new_token("E2E feed refusal").await;
+        app.reveal_new_secret().await;
+        let org = app.sim.state().await["organizations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["accountName"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>();
+
+        app.click("use-with-nuget-button").await;
+        let typed = format!(
+            "https://packages.example.com/{}/_packaging/{FEED}/nuget/v3/index.json",
+            org[0]
+        );
+        app.type_into("nuget-feed-input", &typed).await;
+        app.click("nuget-snippet-button").await;
+        let refusal = app.visible("nuget-feed-error").await;
+        let said = refusal.text().await.unwrap();
+        assert!(
+            said.starts_with("https://packages.example.com is not an Azure Artifacts address."),
+            "{said}"
+        );
+        assert!(
+            org.iter().any(|o| said.contains(&format!(
+                "PAT Desk only hands tokens to Azure Artifacts feeds of {o}: an address starting with https://pkgs.dev.azure.com/{o}/"
+            ))),
+            "{said}"
+        );
+        let input = app.find("nuget-feed-input").await;
+        assert_eq!(
+            input.prop("value").await.unwrap().as_deref(),
+            Some(typed.as_str()),
+            "what was typed stays"
+        );
+        assert_eq!(
+            input.attr("aria-invalid").await.unwrap().as_deref(),
+            Some("true")
+        );
+        assert!(app.all("nuget-snippet-result").await.is_empty(), "nothing copied");
+        assert!(app.all("nuget-error").await.is_empty());
+        assert!(nuget_config(&app.dirs).is_empty(), "NuGet was not run");
+        let arg = serde_json::to_value(&refusal).unwrap();
+        let _ = app
+            .client
+            .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
+            .await;
+        app.screenshot("feed-refusal").await;
+        app.finish().await;
+    })
+    .await;
+}

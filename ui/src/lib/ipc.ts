@@ -45,6 +45,7 @@ export type { HandOffRecord } from './generated/HandOffRecord';
 export type { NuGetClientKind } from './generated/NuGetClientKind';
 export type { NuGetStatus } from './generated/NuGetStatus';
 export type { PipStatus } from './generated/PipStatus';
+export type { SnippetShell } from './generated/SnippetShell';
 export type { Tool } from './generated/Tool';
 export type { Theme } from './generated/Theme';
 export type { TokenStatus } from './generated/TokenStatus';

@@ -648,7 +648,7 @@ async fn a_tampered_record_is_checked_again_before_regenerate_or_cleanup_writes_
     let nuget_config = home.dir.join("xdg-config/NuGet/NuGet.Config");
     assert_eq!(
         home.files_containing(new.secret.expose()),
-        [nuget_config.clone()]
+        std::slice::from_ref(&nuget_config)
     );
     let config = std::fs::read_to_string(&nuget_config).unwrap();
     assert!(

@@ -37,6 +37,7 @@ import type {
   NuGetStatus,
   HandOff,
   HandOffRecord,
+  SnippetShell,
   CopyResult,
   PipStatus,
 } from '$lib/ipc';
@@ -120,7 +121,8 @@ export interface Backend {
    */
   useCreatedTokenWithNuget(feedUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string>;
   /** Copies the ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS line for the feed (cleared like a copied token). */
-  copyNugetCredentialSnippet(feedUrl: string, authorizationId?: string): Promise<void>;
+  /** Copies the credential-provider line for `feedUrl`, quoted for `shell` (this computer's usual one when not given). */
+  copyNugetCredentialSnippet(feedUrl: string, authorizationId?: string, shell?: SnippetShell): Promise<void>;
   /**
    * Sets the npm feed's six lines in the user's .npmrc with a token just created; npm has no keychain, so only
    * with `plainTextOk`. Resolves with the sentence to show.

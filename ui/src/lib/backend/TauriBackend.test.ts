@@ -164,7 +164,7 @@ describe('TauriBackend', () => {
     await backend.gitHelperCheck('n1');
     await backend.nugetStatus();
     await backend.useCreatedTokenWithNuget('https://pkgs.dev.azure.com/contoso/_packaging/feed/nuget/v3/index.json', true, 'n1');
-    await backend.copyNugetCredentialSnippet('https://pkgs.dev.azure.com/contoso/_packaging/feed/nuget/v3/index.json');
+    await backend.copyNugetCredentialSnippet('https://pkgs.dev.azure.com/contoso/_packaging/feed/nuget/v3/index.json', undefined, 'powerShell');
     await backend.useCreatedTokenWithNpm('https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/', true);
     await backend.npmEnvLines('https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/', 'n1');
     await backend.pipStatus();
@@ -194,7 +194,7 @@ describe('TauriBackend', () => {
       ],
       [
         'copy_nuget_credential_snippet',
-        { authorizationId: null, feedUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/feed/nuget/v3/index.json' },
+        { authorizationId: null, feedUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/feed/nuget/v3/index.json', shell: 'powerShell' },
       ],
       [
         'use_created_token_with_npm',

@@ -38,6 +38,7 @@ import type {
   NuGetStatus,
   HandOff,
   HandOffRecord,
+  SnippetShell,
   CopyResult,
   PipStatus,
 } from '$lib/ipc';
@@ -163,8 +164,8 @@ export class TauriBackend implements Backend {
     return call('use_created_token_with_nuget', { authorizationId: authorizationId ?? null, feedUrl, plainTextOk });
   }
 
-  copyNugetCredentialSnippet(feedUrl: string, authorizationId?: string): Promise<void> {
-    return call('copy_nuget_credential_snippet', { authorizationId: authorizationId ?? null, feedUrl });
+  copyNugetCredentialSnippet(feedUrl: string, authorizationId?: string, shell?: SnippetShell): Promise<void> {
+    return call('copy_nuget_credential_snippet', { authorizationId: authorizationId ?? null, feedUrl, shell: shell ?? null });
   }
 
   useCreatedTokenWithNpm(registryUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {

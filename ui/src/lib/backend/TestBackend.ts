@@ -46,6 +46,7 @@ import type {
   HandOff,
   HandOffRecord,
   CopyResult,
+  SnippetShell,
   PipStatus,
 } from '$lib/ipc';
 import type { Backend, Unsubscribe, ZoomStep } from './Backend';
@@ -117,6 +118,54 @@ function deferred(): Deferred {
 
 export function appError(code: ErrorCode, message: string): AppError {
   return { code, message };
+}
+
+/**
+ * The core's feed check (crates/patdesk-core/src/feed_address.rs) for an organization of Azure DevOps Services: only
+ * Azure Artifacts feeds of `organization`, with no user name, password, query or fragment.
+ */
+export function checkFeed(address: string, organization: string): void {
+  const expected = `an address starting with https://pkgs.dev.azure.com/${organization}/ or https://${organization}.pkgs.visualstudio.com/`;
+  const refuse = (reason: string) =>
+    appError(
+      'feedAddressNotAllowed',
+      `${reason} PAT Desk only hands tokens to Azure Artifacts feeds of ${organization}: ${expected}. Copy the feed's address from its "Connect to feed" page.`,
+    );
+  const trimmed = address.trim();
+  let url: URL;
+  try {
+    if (trimmed === '' || /\s/.test(trimmed)) throw new Error('blank');
+    url = new URL(trimmed);
+  } catch {
+    throw refuse('This is not a web address.');
+  }
+  if (url.username !== '' || url.password !== '') throw refuse('The address has a user name or password in it.');
+  if (/[?#]/.test(trimmed)) throw refuse('The address has a part after ? or # in it.');
+  const host = url.hostname.toLowerCase();
+  const segments = url.pathname.split('/').filter((s) => s !== '');
+  let org: string | null = null;
+  if (url.protocol === 'https:' && url.port === '') {
+    if (host === 'pkgs.dev.azure.com') org = segments[0] ?? null;
+    else if (host.endsWith('.pkgs.visualstudio.com')) {
+      const label = host.slice(0, -'.pkgs.visualstudio.com'.length);
+      if (label !== '' && !label.includes('.')) org = label;
+    }
+  }
+  if (org === null) throw refuse(`${url.protocol}//${url.host} is not an Azure Artifacts address.`);
+  if (org.toLowerCase() !== organization.toLowerCase()) {
+    throw refuse(`This feed belongs to the organization ${org}, not to ${organization}.`);
+  }
+  if (!segments.some((s) => s.toLowerCase() === '_packaging')) {
+    throw refuse("This address is not a feed's (it has no /_packaging/ in it).");
+  }
+}
+
+/** The credential-provider line for `shell`, quoted as the core quotes it (nuget.rs `external_feed_endpoints`). */
+function feedEndpointsLine(json: string, shell: SnippetShell): string {
+  const ascii = json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return shell === 'powerShell'
+    ? `$env:ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS = '${ascii.replaceAll("'", "''")}'`
+    : `export ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS='${ascii.replaceAll("'", "'\\''")}'`;
 }
 
 /** A small deterministic generator so demo data is the same on every run. */
@@ -682,6 +731,7 @@ export class TestBackend implements Backend {
   async useCreatedTokenWithNuget(feedUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {
     await this.enter('useCreatedTokenWithNuget', [feedUrl, plainTextOk, ...(authorizationId === undefined ? [] : [authorizationId])]);
     const { token } = this.createdFor(authorizationId);
+    checkFeed(feedUrl, token.organization);
     const name = feedName(feedUrl);
     if (name === null) throw appError('invalidInput', 'This is not the address of an Azure Artifacts feed.');
     if (this.nuget.client === null) throw appError('invalidInput', 'No NuGet client was found on this computer.');
@@ -701,18 +751,24 @@ export class TestBackend implements Backend {
       : `NuGet now uses this token for the feed ${name}; it keeps it encrypted for your account.`;
   }
 
-  async copyNugetCredentialSnippet(feedUrl: string, authorizationId?: string): Promise<void> {
-    await this.enter('copyNugetCredentialSnippet', [feedUrl, ...(authorizationId === undefined ? [] : [authorizationId])]);
+  async copyNugetCredentialSnippet(feedUrl: string, authorizationId?: string, shell?: SnippetShell): Promise<void> {
+    await this.enter('copyNugetCredentialSnippet', [
+      feedUrl,
+      ...(authorizationId === undefined && shell === undefined ? [] : [authorizationId]),
+      ...(shell === undefined ? [] : [shell]),
+    ]);
     const { token, secret } = this.createdFor(authorizationId);
-    if (feedName(feedUrl) === null) throw appError('invalidInput', 'Enter the feed\'s address first.');
+    if (feedUrl.trim() === '') throw appError('invalidInput', 'Enter the feed\'s address first.');
+    checkFeed(feedUrl, token.organization);
     const json = JSON.stringify({ endpointCredentials: [{ endpoint: feedUrl.trim(), username: token.organization, password: secret }] });
-    this.clipboardText = `ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS='${json}'`;
+    this.clipboardText = feedEndpointsLine(json, shell ?? 'posix');
     if (this.autoCountdown) this.startCountdown();
   }
 
   async useCreatedTokenWithNpm(registryUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {
     await this.enter('useCreatedTokenWithNpm', [registryUrl, plainTextOk, ...(authorizationId === undefined ? [] : [authorizationId])]);
     const { token } = this.createdFor(authorizationId);
+    checkFeed(registryUrl, token.organization);
     const name = feedName(registryUrl);
     if (name === null || !/\/npm\/registry\/?$/i.test(registryUrl.trim())) {
       throw appError('invalidInput', 'This is not the address of an Azure Artifacts npm feed.');
@@ -734,6 +790,7 @@ export class TestBackend implements Backend {
   async npmEnvLines(registryUrl: string, authorizationId?: string): Promise<string> {
     await this.enter('npmEnvLines', [registryUrl, ...(authorizationId === undefined ? [] : [authorizationId])]);
     const { token } = this.createdFor(authorizationId);
+    checkFeed(registryUrl, token.organization);
     const match = /^https?:\/\/([^/]+)(\/.*\/_packaging\/[^/]+)\/npm\/registry\/?$/i.exec(registryUrl.trim());
     if (!match) throw appError('invalidInput', 'This is not the address of an Azure Artifacts npm feed.');
     const base = `//${match[1]}${match[2]}`;
@@ -753,6 +810,7 @@ export class TestBackend implements Backend {
   async useCreatedTokenWithPip(indexUrl: string, plainTextOk: boolean, authorizationId?: string): Promise<string> {
     await this.enter('useCreatedTokenWithPip', [indexUrl, plainTextOk, ...(authorizationId === undefined ? [] : [authorizationId])]);
     const { token } = this.createdFor(authorizationId);
+    checkFeed(indexUrl, token.organization);
     const name = feedName(indexUrl);
     if (name === null || !/\/pypi\/simple\/?$/i.test(indexUrl.trim())) {
       throw appError('invalidInput', 'This is not the address of an Azure Artifacts Python feed.');
@@ -787,11 +845,11 @@ export class TestBackend implements Backend {
       for (const h of this.handOffRecords.filter((r) => r.authorizationId === t.authorizationId)) {
         this.handOffRecords.splice(this.handOffRecords.indexOf(h), 1);
         if (h.tool === 'git') this.handedToGit.delete(h.organization);
-        results.push({ authorizationId: h.authorizationId, label: handOffLabel(h), place: h.place, done: true, error: null });
+        results.push({ authorizationId: h.authorizationId, label: handOffLabel(h), place: h.place, done: true, error: null, needsGoAhead: false });
       }
       if (this.saved.has(t.authorizationId)) {
         this.saved.delete(t.authorizationId);
-        results.push({ authorizationId: t.authorizationId, label: 'Keychain', place: "PAT Desk's entry in your system keychain", done: true, error: null });
+        results.push({ authorizationId: t.authorizationId, label: 'Keychain', place: "PAT Desk's entry in your system keychain", done: true, error: null, needsGoAhead: false });
       }
     }
     return results;

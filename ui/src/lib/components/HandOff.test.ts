@@ -93,6 +93,51 @@ describe('Use with NuGet', () => {
     );
   });
 
+  it('refuses a feed that is not Azure Artifacts under its field, keeping what was typed', async () => {
+    const { user, backend } = await createToken();
+    await user.click(screen.getByTestId('use-with-nuget-button'));
+    const form = await screen.findByTestId('nuget-form');
+    const input = within(form).getByTestId('nuget-feed-input');
+    const typed = 'https://evil.example/contoso/_packaging/contoso-packages/nuget/v3/index.json';
+    await user.type(input, typed);
+    await user.click(within(form).getByTestId('nuget-snippet-button'));
+    const refusal = await within(form).findByTestId('nuget-feed-error');
+    expect(refusal).toHaveTextContent('https://evil.example is not an Azure Artifacts address.');
+    expect(refusal).toHaveTextContent('an address starting with https://pkgs.dev.azure.com/contoso/');
+    expect(input).toHaveValue(typed);
+    expect(input).toHaveAttribute('aria-invalid', 'true');
+    expect(input.getAttribute('aria-describedby')).toContain('nuget-feed-error');
+    expect(screen.queryByTestId('nuget-error')).toBeNull();
+    expect(backend.clipboardText).toBeNull();
+
+    // Typing again clears the refusal; a feed of the organization is quoted for the shell picked.
+    await user.clear(input);
+    expect(within(form).queryByTestId('nuget-feed-error')).toBeNull();
+    await user.type(input, FEED);
+    await user.click(within(form).getByTestId('nuget-shell-powershell'));
+    await user.click(within(form).getByTestId('nuget-snippet-button'));
+    expect(await within(form).findByTestId('nuget-snippet-result')).toHaveTextContent('PowerShell');
+    expect(backend.clipboardText).toMatch(/^\$env:ARTIFACTS_CREDENTIALPROVIDER_EXTERNAL_FEED_ENDPOINTS = '/);
+    expect(backend.callsOf('copyNugetCredentialSnippet').at(-1)).toEqual([FEED, undefined, 'powerShell']);
+  });
+
+  it('refuses an npm feed of another organization and a pip index with a user name in it, under their fields', async () => {
+    const { user } = await createToken();
+    await user.click(screen.getByTestId('use-with-npm-button'));
+    const npm = await screen.findByTestId('npm-form');
+    await user.type(within(npm).getByTestId('npm-registry-input'), 'https://pkgs.dev.azure.com/fabrikam/_packaging/web/npm/registry/');
+    await user.click(within(npm).getByTestId('npm-env-button'));
+    expect(await within(npm).findByTestId('npm-feed-error')).toHaveTextContent('belongs to the organization fabrikam, not to contoso');
+
+    await user.click(screen.getByTestId('use-with-pip-button'));
+    const pip = await screen.findByTestId('pip-form');
+    await user.type(within(pip).getByTestId('pip-index-input'), 'https://me@pkgs.dev.azure.com/contoso/_packaging/py/pypi/simple/');
+    const consent = within(pip).queryByTestId('pip-plain-consent');
+    if (consent) await user.click(consent);
+    await user.click(within(pip).getByTestId('pip-add-button'));
+    expect(await within(pip).findByTestId('pip-feed-error')).toHaveTextContent('user name or password');
+  });
+
   it('says how to get NuGet when no client is installed', async () => {
     const { user } = await createToken((b) => {
       b.nuget = { client: null, plainTextOnly: true, message: 'No NuGet client was found on this computer. Install the .NET SDK.' };

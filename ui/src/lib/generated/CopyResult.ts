@@ -12,4 +12,9 @@ label: string,
 /**
  * Where the tool keeps it (helper, client), for the details.
  */
-place: string, done: boolean, error: AppError | null, };
+place: string, done: boolean, error: AppError | null, 
+/**
+ * Not done because Git's helper keeps tokens in a plain file: the window asks the person before the new
+ * value goes there ("Use with Git" with the plain-file box).
+ */
+needsGoAhead: boolean, };
