@@ -113,7 +113,7 @@ pub(crate) async fn find_https_at(
     base.set_port((port != HTTPS_PORT).then_some(port)).ok()?;
     let answered = tokio::time::timeout(PROBE_TIMEOUT, answers(&base, extra_roots_pem)).await;
     match answered {
-        Ok(Ok(status)) if matches!(status, 200..=299 | 401 | 403) => {
+        Ok(Ok(200..=299 | 401 | 403)) => {
             let found = ServerAddress {
                 base,
                 collection: candidate.collection.clone(),
@@ -142,7 +142,10 @@ pub(crate) async fn find_https_at(
 /// transport checks it.
 async fn answers(base: &Url, extra_roots_pem: Option<&str>) -> Result<u16, Error> {
     let host = base.host_str().unwrap_or_default().to_string();
-    let bare = host.trim_start_matches('[').trim_end_matches(']').to_string();
+    let bare = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
     let port = base.port_or_known_default().unwrap_or(HTTPS_PORT);
     let unreachable = |raw: String| Error::from_code(ErrorCode::ServerUnreachable).with_raw(raw);
     let tcp = match super::proxy::proxy_for(base) {
@@ -227,7 +230,11 @@ mod tests {
         );
         // A choice covers its server only: not another port, not another host.
         require_choice(&remote, Some(&chosen("http://tfs.example:8080"))).unwrap();
-        for other in ["http://tfs.example", "http://tfs.example:8081", "http://evil:8080"] {
+        for other in [
+            "http://tfs.example",
+            "http://tfs.example:8081",
+            "http://evil:8080",
+        ] {
             let e = require_choice(&remote, Some(&chosen(other))).unwrap_err();
             assert_eq!(e.code, ErrorCode::PlainHttpNotChosen, "{other}");
         }
@@ -243,14 +250,20 @@ mod tests {
         use patdesk_test_support::{test_now, this_computers_address, TestSim};
         let ip = this_computers_address();
         let ca = test_ca_for(&[ip.to_string()]);
-        let https = TestSim::start_on_network(SimOptions {
+        let mut https = TestSim::start_on_network(SimOptions {
             tls: Some(ca.server.clone()),
             start_at: Some(test_now()),
             ..Default::default()
         })
         .await;
+        // The test's own calls to the simulator's control routes trust the test CA.
+        https.http = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(ca.ca_pem.as_bytes()).unwrap())
+            .build()
+            .unwrap();
         let port = Url::parse(&https.base).unwrap().port().unwrap();
-        let typed = ServerAddress::parse(&format!("http://{ip}:8080/tfs/DefaultCollection")).unwrap();
+        let typed =
+            ServerAddress::parse(&format!("http://{ip}:8080/tfs/DefaultCollection")).unwrap();
         assert!(typed.is_plain_http_remote());
         let candidate = https_candidate(&typed);
 
@@ -262,7 +275,10 @@ mod tests {
         let requests = https.requests().await;
         assert_eq!(requests.len(), 1, "one anonymous request: {requests:?}");
         assert_eq!(requests[0]["path"], "/tfs/_apis/connectionData");
-        assert_eq!(requests[0]["status"], 401, "answered as to anyone anonymous");
+        assert_eq!(
+            requests[0]["status"], 401,
+            "answered as to anyone anonymous"
+        );
         let state = https
             .control(reqwest::Method::GET, "server/state", None)
             .await;
@@ -277,7 +293,10 @@ mod tests {
             let l = std::net::TcpListener::bind((ip, 0)).unwrap();
             l.local_addr().unwrap().port()
         };
-        assert_eq!(find_https_at(&candidate, closed, Some(&ca.ca_pem)).await, None);
+        assert_eq!(
+            find_https_at(&candidate, closed, Some(&ca.ca_pem)).await,
+            None
+        );
     }
 
     #[test]

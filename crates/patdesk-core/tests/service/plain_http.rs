@@ -45,7 +45,10 @@ async fn an_unencrypted_server_on_another_computer_gets_nothing_until_chosen() {
     .await;
     let address = format!("{}/DefaultCollection", sim.sim.server_url());
     assert!(address.starts_with("http://"), "{address}");
-    let origin = url::Url::parse(&address).unwrap().origin().ascii_serialization();
+    let origin = url::Url::parse(&address)
+        .unwrap()
+        .origin()
+        .ascii_serialization();
     let label = origin.trim_start_matches("http://").to_string();
 
     // Not chosen, or chosen for another server (another port of the same host): refused before connecting.
@@ -71,9 +74,10 @@ async fn an_unencrypted_server_on_another_computer_gets_nothing_until_chosen() {
     assert_eq!(state["failedHandshakes"], 0);
 
     // Chosen for this server: the Windows sign-in goes ahead, and the session says since when.
-    let session = ServerSession::sign_in(&address, dana(), options(Some(chosen(&origin))), None, None)
-        .await
-        .expect("signs in once chosen");
+    let session =
+        ServerSession::sign_in(&address, dana(), options(Some(chosen(&origin))), None, None)
+            .await
+            .expect("signs in once chosen");
     assert_eq!(session.identity.account, SERVER_DEMO_LOGIN);
     let info = session.info().server.unwrap();
     assert_eq!(
