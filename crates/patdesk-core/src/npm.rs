@@ -429,4 +429,53 @@ mod tests {
         ));
         assert!(prefixes("https://registry.npmjs.org/").is_none());
     }
+
+    fn feed() -> (String, String) {
+        prefixes("https://pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/").unwrap()
+    }
+
+    #[test]
+    fn only_the_feeds_lines_change_and_the_rest_of_the_npmrc_is_kept() {
+        let before = "; mine\r\ncolor=false\r\n\"//pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/:_password\"=b2xk\r\n//pkgs.dev.azure.com/contoso/_packaging/web/npm/:_authToken=older\r\n//other.example/:_password=b3RoZXI=\r\n[section]\r\n//pkgs.dev.azure.com/contoso/_packaging/web/npm/:username=not-top-level\r\n";
+        let after = Npmrc::parse(before).with_feed(&feed(), "contoso", "bmV3");
+        assert_eq!(
+            after.as_str(),
+            "; mine\r\ncolor=false\r\n\
+             //pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/:username=contoso\r\n\
+             //pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/:_password=bmV3\r\n\
+             //pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/:email=npm requires email to be set but doesn't use the value\r\n\
+             //pkgs.dev.azure.com/contoso/_packaging/web/npm/:username=contoso\r\n\
+             //pkgs.dev.azure.com/contoso/_packaging/web/npm/:_password=bmV3\r\n\
+             //pkgs.dev.azure.com/contoso/_packaging/web/npm/:email=npm requires email to be set but doesn't use the value\r\n\
+             //other.example/:_password=b3RoZXI=\r\n[section]\r\n\
+             //pkgs.dev.azure.com/contoso/_packaging/web/npm/:username=not-top-level\r\n"
+        );
+        let removed = Npmrc::parse(&after).without_feed(&feed()).unwrap();
+        assert_eq!(
+            removed.as_str(),
+            "; mine\r\ncolor=false\r\n//other.example/:_password=b3RoZXI=\r\n[section]\r\n//pkgs.dev.azure.com/contoso/_packaging/web/npm/:username=not-top-level\r\n"
+        );
+        assert!(Npmrc::parse(&removed).without_feed(&feed()).is_none());
+    }
+
+    #[test]
+    fn a_new_npmrc_gets_the_six_lines_before_any_section_and_values_are_written_as_npm_reads_them()
+    {
+        let text = Npmrc::parse("").with_feed(&feed(), "Default Collection;#1", "bmV3");
+        assert_eq!(text.lines().count(), 6);
+        assert!(
+            text.contains("/npm/:username=Default Collection\\;\\#1\n"),
+            "{}",
+            text.as_str()
+        );
+        let text = Npmrc::parse("[x]\na=b").with_feed(&feed(), " spaced ", "bmV3");
+        assert!(
+            text.starts_with(
+                "//pkgs.dev.azure.com/contoso/_packaging/web/npm/registry/:username=\" spaced \"\n"
+            ),
+            "{}",
+            text.as_str()
+        );
+        assert!(text.ends_with("[x]\na=b\n"), "{}", text.as_str());
+    }
 }

@@ -90,14 +90,26 @@ impl PipClient {
         self
     }
 
+    /// What "Use with pip" would do here (a Python that does not answer in time is said so).
     pub fn status(&self) -> PipStatus {
-        let pip = self.run(&["-m", "pip", "--version"]).is_ok();
-        let keyring = self
-            .run(&[
-                "-c",
-                "import keyring; b = keyring.get_keyring(); print(type(b).__module__ + '.' + type(b).__name__, b.priority)",
-            ])
-            .ok()
+        self.probe().unwrap_or_else(|e| PipStatus {
+            pip: false,
+            keyring: None,
+            message: e.message,
+        })
+    }
+
+    /// [`Self::status`], with a Python that hangs as an error: it was stopped, nothing was handed over.
+    fn probe(&self) -> Result<PipStatus, Error> {
+        let ran = |result: Result<Zeroizing<String>, Error>| match result {
+            Err(e) if e.code == ErrorCode::Timeout => Err(e),
+            other => Ok(other.ok()),
+        };
+        let pip = ran(self.run(&["-m", "pip", "--version"]))?.is_some();
+        let keyring = ran(self.run(&[
+            "-c",
+            "import keyring; b = keyring.get_keyring(); print(type(b).__module__ + '.' + type(b).__name__, b.priority)",
+        ]))?
             .and_then(|out| {
                 let (name, priority) = out.trim().rsplit_once(' ')?;
                 let usable = priority.parse::<f64>().is_ok_and(|p| p > 0.0)
@@ -111,11 +123,11 @@ impl PipClient {
             (Some(backend), true) => format!("pip will find the token in your system keychain (python-keyring: {backend}); its configuration gets the feed's address with no token in it."),
             (None, true) => "Your Python has no keyring back end, so pip can only keep the token in plain text, inside the feed's address in pip.conf in your home folder, where any program you run can read it. Install python3-keyring to keep it in your keychain instead.".to_string(),
         };
-        PipStatus {
+        Ok(PipStatus {
             pip,
             keyring,
             message,
-        }
+        })
     }
 
     /// Hand the token to pip for `index_url` (`https://pkgs.dev.azure.com/{org}/_packaging/{feed}/pypi/simple/`):
@@ -134,7 +146,7 @@ impl PipClient {
                 "This token cannot be handed to pip.",
             ));
         }
-        let status = self.status();
+        let status = self.probe()?;
         if !status.pip {
             return Err(Error::new(ErrorCode::InvalidInput, status.message));
         }
@@ -524,5 +536,62 @@ mod tests {
             "https://py:a%2Fb%3Ac%40d@pkgs.dev.azure.com/contoso/_packaging/py/pypi/simple/"
         );
         assert!(parse_index("https://pypi.org/simple/").is_err());
+    }
+
+    const FEED: &str = "https://pkgs.dev.azure.com/contoso/_packaging/py/pypi/simple/";
+
+    #[test]
+    fn the_feeds_entry_joins_the_other_index_addresses_and_leaves_with_them_intact() {
+        let before = "# mine\r\n[global]\r\ntimeout = 20\r\nextra_index_url =\r\n    https://example.org/simple/\r\n    https://py:old-token@pkgs.dev.azure.com/contoso/_packaging/py/pypi/simple/\r\n\r\n[install]\r\nextra-index-url = https://install.example/simple/\r\n";
+        let entry = "https://py:new%2Ftoken@pkgs.dev.azure.com/contoso/_packaging/py/pypi/simple/";
+        let after = PipConf::parse(before)
+            .with_index(FEED, Some(entry))
+            .unwrap();
+        assert_eq!(
+            after.as_str(),
+            "# mine\r\n[global]\r\ntimeout = 20\r\nextra_index_url =\r\n    https://example.org/simple/\r\n    https://py:new%2Ftoken@pkgs.dev.azure.com/contoso/_packaging/py/pypi/simple/\r\n\r\n[install]\r\nextra-index-url = https://install.example/simple/\r\n"
+        );
+        let removed = PipConf::parse(&after).with_index(FEED, None).unwrap();
+        assert_eq!(
+            removed.as_str(),
+            "# mine\r\n[global]\r\ntimeout = 20\r\nextra_index_url = https://example.org/simple/\r\n\r\n[install]\r\nextra-index-url = https://install.example/simple/\r\n"
+        );
+        assert!(PipConf::parse(&removed).with_index(FEED, None).is_none());
+    }
+
+    #[test]
+    fn a_file_without_global_gets_one_and_the_last_entry_takes_the_key_with_it() {
+        let entry = "https://py@pkgs.dev.azure.com/contoso/_packaging/py/pypi/simple/";
+        let new = PipConf::parse("").with_index(FEED, Some(entry)).unwrap();
+        assert_eq!(
+            new.as_str(),
+            format!("[global]\nextra-index-url = {entry}\n")
+        );
+        let other = PipConf::parse("[install]\nno-compile = true\n")
+            .with_index(FEED, Some(entry))
+            .unwrap();
+        assert_eq!(
+            other.as_str(),
+            format!("[install]\nno-compile = true\n\n[global]\nextra-index-url = {entry}\n")
+        );
+        let global = PipConf::parse("[global]\ntimeout = 5\n\n[install]\n")
+            .with_index(FEED, Some(entry))
+            .unwrap();
+        assert_eq!(
+            global.as_str(),
+            format!("[global]\ntimeout = 5\nextra-index-url = {entry}\n\n[install]\n")
+        );
+        let gone = PipConf::parse(&global).with_index(FEED, None).unwrap();
+        assert_eq!(gone.as_str(), "[global]\ntimeout = 5\n\n[install]\n");
+    }
+
+    #[test]
+    fn pips_user_file_is_the_last_one_under_user() {
+        let listing = "env_var:\n  PIP_CERT='/etc/ssl/certs/ca.crt'\nglobal:\n  /etc/pip.conf, exists: True\n    global.cert: /etc/ssl/certs/ca.crt\nsite:\n  /venv/pip.conf, exists: False\nuser:\n  /home/ann/.pip/pip.conf, exists: False\n  /home/ann/.config/pip/pip.conf, exists: True\n    global.extra-index-url: https://x/simple/\n";
+        assert_eq!(
+            user_file(listing),
+            Some(PathBuf::from("/home/ann/.config/pip/pip.conf"))
+        );
+        assert_eq!(user_file("global:\n  /etc/pip.conf, exists: True\n"), None);
     }
 }

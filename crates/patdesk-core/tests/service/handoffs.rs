@@ -880,3 +880,145 @@ async fn no_hand_off_puts_the_token_on_a_command_line() {
         "the sampler saw the tools' processes: {seen:?}"
     );
 }
+
+/// `pip index versions` of the feed's one package with only what pip finds in its own configuration: the
+/// index given on the command line is an empty local folder, so the feed is reached only through the
+/// `extra-index-url` PAT Desk wrote, with the credentials in it.
+async fn pip_index_versions(home: &Home) -> Output {
+    let empty = home.dir.join("empty-index");
+    std::fs::create_dir_all(&empty).unwrap();
+    let mut cmd = home.command("python3");
+    cmd.args([
+        "-m",
+        "pip",
+        "index",
+        "versions",
+        "patdesk-probe",
+        "--index-url",
+    ])
+    .arg(format!("file://{}", empty.display()))
+    .args([
+        "--trusted-host",
+        "127.0.0.1",
+        "--no-cache-dir",
+        "--timeout",
+        "20",
+    ])
+    .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    .env_remove("PIP_FIND_LINKS")
+    .stdin(std::process::Stdio::null());
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// The tools' own files PAT Desk writes a token into (npm's `.npmrc`, pip's `pip.conf`, NuGet's
+/// `NuGet.Config`) end up readable by this user only — each existed before with mode 0644 and is narrowed —
+/// and keep every line of the person's own; each tool then authenticates to the simulator's feed with what
+/// was written, and the cleanup takes out only the feed's part.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_tools_files_end_up_private_to_the_user_and_keep_the_persons_own_lines() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let env = start(Seed::Empty).await;
+    let home = Home::new();
+    let created = create(&env).await;
+    let npmrc = home.dir.join(".npmrc");
+    let pip_conf = home.dir.join("xdg-config/pip/pip.conf");
+    let nuget_config = home.dir.join("xdg-config/NuGet/NuGet.Config");
+    let npm_mine =
+        "; my settings\ncolor=false\n//registry.example.org/:_authToken=${OTHER_TOKEN}\n";
+    let pip_mine = "# my settings\n[global]\ntimeout = 20\n\n[install]\nno-compile = true\n";
+    let nuget_mine = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n  <!-- my settings -->\n  <packageSources>\n    <add key=\"local\" value=\"/srv/packages\" />\n  </packageSources>\n</configuration>\n";
+    for (path, text) in [
+        (&npmrc, npm_mine),
+        (&pip_conf, pip_mine),
+        (&nuget_config, nuget_mine),
+    ] {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let registry = format!(
+        "{}/{ORG}/_packaging/contoso-npm/npm/registry/",
+        env.sim.pkgs_url()
+    );
+    let index = format!(
+        "{}/{ORG}/_packaging/py-feed/pypi/simple/",
+        env.sim.pkgs_url()
+    );
+    let feed = format!(
+        "{}/{ORG}/_packaging/contoso-packages/nuget/v3/index.json",
+        env.sim.pkgs_url()
+    );
+    let (npm_client, pip, nuget) = (home.npm(), home.pip(), home.nuget());
+    assert!(
+        !pip_index_versions(&home).await.status.success(),
+        "no credential yet"
+    );
+
+    let secret = created.secret.clone();
+    let (npm_client, pip, nuget, registry2, index2) = tokio::task::spawn_blocking(move || {
+        npm_client.hand_off(&registry, ORG, &secret, true).unwrap();
+        let route = pip.hand_off(None, &index, &secret, true).unwrap();
+        assert_eq!(route, PipRoute::PlainText);
+        nuget
+            .hand_off(
+                &NuGetHandOff {
+                    feed_url: &feed,
+                    source_name: "contoso-packages",
+                    username: ORG,
+                    plain_text_ok: true,
+                },
+                &secret,
+            )
+            .unwrap();
+        (npm_client, pip, nuget, registry, index)
+    })
+    .await
+    .unwrap();
+
+    for (path, mine) in [
+        (&npmrc, npm_mine),
+        (&pip_conf, pip_mine),
+        (&nuget_config, nuget_mine),
+    ] {
+        assert_eq!(mode(path), 0o600, "{} is private now", path.display());
+        let text = std::fs::read_to_string(path).unwrap();
+        for line in mine
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.contains("configuration>"))
+        {
+            assert!(text.contains(line.trim()), "{line:?} kept in {text}");
+        }
+    }
+    assert_eq!(
+        home.files_containing(created.secret.expose()),
+        [pip_conf.clone(), nuget_config.clone()],
+        "the plain text the person chose, in the tools' own files only (npm's is base64)"
+    );
+    let out = npm_view(&home, &registry2).await;
+    assert!(out.status.success(), "{out:?}");
+    let out = pip_index_versions(&home).await;
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("patdesk-probe (1.0.0)"),
+        "{out:?}"
+    );
+    assert!(nuget_authenticates(&env, &home, "contoso-packages").await);
+
+    // The cleanup takes out the feed's part only; the files stay private.
+    tokio::task::spawn_blocking(move || {
+        npm_client.remove(&registry2).unwrap();
+        pip.remove(None, &index2).unwrap();
+        nuget.remove_source("contoso-packages").unwrap();
+    })
+    .await
+    .unwrap();
+    assert!(home.files_containing(created.secret.expose()).is_empty());
+    assert_eq!(std::fs::read_to_string(&npmrc).unwrap(), npm_mine);
+    assert_eq!(std::fs::read_to_string(&pip_conf).unwrap(), pip_mine);
+    let nuget_text = std::fs::read_to_string(&nuget_config).unwrap();
+    assert!(!nuget_text.contains("contoso"), "{nuget_text}");
+    assert!(!pip_index_versions(&home).await.status.success());
+}
