@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use crate::error::{Error, ErrorCode};
 use crate::model::{FullAccessScope, ScopeCatalogue, ScopeGroup, ScopeLevel, ScopePreset};
 
 /// The full-access scope string.
@@ -342,9 +343,84 @@ pub fn not_on_servers(scope: &str) -> bool {
     PREFIXES.iter().any(|p| scope.starts_with(p))
 }
 
+/// A new or changed token's scopes as Azure DevOps Services takes them: trimmed, split on white space, blanks
+/// and duplicates dropped (case-insensitively), each one known to the catalogue; `app_token` alone for full
+/// access. Never empty: the service would read an empty scope as full access (§2.7), so choosing nothing is a
+/// plain input error instead.
+pub fn normalise_scopes(scopes: &[String]) -> Result<String, Error> {
+    normalise(scopes, |_| None)
+}
+
+/// [`normalise_scopes`] for an Azure DevOps Server: the same rules, against the server's catalogue (the scopes
+/// [`not_on_servers`] names are refused, as the server would refuse them with `InvalidScope`). An empty or blank
+/// scope never reaches the server, which may read it as full access.
+pub fn normalise_server_scopes(scopes: &[String]) -> Result<String, Error> {
+    normalise(scopes, |scope| {
+        not_on_servers(scope).then(|| {
+            format!(
+                "\"{scope}\" is not offered by Azure DevOps Server. Choose the permissions again from the list."
+            )
+        })
+    })
+}
+
+/// The rules of [`normalise_scopes`]; `refuse` says why a known scope cannot be used here, if it cannot.
+fn normalise(scopes: &[String], refuse: impl Fn(&str) -> Option<String>) -> Result<String, Error> {
+    let catalogue = Catalogue::load();
+    let mut out: Vec<String> = Vec::new();
+    for s in scopes.iter().flat_map(|s| s.split_whitespace()) {
+        let lower = s.to_ascii_lowercase();
+        if lower == FULL_ACCESS {
+            return Ok(FULL_ACCESS.to_string());
+        }
+        if !catalogue.is_known(&lower) {
+            return Err(Error::new(
+                ErrorCode::InvalidScope,
+                format!("\"{s}\" is not a permission PAT Desk knows. Choose the permissions again from the list."),
+            ));
+        }
+        if let Some(why) = refuse(&lower) {
+            return Err(Error::new(ErrorCode::InvalidScope, why));
+        }
+        if !out.contains(&lower) {
+            out.push(lower);
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::from_code(ErrorCode::InvalidScope));
+    }
+    Ok(out.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_scopes_are_trimmed_deduplicated_checked_and_never_empty() {
+        let scopes = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            normalise_server_scopes(&scopes(&[" vso.code ", "", "VSO.code", "vso.packaging\t"]))
+                .unwrap(),
+            "vso.code vso.packaging"
+        );
+        assert_eq!(
+            normalise_server_scopes(&scopes(&["vso.code", "APP_TOKEN"])).unwrap(),
+            FULL_ACCESS
+        );
+        for nothing in [scopes(&[]), scopes(&[""]), scopes(&["  ", "\t\n"])] {
+            let e = normalise_server_scopes(&nothing).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidScope, "{nothing:?}");
+            assert!(e.message.contains("at least one permission"), "{}", e.message);
+        }
+        let e = normalise_server_scopes(&scopes(&["vso.code", "vso.bogus"])).unwrap_err();
+        assert!(e.message.contains("\"vso.bogus\""), "{}", e.message);
+        let e = normalise_server_scopes(&scopes(&["vso.pats_manage"])).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidScope);
+        assert!(e.message.contains("not offered by Azure DevOps Server"), "{}", e.message);
+        // Services takes what a server does not offer.
+        assert_eq!(normalise_scopes(&scopes(&["vso.pats_manage"])).unwrap(), "vso.pats_manage");
+    }
 
     #[test]
     fn the_server_catalogue_hides_what_servers_do_not_offer() {

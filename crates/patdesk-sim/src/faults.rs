@@ -34,7 +34,14 @@ pub enum FaultKind {
     Html203,
     /// Answers `200` with `patTokenError` = `patError` (PAT routes).
     PatError,
+    /// Answers `200` with a JSON body of `sizeBytes` (default 17 MiB), more than a client should ever read of
+    /// one answer, streamed in 64 KiB chunks without a `Content-Length` (so a client cannot refuse it by its
+    /// header alone).
+    OversizedBody,
 }
+
+/// The size of an [`FaultKind::OversizedBody`] answer when the rule gives none: 17 MiB.
+pub const OVERSIZED_BODY_BYTES: u64 = 17 * 1024 * 1024;
 
 /// One fault rule. All fields except `kind` are optional.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +80,9 @@ pub struct FaultRule {
     /// refusing it with `429` ("first delayed, then blocked", §2.15). Default 0: refused at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_delay_ms: Option<u64>,
+    /// For `oversizedBody`: the body's size in bytes (default [`OVERSIZED_BODY_BYTES`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
 }
 
 impl FaultRule {
@@ -91,6 +101,7 @@ impl FaultRule {
             after_effect: None,
             announce: None,
             max_delay_ms: None,
+            size_bytes: None,
         }
     }
 

@@ -19,7 +19,8 @@ use patdesk_sim::{FaultKind, FaultRule, Seed, SimOptions, Simulator};
 ///   GET  /_sim/requests         recorded requests [{method,path,query,route,status,headers,body}]
 ///   DELETE /_sim/requests       clear the log (and the counters)
 ///   POST /_sim/faults           add a FaultRule {kind, route?, latencyMs?, ratePerSec?, status?, ratio?,
-///                               count?, authorizationId?, patError?, afterEffect?, announce?, maxDelayMs?}
+///                               count?, authorizationId?, patError?, afterEffect?, announce?, maxDelayMs?,
+///                               sizeBytes?}
 ///                               -> {"id": n}
 ///   GET|DELETE /_sim/faults     list or clear the fault rules
 ///   POST /_sim/clock            {"now": "ISO-8601"} or {"offsetSeconds": n}: set or shift the simulator's "now"

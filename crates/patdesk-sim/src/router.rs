@@ -479,6 +479,10 @@ async fn apply_terminal(
             Ok(r)
         }
         FaultKind::Html203 => Ok(wire::signin_page_203()),
+        FaultKind::OversizedBody => Ok(oversized_body(
+            rule.size_bytes
+                .unwrap_or(crate::faults::OVERSIZED_BODY_BYTES),
+        )),
         FaultKind::PatError => {
             if matches!(ctx.route, crate::router::Route::Pats { .. }) {
                 let e = rule
@@ -492,6 +496,28 @@ async fn apply_terminal(
         }
         FaultKind::Latency | FaultKind::RateLimit => Ok(dispatch(shared, ctx, None).await),
     }
+}
+
+/// A `200` JSON answer of `size` bytes (`{"value":[],"padding":"xxx…"}`), streamed in 64 KiB chunks with no
+/// `Content-Length`, so only a client that counts what it reads can stop early.
+fn oversized_body(size: u64) -> Response<Body> {
+    const CHUNK: usize = 64 * 1024;
+    let head = br#"{"value":[],"padding":""#.to_vec();
+    let tail = br#""}"#.to_vec();
+    let padding = size.saturating_sub((head.len() + tail.len()) as u64);
+    let full = padding / CHUNK as u64;
+    let rest = (padding % CHUNK as u64) as usize;
+    let chunks = std::iter::once(head)
+        .chain((0..full).map(|_| vec![b'x'; CHUNK]))
+        .chain(std::iter::once(vec![b'x'; rest]))
+        .chain(std::iter::once(tail))
+        .map(|c| Ok::<_, std::io::Error>(axum::body::Bytes::from(c)));
+    let mut r = Response::new(Body::from_stream(futures::stream::iter(chunks)));
+    r.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    r
 }
 
 /// The rate-limit headers of an answer a rate-limit rule let through (§2.15): the limit, what is left of it and

@@ -5,7 +5,9 @@
 //! two tokens; giving up can leave one whose secret nobody has. [`CreateProtocol`] decides, from what each step
 //! found out, what to do next; [`AzureDevOpsClient::create_pat`] only performs the steps (send, list, revoke,
 //! wait). The protocol does no I/O, so every path is unit-tested below without a server, and
-//! `tests/service/faults.rs` drives the same paths through the simulator.
+//! `tests/service/faults.rs` drives the same paths through the simulator. An Azure DevOps Server's create
+//! ([`crate::server::ServerClient::create`]) follows the same protocol with one attempt: after an ambiguous
+//! failure it looks for the token and says what it found, and the person decides whether to try again.
 //!
 //! ```text
 //!            ┌────────── Refused, transient (429, failedToIssueAccessToken…) ──► Waiting ──┐
@@ -43,7 +45,7 @@ use crate::wire::{format_date, WireCreateRequest, WirePatTokenResult};
 
 /// What the answer to one create request means.
 #[derive(Debug)]
-pub(super) enum Sent {
+pub(crate) enum Sent {
     /// The token, with its secret.
     Created(CreatedToken),
     /// The token was created but the answer had no secret: an orphan nobody can use.
@@ -57,7 +59,7 @@ pub(super) enum Sent {
 
 impl Sent {
     /// A failed request: ambiguous if it may have reached the service, refused otherwise.
-    fn failure(error: Error) -> Sent {
+    pub(crate) fn failure(error: Error) -> Sent {
         if is_ambiguous(&error) {
             Sent::Ambiguous(error)
         } else {
@@ -68,7 +70,7 @@ impl Sent {
 
 /// What the client found out by performing the last [`Step`].
 #[derive(Debug)]
-pub(super) enum Event {
+pub(crate) enum Event {
     /// The create request was answered (or failed).
     Sent(Sent),
     /// The organization's active tokens were listed: the token of the ambiguous attempt, none, or the listing
@@ -82,7 +84,7 @@ pub(super) enum Event {
 
 /// What the client must do next.
 #[derive(Debug)]
-pub(super) enum Step {
+pub(crate) enum Step {
     /// Send the create request (with this attempt's own start time and `validTo`).
     Send,
     /// List the organization's active tokens and look for the token the last attempt may have made.
@@ -112,7 +114,7 @@ enum State {
 /// The ambiguous-create protocol: feed it the [`Event`] of each [`Step`] and do the step it returns, from
 /// [`CreateProtocol::start`] until [`Step::Finish`].
 #[derive(Debug, Clone)]
-pub(super) struct CreateProtocol {
+pub(crate) struct CreateProtocol {
     policy: RetryPolicy,
     /// Create requests sent so far, the current one included.
     attempt: u32,
@@ -122,7 +124,7 @@ pub(super) struct CreateProtocol {
 
 impl CreateProtocol {
     /// The protocol and its first step (always [`Step::Send`]).
-    pub(super) fn start(policy: RetryPolicy) -> (CreateProtocol, Step) {
+    pub(crate) fn start(policy: RetryPolicy) -> (CreateProtocol, Step) {
         let protocol = CreateProtocol {
             policy,
             attempt: 1,
@@ -133,7 +135,7 @@ impl CreateProtocol {
     }
 
     /// The next step, given what the last one found out.
-    pub(super) fn on(&mut self, event: Event) -> Step {
+    pub(crate) fn on(&mut self, event: Event) -> Step {
         match (std::mem::replace(&mut self.state, State::Done), event) {
             (State::Sending, Event::Sent(sent)) => self.after_send(sent),
             (State::Checking { error }, Event::Checked(found)) => self.after_check(error, found),

@@ -11,7 +11,7 @@
 //! state machine), `update`, `revoke`, `tenant` (discovery) and `validation` (names, scopes and dates checked
 //! before anything is sent). This file holds the client itself.
 
-mod create;
+pub(crate) mod create;
 mod list;
 mod profile;
 mod revoke;

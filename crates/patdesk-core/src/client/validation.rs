@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, ErrorCode};
-use crate::scopes::{Catalogue, FULL_ACCESS};
 
 /// The longest name the service takes, counted as [`encoded_name_length`] counts (§2.16).
 pub(crate) const MAX_NAME_LENGTH: usize = 256;
@@ -41,32 +40,14 @@ pub(super) fn validate_display_name(name: &str) -> Result<String, Error> {
 }
 
 /// Space-separated, de-duplicated, known scopes; `app_token` alone for full access. Never empty, because the
-/// service would read an empty scope as full access (§2.7).
+/// service would read an empty scope as full access (§2.7). The rules are the catalogue's
+/// ([`crate::scopes::normalise_scopes`]), shared with the server path.
 pub(super) fn normalise_scopes(scopes: &[String]) -> Result<String, Error> {
-    let catalogue = Catalogue::load();
-    let mut out: Vec<String> = Vec::new();
-    for s in scopes.iter().flat_map(|s| s.split_whitespace()) {
-        let lower = s.to_ascii_lowercase();
-        if lower == FULL_ACCESS {
-            return Ok(FULL_ACCESS.to_string());
-        }
-        if !catalogue.is_known(&lower) {
-            return Err(Error::new(
-                ErrorCode::InvalidScope,
-                format!("\"{s}\" is not a permission PAT Desk knows. Choose the permissions again from the list."),
-            ));
-        }
-        if !out.contains(&lower) {
-            out.push(lower);
-        }
-    }
-    if out.is_empty() {
-        return Err(Error::from_code(ErrorCode::InvalidScope));
-    }
-    Ok(out.join(" "))
+    crate::scopes::normalise_scopes(scopes)
 }
 
-pub(super) fn scope_set(scope: &str) -> Vec<String> {
+/// A scope field as a set (lower case, sorted, no duplicates), to compare two tokens' scopes.
+pub(crate) fn scope_set(scope: &str) -> Vec<String> {
     let mut v: Vec<String> = scope
         .split_whitespace()
         .map(|s| s.to_ascii_lowercase())
@@ -77,7 +58,7 @@ pub(super) fn scope_set(scope: &str) -> Vec<String> {
 }
 
 /// The service keeps `validTo` with about 10 ms precision; sending it pre-rounded makes the echo exact.
-pub(super) fn round_to_10ms(d: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn round_to_10ms(d: DateTime<Utc>) -> DateTime<Utc> {
     let ms = d.timestamp_millis();
     DateTime::from_timestamp_millis(ms - ms.rem_euclid(10)).unwrap_or(d)
 }

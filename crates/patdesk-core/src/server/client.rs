@@ -14,6 +14,8 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use crate::client::create::{CreateProtocol, Event, Sent, Step};
+use crate::client::validation::scope_set;
 use crate::error::{Error, ErrorCode};
 use crate::model::{
     CreatedToken, Lifespan, ListFilter, NewTokenRequest, Organization, PatToken, RevokeOutcome,
@@ -402,16 +404,24 @@ impl ServerClient {
 
     /// Creates a token for `request.organization` (a collection name) or, with [`ALL_COLLECTIONS`] or an
     /// empty name, for all accessible collections. Needs Windows sign-in: a PAT is refused with
-    /// [`ErrorCode::PatCannotCreate`]. A lifetime the server shortened is reported in `clamped_from`.
+    /// [`ErrorCode::PatCannotCreate`]. A lifetime the server shortened is reported in `clamped_from`. The scopes
+    /// are normalised against the server's catalogue ([`crate::scopes::normalise_server_scopes`]): an empty
+    /// choice is refused before anything is sent.
+    ///
+    /// Create is sent once and never repeated blindly: it is the services' ambiguous-create protocol
+    /// ([`crate::client::create`]) with one attempt. After a failure that may have reached the server (the
+    /// connection dropped after the request left, a timeout, a `5xx`, an unreadable answer) the person's
+    /// active tokens are listed and searched for this one (same name and scopes, the `validTo` sent, or a
+    /// shorter one the server clamped to since this attempt began). Found: the token exists but its value never
+    /// arrived, and the error says so and names it ([`ErrorCode::CreatedButSecretLost`]). Not found: the error
+    /// says no token was created, so trying again is safe. The search itself failed: the error asks the
+    /// person to refresh the list before trying again.
     pub async fn create(&self, request: &NewTokenRequest) -> Result<CreatedToken, Error> {
         let name = request.display_name.trim();
         if name.is_empty() || name.chars().count() > 256 {
             return Err(Error::from_code(ErrorCode::InvalidDisplayName));
         }
-        if request.scopes.is_empty() {
-            return Err(Error::from_code(ErrorCode::InvalidScope));
-        }
-        let valid_to = request.lifespan.valid_to(self.clock.now(), None)?;
+        let scope = crate::scopes::normalise_server_scopes(&request.scopes)?;
         let host = self.host_for(Some(&request.organization));
         let target_accounts = match &host {
             TokenHost::Deployment => None,
@@ -420,25 +430,96 @@ impl ServerClient {
                 .filter(|o| !o.id.is_empty())
                 .map(|o| vec![o.id]),
         };
+        let policy = crate::http::RetryPolicy {
+            max_attempts: 1,
+            ..Default::default()
+        };
+        let (mut protocol, mut step) = CreateProtocol::start(policy);
+        let started = self.clock.now();
+        let valid_to = crate::client::validation::round_to_10ms(
+            request.lifespan.valid_to(started, None)?,
+        );
         let body = CreateBody {
             display_name: name.to_string(),
-            scope: request.scopes.join(" "),
+            scope: scope.clone(),
             valid_to: iso(valid_to),
             target_accounts,
         };
-        let answer = self.send_ok(&ServerRequest::create(&host, &body)?).await?;
-        let mut wire: WireSessionToken = parse(&answer)?;
+        let create = ServerRequest::create(&host, &body)?;
+        loop {
+            let event = match step {
+                Step::Send => Event::Sent(self.send_create(&create, valid_to).await),
+                Step::Check => {
+                    Event::Checked(self.find_created(name, &scope, valid_to, started).await)
+                }
+                Step::RevokeOrphan(orphan) => Event::OrphanRevoked(matches!(
+                    self.revoke_once(&orphan.authorization_id).await,
+                    Ok(RevokeOutcome::Revoked | RevokeOutcome::AlreadyGone)
+                )),
+                Step::Wait(delay) => {
+                    tokio::time::sleep(delay).await;
+                    Event::Waited
+                }
+                Step::Finish(result) => {
+                    if let Err(e) = &result {
+                        tracing::info!(code = e.code.as_str(), "server: create did not finish");
+                    }
+                    return result;
+                }
+            };
+            step = protocol.on(event);
+        }
+    }
+
+    /// One create request, and what its answer means.
+    async fn send_create(&self, create: &ServerRequest, valid_to: DateTime<Utc>) -> Sent {
+        let answer = match self.send(create).await {
+            Ok(a) if (200..300).contains(&a.status) => a,
+            Ok(a) => return Sent::failure(server_error(&a, create)),
+            Err(e) => return Sent::failure(e),
+        };
+        let mut wire: WireSessionToken = match parse(&answer) {
+            Ok(w) => w,
+            Err(e) => return Sent::failure(e),
+        };
         let Some(secret) = wire.token.take().filter(|t| !t.expose().is_empty()) else {
-            return Err(Error::from_code(ErrorCode::CreatedButSecretLost));
+            return Sent::CreatedWithoutSecret(self.to_model(wire));
         };
         let token = self.to_model(wire);
         let clamped_from =
             (token.valid_to + chrono::Duration::minutes(1) < valid_to).then_some(valid_to);
-        Ok(CreatedToken {
+        Sent::Created(CreatedToken {
             token,
             secret,
             clamped_from,
         })
+    }
+
+    /// The active token an ambiguous create made, if any: the name and scopes sent, and the `validTo` sent
+    /// (to the second: servers keep it to a few milliseconds) or an earlier one the server clamped to, on a
+    /// token made since the attempt began (less two minutes for the clocks).
+    async fn find_created(
+        &self,
+        name: &str,
+        scope: &str,
+        valid_to: DateTime<Utc>,
+        started: DateTime<Utc>,
+    ) -> Result<Option<PatToken>, Error> {
+        let wanted_scope = scope_set(scope);
+        let tolerance = chrono::Duration::seconds(1);
+        let skew = chrono::Duration::seconds(120);
+        let mut candidates: Vec<PatToken> = self
+            .list_tokens(ListFilter::Active)
+            .await?
+            .into_iter()
+            .filter(|t| t.display_name == name && scope_set(&t.scope) == wanted_scope)
+            .filter(|t| {
+                (t.valid_to - valid_to).abs() <= tolerance
+                    || (t.valid_to < valid_to && t.valid_from >= started - skew)
+            })
+            .collect();
+        candidates.sort_by_key(|t| std::cmp::Reverse(t.valid_from));
+        Ok(candidates.into_iter().next())
     }
 
     /// Renames, re-scopes or extends a token (a POST with its id; `validTo` always sent: the token's current
@@ -451,6 +532,11 @@ impl ServerClient {
         lifespan: Option<Lifespan>,
     ) -> Result<UpdatedToken, Error> {
         let id = AuthorizationId::parse(authorization_id)?;
+        // New scopes are normalised as on create, before anything is sent: an empty choice is refused, never
+        // sent as "".
+        let scope = scopes
+            .map(crate::scopes::normalise_server_scopes)
+            .transpose()?;
         let (valid_to, asked) = match lifespan {
             Some(l) => {
                 let v = l.valid_to(self.clock.now(), None)?;
@@ -471,7 +557,7 @@ impl ServerClient {
         let body = UpdateBody {
             authorization_id: id.to_string(),
             display_name: display_name.map(|n| n.trim().to_string()),
-            scope: scopes.map(|s| s.join(" ")),
+            scope,
             valid_to: iso(valid_to),
             target_accounts: None,
         };

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::client::conn::http1::SendRequest;
 use hyper::header::{
     HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST, USER_AGENT, WWW_AUTHENTICATE,
@@ -192,8 +192,11 @@ impl std::fmt::Debug for Transport {
     }
 }
 
-/// Why one attempt failed: the connection went away before an answer (worth reconnecting), or an error.
+/// Why one attempt failed: the request never left (hyper handed it back: send it again on a new connection),
+/// the connection went away after the request may have been sent (reconnect; send again only what is harmless
+/// twice), or an error.
 enum Failure {
+    Unsent(Error),
     Dropped(Error),
     Fatal(Error),
 }
@@ -305,7 +308,10 @@ impl Transport {
     }
 
     /// Sends `request` on the connection, connecting and signing in first when needed; reconnects once when
-    /// the connection turns out to be gone.
+    /// the connection turns out to be gone. A request is sent again only when hyper handed it back unsent
+    /// (`try_send_request`), or when sending it twice is harmless: a Create whose connection dropped after it
+    /// may have left is never repeated here, it fails with [`ErrorCode::Network`] (not marked
+    /// [`crate::http::never_sent`]), and the caller looks for the token before anything else is sent.
     pub async fn send(&self, request: &ServerRequest) -> Result<Answer, Error> {
         let mut live = self.live.lock().await;
         let mut attempt = 0;
@@ -331,13 +337,25 @@ impl Transport {
                     ));
                 }
                 Ok(Ok(answer)) => return Ok(answer),
-                Ok(Err(Failure::Fatal(e))) => return Err(e),
+                Ok(Err(Failure::Fatal(e))) => {
+                    if e.code == ErrorCode::MalformedResponse {
+                        // An answer cut off unread (too large): the connection cannot carry another request.
+                        *live = None;
+                    }
+                    return Err(e);
+                }
+                Ok(Err(Failure::Unsent(e))) => {
+                    *live = None;
+                    // The connection was gone before the request was written (a server closes idle
+                    // connections): nothing reached the server, so connect again and send it, once.
+                    if attempt >= 2 {
+                        return Err(crate::http::mark_never_sent(e));
+                    }
+                }
                 Ok(Err(Failure::Dropped(e))) => {
                     *live = None;
-                    // A connection that was already open may have been closed by the server while idle:
-                    // connect again, once. A request on a connection made just now is not repeated unless
-                    // repeating it is harmless.
-                    if attempt >= 2 || (fresh && !request.is_idempotent()) {
+                    // The request may have reached the server: repeat it only when repeating is harmless.
+                    if attempt >= 2 || !request.is_idempotent() {
                         return Err(e);
                     }
                 }
@@ -515,30 +533,46 @@ impl Transport {
         };
         let hyper_request = builder.body(body).map_err(Error::internal)?;
         let started = std::time::Instant::now();
-        let dropped = |e: hyper::Error| {
-            Failure::Dropped(
-                Error::new(
-                    ErrorCode::Network,
-                    "The connection to the server was lost. Check your connection and try again.",
-                )
-                .with_raw(format!("{e:?}")),
+        let lost = |raw: String| {
+            Error::new(
+                ErrorCode::Network,
+                "The connection to the server was lost. Check your connection and try again.",
             )
+            .with_raw(raw)
         };
-        live.send.ready().await.map_err(dropped)?;
-        let response = live
-            .send
-            .send_request(hyper_request)
+        // A connection that closed before this request was handed over: the request never left.
+        live.send
+            .ready()
             .await
-            .map_err(dropped)?;
+            .map_err(|e| Failure::Unsent(lost(format!("{e:?}"))))?;
+        // `try_send_request` hands the request back when it was never written to the connection; without it
+        // back, it may have reached the server (hyper's `send_request` cannot tell the two apart).
+        let response = match live.send.try_send_request(hyper_request).await {
+            Ok(response) => response,
+            Err(mut e) => {
+                let unsent = e.take_message().is_some();
+                let error = lost(format!("{:?}", e.into_error()));
+                return Err(if unsent {
+                    Failure::Unsent(error)
+                } else {
+                    Failure::Dropped(error)
+                });
+            }
+        };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response
-            .into_body()
+        // At most 16 MiB (`crate::http::MAX_BODY_BYTES`): a longer answer is refused, and the rest of it is
+        // never read (the connection is dropped with the body).
+        let body = match Limited::new(response.into_body(), crate::http::MAX_BODY_BYTES)
             .collect()
             .await
-            .map_err(dropped)?
-            .to_bytes()
-            .to_vec();
+        {
+            Ok(collected) => collected.to_bytes().to_vec(),
+            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+                return Err(Failure::Fatal(crate::http::body_too_large()));
+            }
+            Err(e) => return Err(Failure::Dropped(lost(format!("{e:?}")))),
+        };
         crate::http::log_response(
             request.method().as_str(),
             &format!(

@@ -650,3 +650,165 @@ async fn regenerate_makes_a_twin_and_revokes_the_old_one() {
     assert_eq!(status(&feeds.authorization_id), "revoked");
     assert_eq!(status(&created.token.authorization_id), "active");
 }
+
+fn new_token(collection: &str, name: &str, scopes: &[&str]) -> NewTokenRequest {
+    NewTokenRequest {
+        organization: collection.into(),
+        display_name: name.into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        lifespan: Lifespan::Days { days: 30 },
+    }
+}
+
+/// Dana's tokens in the server's own records with this name (revoked ones included).
+async fn server_tokens_named(sim: &TestSim, name: &str) -> Vec<Value> {
+    server_state(sim).await["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["displayName"] == name)
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_create_whose_connection_drops_after_the_server_made_it_is_never_sent_again() {
+    let sim = sim(Seed::Demo).await;
+    let session = dana(&sim).await;
+    // The server makes the token, then the connection drops before the answer: on a connection that was
+    // already open and signed in, which the transport used to re-send on.
+    sim.fault(json!({"kind": "reset", "route": "server.tokens.create", "afterEffect": true, "count": 1}))
+        .await;
+    sim.clear_requests().await;
+    let e = session
+        .create(&new_token("DefaultCollection", "Nightly deploy", &["vso.code"]))
+        .await
+        .unwrap_err();
+    // Made exactly once, and the person is told it was found, by name.
+    assert_eq!(server_tokens_named(&sim, "Nightly deploy").await.len(), 1);
+    assert_eq!(sim.count_route("server.tokens.create").await, 1);
+    assert_eq!(e.code, ErrorCode::CreatedButSecretLost, "{e:?}");
+    assert!(e.message.contains("\"Nightly deploy\" was created"), "{}", e.message);
+    assert!(e.message.contains("Revoke it"), "{}", e.message);
+    // It was looked for in the list after the failure.
+    assert!(sim.count_route("server.tokens.list").await >= 1);
+}
+
+#[tokio::test]
+async fn a_create_whose_connection_drops_before_the_server_acts_says_nothing_was_made() {
+    let sim = sim(Seed::Demo).await;
+    let session = dana(&sim).await;
+    sim.fault(json!({"kind": "reset", "route": "server.tokens.create", "count": 1}))
+        .await;
+    sim.clear_requests().await;
+    let e = session
+        .create(&new_token("DefaultCollection", "Nightly deploy", &["vso.code"]))
+        .await
+        .unwrap_err();
+    // Not sent again on its own: the list showed nothing was made, and the person may try again.
+    assert_eq!(sim.count_route("server.tokens.create").await, 1);
+    assert!(server_tokens_named(&sim, "Nightly deploy").await.is_empty());
+    assert_eq!(e.code, ErrorCode::Network, "{e:?}");
+    assert!(e.message.contains("No token was created"), "{}", e.message);
+    // Trying again makes it, once.
+    let created = session
+        .create(&new_token("DefaultCollection", "Nightly deploy", &["vso.code"]))
+        .await
+        .unwrap();
+    assert_eq!(created.token.display_name, "Nightly deploy");
+    assert_eq!(server_tokens_named(&sim, "Nightly deploy").await.len(), 1);
+}
+
+/// The body of the one request recorded on `route`.
+async fn sent_body(sim: &TestSim, route: &str) -> Value {
+    let sent: Vec<Value> = sim
+        .requests()
+        .await
+        .into_iter()
+        .filter(|r| r["route"] == route && r["status"] == 200)
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    serde_json::from_str(sent[0]["body"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn scopes_are_normalised_before_they_reach_the_server_and_never_sent_empty() {
+    let sim = sim(Seed::Demo).await;
+    let session = dana(&sim).await;
+    sim.clear_requests().await;
+    let created = session
+        .create(&new_token(
+            "DefaultCollection",
+            "Trimmed",
+            &[" vso.code ", "", "VSO.code", "vso.packaging\t"],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        sent_body(&sim, "server.tokens.create").await["scope"],
+        "vso.code vso.packaging"
+    );
+
+    // An empty choice is an input error, not full access: nothing is sent.
+    sim.clear_requests().await;
+    for nothing in [&[][..], &[""][..], &["  ", "\t"][..]] {
+        let e = session
+            .create(&new_token("DefaultCollection", "Empty", nothing))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidScope, "{nothing:?}");
+        assert!(e.message.contains("at least one permission"), "{}", e.message);
+    }
+    // Unknown, or not offered by a server: refused by name, nothing sent.
+    for (scope, words) in [
+        ("vso.bogus", "not a permission PAT Desk knows"),
+        ("vso.pats_manage", "not offered by Azure DevOps Server"),
+    ] {
+        let e = session
+            .create(&new_token("DefaultCollection", "Odd", &[scope]))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidScope);
+        assert!(e.message.contains(scope) && e.message.contains(words), "{}", e.message);
+    }
+    let blank = ["".to_string(), " ".to_string()];
+    let e = session
+        .update(&created.token.authorization_id, None, Some(&blank), None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidScope);
+    assert_eq!(sim.count_route("server.tokens.create").await, 0);
+    assert_eq!(sim.count_route("server.tokens.update").await, 0);
+
+    // Update normalises the same way.
+    let rescoped = [" vso.build ".to_string(), "VSO.BUILD".to_string()];
+    session
+        .update(
+            &created.token.authorization_id,
+            None,
+            Some(&rescoped),
+            Some(Lifespan::Days { days: 7 }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent_body(&sim, "server.tokens.update").await["scope"], "vso.build");
+}
+
+#[tokio::test]
+async fn an_answer_too_large_to_be_a_token_list_is_refused_unread() {
+    let sim = sim(Seed::Demo).await;
+    let session = dana(&sim).await;
+    sim.fault(json!({"kind": "oversizedBody", "route": "server.tokens.list"}))
+        .await;
+    let e = session.list_tokens(ListFilter::Active).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::MalformedResponse, "{e:?}");
+    assert!(e.message.contains("too large to be a token list"), "{}", e.message);
+    // The cut-off connection is replaced, and the next listing works.
+    sim.clear_faults().await;
+    assert!(!session
+        .list_tokens(ListFilter::Active)
+        .await
+        .unwrap()
+        .tokens
+        .is_empty());
+}

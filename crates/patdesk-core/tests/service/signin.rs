@@ -344,3 +344,37 @@ async fn the_demo_signs_in_like_a_person_with_a_device_code() {
                     .contains(FABRIKAM_TENANT)));
     }
 }
+
+#[tokio::test]
+async fn an_endless_device_code_interval_is_clamped_and_slowing_down_does_not_panic() {
+    let env = start(Seed::Demo).await;
+    // Entra asks for a poll every 2^64 − 1 seconds, then says `slow_down` once (oauth2 adds 5 s to it).
+    env.switches(json!({"deviceIntervalSeconds": u64::MAX, "deviceSlowDownPolls": 1}))
+        .await;
+    let prompt = DeviceCodeFlow::start(&env.endpoints, &config()).await.unwrap();
+    assert!(prompt.interval <= Duration::from_secs(60), "{:?}", prompt.interval);
+    assert!(prompt.expires_in <= Duration::from_secs(3600));
+    let mut prompt = prompt;
+    prompt.interval = Duration::from_millis(20);
+    prompt.slow_down_step = Duration::from_millis(20);
+    approve(&env, &prompt).await;
+    let tokens = tokio::spawn(async move {
+        DeviceCodeFlow::poll_until_done(&prompt, &CancellationToken::new()).await
+    })
+    .await
+    .expect("the poll did not panic")
+    .unwrap();
+    assert!(tokens.refresh_token.is_some());
+}
+
+#[tokio::test]
+async fn a_sign_in_answer_too_large_to_be_a_device_code_is_refused_unread() {
+    let env = start(Seed::Demo).await;
+    env.fault(json!({"kind": "oversizedBody", "route": "entra.devicecode"}))
+        .await;
+    let e = DeviceCodeFlow::start(&env.endpoints, &config())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::MalformedResponse, "{e:?}");
+    assert!(e.message.contains("too large"), "{}", e.message);
+}
