@@ -15,6 +15,8 @@ pub mod endpoints;
 pub mod entra;
 pub mod error;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod feed_address;
 pub mod git_credential;
 pub mod handoffs;

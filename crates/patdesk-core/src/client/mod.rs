@@ -15,7 +15,7 @@ pub(crate) mod create;
 mod list;
 mod profile;
 mod revoke;
-mod tenant;
+pub(crate) mod tenant;
 mod transport;
 mod update;
 pub(crate) mod validation;
@@ -142,7 +142,12 @@ impl AzureDevOpsClient {
         }
     }
 
-    fn to_model(&self, w: WirePatToken, listed_through: &str, status: TokenStatus) -> PatToken {
+    pub(crate) fn to_model(
+        &self,
+        w: WirePatToken,
+        listed_through: &str,
+        status: TokenStatus,
+    ) -> PatToken {
         let now = self.clock.now();
         let status = match status {
             TokenStatus::Active if w.valid_to <= now => TokenStatus::Expired,

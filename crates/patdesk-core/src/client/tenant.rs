@@ -34,7 +34,7 @@ impl AzureDevOpsClient {
     }
 }
 
-fn tenant_from_headers(headers: &HeaderMap) -> TenantInfo {
+pub(crate) fn tenant_from_headers(headers: &HeaderMap) -> TenantInfo {
     const ZERO: &str = "00000000-0000-0000-0000-000000000000";
     let mut candidates: Vec<String> = Vec::new();
     let mut saw_zero = false;

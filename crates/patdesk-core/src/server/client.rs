@@ -601,6 +601,40 @@ fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// The way in of the fuzz target ([`crate::fuzzing::session_tokens_json`]): `body` read as each answer of
+/// `SessionTokens` (the full list, a page, one token, a refusal) as this client reads it, and the tokens it
+/// holds turned into the model.
+pub(crate) fn fuzz_session_tokens(body: &[u8]) -> Vec<PatToken> {
+    static CLIENT: std::sync::OnceLock<ServerClient> = std::sync::OnceLock::new();
+    let client = CLIENT.get_or_init(|| {
+        let address = ServerAddress::parse("https://tfs.contoso.local/tfs").expect("address");
+        let credential = ServerCredential::Pat(Sensitive::new("fuzz".to_string()));
+        ServerClient::new(address, credential, TransportOptions::default()).expect("client")
+    });
+    let answer = |status| Answer {
+        status,
+        headers: Default::default(),
+        body: body.to_vec(),
+    };
+    let mut wire = Vec::new();
+    if let Ok(list) = parse::<WireList>(&answer(200)) {
+        wire.extend(list.value);
+    }
+    if let Ok(page) = parse::<WirePage>(&answer(200)) {
+        wire.extend(page.session_tokens);
+    }
+    if let Ok(one) = parse::<WireSessionToken>(&answer(200)) {
+        wire.push(one);
+    }
+    for status in [400, 401, 403, 404, 429, 500] {
+        let _ = server_error(
+            &answer(status),
+            &ServerRequest::list_all(&TokenHost::Deployment),
+        );
+    }
+    wire.into_iter().map(|w| client.to_model(w)).collect()
+}
+
 fn parse<T: serde::de::DeserializeOwned>(answer: &Answer) -> Result<T, Error> {
     serde_json::from_slice(&answer.body).map_err(|e| {
         Error::new(

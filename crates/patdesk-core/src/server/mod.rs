@@ -18,8 +18,8 @@
 
 pub mod address;
 pub mod client;
-mod handshake;
-mod ntlm;
+pub(crate) mod handshake;
+pub(crate) mod ntlm;
 pub mod plain_http;
 pub mod proxy;
 pub mod request;

@@ -660,7 +660,7 @@ fn uri_path(request: &ServerRequest) -> &str {
 }
 
 /// The schemes of every `WWW-Authenticate` header (`Negotiate`, `NTLM`, `Basic`, `Bearer`).
-fn schemes(headers: &HeaderMap) -> Vec<String> {
+pub(crate) fn schemes(headers: &HeaderMap) -> Vec<String> {
     headers
         .get_all(WWW_AUTHENTICATE)
         .iter()
@@ -673,7 +673,7 @@ fn schemes(headers: &HeaderMap) -> Vec<String> {
 }
 
 /// The server's next NTLM message in `WWW-Authenticate: {scheme} <base64>`.
-fn continuation(headers: &HeaderMap, scheme: &str) -> Option<Vec<u8>> {
+pub(crate) fn continuation(headers: &HeaderMap, scheme: &str) -> Option<Vec<u8>> {
     headers
         .get_all(WWW_AUTHENTICATE)
         .iter()

@@ -1,0 +1,3 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| patdesk_core::fuzzing::session_tokens_json(data));
