@@ -61,10 +61,40 @@ pub struct Settings {
     pub client_id: String,
     /// The Entra authority (Advanced): `organizations`, `common`, a tenant GUID or a tenant domain.
     pub authority: String,
+    /// What the sign-in asks Microsoft for, and so what the remembered sign-in can do (Advanced). Missing in
+    /// older files: everything, as before.
+    #[serde(default)]
+    pub sign_in_scopes: SignInScopes,
     /// The servers on plain `http://` (another computer) the person chose to use although the connection is
     /// not encrypted, one per address (`crate::server::plain_http`). Missing in older files: none chosen.
     #[serde(default)]
     pub plain_http_servers: Vec<PlainHttpChoice>,
+}
+
+/// What the sign-in asks Microsoft for (contract §3.1): this decides what the sign-in PAT Desk remembers in the
+/// keychain (a refresh token) can do on the person's behalf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub enum SignInScopes {
+    /// Every Azure DevOps permission the app has (`…/.default`): what Visual Studio's public client, PAT
+    /// Desk's default app, allows. The remembered sign-in can then do in Azure DevOps what the person can.
+    #[default]
+    AzureDevOps,
+    /// Only what PAT Desk needs: read and manage personal access tokens and read the profile (`vso.pats`,
+    /// `vso.pats_manage`, `vso.profile`). Needs an organization's own app registration that allows them.
+    TokensOnly,
+}
+
+impl SignInScopes {
+    /// The scopes as sent to the authorize and device-code endpoints.
+    pub fn scopes(self) -> &'static str {
+        match self {
+            SignInScopes::AzureDevOps => crate::entra::DEFAULT_SCOPES,
+            SignInScopes::TokensOnly => crate::entra::TOKENS_ONLY_SCOPES,
+        }
+    }
 }
 
 /// "Use the unencrypted connection to tfs.example:8080": the person's choice for one server, made on the sign-in
@@ -89,6 +119,7 @@ impl Default for Settings {
             theme: Theme::System,
             client_id: DEFAULT_CLIENT_ID.to_string(),
             authority: DEFAULT_AUTHORITY.to_string(),
+            sign_in_scopes: SignInScopes::AzureDevOps,
             plain_http_servers: Vec::new(),
         }
     }
@@ -246,13 +277,13 @@ impl Settings {
             .unwrap_or_else(|| Duration::from_secs(u64::from(self.clipboard_clear_seconds)))
     }
 
-    /// The sign-in settings: the client id and authority chosen here, each overridden by `PATDESK_CLIENT_ID` /
-    /// `PATDESK_AUTHORITY` when set.
+    /// The sign-in settings: the client id, authority and scopes chosen here, the client id and authority each
+    /// overridden by `PATDESK_CLIENT_ID` / `PATDESK_AUTHORITY` when set.
     pub fn entra_config(&self) -> EntraConfig {
         EntraConfig {
             client_id: self.client_id.clone(),
             authority: self.authority.clone(),
-            ..EntraConfig::default()
+            scopes: self.sign_in_scopes.scopes().to_string(),
         }
         .with_env_overrides()
     }

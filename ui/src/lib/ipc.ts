@@ -32,6 +32,7 @@ export type { ScopePreset } from './generated/ScopePreset';
 export type { SessionInfo } from './generated/SessionInfo';
 export type { Settings } from './generated/Settings';
 export type { SettingsView } from './generated/SettingsView';
+export type { SignInScopes } from './generated/SignInScopes';
 export type { SettingOverride } from './generated/SettingOverride';
 export type { OverriddenSetting } from './generated/OverriddenSetting';
 export type { SortBy } from './generated/SortBy';

@@ -40,6 +40,12 @@ pub const DEFAULT_AUTHORITY: &str = "organizations";
 /// Default sign-in scopes (§3.1).
 pub const DEFAULT_SCOPES: &str =
     "499b84ac-1321-427f-aa17-267ca6975798/.default offline_access openid profile";
+/// The narrow sign-in (§3.1, "an alternative setting uses explicit scopes"): only the PAT API (`vso.pats` to
+/// read, `vso.pats_manage` to create, change and revoke) and the profile, never `.default`. Both PAT scopes
+/// always together. An organization's own app registration must allow them.
+pub const TOKENS_ONLY_SCOPES: &str = "499b84ac-1321-427f-aa17-267ca6975798/vso.pats \
+     499b84ac-1321-427f-aa17-267ca6975798/vso.pats_manage \
+     499b84ac-1321-427f-aa17-267ca6975798/vso.profile offline_access openid profile";
 /// Refresh this long before an access token expires (§3.5).
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 /// Timeout of one request to Entra.

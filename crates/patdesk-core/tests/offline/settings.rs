@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use patdesk_core::entra::{DEFAULT_AUTHORITY, DEFAULT_CLIENT_ID};
 use patdesk_core::settings::{
-    self, backup_file, is_authority, is_guid, OverriddenSetting, PlainHttpChoice, Settings, Theme,
+    self, backup_file, is_authority, is_guid, OverriddenSetting, PlainHttpChoice, Settings,
+    SignInScopes, Theme,
     CLEAR_SECONDS_CHOICES, SETTINGS_FILE_NAME,
 };
 use patdesk_core::ErrorCode;
@@ -59,6 +60,7 @@ fn chosen() -> Settings {
         theme: Theme::Dark,
         client_id: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0".into(),
         authority: "contoso.onmicrosoft.com".into(),
+        sign_in_scopes: SignInScopes::TokensOnly,
         plain_http_servers: vec![PlainHttpChoice {
             server: "http://tfs.contoso.local:8080".into(),
             chosen_at: patdesk_test_support::date("2026-12-01T10:00:00Z"),
@@ -275,8 +277,27 @@ fn the_clipboard_timeout_and_the_sign_in_app_come_from_the_settings() {
         let config = chosen().entra_config();
         assert_eq!(config.client_id, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
         assert_eq!(config.authority, "contoso.onmicrosoft.com");
+        assert_eq!(config.scopes, patdesk_core::entra::TOKENS_ONLY_SCOPES);
         assert_eq!(Settings::default().entra_config(), Default::default());
     }
+}
+
+#[test]
+fn a_file_from_before_the_scopes_setting_keeps_asking_for_everything() {
+    let dir = ConfigDir::new();
+    dir.write(
+        r#"{"version":1,"settings":{"clipboardClearSeconds":20,"notifications":true,"theme":"system",
+            "clientId":"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0","authority":"organizations"}}"#,
+    );
+    let (loaded, notice) = settings::load(&dir.file());
+    assert_eq!(notice, None, "the file is understood");
+    assert_eq!(loaded.clipboard_clear_seconds, 20);
+    assert_eq!(loaded.sign_in_scopes, SignInScopes::AzureDevOps);
+    // And the narrow choice is saved by name.
+    settings::save(&dir.file(), &chosen()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.file()).unwrap()).unwrap();
+    assert_eq!(json["settings"]["signInScopes"], "tokensOnly");
 }
 
 #[test]

@@ -427,6 +427,73 @@ async fn a_login_hint_and_a_tenant_reach_the_authorize_request() {
     assert_eq!(who.tenant_id, demo.tenant_id.to_lowercase());
 }
 
+/// The `scp` claim of a (simulator-issued, JWT-shaped) access token.
+fn granted_scopes(access_token: &Sensitive<String>) -> String {
+    use base64::Engine;
+    let payload = access_token.expose().split('.').nth(1).expect("a JWT");
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .unwrap(),
+    )
+    .unwrap();
+    claims["scp"].as_str().unwrap_or_default().to_string()
+}
+
+/// Settings › Advanced "Only manage my tokens": the authorize request asks for the PAT scopes and the profile
+/// (never `.default`), the token and refresh requests too (the simulator grants what they ask for, so the
+/// access tokens' `scp` shows it), and the narrow token still lists tokens and reads the profile.
+#[tokio::test]
+async fn the_tokens_only_setting_asks_for_the_pat_scopes_in_every_request() {
+    let w = world().await;
+    // The settings as the window saves them.
+    let mut saved = serde_json::to_value(patdesk_core::settings::Settings::default()).unwrap();
+    saved["clientId"] = serde_json::json!(TEST_CLIENT_ID);
+    saved["signInScopes"] = serde_json::json!("tokensOnly");
+    let settings: patdesk_core::settings::Settings =
+        serde_json::from_value(saved).expect("the scopes are a setting");
+    let config = settings.entra_config();
+
+    let pending = LoopbackSignIn::start(&w.endpoints, &config, None).unwrap();
+    let url = pending.authorize_url().clone();
+    assert_eq!(
+        param(&url, "scope").as_deref(),
+        Some(
+            "499b84ac-1321-427f-aa17-267ca6975798/vso.pats 499b84ac-1321-427f-aa17-267ca6975798/vso.pats_manage \
+             499b84ac-1321-427f-aa17-267ca6975798/vso.profile offline_access openid profile"
+        )
+    );
+    let (waiting, _cancel) = wait_in_background(pending, WAIT);
+    let location = w.authorize(&url).await;
+    assert_eq!(w.deliver(&location).await.0, 200);
+    let tokens = waiting.await.unwrap().expect("signed in with the narrow scopes");
+    assert_eq!(
+        granted_scopes(&tokens.access_token),
+        "vso.pats vso.pats_manage vso.profile"
+    );
+
+    // The remembered sign-in's refresh asks for the same scopes.
+    let refreshed = RefreshChain::new(&w.endpoints, &config, tokens.refresh_token.clone())
+        .redeem(&config.authority)
+        .await
+        .expect("refresh");
+    assert_eq!(
+        granted_scopes(&refreshed.access_token),
+        "vso.pats vso.pats_manage vso.profile"
+    );
+
+    // What PAT Desk does with it still works.
+    let client = patdesk_core::client::AzureDevOpsClient::new(
+        w.endpoints.clone(),
+        std::sync::Arc::new(patdesk_core::credentials::StaticToken::new(
+            refreshed.access_token.expose().clone(),
+        )),
+    )
+    .unwrap();
+    let profile = client.profile().await.expect("the profile");
+    assert_eq!(profile.email, w.sim.demo_user().email);
+}
+
 /// Redeem `refresh_token` once, as a new refresh chain does.
 async fn redeem(w: &World, refresh_token: &Sensitive<String>) -> Result<TokenSet, Error> {
     RefreshChain::new(&w.endpoints, &w.config, Some(refresh_token.clone()))

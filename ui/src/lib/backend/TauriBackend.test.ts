@@ -32,6 +32,7 @@ describe('TauriBackend', () => {
       theme: 'dark' as const,
       clientId: '872cd9fa-d31f-45e0-9eab-6e460a02d1f1',
       authority: 'common',
+      signInScopes: 'tokensOnly' as const,
       plainHttpServers: [{ server: 'http://tfs.contoso.local:8080', chosenAt: '2026-12-01T10:00:00Z' }],
     };
     const calls = record((call) => {

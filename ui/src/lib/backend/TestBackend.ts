@@ -65,8 +65,9 @@ export function defaultSettings(): Settings {
     theme: 'system',
     clientId: '872cd9fa-d31f-45e0-9eab-6e460a02d1f1',
     authority: 'organizations',
-  };
+    signInScopes: 'azureDevOps',
     plainHttpServers: [],
+  };
 }
 
 function isGuid(value: string): boolean {
@@ -91,11 +92,11 @@ export interface TestBackendOptions {
   /** The account the person is signed in to Windows with (`CONTOSO\dana`), as the shell names it on
    * Windows; none (the default) as off Windows. */
   windowsAccount?: string | null;
-}
   /** What `findHttpsAddress` answers (default `null`: the server does not answer over https). */
   httpsAddress?: string | null;
   /** When a choice of an unencrypted connection is recorded as made. */
   plainHttpChoiceDate?: string;
+}
 
 /** Tenant/organization policies the simulated server enforces on create. */
 export interface TestPolicy {
@@ -394,6 +395,12 @@ export class TestBackend implements Backend {
   private countdownTimer: ReturnType<typeof setInterval> | null = null;
   private secretCounter = 0;
   private readonly windowsAccount: string | null;
+  /** The servers whose unencrypted connection was chosen: origin (`http://host:port`) → when. */
+  private readonly plainHttpChoices = new Map<string, string>();
+  /** What `findHttpsAddress` answers. */
+  httpsAddress: string | null;
+  /** The date a choice of an unencrypted connection is recorded with (fixed, so tests never depend on today). */
+  plainHttpChoiceDate: string;
 
   constructor(options: TestBackendOptions = {}) {
     this.latencyMs = options.latencyMs ?? 0;
@@ -403,6 +410,8 @@ export class TestBackend implements Backend {
     this.session = options.signedIn ? this.demoSession() : null;
     this.autoCountdown = options.autoCountdown ?? false;
     this.windowsAccount = options.windowsAccount ?? null;
+    this.httpsAddress = options.httpsAddress ?? null;
+    this.plainHttpChoiceDate = options.plainHttpChoiceDate ?? '2026-12-02T09:00:00Z';
   }
 
   // ---- knobs -------------------------------------------------------------------------------
@@ -443,12 +452,6 @@ export class TestBackend implements Backend {
 
   callsOf(method: BackendMethod): unknown[][] {
     return this.calls.filter((call) => call.method === method).map((call) => call.args);
-  /** The servers whose unencrypted connection was chosen: origin (`http://host:port`) → when. */
-  private readonly plainHttpChoices = new Map<string, string>();
-  /** What `findHttpsAddress` answers. */
-  httpsAddress: string | null;
-  /** The date a choice of an unencrypted connection is recorded with (fixed, so tests never depend on today). */
-  plainHttpChoiceDate: string;
   }
 
   // ---- Backend -----------------------------------------------------------------------------
@@ -458,8 +461,6 @@ export class TestBackend implements Backend {
     this.session = this.demoSession();
     return this.session;
   }
-    this.httpsAddress = options.httpsAddress ?? null;
-    this.plainHttpChoiceDate = options.plainHttpChoiceDate ?? '2026-12-02T09:00:00Z';
 
   async signIn(organization: string, onWaiting: (waiting: SignInWaiting) => void): Promise<SessionInfo> {
     await this.enter('signIn', [organization]);
@@ -498,6 +499,17 @@ export class TestBackend implements Backend {
     await this.enter('signInToServer', [{ ...request, secret: request.secret === '' ? '' : '(secret)' }]);
     const server = parseServerAddress(request.address);
     if (!server) throw appError('invalidOrganization', 'That is not the address of an Azure DevOps Server.');
+    // As the core's transport: an unencrypted server on another computer only by the person's choice, and never a token.
+    const plain = plainHttpOf(server.url);
+    if (plain.unencrypted && request.credential === 'personalAccessToken') {
+      throw appError('insecureUrl', `PAT Desk will not send your sign-in over the unencrypted address ${server.url}. Use an https:// address instead.`);
+    }
+    if (plain.unencrypted && !this.plainHttpChoices.has(plain.origin)) {
+      throw appError(
+        'plainHttpNotChosen',
+        `The connection to ${plain.label} is not encrypted (http://): a new token, and your Windows sign-in, could be read or misused by anyone on the network. Use the server's https:// address if it has one; to go on anyway, choose "Use the unencrypted connection to ${plain.label}" on the sign-in screen (with patdesk-cli, add --allow-plain-http).`,
+      );
+    }
     const knownUser = request.user.toLowerCase() === testServer.user.toLowerCase();
     if (request.credential === 'windows' && (!knownUser || request.secret !== testServer.password)) {
       throw appError(
@@ -515,6 +527,26 @@ export class TestBackend implements Backend {
       return this.enterServer(server, request.credential, this.windowsAccount, false);
     }
     return this.enterServer(server, request.credential, request.user, false);
+  }
+
+  async findHttpsAddress(address: string): Promise<string | null> {
+    await this.enter('findHttpsAddress', [address]);
+    return this.httpsAddress;
+  }
+
+  async choosePlainHttp(address: string): Promise<SignInAddress> {
+    await this.enter('choosePlainHttp', [address]);
+    const server = parseServerAddress(address);
+    if (!server) throw appError('invalidServerUrl', 'That does not look like a server address.');
+    const plain = plainHttpOf(server.url);
+    if (!this.plainHttpChoices.has(plain.origin)) this.plainHttpChoices.set(plain.origin, this.plainHttpChoiceDate);
+    return this.readSignInAddress(address);
+  }
+
+  async forgetPlainHttp(address: string): Promise<void> {
+    await this.enter('forgetPlainHttp', [address]);
+    const server = parseServerAddress(address);
+    if (server) this.plainHttpChoices.delete(plainHttpOf(server.url).origin);
   }
 
   async startServerDemo(): Promise<SessionInfo> {
@@ -547,18 +579,8 @@ export class TestBackend implements Backend {
         host: server.host,
         signedInWith: credential,
         allCollections: 'All accessible collections',
-    // As the core's transport: an unencrypted server on another computer only by the person's choice, and never a token.
-    const plain = plainHttpOf(server.url);
-    if (plain.unencrypted && request.credential === 'personalAccessToken') {
-      throw appError('insecureUrl', `PAT Desk will not send your sign-in over the unencrypted address ${server.url}. Use an https:// address instead.`);
-    }
-    if (plain.unencrypted && !this.plainHttpChoices.has(plain.origin)) {
-      throw appError(
-        'plainHttpNotChosen',
-        `The connection to ${plain.label} is not encrypted (http://): a new token, and your Windows sign-in, could be read or misused by anyone on the network. Use the server's https:// address if it has one; to go on anyway, choose "Use the unencrypted connection to ${plain.label}" on the sign-in screen (with patdesk-cli, add --allow-plain-http).`,
-      );
-    }
         lifespanPresets: [30, 60, 90, 180, 365],
+        plainHttpChosenAt: this.plainHttpChoices.get(plainHttpOf(server.url).origin) ?? null,
       },
     };
     this.session = session;
@@ -577,26 +599,6 @@ export class TestBackend implements Backend {
   async startDeviceSignIn(organization: string, onCode: (code: DeviceCodeInfo) => void): Promise<SessionInfo> {
     await this.enter('startDeviceSignIn', [organization]);
     onCode({ ...this.deviceCode });
-  async findHttpsAddress(address: string): Promise<string | null> {
-    await this.enter('findHttpsAddress', [address]);
-    return this.httpsAddress;
-  }
-
-  async choosePlainHttp(address: string): Promise<SignInAddress> {
-    await this.enter('choosePlainHttp', [address]);
-    const server = parseServerAddress(address);
-    if (!server) throw appError('invalidServerUrl', 'That does not look like a server address.');
-    const plain = plainHttpOf(server.url);
-    if (!this.plainHttpChoices.has(plain.origin)) this.plainHttpChoices.set(plain.origin, this.plainHttpChoiceDate);
-    return this.readSignInAddress(address);
-  }
-
-  async forgetPlainHttp(address: string): Promise<void> {
-    await this.enter('forgetPlainHttp', [address]);
-    const server = parseServerAddress(address);
-    if (server) this.plainHttpChoices.delete(plainHttpOf(server.url).origin);
-  }
-
     return this.waitForSignIn();
   }
 
@@ -628,7 +630,6 @@ export class TestBackend implements Backend {
     await this.enter('keychainStatus');
     return { ...this.keychain };
   }
-        plainHttpChosenAt: this.plainHttpChoices.get(plainHttpOf(server.url).origin) ?? null,
 
   async continueWithoutKeychain(): Promise<KeychainStatus> {
     await this.enter('continueWithoutKeychain');
@@ -1426,6 +1427,18 @@ export function parseServerAddress(input: string): { url: string; host: string; 
   return { url: `${scheme.toLowerCase()}://${host.toLowerCase()}${port}${virtualDirectory}`, host: host.toLowerCase(), collection };
 }
 
+/** As the core's `server::plain_http`: `http://` off this computer is unencrypted; its origin and label. */
+export function plainHttpOf(url: string): { unencrypted: boolean; origin: string; label: string } {
+  const match = /^(https?):\/\/([^/:]+|\[[^\]]+\])(:\d+)?/i.exec(url);
+  const [, scheme = '', host = '', port = ''] = match ?? [];
+  const loopback = /^(localhost|127(\.\d+){3}|\[::1\])$/i.test(host);
+  return {
+    unencrypted: scheme.toLowerCase() === 'http' && !loopback,
+    origin: `${scheme.toLowerCase()}://${host.toLowerCase()}${port}`,
+    label: `${host.toLowerCase()}${port}`,
+  };
+}
+
 export function parseOrganization(input: string): string | null {
   const text = input.trim();
   const namePattern = /^[A-Za-z0-9][A-Za-z0-9-]{0,48}[A-Za-z0-9]?$/;
@@ -1448,17 +1461,5 @@ function makeSecret(n: number): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** As the core's `server::plain_http`: `http://` off this computer is unencrypted; its origin and label. */
-export function plainHttpOf(url: string): { unencrypted: boolean; origin: string; label: string } {
-  const match = /^(https?):\/\/([^/:]+|\[[^\]]+\])(:\d+)?/i.exec(url);
-  const [, scheme = '', host = '', port = ''] = match ?? [];
-  const loopback = /^(localhost|127(\.\d+){3}|\[::1\])$/i.test(host);
-  return {
-    unencrypted: scheme.toLowerCase() === 'http' && !loopback,
-    origin: `${scheme.toLowerCase()}://${host.toLowerCase()}${port}`,
-    label: `${host.toLowerCase()}${port}`,
-  };
 }
 

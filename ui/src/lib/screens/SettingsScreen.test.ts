@@ -122,6 +122,30 @@ describe('Settings', () => {
     expect(backend.savedSettings.authority).toBe('organizations');
   });
 
+  it('offers what the remembered sign-in may do, saves the narrow choice, and says how to remove it', async () => {
+    const { user, backend } = await openSettings();
+    const everything = screen.getByRole('radio', { name: /Everything you can do in Azure DevOps/ });
+    const tokensOnly = screen.getByRole('radio', { name: /Only manage your personal access tokens/ });
+    expect(everything).toBeChecked();
+    expect(screen.getByRole('group', { name: 'What your remembered sign-in may do' })).toBeInTheDocument();
+    const explained = screen.getByTestId('remembered-sign-in-explained');
+    expect(explained).toHaveTextContent("keeps your sign-in in this computer's keychain");
+    expect(explained).toHaveTextContent('To remove it, sign out on your profile.');
+
+    await user.click(tokensOnly);
+    // Saved with the other sign-in settings, not on its own.
+    expect(backend.savedSettings.signInScopes).toBe('azureDevOps');
+    await user.click(screen.getByTestId('save-advanced'));
+    expect(await screen.findByTestId('advanced-saved')).toBeInTheDocument();
+    expect(backend.savedSettings.signInScopes).toBe('tokensOnly');
+    expect(tokensOnly).toBeChecked();
+
+    // Reset goes back to everything.
+    await user.click(screen.getByTestId('reset-advanced'));
+    await waitFor(() => expect(backend.savedSettings.signInScopes).toBe('azureDevOps'));
+    expect(everything).toBeChecked();
+  });
+
   it('resets the sign-in settings to the defaults, keeping the other choices', async () => {
     const backend = new TestBackend({ signedIn: true });
     backend.savedSettings = {
@@ -129,6 +153,7 @@ describe('Settings', () => {
       clipboardClearSeconds: 60,
       clientId: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0',
       authority: 'common',
+      signInScopes: 'tokensOnly',
     };
     const { user } = await openSettings(backend);
     // An unsaved typo goes too.
