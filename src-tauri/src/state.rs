@@ -365,7 +365,10 @@ impl AppState {
     /// The value of the created token `authorization_id` for the window's Reveal: once per token, so the value
     /// crosses to the window at most once (the window keeps it in the screen's state while it is open). Copy
     /// and the hand-offs keep working from the shell's copy.
-    pub fn reveal_created_secret(&self, authorization_id: &str) -> Result<Sensitive<String>, Error> {
+    pub fn reveal_created_secret(
+        &self,
+        authorization_id: &str,
+    ) -> Result<Sensitive<String>, Error> {
         let mut created = self.created.lock().unwrap_or_else(|e| e.into_inner());
         let kept = created
             .iter_mut()

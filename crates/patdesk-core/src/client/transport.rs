@@ -215,7 +215,9 @@ pub(super) fn classify(
 /// `Authorization: Bearer …` for `token`, built in a buffer wiped when dropped and marked sensitive (left out of
 /// the HTTP stack's debug output, never HPACK-indexed).
 fn bearer(token: &Sensitive<String>) -> Result<HeaderValue, Error> {
-    let mut value = Zeroizing::new(String::with_capacity("Bearer ".len() + token.expose().len()));
+    let mut value = Zeroizing::new(String::with_capacity(
+        "Bearer ".len() + token.expose().len(),
+    ));
     value.push_str("Bearer ");
     value.push_str(token.expose());
     let mut header = HeaderValue::from_str(&value).map_err(Error::internal)?;

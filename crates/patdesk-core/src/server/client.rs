@@ -722,7 +722,10 @@ mod tests {
         .unwrap();
         let printed = format!("{wire:?} {wire:#?}");
         assert!(!printed.contains("the-new-pat-value-42"), "{printed}");
-        assert!(printed.contains("3d3aca0c"), "the rest is still there: {printed}");
+        assert!(
+            printed.contains("3d3aca0c"),
+            "the rest is still there: {printed}"
+        );
         let page = format!(
             "{:?}",
             serde_json::from_str::<WireList>(

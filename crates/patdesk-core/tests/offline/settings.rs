@@ -9,8 +9,7 @@ use std::time::Duration;
 use patdesk_core::entra::{DEFAULT_AUTHORITY, DEFAULT_CLIENT_ID};
 use patdesk_core::settings::{
     self, backup_file, is_authority, is_guid, OverriddenSetting, PlainHttpChoice, Settings,
-    SignInScopes, Theme,
-    CLEAR_SECONDS_CHOICES, SETTINGS_FILE_NAME,
+    SignInScopes, Theme, CLEAR_SECONDS_CHOICES, SETTINGS_FILE_NAME,
 };
 use patdesk_core::ErrorCode;
 

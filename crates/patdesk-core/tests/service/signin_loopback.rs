@@ -283,7 +283,11 @@ async fn one_valid_callback_closes_the_listener_and_a_replay_does_not_reach_it()
 
     assert_eq!(browser.await.unwrap(), 200);
     waiting.await.unwrap().expect("the first callback signs in");
-    assert_eq!(w.count_route("entra.token").await, 1, "the code is redeemed once");
+    assert_eq!(
+        w.count_route("entra.token").await,
+        1,
+        "the code is redeemed once"
+    );
     // After the sign-in the port is closed for good.
     assert!(!port_is_open(port).await);
 }
@@ -466,7 +470,10 @@ async fn the_tokens_only_setting_asks_for_the_pat_scopes_in_every_request() {
     let (waiting, _cancel) = wait_in_background(pending, WAIT);
     let location = w.authorize(&url).await;
     assert_eq!(w.deliver(&location).await.0, 200);
-    let tokens = waiting.await.unwrap().expect("signed in with the narrow scopes");
+    let tokens = waiting
+        .await
+        .unwrap()
+        .expect("signed in with the narrow scopes");
     assert_eq!(
         granted_scopes(&tokens.access_token),
         "vso.pats vso.pats_manage vso.profile"
