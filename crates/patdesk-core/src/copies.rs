@@ -132,12 +132,17 @@ fn needs_go_ahead(hand_off: &HandOff) -> CopyResult {
         label: hand_off.label(),
         place: hand_off.place.clone(),
         done: false,
-        error: Some(Error::new(
-            ErrorCode::InvalidInput,
-            "Git keeps tokens in a plain file on this computer, so the new value needs your go-ahead before PAT Desk gives it to Git. Choose Use with Git for the new token and confirm the plain file, or copy it and enter it when Git asks.",
-        )),
+        error: Some(git_needs_go_ahead()),
         needs_go_ahead: true,
     }
+}
+
+/// Why Git was not given a new value: its helper writes a plain file, which needs the person's go-ahead.
+pub(crate) fn git_needs_go_ahead() -> Error {
+    Error::new(
+        ErrorCode::InvalidInput,
+        "Git keeps tokens in a plain file on this computer, so the new value needs your go-ahead before PAT Desk gives it to Git. Choose Use with Git for the new token and confirm the plain file, or copy it and enter it when Git asks.",
+    )
 }
 
 /// Remove every recorded copy of `tokens` (and the keychain copy, when `vault` holds one). A place whose

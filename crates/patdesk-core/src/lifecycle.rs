@@ -17,7 +17,7 @@ use chrono::Utc;
 
 use crate::client::AzureDevOpsClient;
 use crate::error::{Error, ErrorCode};
-use crate::git_credential::GitCredentials;
+use crate::git_credential::{GitCredentials, GitHelperVerdict};
 use crate::model::{
     CreatedToken, NewTokenRequest, RegenerateRequest, RegeneratedTokenReveal, ReplacedCopy,
     RevokeOutcome, RevokeResult,
@@ -121,6 +121,8 @@ pub fn replace_saved_copy(vault: &Vault, old_id: &str, new: &CreatedToken) -> Re
 /// If PAT Desk had handed the token `old_id` to Git for the new token's organization, hand Git the new value
 /// instead (`git credential approve` replaces the organization's stored value) and note the new token.
 /// `Ok(true)` when Git now holds the new value, `Ok(false)` when Git was never given the old one by PAT Desk.
+/// A helper that writes a plain file (`store`) is not given the new value without the person's go-ahead,
+/// asked again: that is an error saying so.
 pub fn replace_git_copy(
     vault: &Vault,
     git: &GitCredentials,
@@ -131,6 +133,14 @@ pub fn replace_git_copy(
     match vault.handed_to_git(organization)? {
         Some(h) if h.authorization_id.eq_ignore_ascii_case(old_id) => {}
         _ => return Ok(false),
+    }
+    let check = git.check_helpers(organization)?;
+    match check.verdict {
+        GitHelperVerdict::Ready => {}
+        GitHelperVerdict::PlainFile => return Err(crate::copies::git_needs_go_ahead()),
+        GitHelperVerdict::Unusable => {
+            return Err(Error::new(ErrorCode::GitUnavailable, check.message))
+        }
     }
     git.approve(organization, None, &new.secret)?;
     vault.note_handed_to_git(organization, &new.token.authorization_id)?;

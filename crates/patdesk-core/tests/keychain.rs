@@ -586,7 +586,9 @@ async fn rotated_refresh_tokens_are_persisted_by_the_provider_hook() {
 
 /// Regenerate's clean-up: where PAT Desk had put the old value (a copy saved in the keychain, Git's
 /// credential through "Use with Git"), the new value replaces it; a token PAT Desk kept no copy of is left
-/// alone. Git is real (`credential.helper store` in a throw-away HOME), checked with `git credential fill`.
+/// alone. Git is real (`credential.helper store` in a throw-away HOME), checked with `git credential fill`:
+/// a helper that writes a plain file gets the new value only after the person's go-ahead, asked again, so
+/// Regenerate leaves it and says so; with a memory helper (`cache`) it is replaced.
 #[cfg_attr(
     windows,
     ignore = "needs a Secret Service over D-Bus (gnome-keyring); on Windows keychain_windows.rs tests Credential Manager"
@@ -696,8 +698,29 @@ fn regenerate_replaces_the_copies_pat_desk_made() {
 
     let (replaced, error) =
         runtime.block_on(replace_copies(Some(&vault), &git, &regenerated("old-id")));
+    assert_eq!(replaced, vec![ReplacedCopy::Keychain]);
+    let error = error.expect("Git's plain file needs the go-ahead");
+    assert!(error.message.contains("go-ahead"), "{}", error.message);
+    assert_eq!(
+        fill().as_deref(),
+        Some("old-value-0000"),
+        "not written without the go-ahead"
+    );
+
+    // With a helper that keeps it in memory, Git gets the new value.
+    let mut config = Command::new("git");
+    config.args([
+        "config",
+        "--global",
+        "credential.helper",
+        "cache --timeout=300",
+    ]);
+    git_env(&mut config);
+    assert!(config.status().unwrap().success());
+    let (replaced, error) =
+        runtime.block_on(replace_copies(Some(&vault), &git, &regenerated("old-id")));
     assert!(error.is_none(), "{error:?}");
-    assert_eq!(replaced, vec![ReplacedCopy::Keychain, ReplacedCopy::Git]);
+    assert_eq!(replaced, vec![ReplacedCopy::Git]);
     let saved = vault.saved_pats().unwrap();
     assert_eq!(saved.len(), 1);
     assert_eq!(saved[0].authorization_id, "new-id");
@@ -731,6 +754,10 @@ fn regenerate_replaces_the_copies_pat_desk_made() {
     // Without the keychain this run, PAT Desk kept no copy and noted no hand-off.
     let (replaced, error) = runtime.block_on(replace_copies(None, &git, &regenerated("new-id")));
     assert!(replaced.is_empty() && error.is_none());
+    let mut stop = Command::new("git");
+    stop.args(["credential-cache", "exit"]);
+    git_env(&mut stop);
+    let _ = stop.status();
     let _ = std::fs::remove_dir_all(&home);
 }
 

@@ -36,7 +36,7 @@ use crate::scopes::Catalogue;
 use crate::wire::WirePatToken;
 
 pub use list::{ListAllOutcome, ListQuery, OrganizationFailure, PageStream};
-pub use tenant::TenantInfo;
+pub use tenant::{tenant_from_headers, TenantInfo};
 
 /// api-version of the PAT Lifecycle API (§2.1).
 pub const PAT_API_VERSION: &str = "7.1-preview.1";

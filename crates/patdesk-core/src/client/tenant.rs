@@ -34,7 +34,10 @@ impl AzureDevOpsClient {
     }
 }
 
-pub(crate) fn tenant_from_headers(headers: &HeaderMap) -> TenantInfo {
+/// The tenant an organization signs in with, read from its unauthenticated answer's `WWW-Authenticate`
+/// (`Bearer authorization_uri=…/{tenant}`) and `X-VSS-ResourceTenant` headers. Reads what a server sent:
+/// any header values give an answer (maybe no tenant), never a panic.
+pub fn tenant_from_headers(headers: &HeaderMap) -> TenantInfo {
     const ZERO: &str = "00000000-0000-0000-0000-000000000000";
     let mut candidates: Vec<String> = Vec::new();
     let mut saw_zero = false;

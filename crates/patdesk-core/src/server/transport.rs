@@ -661,8 +661,9 @@ fn uri_path(request: &ServerRequest) -> &str {
         .unwrap_or_default()
 }
 
-/// The schemes of every `WWW-Authenticate` header (`Negotiate`, `NTLM`, `Basic`, `Bearer`).
-pub(crate) fn schemes(headers: &HeaderMap) -> Vec<String> {
+/// The schemes of every `WWW-Authenticate` header (`Negotiate`, `NTLM`, `Basic`, `Bearer`). Reads what a
+/// server sent: any header value gives a list (maybe empty), never a panic.
+pub fn schemes(headers: &HeaderMap) -> Vec<String> {
     headers
         .get_all(WWW_AUTHENTICATE)
         .iter()
@@ -674,8 +675,9 @@ pub(crate) fn schemes(headers: &HeaderMap) -> Vec<String> {
         .collect()
 }
 
-/// The server's next NTLM message in `WWW-Authenticate: {scheme} <base64>`.
-pub(crate) fn continuation(headers: &HeaderMap, scheme: &str) -> Option<Vec<u8>> {
+/// The server's next NTLM message in `WWW-Authenticate: {scheme} <base64>` (`None` when there is none or it
+/// is not base64). Reads what a server sent: never a panic.
+pub fn continuation(headers: &HeaderMap, scheme: &str) -> Option<Vec<u8>> {
     headers
         .get_all(WWW_AUTHENTICATE)
         .iter()
