@@ -14,6 +14,7 @@ use patdesk_core::handoffs::{HandOff, HandOffStore, Tool};
 use patdesk_core::model::{CreatedToken, Lifespan, NewTokenRequest, ReplacedCopy};
 use patdesk_core::npm::{self, NpmClient};
 use patdesk_core::nuget::{self, NuGetClient, NuGetClientKind, NuGetHandOff};
+#[cfg(unix)]
 use patdesk_core::pip::{PipClient, PipRoute};
 use patdesk_core::ErrorCode;
 use patdesk_sim::Seed;
@@ -88,6 +89,7 @@ impl Home {
     }
 
     /// PAT Desk's pip hand-off with the `python3` on PATH (no python-keyring there: the plain-text route).
+    #[cfg(unix)]
     fn pip(&self) -> PipClient {
         let mut client = PipClient::new();
         for (k, v) in self.envs() {
@@ -884,6 +886,7 @@ async fn no_hand_off_puts_the_token_on_a_command_line() {
 /// `pip index versions` of the feed's one package with only what pip finds in its own configuration: the
 /// index given on the command line is an empty local folder, so the feed is reached only through the
 /// `extra-index-url` PAT Desk wrote, with the credentials in it.
+#[cfg(unix)]
 async fn pip_index_versions(home: &Home) -> Output {
     let empty = home.dir.join("empty-index");
     std::fs::create_dir_all(&empty).unwrap();
