@@ -154,6 +154,25 @@ fn demo_session_lists_creates_and_revokes_tokens() {
     )
     .expect("revoke again");
     assert_eq!(again["outcome"]["kind"], "alreadyGone");
+    // An id that is not a GUID is refused with a sentence, never "revoked".
+    for bad in ["", "../_apis", "not-an-id"] {
+        let answer = invoke(
+            &window,
+            "revoke_token",
+            json!({"organization": org, "authorizationId": bad}),
+        )
+        .expect("an outcome");
+        assert_eq!(answer["outcome"]["kind"], "failed", "{bad:?}: {answer}");
+        let refused = &answer["outcome"]["error"];
+        assert_eq!(refused["code"], "invalidInput", "{bad:?}");
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap()
+                .contains("not a token id"),
+            "{refused}"
+        );
+    }
 
     assert_eq!(invoke(&window, "sign_out", json!({})), Ok(Value::Null));
     assert_eq!(

@@ -61,7 +61,8 @@ enum Command {
         #[arg(long, conflicts_with = "server")]
         org: Option<String>,
         /// An Azure DevOps Server / TFS address instead of Azure DevOps Services, e.g.
-        /// https://tfs.contoso.local:8080/tfs.
+        /// https://tfs.contoso.local:8080/tfs; with a collection (…/tfs/DefaultCollection), only the tokens
+        /// made for that collection.
         #[arg(long, value_name = "URL")]
         server: Option<String>,
         #[arg(long, value_enum, default_value_t = FilterArg::Active)]
@@ -111,10 +112,11 @@ enum Command {
         /// The organization to revoke through (required with ids; limits --expired).
         #[arg(long, required_unless_present_any = ["expired", "server"], conflicts_with = "server")]
         org: Option<String>,
-        /// An Azure DevOps Server / TFS address instead of Azure DevOps Services.
+        /// An Azure DevOps Server / TFS address instead of Azure DevOps Services; with a collection
+        /// (…/tfs/DefaultCollection), --expired revokes only the tokens made for that collection.
         #[arg(long, value_name = "URL")]
         server: Option<String>,
-        /// Revoke every expired token (of --org, or of all your organizations).
+        /// Revoke every expired token (of --org or the --server address's collection, or of all of them).
         #[arg(long, conflicts_with = "ids")]
         expired: bool,
         /// Most revokes in flight at once.
@@ -196,12 +198,16 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode, Error> {
     let endpoints = Endpoints::from_env()?;
+    server::allow_plain_http(cli.allow_plain_http);
     match cli.command {
         Command::SignIn => {
-    server::allow_plain_http(cli.allow_plain_http);
             let session = connect(&endpoints, true).await?;
             let profile = &session.profile;
-            println!("Signed in as {} <{}>", profile.display_name, profile.email);
+            println!(
+                "Signed in as {} <{}>",
+                printable(&profile.display_name),
+                printable(&profile.email)
+            );
             if StaticToken::from_env().is_none() {
                 eprintln!(
                     "This sign-in lasts only for this command. Other commands sign in again, \
@@ -216,13 +222,17 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             if json {
                 print_json(profile)?;
             } else {
-                println!("{} <{}>", profile.display_name, profile.email);
+                println!(
+                    "{} <{}>",
+                    printable(&profile.display_name),
+                    printable(&profile.email)
+                );
                 let names: Vec<&str> = profile
                     .organizations
                     .iter()
                     .map(|o| o.name.as_str())
                     .collect();
-                println!("Organizations: {}", names.join(", "));
+                println!("Organizations: {}", printable(&names.join(", ")));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -335,8 +345,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             } else {
                 eprintln!(
                     "Created \"{}\" in {}, valid until {}. Copy it now: it is shown only once.",
-                    token.display_name,
-                    token.organization,
+                    printable(&token.display_name),
+                    printable(&token.organization),
                     token.valid_to.format("%Y-%m-%d")
                 );
                 println!("{}", created.secret.expose());
@@ -391,6 +401,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 let organization = patdesk_core::endpoints::parse_organization(
                     org.as_deref().unwrap_or_default(),
                 )?;
+                // Every id checked before anything is sent: there is no "revoke everything".
+                for id in &ids {
+                    patdesk_core::client::validate_token_id(id)?;
+                }
                 ids.into_iter()
                     .map(|id| BulkItem {
                         organization: organization.clone(),
@@ -550,7 +564,10 @@ async fn revoke<R: patdesk_core::bulk::Revoker>(
         let _ = writeln!(
             err,
             "[{}/{}] {} ({}): {what}",
-            p.done, p.total, p.latest.display_name, p.latest.authorization_id
+            p.done,
+            p.total,
+            printable(&p.latest.display_name),
+            printable(&p.latest.authorization_id)
         );
     })
     .await;
@@ -564,7 +581,9 @@ fn print_summary(summary: &BulkSummary) {
             if error.code != ErrorCode::Cancelled {
                 println!(
                     "Not revoked: {} ({}): {}",
-                    r.display_name, r.authorization_id, error.message
+                    printable(&r.display_name),
+                    printable(&r.authorization_id),
+                    error.message
                 );
             }
         }
@@ -603,12 +622,12 @@ fn print_table(tokens: &[PatToken], everywhere: &str) {
                     .join(", "),
             };
             [
-                t.display_name.clone(),
+                printable(&t.display_name),
                 status_word(t.status).to_string(),
                 t.valid_to.format("%Y-%m-%d").to_string(),
-                orgs,
+                printable(&orgs),
                 t.scope_summary.join(", "),
-                t.authorization_id.clone(),
+                printable(&t.authorization_id),
             ]
         })
         .collect();
@@ -649,6 +668,21 @@ fn print_table(tokens: &[PatToken], everywhere: &str) {
         tokens.len(),
         if tokens.len() == 1 { "" } else { "s" }
     );
+}
+
+/// Text from the server (a token's name, an organization's) made safe to print: control characters, text
+/// direction overrides and zero-width characters are written as `\u{1b}` and the like, so a name cannot clear
+/// the terminal, move the cursor or show something other than what it holds.
+fn printable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() || patdesk_core::client::is_hidden_character(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn truncate(s: &str, max: usize) -> String {

@@ -8,10 +8,12 @@
 //! unless `--allow-plain-http` is given: the CLI's form of the sign-in screen's explicit choice, for this one
 //! command (the CLI keeps no settings), with a warning on stderr.
 
+use patdesk_core::bulk::BulkItem;
+use patdesk_core::model::{
+    BulkSummary, CreatedToken, ListFilter, NewTokenRequest, Organization, PatToken,
+};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use patdesk_core::bulk::BulkItem;
-use patdesk_core::model::{BulkSummary, CreatedToken, ListFilter, NewTokenRequest, PatToken};
 use patdesk_core::server::{plain_http, ServerAddress, ServerCredential, TransportOptions};
 use patdesk_core::session::ServerSession;
 use patdesk_core::settings::PlainHttpChoice;
@@ -80,8 +82,52 @@ pub async fn connect(url: &str) -> Result<ServerSession, Error> {
     ServerSession::sign_in(url, credential()?, options_for(url), None, None).await
 }
 
+/// The tokens of the person on the server, or, when the address names a collection, those made for it.
 pub async fn list(url: &str, filter: ListFilter) -> Result<Vec<PatToken>, Error> {
-    Ok(connect(url).await?.list_tokens(filter).await?.tokens)
+    let session = connect(url).await?;
+    let collection = collection_of(&session, url).await?;
+    let tokens = session.list_tokens(filter).await?.tokens;
+    Ok(tokens
+        .into_iter()
+        .filter(|t| collection.as_ref().is_none_or(|c| made_for(t, c)))
+        .collect())
+}
+
+/// The collection the address names (`https://tfs.contoso.local/tfs/DefaultCollection`), checked against the
+/// server's collections; `None` for an address of the whole server. A collection the server does not have is
+/// refused, with the ones it has.
+async fn collection_of(session: &ServerSession, url: &str) -> Result<Option<Organization>, Error> {
+    let Some(named) = ServerAddress::parse(url)?.collection else {
+        return Ok(None);
+    };
+    let collections = session.client().collections().await?;
+    if let Some(found) = collections
+        .iter()
+        .find(|c| c.name.eq_ignore_ascii_case(&named))
+    {
+        return Ok(Some(found.clone()));
+    }
+    let mut names: Vec<&str> = collections.iter().map(|c| c.name.as_str()).collect();
+    names.sort_by_key(|n| n.to_lowercase());
+    Err(Error::new(
+        ErrorCode::OrganizationNotFound,
+        format!(
+            "The server has no collection called \"{named}\" that you can reach. Its collections: {}. Use one \
+             of them in the address, or the server's address without a collection for all of them.",
+            names.join(", ")
+        ),
+    ))
+}
+
+/// Whether `token` was made for `collection` (a token for all collections is not: it is left to an address
+/// without a collection, so limiting to one collection never touches another's tokens).
+fn made_for(token: &PatToken, collection: &Organization) -> bool {
+    token.target_organizations.as_ref().is_some_and(|targets| {
+        targets.iter().any(|o| {
+            o.id.eq_ignore_ascii_case(&collection.id)
+                || o.name.eq_ignore_ascii_case(&collection.name)
+        })
+    })
 }
 
 pub async fn create(url: &str, request: NewTokenRequest) -> Result<CreatedToken, Error> {
@@ -92,7 +138,8 @@ pub async fn create(url: &str, request: NewTokenRequest) -> Result<CreatedToken,
     session.create(&request).await
 }
 
-/// Revokes `ids` (each checked to be a token id: there is no "revoke everything"), or every expired token.
+/// Revokes `ids` (each checked to be a token id: there is no "revoke everything"), or every expired token (of
+/// the collection the address names, if it names one).
 pub async fn revoke(
     url: &str,
     expired: bool,
@@ -101,11 +148,13 @@ pub async fn revoke(
 ) -> Result<BulkSummary, Error> {
     let session = connect(url).await?;
     let items: Vec<BulkItem> = if expired {
+        let collection = collection_of(&session, url).await?;
         session
             .list_tokens(ListFilter::Expired)
             .await?
             .tokens
             .into_iter()
+            .filter(|t| collection.as_ref().is_none_or(|c| made_for(t, c)))
             .map(|t| BulkItem {
                 organization: t.organization,
                 authorization_id: t.authorization_id,

@@ -304,6 +304,77 @@ async fn revoke_by_id_then_again_is_already_revoked() {
     assert_eq!(summary["results"][0]["outcome"]["kind"], "alreadyGone");
 }
 
+/// An id that is not a GUID (empty, a path, a word) is refused with a sentence before anything is sent, and
+/// the CLI never says it was revoked.
+#[tokio::test]
+async fn revoke_refuses_an_id_that_is_not_a_guid() {
+    let env = TestSim::seeded(Seed::Demo).await;
+    let before = my_tokens(&env).await;
+    env.clear_requests().await;
+    for bad in ["", "../_apis", "some-id"] {
+        let out = cli(&env, &["revoke", "--org", "contoso-web", bad]).await;
+        assert_eq!(out.status.code(), Some(1), "{bad:?}");
+        assert!(
+            text(&out.stderr).contains("This is not a token id."),
+            "{bad:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            !text(&out.stdout).contains("revoked"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    let sent: Vec<Value> = env
+        .requests()
+        .await
+        .into_iter()
+        .filter(|r| r["method"] == "DELETE")
+        .collect();
+    assert!(sent.is_empty(), "{sent:?}");
+    assert_eq!(my_tokens(&env).await, before);
+}
+
+/// A name from the server is printed with its control characters escaped, so it cannot clear the terminal,
+/// move the cursor or hide text (the table, the progress lines and the summary).
+#[tokio::test]
+async fn names_from_the_server_are_printed_with_control_characters_escaped() {
+    let env = TestSim::start_at_test_now(patdesk_sim::SimOptions {
+        seed: Seed::Demo,
+        ..Default::default()
+    })
+    .await;
+    let valid_to = (patdesk_test_support::test_now() + chrono::Duration::days(400)).to_rfc3339();
+    let made = env
+        .control(
+            reqwest::Method::POST,
+            "pats",
+            Some(json!({"org": "contoso-web", "displayName": "evil\u{1b}[2J\u{7}\u{202e}name", "scope": "vso.code", "validTo": valid_to, "revoked": false})),
+        )
+        .await;
+    let id = made["authorizationId"].as_str().unwrap().to_string();
+    let out = cli(&env, &["list", "--org", "contoso-web"]).await;
+    assert_ok(&out);
+    let table = text(&out.stdout);
+    assert!(
+        !table.contains('\u{1b}') && !table.contains('\u{7}') && !table.contains('\u{202e}'),
+        "{table:?}"
+    );
+    assert!(
+        table.contains("evil\\u{1b}[2J\\u{7}\\u{202e}name"),
+        "{table}"
+    );
+    // JSON output is JSON: its own escaping.
+    let out = cli(&env, &["list", "--org", "contoso-web", "--json"]).await;
+    assert!(!text(&out.stdout).contains('\u{1b}'));
+
+    let out = cli(&env, &["revoke", "--org", "contoso-web", &id]).await;
+    assert_ok(&out);
+    for printed in [text(&out.stdout), text(&out.stderr)] {
+        assert!(!printed.contains('\u{1b}'), "{printed:?}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoke_expired_revokes_every_expired_token_and_nothing_else() {
     let env = TestSim::seeded(Seed::Demo).await;

@@ -365,6 +365,112 @@ async fn loopback_is_reached_directly_when_a_proxy_is_set() {
     assert_ok(&out);
 }
 
+/// An address that names a collection limits `list` and `revoke --expired` to the tokens made for that
+/// collection (as `--org` does on Services): the expired token of the other collection stays, and a collection
+/// the server does not have is refused before anything is revoked.
+#[tokio::test]
+async fn a_collection_address_limits_list_and_revoke_expired_to_that_collection() {
+    let sim = sim().await;
+    let url = sim.sim.server_url();
+    let listed_names = |out: &Output| -> Vec<String> {
+        let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut names: Vec<String> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["displayName"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    let out = run(
+        as_dana(command()),
+        &[
+            "list",
+            "--server",
+            &format!("{url}/Fabrikam"),
+            "--filter",
+            "all",
+            "--json",
+        ],
+    )
+    .await;
+    assert_ok(&out);
+    assert_eq!(
+        listed_names(&out),
+        ["Expired test token", "Release pipeline"]
+    );
+    let out = run(
+        as_dana(command()),
+        &[
+            "list",
+            "--server",
+            &format!("{url}/fabrikam/_git/web"),
+            "--filter",
+            "expired",
+        ],
+    )
+    .await;
+    assert_ok(&out);
+    assert!(
+        text(&out.stdout).contains("Expired test token"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        !text(&out.stdout).contains("Old clone token"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = run(
+        as_dana(command()),
+        &[
+            "revoke",
+            "--server",
+            &format!("{url}/DefaultCollection"),
+            "--expired",
+        ],
+    )
+    .await;
+    assert_ok(&out);
+    assert!(
+        text(&out.stdout).contains("1 revoked"),
+        "{}",
+        text(&out.stdout)
+    );
+    let status = |tokens: &[Value], name: &str| {
+        tokens.iter().find(|t| t["displayName"] == name).unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let after = server_tokens(&sim).await;
+    assert_eq!(status(&after, "Old clone token"), "revoked");
+    assert_eq!(
+        status(&after, "Expired test token"),
+        "expired",
+        "the other collection's token stays"
+    );
+
+    for verb in [&["list"][..], &["revoke", "--expired"][..]] {
+        let address = format!("{url}/Nowhere");
+        let mut args = verb.to_vec();
+        args.extend(["--server", &address]);
+        let out = run(as_dana(command()), &args).await;
+        assert_eq!(out.status.code(), Some(1), "{verb:?}");
+        let said = text(&out.stderr);
+        assert!(
+            said.contains("collection was not found"),
+            "{verb:?}: {said}"
+        );
+    }
+    assert_eq!(
+        status(&server_tokens(&sim).await, "Expired test token"),
+        "expired"
+    );
+}
+
 /// A server on plain `http://` off this computer (the simulator on this computer's network address): refused
 /// with the core's sentence and nothing sent, unless `--allow-plain-http` is given, which warns on stderr.
 #[tokio::test]
@@ -376,7 +482,10 @@ async fn an_unencrypted_server_on_another_computer_needs_allow_plain_http() {
     })
     .await;
     let url = sim.sim.server_url();
-    assert!(url.starts_with("http://") && !url.contains("127.0.0.1"), "{url}");
+    assert!(
+        url.starts_with("http://") && !url.contains("127.0.0.1"),
+        "{url}"
+    );
     let label = url.trim_start_matches("http://").trim_end_matches("/tfs");
 
     let out = run(as_dana(command()), &["list", "--server", &url, "--json"]).await;

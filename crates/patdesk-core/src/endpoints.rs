@@ -221,6 +221,12 @@ fn invalid_org(input: &str) -> Error {
     )
 }
 
+/// An organization name as Azure DevOps allows it: 1 to 50 letters, digits and hyphens, not starting or ending
+/// with a hyphen (so never `.`, `..`, or a path, query or escape character).
+pub fn check_organization_name(name: &str) -> Result<(), Error> {
+    validate_org_name(name)
+}
+
 fn validate_org_name(name: &str) -> Result<(), Error> {
     let len = name.chars().count();
     if len == 0 || len > 50 {

@@ -299,7 +299,7 @@ impl AzureDevOpsClient {
             all_orgs: false,
         })
         .map_err(Error::internal)?;
-        let url = self.pats_url(org, &[]);
+        let url = self.pats_url(org, &[])?;
         let answer = match self.send_once(Method::POST, &url, Some(&body)).await {
             Ok(answer) => answer,
             Err(e) => return Ok(Sent::failure(e)),

@@ -162,7 +162,7 @@ impl AzureDevOpsClient {
         if let Some(c) = continuation {
             params.push(("continuationToken", c));
         }
-        let url = self.pats_url(org, &params);
+        let url = self.pats_url(org, &params)?;
         let page: WirePagedPatTokens = self.get_json(&url).await?;
         let now = self.clock.now();
         let tokens = page
@@ -267,7 +267,8 @@ impl AzureDevOpsClient {
         org: &str,
         authorization_id: &str,
     ) -> Result<Option<PatToken>, Error> {
-        let url = self.pats_url(org, &[("authorizationId", authorization_id)]);
+        let id = super::validation::validate_token_id(authorization_id)?;
+        let url = self.pats_url(org, &[("authorizationId", id)])?;
         let result: WirePatTokenResult = self.get_json(&url).await?;
         if let Some(err) = result.business_error() {
             if err.eq_ignore_ascii_case("tokenNotFound") {

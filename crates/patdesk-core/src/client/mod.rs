@@ -19,6 +19,7 @@ pub(crate) mod tenant;
 mod transport;
 mod update;
 pub(crate) mod validation;
+pub use validation::{is_hidden_character, validate_token_id};
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

@@ -5,6 +5,7 @@ use futures::StreamExt;
 use reqwest::Method;
 
 use super::transport::parse_json;
+use super::validation::validate_token_id;
 use super::{AzureDevOpsClient, ListQuery};
 use crate::error::{Error, ErrorCode};
 use crate::http::RateLimit;
@@ -33,7 +34,12 @@ impl AzureDevOpsClient {
         org: &str,
         authorization_id: &str,
     ) -> (Result<RevokeOutcome, Error>, Option<RateLimit>) {
-        let url = self.pats_url(org, &[("authorizationId", authorization_id)]);
+        let url = match validate_token_id(authorization_id)
+            .and_then(|id| self.pats_url(org, &[("authorizationId", id)]))
+        {
+            Ok(url) => url,
+            Err(refused) => return (Err(refused), None),
+        };
         let error = match self.send_once(Method::DELETE, &url, None).await {
             Ok(answer) => return (Ok(RevokeOutcome::Revoked), answer.rate_limit),
             Err(e) => e,
@@ -66,7 +72,7 @@ impl AzureDevOpsClient {
 
     /// Unknown to the service, or listed among the revoked tokens.
     async fn is_gone(&self, org: &str, authorization_id: &str) -> Result<bool, Error> {
-        let url = self.pats_url(org, &[("authorizationId", authorization_id)]);
+        let url = self.pats_url(org, &[("authorizationId", authorization_id)])?;
         let a = self.send_once(Method::GET, &url, None).await?;
         let result: WirePatTokenResult = parse_json(&a.body)?;
         if let Some(err) = result.business_error() {

@@ -113,7 +113,10 @@ impl AzureDevOpsClient {
         .await
     }
 
-    pub(super) fn pats_url(&self, org: &str, query: &[(&str, &str)]) -> Url {
+    /// The PAT endpoint of `org`, which must be an organization name (letters, digits, inner hyphens): `.`,
+    /// `..` or a path character would otherwise reach another address.
+    pub(super) fn pats_url(&self, org: &str, query: &[(&str, &str)]) -> Result<Url, Error> {
+        crate::endpoints::check_organization_name(org)?;
         let mut url = join(
             &self.endpoints.vssps,
             &format!("{}/_apis/tokens/pats", encode_segment(org)),
@@ -125,7 +128,7 @@ impl AzureDevOpsClient {
             }
             q.append_pair("api-version", PAT_API_VERSION);
         }
-        url
+        Ok(url)
     }
 }
 

@@ -16,6 +16,7 @@ impl AzureDevOpsClient {
     /// `clamped_from` is the expiry that was asked for when the service kept an earlier one.
     pub async fn update_pat(&self, request: &UpdateTokenRequest) -> Result<UpdatedToken, Error> {
         let org = request.organization.trim();
+        super::validation::validate_token_id(&request.authorization_id)?;
         let display_name = match &request.display_name {
             Some(n) => Some(validate_display_name(n)?),
             None => None,
@@ -36,7 +37,7 @@ impl AzureDevOpsClient {
             valid_to,
         })
         .map_err(Error::internal)?;
-        let url = self.pats_url(org, &[]);
+        let url = self.pats_url(org, &[])?;
         let result: WirePatTokenResult = self
             .with_retries(|| async {
                 let a = self.send_once(Method::PUT, &url, Some(&body)).await?;

@@ -417,10 +417,9 @@ impl ServerClient {
     /// says no token was created, so trying again is safe. The search itself failed: the error asks the
     /// person to refresh the list before trying again.
     pub async fn create(&self, request: &NewTokenRequest) -> Result<CreatedToken, Error> {
-        let name = request.display_name.trim();
-        if name.is_empty() || name.chars().count() > 256 {
-            return Err(Error::from_code(ErrorCode::InvalidDisplayName));
-        }
+        // The same rule and sentences as Services (§2.16 of the contract holds on a server too).
+        let name = crate::client::validation::validate_display_name(&request.display_name)?;
+        let name = name.as_str();
         let scope = crate::scopes::normalise_server_scopes(&request.scopes)?;
         let host = self.host_for(Some(&request.organization));
         let target_accounts = match &host {
@@ -436,9 +435,8 @@ impl ServerClient {
         };
         let (mut protocol, mut step) = CreateProtocol::start(policy);
         let started = self.clock.now();
-        let valid_to = crate::client::validation::round_to_10ms(
-            request.lifespan.valid_to(started, None)?,
-        );
+        let valid_to =
+            crate::client::validation::round_to_10ms(request.lifespan.valid_to(started, None)?);
         let body = CreateBody {
             display_name: name.to_string(),
             scope: scope.clone(),
@@ -550,9 +548,7 @@ impl ServerClient {
             }
         };
         if let Some(n) = display_name {
-            if n.trim().is_empty() || n.chars().count() > 256 {
-                return Err(Error::from_code(ErrorCode::InvalidDisplayName));
-            }
+            crate::client::validation::validate_display_name(n)?;
         }
         let body = UpdateBody {
             authorization_id: id.to_string(),

@@ -421,6 +421,60 @@ async fn update_renames_rescopes_and_extends() {
     assert_eq!(renamed.valid_to, updated.valid_to);
 }
 
+/// A token id that is not a GUID (empty, a word, a path) is refused with a sentence before any request: it is
+/// never reported "Revoked" (the service answers a DELETE without an id as if it had worked). The same for an
+/// organization name that is `.`, `..` or holds path characters, which would reach another address.
+#[tokio::test]
+async fn an_id_that_is_not_a_guid_or_an_organization_that_is_a_path_is_refused_before_anything_is_sent(
+) {
+    let env = start(Seed::Empty).await;
+    let id = env
+        .seed_pat(CONTOSO_WEB, "kept", "vso.code", 30, false)
+        .await;
+    env.clear_requests().await;
+    for bad in [
+        "",
+        " ",
+        "kept",
+        "../x",
+        "00000000-0000-0000-0000-000000000000",
+        &format!("{id}&x=1"),
+    ] {
+        let refused = env
+            .client
+            .revoke_pat_once(CONTOSO_WEB, bad)
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidInput, "{bad:?}");
+        assert!(
+            refused.message.contains("token id"),
+            "{bad:?}: {}",
+            refused.message
+        );
+        assert!(
+            env.client.revoke_pat(CONTOSO_WEB, bad).await.is_err(),
+            "{bad:?}"
+        );
+        assert!(
+            env.client.get_pat(CONTOSO_WEB, bad).await.is_err(),
+            "{bad:?}"
+        );
+    }
+    for org in [".", "..", "contoso/../x", "a?b", "a#b", "a%2fb", "a\\b", ""] {
+        let refused = env.client.revoke_pat_once(org, &id).await.unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidOrganization, "{org:?}");
+    }
+    assert!(env.requests().await.is_empty(), "nothing was sent");
+    assert_eq!(env.tokens_named("kept").await[0]["status"], "active");
+    assert_eq!(
+        env.client
+            .revoke_pat_once(CONTOSO_WEB, &id.to_uppercase())
+            .await
+            .unwrap(),
+        RevokeOutcome::Revoked
+    );
+}
+
 #[tokio::test]
 async fn revoke_then_revoke_again_is_already_gone() {
     let env = start(Seed::Empty).await;

@@ -51,6 +51,23 @@ describe('New token', () => {
     expect(screen.getByTestId('token-name-warning')).toHaveTextContent('< > & and "');
   });
 
+  it('refuses a name with an invisible or control character, says why and keeps what was typed', async () => {
+    const { user, backend } = await openNewToken();
+    const input = screen.getByTestId('token-name-input');
+    const hidden =
+      'The name holds an invisible or control character (such as a zero-width space or a text-direction mark) that could hide what it says. Remove it and try again.';
+    await user.click(screen.getByTestId('preset-git'));
+    for (const name of ['pay\u200broll', 'build\u202egpj.exe', 'a\u001b[2Jb']) {
+      await fireEvent.input(input, { target: { value: name } });
+      await user.click(screen.getByTestId('create-button'));
+      expect(screen.getByTestId('token-name-error')).toHaveTextContent(hidden);
+      expect(input).toHaveValue(name);
+    }
+    expect(backend.callsOf('createToken')).toHaveLength(0);
+    await fireEvent.input(input, { target: { value: 'payroll' } });
+    expect(screen.queryByTestId('token-name-error')).not.toBeInTheDocument();
+  });
+
   it('offers only the person’s organizations, never all organizations', async () => {
     await openNewToken();
     const options = Array.from((screen.getByTestId('org-select') as HTMLSelectElement).options).map((o) => o.value);
