@@ -25,6 +25,6 @@ pub(crate) fn authorization(scheme: &str, token: &[u8]) -> Zeroizing<String> {
     ));
     header.push_str(scheme);
     header.push(' ');
-    base64::engine::general_purpose::STANDARD.encode_string(token, &mut *header);
+    base64::engine::general_purpose::STANDARD.encode_string(token, &mut header);
     header
 }

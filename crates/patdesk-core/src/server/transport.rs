@@ -137,7 +137,7 @@ fn basic_authorization(pat: &Sensitive<String>) -> Zeroizing<String> {
     let encoded_len = user_pass.len().div_ceil(3) * 4;
     let mut header = Zeroizing::new(String::with_capacity("Basic ".len() + encoded_len));
     header.push_str("Basic ");
-    base64::engine::general_purpose::STANDARD.encode_string(user_pass.as_bytes(), &mut *header);
+    base64::engine::general_purpose::STANDARD.encode_string(user_pass.as_bytes(), &mut header);
     header
 }
 
