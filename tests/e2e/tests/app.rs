@@ -468,6 +468,44 @@ async fn s5_revoke_one_body() {
     app.finish().await;
 }
 
+/// A token name with an invisible character (a zero-width space, a right-to-left override) is refused by the
+/// New-token form with the sentence that says why, keeping what was typed; nothing is created.
+#[tokio::test]
+async fn a_name_with_an_invisible_character_is_refused_and_kept() {
+    within_limit(
+        "a_name_with_an_invisible_character_is_refused_and_kept",
+        a_name_with_an_invisible_character_is_refused_and_kept_body(),
+    )
+    .await;
+}
+
+async fn a_name_with_an_invisible_character_is_refused_and_kept_body() {
+    let app = App::demo("name_refusal").await;
+    let before = own_tokens(&app).await.len();
+    for name in ["payroll\u{200b}bot", "invoice\u{202e}fdp.exe"] {
+        app.submit_new_token(name).await;
+        let error = app.visible("token-name-error").await;
+        assert_eq!(
+            error.text().await.unwrap().trim(),
+            "The name holds an invisible or control character (such as a zero-width space or a \
+             text-direction mark) that could hide what it says. Remove it and try again."
+        );
+        let field = app.visible("token-name-input").await;
+        assert_eq!(
+            field.prop("value").await.unwrap().as_deref(),
+            Some(name),
+            "what was typed is kept"
+        );
+        if name.contains('\u{200b}') {
+            app.screenshot("name-refusal").await;
+        }
+        app.click("cancel-new-token").await;
+        app.find("token-row").await;
+    }
+    assert_eq!(own_tokens(&app).await.len(), before, "nothing was created");
+    app.finish().await;
+}
+
 #[tokio::test]
 async fn s6_bulk_revoke_twenty_with_one_failure_then_retry() {
     within_limit(
