@@ -94,7 +94,12 @@ pub fn html_decode(s: &str) -> String {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        let Some(end) = tail[..tail.len().min(12)].find(';') else {
+        // An entity is short: look for its `;` in the first 12 bytes, cut at a character's boundary.
+        let window = (0..=tail.len().min(12))
+            .rev()
+            .find(|&n| tail.is_char_boundary(n))
+            .unwrap_or(0);
+        let Some(end) = tail[..window].find(';') else {
             out.push('&');
             rest = &tail[1..];
             continue;
@@ -706,6 +711,16 @@ mod tests {
         );
         assert_eq!(html_decode("a & b &unknown; c &"), "a & b &unknown; c &");
         assert_eq!(html_decode("plain"), "plain");
+    }
+
+    /// A crash of the fuzz target `session_tokens_json`, kept in fuzz/regressions: the entity search looked at
+    /// the first 12 bytes after `&`, which can end inside a character, and listing the tokens panicked (a token
+    /// named `CI&CD 日本語` was enough).
+    #[test]
+    fn names_with_non_ascii_text_after_an_ampersand_decode() {
+        assert_eq!(html_decode("CI&amp;CD 日本語"), "CI&CD 日本語");
+        assert_eq!(html_decode("&aaaaaaaaaaé;"), "&aaaaaaaaaaé;");
+        assert_eq!(html_decode("R&D für Kunden"), "R&D für Kunden");
     }
 
     #[test]
