@@ -13,8 +13,11 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::model::{PatToken, TokenStatus};
 
+/// What a fuzz target runs on one input.
+pub type Target = fn(&[u8]);
+
 /// The targets, by the name of their folder in `fuzz/corpus` and `fuzz/regressions`, and the function each runs.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("pat_list_json", pat_list_json),
     ("session_tokens_json", session_tokens_json),
     ("www_authenticate", www_authenticate),
