@@ -44,7 +44,7 @@ bench)
   figures=${FUZZ_FIGURES:-$root/target/fuzz-figures.md}
   mkdir -p "$(dirname "$figures")" logs
   {
-    echo "Fuzzing, $(date -u +%Y-%m-%d), $(git -C "$root" rev-parse --short HEAD), $(cargo "+$toolchain" --version), $(nproc) cores, nice 19:"
+    echo "Fuzzing, $(date -u +%Y-%m-%d), $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "no git"), $(cargo "+$toolchain" --version), $(nproc) cores, nice 19:"
     echo
     echo "| target | seconds | inputs tried | crashes | corpus after |"
     echo "| --- | ---: | ---: | ---: | ---: |"
