@@ -221,11 +221,11 @@ impl Transport {
             // NTLM never sends the password; Basic would send the token in clear text.
             return Err(Error::from_code(ErrorCode::InsecureUrl).with_raw("PAT over plain http"));
         }
+        // Before any connection: an unencrypted address nobody chose is refused here, whoever the caller.
+        super::plain_http::require_choice(&base, options.plain_http_choice.as_ref())?;
         #[cfg(not(windows))]
         if matches!(credential, ServerCredential::CurrentWindowsUser) {
             return Err(no_current_windows_user());
-        // Before any connection: an unencrypted address nobody chose is refused here, whoever the caller.
-        super::plain_http::require_choice(&base, options.plain_http_choice.as_ref())?;
         }
         let tls = match base.scheme() {
             "https" => Some(tls_connector(options.extra_roots_pem.as_deref())?),
