@@ -35,7 +35,6 @@ import type {
   SignInAddress,
   GitHelperCheck,
   NuGetStatus,
-  HandOff,
   HandOffRecord,
   SnippetShell,
   CopyResult,
@@ -65,7 +64,6 @@ export interface Backend {
    * is sent once and kept in Rust (and in the keychain when `remember` is set).
    */
   signInToServer(request: ServerSignInRequest): Promise<SessionInfo>;
-  /** Starts the demo of an Azure DevOps Server against the built-in simulator. */
   /**
    * The `https://` address of the server typed (same host and path, port 443) when the server answers there with a
    * certificate this computer trusts; `null` otherwise. Sends no credential.
@@ -79,6 +77,7 @@ export interface Backend {
   choosePlainHttp(address: string): Promise<SignInAddress>;
   /** Takes the choice back: the next sign-in to that server asks again. */
   forgetPlainHttp(address: string): Promise<void>;
+  /** Starts the demo of an Azure DevOps Server against the built-in simulator. */
   startServerDemo(): Promise<SessionInfo>;
   /** Stops the sign-in that is waiting (browser or device code). */
   cancelSignIn(): Promise<void>;

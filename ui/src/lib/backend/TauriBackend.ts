@@ -36,7 +36,6 @@ import type {
   SignInAddress,
   GitHelperCheck,
   NuGetStatus,
-  HandOff,
   HandOffRecord,
   SnippetShell,
   CopyResult,
@@ -78,7 +77,6 @@ export class TauriBackend implements Backend {
     return call('start_server_demo');
   }
 
-  cancelSignIn(): Promise<void> {
   findHttpsAddress(address: string): Promise<string | null> {
     return call('find_https_address', { address });
   }
@@ -91,6 +89,7 @@ export class TauriBackend implements Backend {
     return call('forget_plain_http', { address });
   }
 
+  cancelSignIn(): Promise<void> {
     return call('cancel_sign_in');
   }
 
