@@ -224,11 +224,21 @@ mod tests {
         for start in ["=", "+", "-", "@", "\t", "\r"] {
             let name = format!("{start}1+1");
             let text = export(&[token(&name, Some(&["contoso-web"]))], ExportFormat::Csv);
-            let cell = text.split("\r\n").nth(1).unwrap().split(',').next().unwrap();
+            let cell = text
+                .split("\r\n")
+                .nth(1)
+                .unwrap()
+                .split(',')
+                .next()
+                .unwrap();
             assert_eq!(cell.trim_matches('"'), format!("'{name}"), "{start:?}");
         }
         let text = export(&[token("plain name", Some(&["x"]))], ExportFormat::Csv);
-        assert!(text.split("\r\n").nth(1).unwrap().starts_with("plain name,"));
+        assert!(text
+            .split("\r\n")
+            .nth(1)
+            .unwrap()
+            .starts_with("plain name,"));
     }
 
     /// The exported file is private to the user (0600 on Unix) and written in one step: a file already there

@@ -15,9 +15,9 @@ pub mod endpoints;
 pub mod entra;
 pub mod error;
 pub mod export;
+pub mod feed_address;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod feed_address;
 pub mod git_credential;
 pub mod handoffs;
 pub mod http;

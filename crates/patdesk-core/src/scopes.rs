@@ -411,15 +411,26 @@ mod tests {
         for nothing in [scopes(&[]), scopes(&[""]), scopes(&["  ", "\t\n"])] {
             let e = normalise_server_scopes(&nothing).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidScope, "{nothing:?}");
-            assert!(e.message.contains("at least one permission"), "{}", e.message);
+            assert!(
+                e.message.contains("at least one permission"),
+                "{}",
+                e.message
+            );
         }
         let e = normalise_server_scopes(&scopes(&["vso.code", "vso.bogus"])).unwrap_err();
         assert!(e.message.contains("\"vso.bogus\""), "{}", e.message);
         let e = normalise_server_scopes(&scopes(&["vso.pats_manage"])).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidScope);
-        assert!(e.message.contains("not offered by Azure DevOps Server"), "{}", e.message);
+        assert!(
+            e.message.contains("not offered by Azure DevOps Server"),
+            "{}",
+            e.message
+        );
         // Services takes what a server does not offer.
-        assert_eq!(normalise_scopes(&scopes(&["vso.pats_manage"])).unwrap(), "vso.pats_manage");
+        assert_eq!(
+            normalise_scopes(&scopes(&["vso.pats_manage"])).unwrap(),
+            "vso.pats_manage"
+        );
     }
 
     #[test]

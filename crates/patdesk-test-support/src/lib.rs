@@ -48,7 +48,10 @@ pub fn this_computers_address() -> std::net::IpAddr {
         .map(|a| a.ip())
         .ok();
     let listed = || {
-        let out = std::process::Command::new("hostname").arg("-I").output().ok()?;
+        let out = std::process::Command::new("hostname")
+            .arg("-I")
+            .output()
+            .ok()?;
         String::from_utf8_lossy(&out.stdout)
             .split_whitespace()
             .filter_map(|w| w.parse::<IpAddr>().ok())

@@ -429,7 +429,12 @@ async fn s43_body() {
     // 1. The warning, before anything is sent; the https address offered.
     app.type_into("org-input", &format!("{server}/DefaultCollection"))
         .await;
-    let warning = app.visible("plain-http-warning").await.text().await.unwrap();
+    let warning = app
+        .visible("plain-http-warning")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
         warning.contains(&format!("The connection to {label} is not encrypted")),
         "{warning}"
@@ -437,7 +442,10 @@ async fn s43_body() {
     assert!(warning.contains("read every new token"), "{warning}");
     assert!(warning.contains("relay your Windows sign-in"), "{warning}");
     let offered = app.visible("https-address").await.text().await.unwrap();
-    assert_eq!(offered.trim(), format!("https://{ip}/tfs/DefaultCollection"));
+    assert_eq!(
+        offered.trim(),
+        format!("https://{ip}/tfs/DefaultCollection")
+    );
     let choose = app
         .visible("choose-plain-http-button")
         .await

@@ -368,8 +368,8 @@ fn a_server_collection_gets_its_own_token_with_its_port_and_virtual_directory() 
 fn git_is_never_told_to_send_a_token_to_an_http_address_off_this_computer() {
     let home = GitHome::new(Some("store"));
     let git = home.credentials();
-    let plain = patdesk_core::server::ServerAddress::parse("http://tfs.contoso.local:8080/tfs")
-        .unwrap();
+    let plain =
+        patdesk_core::server::ServerAddress::parse("http://tfs.contoso.local:8080/tfs").unwrap();
     let refused = git
         .approve_server(&plain, "DefaultCollection", &Sensitive::from("pat-plain"))
         .unwrap_err();

@@ -435,7 +435,10 @@ fn the_choice_of_an_unencrypted_server_is_remembered_per_server_and_can_be_taken
         "http://tfs.contoso.local:8080"
     );
     // Another port or host is another server.
-    for other in ["http://tfs.contoso.local/tfs", "http://tfs.contoso.local:8081/tfs"] {
+    for other in [
+        "http://tfs.contoso.local/tfs",
+        "http://tfs.contoso.local:8081/tfs",
+    ] {
         assert!(back
             .plain_http_choice(&url::Url::parse(other).unwrap())
             .is_none());

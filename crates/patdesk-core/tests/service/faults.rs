@@ -563,7 +563,10 @@ async fn refused_connections_are_network_errors_and_safe_to_repeat() {
 #[tokio::test]
 async fn an_answer_too_large_to_be_a_token_list_is_refused_unread() {
     let env = start(Seed::Demo).await;
-    let client = env.client.clone().with_options(no_retry(Duration::from_secs(20)));
+    let client = env
+        .client
+        .clone()
+        .with_options(no_retry(Duration::from_secs(20)));
     // 17 MiB, streamed without a Content-Length: only counting what arrives can stop it.
     env.fault(json!({"kind": "oversizedBody", "route": "pats.list"}))
         .await;
@@ -572,11 +575,17 @@ async fn an_answer_too_large_to_be_a_token_list_is_refused_unread() {
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::MalformedResponse, "{e:?}");
-    assert!(e.message.contains("too large to be a token list"), "{}", e.message);
+    assert!(
+        e.message.contains("too large to be a token list"),
+        "{}",
+        e.message
+    );
     // Just under the limit is still read (and is simply not a list).
     env.clear_faults().await;
-    env.fault(json!({"kind": "oversizedBody", "route": "pats.list", "sizeBytes": 16 * 1024 * 1024 - 64}))
-        .await;
+    env.fault(
+        json!({"kind": "oversizedBody", "route": "pats.list", "sizeBytes": 16 * 1024 * 1024 - 64}),
+    )
+    .await;
     let e = client
         .list_pats(CONTOSO_WEB, &ListQuery::default())
         .await

@@ -677,18 +677,28 @@ async fn a_create_whose_connection_drops_after_the_server_made_it_is_never_sent_
     let session = dana(&sim).await;
     // The server makes the token, then the connection drops before the answer: on a connection that was
     // already open and signed in, which the transport used to re-send on.
-    sim.fault(json!({"kind": "reset", "route": "server.tokens.create", "afterEffect": true, "count": 1}))
-        .await;
+    sim.fault(
+        json!({"kind": "reset", "route": "server.tokens.create", "afterEffect": true, "count": 1}),
+    )
+    .await;
     sim.clear_requests().await;
     let e = session
-        .create(&new_token("DefaultCollection", "Nightly deploy", &["vso.code"]))
+        .create(&new_token(
+            "DefaultCollection",
+            "Nightly deploy",
+            &["vso.code"],
+        ))
         .await
         .unwrap_err();
     // Made exactly once, and the person is told it was found, by name.
     assert_eq!(server_tokens_named(&sim, "Nightly deploy").await.len(), 1);
     assert_eq!(sim.count_route("server.tokens.create").await, 1);
     assert_eq!(e.code, ErrorCode::CreatedButSecretLost, "{e:?}");
-    assert!(e.message.contains("\"Nightly deploy\" was created"), "{}", e.message);
+    assert!(
+        e.message.contains("\"Nightly deploy\" was created"),
+        "{}",
+        e.message
+    );
     assert!(e.message.contains("Revoke it"), "{}", e.message);
     // It was looked for in the list after the failure.
     assert!(sim.count_route("server.tokens.list").await >= 1);
@@ -702,7 +712,11 @@ async fn a_create_whose_connection_drops_before_the_server_acts_says_nothing_was
         .await;
     sim.clear_requests().await;
     let e = session
-        .create(&new_token("DefaultCollection", "Nightly deploy", &["vso.code"]))
+        .create(&new_token(
+            "DefaultCollection",
+            "Nightly deploy",
+            &["vso.code"],
+        ))
         .await
         .unwrap_err();
     // Not sent again on its own: the list showed nothing was made, and the person may try again.
@@ -712,7 +726,11 @@ async fn a_create_whose_connection_drops_before_the_server_acts_says_nothing_was
     assert!(e.message.contains("No token was created"), "{}", e.message);
     // Trying again makes it, once.
     let created = session
-        .create(&new_token("DefaultCollection", "Nightly deploy", &["vso.code"]))
+        .create(&new_token(
+            "DefaultCollection",
+            "Nightly deploy",
+            &["vso.code"],
+        ))
         .await
         .unwrap();
     assert_eq!(created.token.display_name, "Nightly deploy");
@@ -757,7 +775,11 @@ async fn scopes_are_normalised_before_they_reach_the_server_and_never_sent_empty
             .await
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidScope, "{nothing:?}");
-        assert!(e.message.contains("at least one permission"), "{}", e.message);
+        assert!(
+            e.message.contains("at least one permission"),
+            "{}",
+            e.message
+        );
     }
     // Unknown, or not offered by a server: refused by name, nothing sent.
     for (scope, words) in [
@@ -769,7 +791,11 @@ async fn scopes_are_normalised_before_they_reach_the_server_and_never_sent_empty
             .await
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidScope);
-        assert!(e.message.contains(scope) && e.message.contains(words), "{}", e.message);
+        assert!(
+            e.message.contains(scope) && e.message.contains(words),
+            "{}",
+            e.message
+        );
     }
     let blank = ["".to_string(), " ".to_string()];
     let e = session
@@ -791,7 +817,10 @@ async fn scopes_are_normalised_before_they_reach_the_server_and_never_sent_empty
         )
         .await
         .unwrap();
-    assert_eq!(sent_body(&sim, "server.tokens.update").await["scope"], "vso.build");
+    assert_eq!(
+        sent_body(&sim, "server.tokens.update").await["scope"],
+        "vso.build"
+    );
 }
 
 #[tokio::test]
@@ -802,7 +831,11 @@ async fn an_answer_too_large_to_be_a_token_list_is_refused_unread() {
         .await;
     let e = session.list_tokens(ListFilter::Active).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::MalformedResponse, "{e:?}");
-    assert!(e.message.contains("too large to be a token list"), "{}", e.message);
+    assert!(
+        e.message.contains("too large to be a token list"),
+        "{}",
+        e.message
+    );
     // The cut-off connection is replaced, and the next listing works.
     sim.clear_faults().await;
     assert!(!session

@@ -351,8 +351,14 @@ async fn an_endless_device_code_interval_is_clamped_and_slowing_down_does_not_pa
     // Entra asks for a poll every 2^64 − 1 seconds, then says `slow_down` once (oauth2 adds 5 s to it).
     env.switches(json!({"deviceIntervalSeconds": u64::MAX, "deviceSlowDownPolls": 1}))
         .await;
-    let prompt = DeviceCodeFlow::start(&env.endpoints, &config()).await.unwrap();
-    assert!(prompt.interval <= Duration::from_secs(60), "{:?}", prompt.interval);
+    let prompt = DeviceCodeFlow::start(&env.endpoints, &config())
+        .await
+        .unwrap();
+    assert!(
+        prompt.interval <= Duration::from_secs(60),
+        "{:?}",
+        prompt.interval
+    );
     assert!(prompt.expires_in <= Duration::from_secs(3600));
     let mut prompt = prompt;
     prompt.interval = Duration::from_millis(20);
