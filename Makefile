@@ -27,8 +27,9 @@ help:
 	@echo "make package the Debian package, target/release/bundle/deb/pat-desk_<version>_<arch>.deb (make icons remakes icons/)"
 	@echo "make windows the Windows build (patdesk.exe, patdesk-cli.exe) in target/windows/x86_64-pc-windows-gnu/release"
 	@echo "make package-windows  the Windows installer and zip in target/windows/bundle"
+	@echo "make fuzz    each fuzz target for 10 minutes (FUZZ_SECONDS), inputs tried and crashes found in target/fuzz-figures.md"
 	@echo "make bench   benchmarks: bench-core (the Rust core), bench-app (the app beside a bare Tauri app), bench-sizes (what ships, Linux and Windows)"
-	@echo "Steps of make test: fmt-check clippy test-rust test-generated-types test-any-date test-clipboard test-keychain test-ui-check test-ui e2e test-package test-windows test-package-windows"
+	@echo "Steps of make test: fmt-check clippy deny test-rust test-generated-types test-any-date fuzz-smoke test-clipboard test-keychain test-ui-check test-ui e2e test-package test-windows test-package-windows"
 
 ## ---- installing what is missing ------------------------------------------------------------------------
 

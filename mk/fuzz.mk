@@ -30,7 +30,9 @@ fuzz-smoke: fuzz-tools
 $(CARGO_DENY):
 	nice -n 19 cargo install cargo-deny --locked --version $(CARGO_DENY_VERSION) --root $(TOOLS)
 
-# Offline: bans, licenses and sources need only Cargo.lock and the crates already fetched. The advisory check
-# needs a clone of the RustSec database from the network (`$(CARGO_DENY) check advisories` where there is one).
+# Bans, licenses and sources need Cargo.lock and the crates' manifests for every platform (cargo fetches those
+# from crates.io once; `--offline` fails where a Windows- or Android-only crate was never downloaded). The
+# advisory check needs a clone of the RustSec database from GitHub (`$(CARGO_DENY) check advisories` where
+# GitHub is reachable).
 deny: $(CARGO_DENY)
-	$(CARGO_DENY) --offline check --disable-fetch bans licenses sources
+	$(CARGO_DENY) check bans licenses sources

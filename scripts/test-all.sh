@@ -61,9 +61,11 @@ m() { make --no-print-directory "$@"; }
 step install         m deps tools
 step fmt             m fmt-check
 step clippy          m clippy
+step deny            m deny
 step rust-tests      m test-rust
 step generated-types m test-generated-types
 step any-date-tests  m test-any-date
+step fuzz-smoke      m fuzz-smoke
 step clipboard-tests m test-clipboard
 step keychain-tests  m test-keychain
 step ui-check        m test-ui-check
