@@ -21,6 +21,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorCode};
 use crate::secret::Sensitive;
+use crate::tool_config;
 use crate::tool_process::{self, Failure};
 /// The environment variable the `${…}` variant reads the base64-encoded token from.
 pub const NPM_TOKEN_ENV: &str = "AZDO_NPM_PAT_B64";
@@ -138,22 +139,22 @@ impl NpmClient {
         let prefixes = prefixes(registry_url).ok_or_else(not_a_feed)?;
         self.check_npm()?;
         let path = self.user_config()?;
-        let text = crate::tool_config::read(&path).map_err(|e| unwritable(&path, e))?;
+        let text = tool_config::read(&path).map_err(|e| unwritable(&path, e))?;
         let mut encoded = Zeroizing::new(String::with_capacity(
             base64::encoded_len(secret.expose().len(), true).unwrap_or(0),
         ));
         base64::engine::general_purpose::STANDARD.encode_string(secret.expose(), &mut encoded);
         let updated = Npmrc::parse(&text).with_feed(&prefixes, username.trim(), &encoded);
-        crate::tool_config::write(&path, &updated).map_err(|e| unwritable(&path, e))
+        tool_config::write(&path, &updated).map_err(|e| unwritable(&path, e))
     }
 
     /// Remove the feed's lines from the user's `.npmrc` (those that are not there are fine).
     pub fn remove(&self, registry_url: &str) -> Result<(), Error> {
         let prefixes = prefixes(registry_url).ok_or_else(not_a_feed)?;
         let path = self.user_config()?;
-        let text = crate::tool_config::read(&path).map_err(|e| unwritable(&path, e))?;
+        let text = tool_config::read(&path).map_err(|e| unwritable(&path, e))?;
         if let Some(updated) = Npmrc::parse(&text).without_feed(&prefixes) {
-            crate::tool_config::write(&path, &updated).map_err(|e| unwritable(&path, e))?;
+            tool_config::write(&path, &updated).map_err(|e| unwritable(&path, e))?;
         }
         Ok(())
     }
@@ -240,14 +241,7 @@ struct Npmrc<'a> {
 
 impl<'a> Npmrc<'a> {
     fn parse(text: &'a str) -> Npmrc<'a> {
-        let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-        let mut lines: Vec<&str> = text
-            .split('\n')
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
-            .collect();
-        if lines.last() == Some(&"") {
-            lines.pop();
-        }
+        let (lines, newline) = tool_config::split_lines(text);
         Npmrc { lines, newline }
     }
 
@@ -334,7 +328,7 @@ impl<'a> Npmrc<'a> {
                 pieces.push(self.newline);
             }
         }
-        joined(&pieces)
+        tool_config::joined(&pieces)
     }
 
     /// The text without the feed's six settings, or `None` when it has none of them.
@@ -350,19 +344,11 @@ impl<'a> Npmrc<'a> {
                 pieces.push(self.newline);
             }
         }
-        Some(joined(&pieces))
+        Some(tool_config::joined(&pieces))
     }
 }
 
 /// The pieces in one buffer of exactly their size, so no reallocation leaves a copy of a token behind.
-fn joined(pieces: &[&str]) -> Zeroizing<String> {
-    let mut out = Zeroizing::new(String::with_capacity(pieces.iter().map(|p| p.len()).sum()));
-    for piece in pieces {
-        out.push_str(piece);
-    }
-    out
-}
-
 /// A value as npm's `ini` writes it: quoted (JSON) when it would not read back as itself, else with `;` and
 /// `#` escaped.
 fn ini_safe(value: &str) -> String {

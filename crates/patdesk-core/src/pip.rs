@@ -24,6 +24,7 @@ use ts_rs::TS;
 
 use crate::error::{Error, ErrorCode};
 use crate::secret::Sensitive;
+use crate::tool_config;
 use crate::tool_process::{self, Failure};
 use crate::vault::Vault;
 use zeroize::Zeroizing;
@@ -171,9 +172,9 @@ impl PipClient {
             vault.forget_for_program(&host, &feed)?;
         }
         let path = self.user_config()?;
-        let text = crate::tool_config::read(&path).map_err(|e| unwritable(&path, e))?;
+        let text = tool_config::read(&path).map_err(|e| unwritable(&path, e))?;
         if let Some(updated) = PipConf::parse(&text).with_index(url.as_str(), None) {
-            crate::tool_config::write(&path, &updated).map_err(|e| unwritable(&path, e))?;
+            tool_config::write(&path, &updated).map_err(|e| unwritable(&path, e))?;
         }
         Ok(())
     }
@@ -182,9 +183,9 @@ impl PipClient {
     /// entry of `extra-index-url` in pip's user configuration.
     fn set_index(&self, url: &url::Url, entry: &str) -> Result<(), Error> {
         let path = self.user_config()?;
-        let text = crate::tool_config::read(&path).map_err(|e| unwritable(&path, e))?;
+        let text = tool_config::read(&path).map_err(|e| unwritable(&path, e))?;
         if let Some(updated) = PipConf::parse(&text).with_index(url.as_str(), Some(entry)) {
-            crate::tool_config::write(&path, &updated).map_err(|e| unwritable(&path, e))?;
+            tool_config::write(&path, &updated).map_err(|e| unwritable(&path, e))?;
         }
         Ok(())
     }
@@ -276,14 +277,7 @@ struct IndexOption<'a> {
 
 impl<'a> PipConf<'a> {
     fn parse(text: &'a str) -> PipConf<'a> {
-        let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-        let mut lines: Vec<&str> = text
-            .split('\n')
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
-            .collect();
-        if lines.last() == Some(&"") {
-            lines.pop();
-        }
+        let (lines, newline) = tool_config::split_lines(text);
         PipConf { lines, newline }
     }
 
@@ -428,11 +422,7 @@ impl<'a> PipConf<'a> {
                 pieces.extend(new.iter().copied());
             }
         }
-        let mut out = Zeroizing::new(String::with_capacity(pieces.iter().map(|p| p.len()).sum()));
-        for piece in pieces {
-            out.push_str(piece);
-        }
-        Some(out)
+        Some(tool_config::joined(&pieces))
     }
 }
 

@@ -41,6 +41,29 @@ pub fn write(path: &Path, text: &str) -> io::Result<()> {
     crate::private_file::write_atomically(&target, text.as_bytes())
 }
 
+/// A configuration file's text as its lines (without their line ending, no empty last line) and the line
+/// ending it uses (`\r\n` when any line has one), so the file is written back with the endings it had.
+pub(crate) fn split_lines(text: &str) -> (Vec<&str>, &'static str) {
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    if lines.last() == Some(&"") {
+        lines.pop();
+    }
+    (lines, newline)
+}
+
+/// The pieces of a new file text put together in a buffer wiped when dropped (it may hold the token).
+pub(crate) fn joined(pieces: &[&str]) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(pieces.iter().map(|p| p.len()).sum()));
+    for piece in pieces {
+        out.push_str(piece);
+    }
+    out
+}
+
 /// Where a symbolic link points (followed to the end), or `path` itself.
 fn resolve_link(path: &Path) -> io::Result<PathBuf> {
     match std::fs::symlink_metadata(path) {

@@ -106,6 +106,18 @@ impl Home {
         client
     }
 
+    /// Git, NuGet and npm in this HOME, for the simulator's organization [`ORG`], as Regenerate and the cleanup
+    /// after a revoke use them.
+    fn tools(&self, env: &Env) -> Tools {
+        Tools {
+            git: self.git(env),
+            nuget: self.nuget(),
+            npm: self.npm(),
+            feeds: FeedAddresses::for_dev_url(&env.endpoints.dev, Some(ORG)),
+            ..Tools::default()
+        }
+    }
+
     /// The files under HOME whose bytes contain `needle`.
     fn files_containing(&self, needle: &str) -> Vec<PathBuf> {
         fn walk(dir: &Path, needle: &[u8], found: &mut Vec<PathBuf>) {
@@ -385,6 +397,37 @@ async fn nuget_uses_the_handed_token_for_the_feed_until_the_source_is_removed() 
     client.remove_source(&name).expect("removing twice is fine");
 }
 
+/// Regenerate's step that puts `new` where the record says `old_id` was handed (the tools block, so off the
+/// runtime's threads).
+async fn replace_copies(
+    store: &HandOffStore,
+    tools: &Tools,
+    old_id: &str,
+    new: &CreatedToken,
+) -> Vec<(ReplacedCopy, CopyResult)> {
+    let (store, tools, old_id, new) = (
+        store.clone(),
+        tools.clone(),
+        old_id.to_string(),
+        new.clone(),
+    );
+    tokio::task::spawn_blocking(move || replace_recorded_copies(&store, &tools, &old_id, &new))
+        .await
+        .unwrap()
+}
+
+/// The cleanup after revoking the token `id` of [`ORG`]: every recorded copy removed, a result per place.
+async fn clean_up_copies(store: &HandOffStore, tools: &Tools, id: &str) -> Vec<CopyResult> {
+    let (store, tools) = (store.clone(), tools.clone());
+    let token = TokenRef {
+        organization: ORG.into(),
+        authorization_id: id.to_string(),
+    };
+    tokio::task::spawn_blocking(move || remove_copies(Some(&store), None, &tools, &[token]))
+        .await
+        .unwrap()
+}
+
 /// The record of both hand-offs drives Regenerate (each place gets the new value) and revoke-with-cleanup
 /// (each place is emptied, with a result per place); the tools prove it every step.
 #[cfg_attr(
@@ -397,13 +440,7 @@ async fn regenerate_refreshes_and_cleanup_removes_every_recorded_copy() {
     let home = Home::new();
     home.git_config(&["credential.helper", "cache --timeout=300"]);
     let store = HandOffStore::in_dir(&home.dir.join("app-data"));
-    let tools = Tools {
-        git: home.git(&env),
-        nuget: home.nuget(),
-        npm: home.npm(),
-        feeds: FeedAddresses::for_dev_url(&env.endpoints.dev, Some(ORG)),
-        ..Tools::default()
-    };
+    let tools = home.tools(&env);
     let old = create(&env).await;
     let feed = format!(
         "{}/{ORG}/_packaging/contoso-packages/nuget/v3/index.json",
@@ -477,17 +514,7 @@ async fn regenerate_refreshes_and_cleanup_removes_every_recorded_copy() {
         .revoke_pat(ORG, &old.token.authorization_id)
         .await
         .unwrap();
-    let replaced = {
-        let (store, tools, old_id, new) = (
-            store.clone(),
-            tools.clone(),
-            old.token.authorization_id.clone(),
-            new.clone(),
-        );
-        tokio::task::spawn_blocking(move || replace_recorded_copies(&store, &tools, &old_id, &new))
-            .await
-            .unwrap()
-    };
+    let replaced = replace_copies(&store, &tools, &old.token.authorization_id, &new).await;
     let kinds: Vec<ReplacedCopy> = replaced.iter().map(|(k, _)| *k).collect();
     assert_eq!(
         kinds,
@@ -513,16 +540,7 @@ async fn regenerate_refreshes_and_cleanup_removes_every_recorded_copy() {
         .revoke_pat(ORG, &new.token.authorization_id)
         .await
         .unwrap();
-    let removed = {
-        let (store, tools) = (store.clone(), tools.clone());
-        let token = TokenRef {
-            organization: ORG.into(),
-            authorization_id: new.token.authorization_id.clone(),
-        };
-        tokio::task::spawn_blocking(move || remove_copies(Some(&store), None, &tools, &[token]))
-            .await
-            .unwrap()
-    };
+    let removed = clean_up_copies(&store, &tools, &new.token.authorization_id).await;
     let done: Vec<(String, bool)> = removed.iter().map(|r| (r.label.clone(), r.done)).collect();
     assert_eq!(
         done,
@@ -558,13 +576,7 @@ async fn a_tampered_record_is_checked_again_before_regenerate_or_cleanup_writes_
     let home = Home::new();
     home.git_config(&["credential.helper", "store"]);
     let store = HandOffStore::in_dir(&home.dir.join("app-data"));
-    let tools = Tools {
-        git: home.git(&env),
-        nuget: home.nuget(),
-        npm: home.npm(),
-        feeds: FeedAddresses::for_dev_url(&env.endpoints.dev, Some(ORG)),
-        ..Tools::default()
-    };
+    let tools = home.tools(&env);
     let old = create(&env).await;
     let pkgs = env.sim.pkgs_url();
     let feed = format!("{pkgs}/{ORG}/_packaging/contoso-packages/nuget/v3/index.json");
@@ -603,17 +615,7 @@ async fn a_tampered_record_is_checked_again_before_regenerate_or_cleanup_writes_
     };
 
     let new = create(&env).await;
-    let replaced = {
-        let (store, tools, old_id, new) = (
-            store.clone(),
-            tools.clone(),
-            old.token.authorization_id.clone(),
-            new.clone(),
-        );
-        tokio::task::spawn_blocking(move || replace_recorded_copies(&store, &tools, &old_id, &new))
-            .await
-            .unwrap()
-    };
+    let replaced = replace_copies(&store, &tools, &old.token.authorization_id, &new).await;
     let results: Vec<&CopyResult> = replaced.iter().map(|(_, r)| r).collect();
     assert_eq!(results.len(), 6, "{results:?}");
     let git = results[0];
@@ -663,16 +665,7 @@ async fn a_tampered_record_is_checked_again_before_regenerate_or_cleanup_writes_
     assert_eq!(store.for_token(&new.token.authorization_id).len(), 1);
 
     // The cleanup after revoking the old token skips the same records and removes only Git's entry.
-    let removed = {
-        let (store, tools) = (store.clone(), tools.clone());
-        let token = TokenRef {
-            organization: ORG.into(),
-            authorization_id: old.token.authorization_id.clone(),
-        };
-        tokio::task::spawn_blocking(move || remove_copies(Some(&store), None, &tools, &[token]))
-            .await
-            .unwrap()
-    };
+    let removed = clean_up_copies(&store, &tools, &old.token.authorization_id).await;
     assert_eq!(removed.len(), 5, "{removed:?}");
     assert!(removed[0].done, "{:?}", removed[0]);
     for r in &removed[1..] {
