@@ -3,8 +3,11 @@
 //! A tool can hang: a credential helper waiting on a dialog nobody sees, Mono's `nuget` printing blank lines
 //! forever without a terminal, a package manager stuck on a network share. So every child gets a deadline
 //! ([`DEFAULT_DEADLINE`] unless the caller gives another); when it passes, the child is killed and the caller
-//! answers with a plain sentence ([`timed_out`]). On Unix the child leads a process group of its own and the
-//! whole group is killed, so a helper the tool started (Git's credential helper) does not live on.
+//! answers with a plain sentence ([`timed_out`]). What the tool started goes with it, so a helper it ran (Git's
+//! credential helper) does not live on: on Unix the child leads a process group of its own and the whole group
+//! is killed; on Windows the child is put in a job object as soon as it is started, and the job (every process
+//! in it, and those they start) is terminated. A process the child starts in the first instant, before it is in
+//! the job, would escape; the tools start their helpers later.
 //!
 //! A secret only ever reaches a child on its standard input ([`run`]'s `input`), never in its arguments. The
 //! output is kept to 64 KiB per stream, in buffers wiped when dropped (pip prints its configuration, which may
@@ -64,6 +67,15 @@ pub fn run(
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let end = Instant::now() + deadline;
     let mut child = cmd.spawn().map_err(|_| Failure::NotFound)?;
+    #[cfg(windows)]
+    let job = windows_job::Job::holding(&child);
+    #[cfg(windows)]
+    let kill = |child: &mut std::process::Child| {
+        if let Some(job) = &job {
+            job.terminate();
+        }
+        kill(child)
+    };
     if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
         // On a thread: a child that does not read must not hold PAT Desk past the deadline.
         let input = Zeroizing::new(input.to_vec());
@@ -143,6 +155,53 @@ fn collect(pipe: Option<Box<dyn Read + Send>>) -> mpsc::Receiver<Zeroizing<Strin
         let _ = tx.send(text);
     });
     rx
+}
+
+/// A Windows job object holding a child and every process it starts, so a deadline stops them all.
+#[cfg(windows)]
+mod windows_job {
+    use std::os::windows::io::AsRawHandle;
+
+    use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
+    use windows_sys::Win32::System::JobObjects::{
+        AssignProcessToJobObject, CreateJobObjectW, TerminateJobObject,
+    };
+
+    pub struct Job(HANDLE);
+
+    impl Job {
+        /// A new job with `child` in it; `None` when Windows refuses (the child alone is then killed).
+        pub fn holding(child: &std::process::Child) -> Option<Job> {
+            // SAFETY: a job without a name or security attributes; the handle is closed when the Job drops.
+            let job = unsafe { CreateJobObjectW(std::ptr::null(), std::ptr::null()) };
+            if job.is_null() {
+                return None;
+            }
+            let job = Job(job);
+            // SAFETY: both handles are valid for the call (the Child owns its process handle).
+            let assigned =
+                unsafe { AssignProcessToJobObject(job.0, child.as_raw_handle() as HANDLE) };
+            (assigned != 0).then_some(job)
+        }
+
+        /// Ends every process in the job.
+        pub fn terminate(&self) {
+            // SAFETY: the job handle is valid while self lives.
+            unsafe {
+                TerminateJobObject(self.0, 1);
+            }
+        }
+    }
+
+    impl Drop for Job {
+        fn drop(&mut self) {
+            // SAFETY: the handle came from CreateJobObjectW and is closed once. Closing it does not end the
+            // processes in it (no kill-on-close): what the tool left running on purpose stays.
+            unsafe {
+                CloseHandle(self.0);
+            }
+        }
+    }
 }
 
 /// Kill the child (on Unix its whole process group) and reap it.
@@ -232,5 +291,70 @@ mod tests {
             error.message,
             "npm did not finish within 60 seconds, so PAT Desk stopped it. Try again."
         );
+    }
+}
+
+#[cfg(all(test, windows))]
+mod windows_tests {
+    use super::*;
+
+    use windows_sys::Win32::Foundation::{CloseHandle, WAIT_OBJECT_0};
+    use windows_sys::Win32::System::Threading::{
+        OpenProcess, WaitForSingleObject, PROCESS_SYNCHRONIZE,
+    };
+
+    /// Where the stand-in tool writes the process id of the helper it started.
+    const PID_FILE: &str = "PATDESK_STAND_IN_PID_FILE";
+
+    /// This test binary itself, running one of the ignored stand-ins below.
+    fn stand_in(test: &str) -> Command {
+        let mut cmd = Command::new(std::env::current_exe().unwrap());
+        cmd.args(["--exact", test, "--ignored", "--test-threads=1"]);
+        cmd
+    }
+
+    #[test]
+    #[ignore = "the stand-in tool that a_child_past_its_deadline_is_stopped_with_what_it_started runs"]
+    fn stand_in_tool_that_starts_a_helper_and_hangs() {
+        let Ok(pid_file) = std::env::var(PID_FILE) else {
+            return;
+        };
+        let mut helper = stand_in("tool_process::windows_tests::stand_in_helper_that_hangs");
+        let helper = helper.stdout(Stdio::null()).spawn().unwrap();
+        std::fs::write(pid_file, helper.id().to_string()).unwrap();
+        std::thread::sleep(Duration::from_secs(300));
+    }
+
+    #[test]
+    #[ignore = "the helper that stand_in_tool_that_starts_a_helper_and_hangs starts"]
+    fn stand_in_helper_that_hangs() {
+        std::thread::sleep(Duration::from_secs(300));
+    }
+
+    #[test]
+    fn a_child_past_its_deadline_is_stopped_with_what_it_started() {
+        let dir = std::env::temp_dir().join(format!("patdesk-proc-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pid_file = dir.join("helper");
+        let mut cmd =
+            stand_in("tool_process::windows_tests::stand_in_tool_that_starts_a_helper_and_hangs");
+        cmd.env(PID_FILE, &pid_file);
+        // Long enough for the stand-in to start its helper, even under Wine.
+        let failure = run(cmd, None, Duration::from_secs(15)).unwrap_err();
+        assert!(matches!(failure, Failure::TimedOut), "{failure:?}");
+        let pid: u32 = std::fs::read_to_string(&pid_file)
+            .expect("the stand-in started its helper")
+            .trim()
+            .parse()
+            .unwrap();
+        // SAFETY: a handle to wait on the helper, closed below.
+        let helper = unsafe { OpenProcess(PROCESS_SYNCHRONIZE, 0, pid) };
+        if !helper.is_null() {
+            // SAFETY: a valid process handle.
+            let ended = unsafe { WaitForSingleObject(helper, 5_000) } == WAIT_OBJECT_0;
+            unsafe { CloseHandle(helper) };
+            assert!(ended, "the helper {pid} lives on");
+        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
