@@ -29,6 +29,16 @@ if [ -z "$binaries" ]; then
 fi
 
 export FAKETIME_DONT_FAKE_MONOTONIC=1
+# Mono (Debian's `nuget`, which the hand-off tests run) can abort under libfaketime: its timed waits get EINVAL
+# from the faked clock. It runs with the real clock, through a `nuget` first on PATH that drops the preload;
+# what these runs check is PAT Desk's own reasoning about dates, not the tools' clocks.
+real_clock=$(mktemp -d)
+trap 'rm -rf "$real_clock"' EXIT
+if nuget=$(command -v nuget); then
+  printf '#!/bin/sh\nunset LD_PRELOAD\nexec %s "$@"\n' "$nuget" > "$real_clock/nuget"
+  chmod +x "$real_clock/nuget"
+  export PATH="$real_clock:$PATH"
+fi
 # What cargo would set from .cargo/config.toml: ts-rs's export test writes the window's types there (the same
 # files, unchanged), not into a stray bindings/ folder.
 export TS_RS_EXPORT_DIR="$PWD/ui/src/lib/generated"
