@@ -34,12 +34,6 @@ pub const DEFAULT_CLEAR_AFTER: Duration = Duration::from_secs(30);
 /// Environment variable (whole seconds) overriding [`DEFAULT_CLEAR_AFTER`]; the end-to-end tests use it.
 pub const CLEAR_SECONDS_ENV: &str = "PATDESK_CLIPBOARD_CLEAR_SECONDS";
 
-/// How long to keep a copied secret: `PATDESK_CLIPBOARD_CLEAR_SECONDS` if set to a positive whole number,
-/// otherwise [`DEFAULT_CLEAR_AFTER`].
-pub fn clear_after_from_env() -> Duration {
-    clear_after_override().unwrap_or(DEFAULT_CLEAR_AFTER)
-}
-
 /// `PATDESK_CLIPBOARD_CLEAR_SECONDS` when it is set to a positive whole number: it wins over the person's
 /// setting (`settings::Settings::clear_after`). Empty or anything else means no override.
 pub fn clear_after_override() -> Option<Duration> {

@@ -5,8 +5,6 @@
 //! revoking (one or many) read the same for both kinds; what only one kind has (the Replace assistant and the
 //! account switcher are Services matters) is reached through [`ActiveSession::services`].
 
-use std::sync::Arc;
-
 use futures::future::BoxFuture;
 
 use crate::bulk::Revoker;
@@ -267,6 +265,3 @@ impl Revoker for ActiveSession {
         }
     }
 }
-
-/// Shared ownership, as the shell holds it.
-pub type SharedSession = Arc<ActiveSession>;
