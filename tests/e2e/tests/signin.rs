@@ -245,6 +245,18 @@ async fn s20_body() {
     app.click("confirm-button").await;
     app.click("nav-saved").await;
     app.visible("saved-row").await;
+    // The screen also says what the remembered sign-in in the keychain can do, and how to remove it.
+    let remembered = app
+        .visible("remembered-sign-in")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        remembered.contains("can do everything you can do in Azure DevOps")
+            && remembered.contains("To remove it, sign out on your profile."),
+        "{remembered}"
+    );
     app.screenshot("s20_saved_tokens").await;
     app.click("nav-tokens").await;
 
