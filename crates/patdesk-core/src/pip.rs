@@ -233,7 +233,7 @@ impl PipClient {
     }
 }
 
-/// The last file listed under `user:` in `pip config debug` (`  /home/ann/.config/pip/pip.conf, exists: True`).
+/// The last file listed under `user:` in `pip config debug` (`  /srv/ann/.config/pip/pip.conf, exists: True`).
 fn user_file(listing: &str) -> Option<PathBuf> {
     let mut in_user = false;
     let mut last = None;
@@ -577,10 +577,10 @@ mod tests {
 
     #[test]
     fn pips_user_file_is_the_last_one_under_user() {
-        let listing = "env_var:\n  PIP_CERT='/etc/ssl/certs/ca.crt'\nglobal:\n  /etc/pip.conf, exists: True\n    global.cert: /etc/ssl/certs/ca.crt\nsite:\n  /venv/pip.conf, exists: False\nuser:\n  /home/ann/.pip/pip.conf, exists: False\n  /home/ann/.config/pip/pip.conf, exists: True\n    global.extra-index-url: https://x/simple/\n";
+        let listing = "env_var:\n  PIP_CERT='/etc/ssl/certs/ca.crt'\nglobal:\n  /etc/pip.conf, exists: True\n    global.cert: /etc/ssl/certs/ca.crt\nsite:\n  /venv/pip.conf, exists: False\nuser:\n  /srv/ann/.pip/pip.conf, exists: False\n  /srv/ann/.config/pip/pip.conf, exists: True\n    global.extra-index-url: https://x/simple/\n";
         assert_eq!(
             user_file(listing),
-            Some(PathBuf::from("/home/ann/.config/pip/pip.conf"))
+            Some(PathBuf::from("/srv/ann/.config/pip/pip.conf"))
         );
         assert_eq!(user_file("global:\n  /etc/pip.conf, exists: True\n"), None);
     }
