@@ -257,22 +257,8 @@ mod tests {
         assert!(matches!(failure, Failure::TimedOut), "{failure:?}");
         assert!(started.elapsed() < Duration::from_secs(10));
         let pid = std::fs::read_to_string(&pid_file).unwrap();
-        let stat = format!("/proc/{}/stat", pid.trim());
-        // Gone, or a zombie waiting for whoever reaps orphans here.
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            match std::fs::read_to_string(&stat) {
-                Err(_) => break,
-                Ok(s)
-                    if s.rsplit(')')
-                        .next()
-                        .is_some_and(|r| r.trim_start().starts_with('Z')) =>
-                {
-                    break
-                }
-                Ok(s) if Instant::now() > deadline => panic!("the grandchild lives on: {s}"),
-                Ok(_) => std::thread::sleep(Duration::from_millis(20)),
-            }
+        if let Err(s) = patdesk_test_support::wait_for_process_end(&pid, Duration::from_secs(5)) {
+            panic!("the grandchild lives on: {s}");
         }
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -223,3 +223,25 @@ impl TestSim {
         .await
     }
 }
+
+/// Waits up to `wait` for the process `pid` to end — gone from `/proc`, or a zombie left for whoever reaps
+/// orphans here. `Err` holds its last `/proc/<pid>/stat` when it still runs.
+#[cfg(unix)]
+pub fn wait_for_process_end(pid: &str, wait: std::time::Duration) -> Result<(), String> {
+    let stat = format!("/proc/{}/stat", pid.trim());
+    let until = std::time::Instant::now() + wait;
+    loop {
+        match std::fs::read_to_string(&stat) {
+            Err(_) => return Ok(()),
+            Ok(s)
+                if s.rsplit(')')
+                    .next()
+                    .is_some_and(|r| r.trim_start().starts_with('Z')) =>
+            {
+                return Ok(())
+            }
+            Ok(s) if std::time::Instant::now() > until => return Err(s),
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+}

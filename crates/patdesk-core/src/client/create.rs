@@ -348,20 +348,41 @@ impl AzureDevOpsClient {
         let active = self
             .list_pats(org, &ListQuery::with_filter(ListFilter::Active))
             .await?;
-        let wanted_scope = scope_set(scope);
-        let tolerance = chrono::Duration::milliseconds(10);
-        let skew = chrono::Duration::seconds(120);
-        let mut candidates: Vec<PatToken> = active
-            .into_iter()
-            .filter(|t| t.display_name == display_name && scope_set(&t.scope) == wanted_scope)
-            .filter(|t| {
-                (t.valid_to - valid_to).abs() <= tolerance
-                    || (t.valid_to < valid_to && t.valid_from >= started - skew)
-            })
-            .collect();
-        candidates.sort_by_key(|t| std::cmp::Reverse(t.valid_from));
-        Ok(candidates.into_iter().next())
+        // The service keeps `validTo` to 10 ms (it is sent rounded so).
+        let to_10ms = chrono::Duration::milliseconds(10);
+        Ok(made_by_the_create(
+            active,
+            display_name,
+            scope,
+            valid_to,
+            started,
+            to_10ms,
+        ))
     }
+}
+
+/// Among the person's active tokens, the one an ambiguous create made, if any (Services and Server alike): the
+/// name and scopes sent, and the `validTo` sent (within `tolerance`, how precisely the service keeps it) or an
+/// earlier one a policy clamped to, on a token made since the attempt began (less two minutes for the
+/// clocks); the newest when several match.
+pub(crate) fn made_by_the_create(
+    active: Vec<PatToken>,
+    display_name: &str,
+    scope: &str,
+    valid_to: DateTime<Utc>,
+    started: DateTime<Utc>,
+    tolerance: chrono::Duration,
+) -> Option<PatToken> {
+    let wanted_scope = scope_set(scope);
+    let skew = chrono::Duration::seconds(120);
+    active
+        .into_iter()
+        .filter(|t| t.display_name == display_name && scope_set(&t.scope) == wanted_scope)
+        .filter(|t| {
+            (t.valid_to - valid_to).abs() <= tolerance
+                || (t.valid_to < valid_to && t.valid_from >= started - skew)
+        })
+        .min_by_key(|t| std::cmp::Reverse(t.valid_from))
 }
 
 /// A failure after which the service may or may not have created the token.

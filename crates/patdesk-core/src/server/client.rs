@@ -14,8 +14,7 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::client::create::{CreateProtocol, Event, Sent, Step};
-use crate::client::validation::scope_set;
+use crate::client::create::{made_by_the_create, CreateProtocol, Event, Sent, Step};
 use crate::error::{Error, ErrorCode};
 use crate::model::{
     CreatedToken, Lifespan, ListFilter, NewTokenRequest, Organization, PatToken, RevokeOutcome,
@@ -508,21 +507,16 @@ impl ServerClient {
         valid_to: DateTime<Utc>,
         started: DateTime<Utc>,
     ) -> Result<Option<PatToken>, Error> {
-        let wanted_scope = scope_set(scope);
-        let tolerance = chrono::Duration::seconds(1);
-        let skew = chrono::Duration::seconds(120);
-        let mut candidates: Vec<PatToken> = self
-            .list_tokens(ListFilter::Active)
-            .await?
-            .into_iter()
-            .filter(|t| t.display_name == name && scope_set(&t.scope) == wanted_scope)
-            .filter(|t| {
-                (t.valid_to - valid_to).abs() <= tolerance
-                    || (t.valid_to < valid_to && t.valid_from >= started - skew)
-            })
-            .collect();
-        candidates.sort_by_key(|t| std::cmp::Reverse(t.valid_from));
-        Ok(candidates.into_iter().next())
+        let active = self.list_tokens(ListFilter::Active).await?;
+        let to_the_second = chrono::Duration::seconds(1);
+        Ok(made_by_the_create(
+            active,
+            name,
+            scope,
+            valid_to,
+            started,
+            to_the_second,
+        ))
     }
 
     /// Renames, re-scopes or extends a token (a POST with its id; `validTo` always sent: the token's current

@@ -69,23 +69,9 @@ impl Bin {
         let pids = std::fs::read_to_string(self.pids_file(name)).unwrap();
         assert_eq!(pids.lines().count(), 2, "{name} started: {pids}");
         for pid in pids.lines() {
-            let stat = format!("/proc/{}/stat", pid.trim());
-            let until = Instant::now() + Duration::from_secs(5);
-            loop {
-                match std::fs::read_to_string(&stat) {
-                    Err(_) => break,
-                    Ok(s)
-                        if s.rsplit(')')
-                            .next()
-                            .is_some_and(|r| r.trim_start().starts_with('Z')) =>
-                    {
-                        break
-                    }
-                    Ok(s) if Instant::now() > until => {
-                        panic!("{name}'s process {pid} lives on: {s}")
-                    }
-                    Ok(_) => std::thread::sleep(Duration::from_millis(20)),
-                }
+            if let Err(s) = patdesk_test_support::wait_for_process_end(pid, Duration::from_secs(5))
+            {
+                panic!("{name}'s process {pid} lives on: {s}");
             }
         }
     }
